@@ -1,0 +1,144 @@
+// Package api is Precinct's HTTP edge: the Echo server, the request pipeline,
+// one file per route area, and the one error handler that turns every error
+// into the standard body. Handlers return errors; they never write them.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/config"
+)
+
+// HealthChecker answers whether the database is reachable.
+type HealthChecker interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the HTTP layer needs. cmd/precinct builds it; tests
+// build it on a throwaway database.
+type Deps struct {
+	Config  *config.Config
+	Health  HealthChecker
+	Logger  *slog.Logger
+	Version string
+}
+
+// Server is the HTTP application: routes, pipeline and error handling.
+type Server struct {
+	echo    *echo.Echo
+	cfg     *config.Config
+	log     *slog.Logger
+	deps    Deps
+	access  map[string]Access // "METHOD path" -> who may call it
+}
+
+// New builds the application. It registers every route; nothing is added
+// after it returns, which keeps the router free of data races.
+func New(d Deps) (*Server, error) {
+	if d.Config == nil || d.Health == nil {
+		return nil, errors.New("api: Config and Health are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Version == "" {
+		d.Version = "dev"
+	}
+	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}}
+
+	e := echo.NewWithConfig(echo.Config{
+		Logger:           d.Logger,
+		HTTPErrorHandler: s.handleError,
+		IPExtractor:      ipExtractor(d.Config.TrustedProxies),
+	})
+	s.echo = e
+	if err := s.pipeline(); err != nil {
+		return nil, err
+	}
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler is the http.Handler of the application.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists every registered route with the access rule it declared.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Router().Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue
+		}
+		a, ok := s.access[r.Method+" "+r.Path]
+		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok})
+	}
+	return out
+}
+
+// Route is one registered route.
+type Route struct {
+	Method   string
+	Path     string
+	Access   Access
+	Declared bool // false means the route was added without an access rule: a bug
+}
+
+// add registers a route together with the rule for who may call it. Every
+// route goes through here, so a test can prove that none is left open by
+// accident.
+func (s *Server) add(method, path string, access Access, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	s.echo.Add(method, path, h, m...)
+	s.access[method+" "+path] = access
+}
+
+// HTTPServer returns an http.Server with every timeout set (R73), so that a
+// slow or idle client cannot hold a connection for ever.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 5 * time.Second,
+		// A 1 MiB body over a slow link takes a while; the handler's own
+		// deadline starts only after the body is read.
+		ReadTimeout: 30 * time.Second,
+		// Long enough for the request deadline plus writing the answer.
+		WriteTimeout:   s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve answers requests on ln until ctx is cancelled, then stops accepting,
+// lets in-flight requests finish for up to the shutdown timeout, and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := s.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("shutdown timeout reached; closing remaining connections", "timeout", s.cfg.ShutdownTimeout.String())
+		_ = srv.Close()
+		err = nil
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}

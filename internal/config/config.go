@@ -1,0 +1,424 @@
+// Package config loads Precinct's settings: built-in defaults, then an
+// optional YAML file, then PRECINCT_* environment variables, then command-line
+// flags, and finally validation that fails fast and names the bad key.
+//
+// Every setting is declared once, in the table returned by Settings; its YAML
+// key, environment variable and flag are all derived from that one name, so
+// the three spellings can never drift apart:
+//
+//	YAML http_addr  <->  env PRECINCT_HTTP_ADDR  <->  flag --http-addr
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// EnvPrefix is the prefix of every environment variable Precinct reads.
+const EnvPrefix = "PRECINCT_"
+
+// Config is the complete, validated configuration of one Precinct process.
+type Config struct {
+	HTTPAddr        string        // address the HTTP server listens on
+	PublicURL       string        // the URL browsers and game servers use to reach Precinct, without a trailing slash
+	MongoDBURI      string        // empty means the embedded database
+	MongoDBDatabase string        // database name inside the MongoDB server
+	DataDir         string        // where the embedded database and other local state live
+	LogLevel        string        // debug, info, warn or error
+	LogFormat       string        // json or text
+	TrustedProxies  []*net.IPNet  // peers whose X-Forwarded-For is believed
+	CORSOrigins     []string      // origins allowed to call the API from a browser
+	RequestTimeout  time.Duration // deadline of every request
+	ShutdownTimeout time.Duration // how long in-flight requests may take to finish at shutdown
+	BodyLimit       int64         // largest request body in bytes
+}
+
+// Setting describes one configuration key.
+type Setting struct {
+	Name    string // snake_case; the YAML key
+	Default string // textual default, as it would be written in the environment
+	Usage   string // one line for --help and the docs
+	// set parses a textual value into the Config; it returns an error that
+	// explains what is expected, without repeating the key.
+	set func(c *Config, v string) error
+}
+
+// Env is the environment variable of the setting.
+func (s Setting) Env() string { return EnvPrefix + strings.ToUpper(s.Name) }
+
+// Flag is the command-line flag of the setting, without dashes.
+func (s Setting) Flag() string { return strings.ReplaceAll(s.Name, "_", "-") }
+
+// Settings lists every configuration key, in the order the docs show them.
+func Settings() []Setting {
+	return []Setting{
+		{"http_addr", ":8080", "address the HTTP server listens on (host:port)", func(c *Config, v string) error {
+			if err := checkListenAddr(v); err != nil {
+				return err
+			}
+			c.HTTPAddr = v
+			return nil
+		}},
+		{"public_url", "http://localhost:8080", "URL that browsers and game servers use to reach Precinct", func(c *Config, v string) error {
+			u, err := parsePublicURL(v)
+			c.PublicURL = u
+			return err
+		}},
+		{"mongodb_uri", "", "MongoDB connection string; empty starts the embedded database in the data directory", func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
+				return errors.New(`must start with "mongodb://" or "mongodb+srv://"`)
+			}
+			c.MongoDBURI = v
+			return nil
+		}},
+		{"mongodb_database", "precinct", "name of the database inside the MongoDB server", func(c *Config, v string) error {
+			if err := checkDatabaseName(v); err != nil {
+				return err
+			}
+			c.MongoDBDatabase = v
+			return nil
+		}},
+		{"data_dir", "./data", "directory for the embedded database and other local state", func(c *Config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				return errors.New("must not be empty")
+			}
+			c.DataDir = v
+			return nil
+		}},
+		{"log_level", "info", "least severe log level written: debug, info, warn or error", func(c *Config, v string) error {
+			v = strings.ToLower(v)
+			if !oneOf(v, "debug", "info", "warn", "error") {
+				return errors.New("must be one of debug, info, warn, error")
+			}
+			c.LogLevel = v
+			return nil
+		}},
+		{"log_format", "json", "log format: json or text", func(c *Config, v string) error {
+			v = strings.ToLower(v)
+			if !oneOf(v, "json", "text") {
+				return errors.New("must be json or text")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+		{"trusted_proxies", "", "comma-separated CIDRs (or IPs) of reverse proxies whose X-Forwarded-For is believed; nobody else's is", func(c *Config, v string) error {
+			nets, err := parseCIDRs(v)
+			c.TrustedProxies = nets
+			return err
+		}},
+		{"cors_origins", "", "comma-separated origins (scheme://host[:port]) allowed to call the API from a browser", func(c *Config, v string) error {
+			origins, err := parseOrigins(v)
+			c.CORSOrigins = origins
+			return err
+		}},
+		{"request_timeout", "5s", "deadline of every request (Go duration, 1s to 60s)", func(c *Config, v string) error {
+			d, err := parseDuration(v, time.Second, time.Minute)
+			c.RequestTimeout = d
+			return err
+		}},
+		{"shutdown_timeout", "15s", "how long in-flight requests may run at shutdown (Go duration, 0s to 10m)", func(c *Config, v string) error {
+			d, err := parseDuration(v, 0, 10*time.Minute)
+			c.ShutdownTimeout = d
+			return err
+		}},
+		{"body_limit", "1MiB", "largest request body: bytes, or a number with KiB or MiB (at most 64MiB)", func(c *Config, v string) error {
+			n, err := parseSize(v, 1024, 64<<20)
+			c.BodyLimit = n
+			return err
+		}},
+	}
+}
+
+// Source says where configuration values come from besides the defaults.
+type Source struct {
+	// File is a YAML file path; empty means no file.
+	File string
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Flags holds values given on the command line, by setting name.
+	Flags map[string]string
+}
+
+// Load builds a Config from defaults, then src.File, then the environment,
+// then src.Flags. The first invalid value stops it with an error that names
+// the key as it was given (the YAML key, the variable or the flag).
+func Load(src Source) (*Config, error) {
+	lookup := src.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	settings := Settings()
+	values := make(map[string]string, len(settings))
+	origin := make(map[string]string, len(settings))
+	for _, s := range settings {
+		values[s.Name] = s.Default
+		origin[s.Name] = s.Env() + " (default)"
+	}
+
+	if src.File != "" {
+		fileValues, err := readFile(src.File)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range fileValues {
+			values[k] = v
+			origin[k] = fmt.Sprintf("%s: %s", src.File, k)
+		}
+	}
+	for _, s := range settings {
+		if v, ok := lookup(s.Env()); ok {
+			values[s.Name] = v
+			origin[s.Name] = s.Env()
+		}
+	}
+	for name, v := range src.Flags {
+		if !known(name) {
+			return nil, fmt.Errorf("unknown setting %q", name)
+		}
+		values[name] = v
+		origin[name] = "--" + strings.ReplaceAll(name, "_", "-")
+	}
+
+	c := &Config{}
+	for _, s := range settings {
+		if err := s.set(c, strings.TrimSpace(values[s.Name])); err != nil {
+			return nil, fmt.Errorf("%s: %w (got %q)", origin[s.Name], err, redact(s.Name, values[s.Name]))
+		}
+	}
+	return c, nil
+}
+
+// RegisterFlags adds one flag per setting to fs. After fs.Parse, Visited
+// returns the values the user actually gave, for Source.Flags.
+func RegisterFlags(fs *flag.FlagSet) (visited func() map[string]string) {
+	vals := map[string]*string{}
+	for _, s := range Settings() {
+		vals[s.Name] = fs.String(s.Flag(), "", fmt.Sprintf("%s (env %s, default %q)", s.Usage, s.Env(), s.Default))
+	}
+	return func() map[string]string {
+		out := map[string]string{}
+		fs.Visit(func(f *flag.Flag) {
+			name := strings.ReplaceAll(f.Name, "-", "_")
+			if v, ok := vals[name]; ok {
+				out[name] = *v
+			}
+		})
+		return out
+	}
+}
+
+// Redacted returns the MongoDB URI with any password removed, for logs and
+// error messages.
+func (c *Config) RedactedMongoDBURI() string { return redactURI(c.MongoDBURI) }
+
+// Secure reports whether the public URL is https, which decides cookie
+// attributes and HSTS.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+func readFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	out := make(map[string]string, len(raw))
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known(k) {
+			return nil, fmt.Errorf("config file %s: unknown key %q", path, k)
+		}
+		switch v := raw[k].(type) {
+		case nil:
+			out[k] = ""
+		case []any:
+			parts := make([]string, len(v))
+			for i, p := range v {
+				parts[i] = fmt.Sprint(p)
+			}
+			out[k] = strings.Join(parts, ",")
+		case map[string]any:
+			return nil, fmt.Errorf("config file %s: %s: expected a value, got a mapping", path, k)
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out, nil
+}
+
+func known(name string) bool {
+	for _, s := range Settings() {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+func checkListenAddr(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return errors.New("must be host:port, for example :8080 or 127.0.0.1:8080")
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return errors.New("host part is not a valid host name or IP")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return errors.New("port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+func parsePublicURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", errors.New("must be an absolute http:// or https:// URL")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", errors.New("must not carry a query, fragment or user info")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// checkDatabaseName applies MongoDB's rules for database names.
+func checkDatabaseName(v string) error {
+	if v == "" || len(v) > 63 {
+		return errors.New("must be 1 to 63 characters")
+	}
+	if strings.ContainsAny(v, "/\\. \"$*<>:|?\x00") {
+		return errors.New(`must not contain any of / \ . space " $ * < > : | ?`)
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseCIDRs(v string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, p := range splitList(v) {
+		if !strings.Contains(p, "/") {
+			ip := net.ParseIP(p)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is neither a CIDR nor an IP address", p)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a valid CIDR", p)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
+}
+
+func parseOrigins(v string) ([]string, error) {
+	var out []string
+	for _, p := range splitList(v) {
+		if p == "*" {
+			return nil, errors.New(`"*" is not allowed: list each origin, since credentials are sent`)
+		}
+		u, err := url.Parse(p)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return nil, fmt.Errorf("%q is not an origin (scheme://host[:port])", p)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
+}
+
+func parseDuration(v string, min, max time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, errors.New("must be a Go duration such as 5s or 1m30s")
+	}
+	if d < min || d > max {
+		return 0, fmt.Errorf("must be between %s and %s", min, max)
+	}
+	return d, nil
+}
+
+func parseSize(v string, min, max int64) (int64, error) {
+	mult := int64(1)
+	num := v
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return 0, errors.New("must be a whole number of bytes, optionally with KiB or MiB")
+	}
+	if n > max/mult || n*mult < min {
+		return 0, fmt.Errorf("must be between %d and %d bytes", min, max)
+	}
+	return n * mult, nil
+}
+
+func redact(name, v string) string {
+	if name == "mongodb_uri" {
+		return redactURI(v)
+	}
+	return v
+}
+
+func redactURI(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		// An unparsable URI may still hold a password; show none of it.
+		if v == "" {
+			return ""
+		}
+		return "(unparsable URI)"
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}
