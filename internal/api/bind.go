@@ -56,7 +56,7 @@ func jsonError(err error) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return cad.Errorf(cad.EINVALID, "Request body must be a JSON %s", expectedKind(typ))
+			return cad.Errorf(cad.EINVALID, "Request body must be a JSON value of another kind: %s", expectedKind(typ))
 		}
 		return cad.Errorf(cad.EINVALID, "Field %q must be %s", field, expectedKind(typ))
 	}

@@ -37,6 +37,13 @@ type Option func(*config.Config)
 // default configuration.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
+	return NewWith(t, DefaultConfig(t, opts...), storetest.NewDB(t))
+}
+
+// DefaultConfig is the built-in configuration, ignoring the environment,
+// with opts applied.
+func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
+	t.Helper()
 	cfg, err := config.Load(config.Source{LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +51,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(cfg)
 	}
-	return NewWith(t, cfg, storetest.NewDB(t))
+	return cfg
 }
 
 // NewWith builds the application with a given configuration and health

@@ -46,7 +46,7 @@ func start() {
 			return
 		}
 		shared.dir = dir
-		emb, err := store.StartEmbedded(dir, quietLogger())
+		emb, err := store.StartEmbedded(dir, QuietLogger())
 		if err != nil {
 			shared.err = err
 			return
@@ -54,12 +54,12 @@ func start() {
 		shared.emb = emb
 		uri = emb.URI()
 	}
-	shared.db, shared.err = store.Connect(context.Background(), store.Options{URI: uri, Database: "precinct_test", Timeout: Timeout, Logger: quietLogger()})
+	shared.db, shared.err = store.Connect(context.Background(), store.Options{URI: uri, Database: "precinct_test", Timeout: Timeout, Logger: QuietLogger()})
 }
 
-// quietLogger keeps the embedded database's chatter out of test output
+// QuietLogger keeps the embedded database's chatter out of test output
 // unless something is really wrong.
-func quietLogger() *slog.Logger {
+func QuietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 

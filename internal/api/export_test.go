@@ -1,0 +1,12 @@
+package api
+
+import "github.com/labstack/echo/v5"
+
+// AddForTest registers a route the tests need (a JSON endpoint, a panic)
+// through the same path as real routes, so it runs the whole pipeline.
+func (s *Server) AddForTest(method, path string, h echo.HandlerFunc) {
+	s.add(method, path, Public, h)
+}
+
+// BindJSON exposes bindJSON to the tests' handlers.
+func BindJSON(c *echo.Context, dst any) error { return bindJSON(c, dst) }

@@ -1,0 +1,326 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/config"
+)
+
+// withTestRoutes adds the routes the pipeline tests need: a JSON endpoint, a
+// panic, a raw internal error, and one that waits for its deadline.
+func withTestRoutes(env *apitest.Env) *apitest.Env {
+	env.Server.AddForTest(http.MethodPost, "/test/echo", func(c *echo.Context) error {
+		var in struct {
+			Name  string `json:"name"`
+			Count int    `json:"count"`
+		}
+		if err := api.BindJSON(c, &in); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, in)
+	})
+	env.Server.AddForTest(http.MethodGet, "/test/panic", func(c *echo.Context) error {
+		panic("boom at mongo://10.1.2.3")
+	})
+	env.Server.AddForTest(http.MethodGet, "/test/internal", func(c *echo.Context) error {
+		return errors.New("mongo: connection(10.1.2.3:27017) refused; password=hunter2")
+	})
+	env.Server.AddForTest(http.MethodGet, "/test/slow", func(c *echo.Context) error {
+		<-c.Request().Context().Done()
+		return c.Request().Context().Err()
+	})
+	env.Server.AddForTest(http.MethodGet, "/test/conflict", func(c *echo.Context) error {
+		return cad.Errorf(cad.ECONFLICT, "Call sign 1-ADAM-12 is taken")
+	})
+	return env
+}
+
+func TestErrorsShareOneBody(t *testing.T) {
+	env := withTestRoutes(apitest.New(t))
+	big := `{"name":"` + strings.Repeat("x", 2<<20) + `"}`
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "unknown route", Method: "GET", Path: "/api/nope", ExpectedStatus: 404, ErrorCode: cad.ENOTFOUND},
+		{Name: "wrong method", Method: "DELETE", Path: "/healthz", ExpectedStatus: 405, ErrorCode: "method_not_allowed"},
+		{Name: "domain error keeps its message", Method: "GET", Path: "/test/conflict", ExpectedStatus: 409, ErrorCode: cad.ECONFLICT,
+			ExpectedJSON: map[string]any{"msg": "Call sign 1-ADAM-12 is taken"}},
+		{Name: "valid JSON", Method: "POST", Path: "/test/echo", Body: map[string]any{"name": "Dispatch", "count": 2, "extra": true},
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"name": "Dispatch", "count": 2}},
+		{Name: "malformed JSON", Method: "POST", Path: "/test/echo", Body: `{"name": "x",}`,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"Malformed JSON body at byte"}},
+		{Name: "truncated JSON", Method: "POST", Path: "/test/echo", Body: `{"name": "x"`,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"ends too early"}},
+		{Name: "wrong field type names the field", Method: "POST", Path: "/test/echo", Body: `{"count": "two"}`,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{`Field \"count\" must be a number`}},
+		{Name: "not an object", Method: "POST", Path: "/test/echo", Body: `[1,2]`,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"another kind: an object"}},
+		{Name: "trailing data", Method: "POST", Path: "/test/echo", Body: `{"name":"a"} {"name":"b"}`,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"after the JSON value"}},
+		{Name: "empty body", Method: "POST", Path: "/test/echo", Body: "",
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"Request body is required"}},
+		{Name: "wrong content type", Method: "POST", Path: "/test/echo", Body: `name=x`, Headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"Content-Type must be application/json"}},
+		{Name: "oversized body by Content-Length (R73)", Method: "POST", Path: "/test/echo", Body: big,
+			ExpectedStatus: 413, ErrorCode: cad.ETOOLARGE, ExpectedContent: []string{"limit 1048576 bytes"}},
+		{Name: "oversized body on an unknown route", Method: "POST", Path: "/api/nope", Body: big,
+			ExpectedStatus: 413, ErrorCode: cad.ETOOLARGE},
+		{Name: "panic is a generic 500 (R74)", Method: "GET", Path: "/test/panic", ExpectedStatus: 500, ErrorCode: cad.EINTERNAL,
+			NotExpectedContent: []string{"boom", "mongo", "goroutine", "panic"}},
+		{Name: "raw internal error is hidden (R74)", Method: "GET", Path: "/test/internal", ExpectedStatus: 500, ErrorCode: cad.EINTERNAL,
+			NotExpectedContent: []string{"10.1.2.3", "hunter2", "mongo"}},
+		{Name: "the server still answers after a panic", Method: "GET", Path: "/healthz", ExpectedStatus: 200},
+		{Name: "HEAD error has no body", Method: "HEAD", Path: "/api/nope", ExpectedStatus: 404,
+			After: func(t testing.TB, _ *apitest.Env, res *httptest.ResponseRecorder) {
+				if res.Body.Len() != 0 {
+					t.Errorf("HEAD answered with a body: %q", res.Body.String())
+				}
+			}},
+	})
+	logs := env.Logs.String()
+	if !strings.Contains(logs, "panic in handler") || !strings.Contains(logs, "goroutine") {
+		t.Error("the panic's stack did not reach the log")
+	}
+	if !strings.Contains(logs, "hunter2") {
+		// The cause of a 500 is logged for the operator (it is only hidden
+		// from the client).
+		t.Error("the cause of the 500 was not logged")
+	}
+}
+
+// A body without Content-Length that grows past the limit is cut off at the
+// limit while it is read (R73).
+func TestOversizedChunkedBody(t *testing.T) {
+	env := withTestRoutes(apitest.New(t))
+	body := io.MultiReader(strings.NewReader(`{"name":"`), strings.NewReader(strings.Repeat("y", 2<<20)), strings.NewReader(`"}`))
+	req := httptest.NewRequest(http.MethodPost, "/test/echo", body)
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
+	res := httptest.NewRecorder()
+	env.Server.Handler().ServeHTTP(res, req)
+	if res.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d: %s", res.Code, res.Body)
+	}
+	apitest.CheckErrorBody(t, res, cad.ETOOLARGE)
+}
+
+func TestRequestDeadline(t *testing.T) {
+	env := withTestRoutes(apitest.New(t, func(c *config.Config) { c.RequestTimeout = 150 * time.Millisecond }))
+	start := time.Now()
+	res := env.Do(http.MethodGet, "/test/slow", nil, nil, "")
+	if el := time.Since(start); el > 2*time.Second {
+		t.Fatalf("took %v", el)
+	}
+	if res.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d", res.Code)
+	}
+	apitest.CheckErrorBody(t, res, cad.EUNAVAILABLE)
+}
+
+func TestRequestID(t *testing.T) {
+	env := apitest.New(t)
+	res := env.Do("GET", "/healthz", nil, map[string]string{"X-Request-ID": "lb-7f3a.22:1"}, "")
+	if got := res.Header().Get("X-Request-ID"); got != "lb-7f3a.22:1" {
+		t.Errorf("incoming id not kept: %q", got)
+	}
+	for _, bad := range []string{strings.Repeat("a", 200), `x"}{"level":"ERROR`, "a b"} {
+		res := env.Do("GET", "/api/nope", nil, map[string]string{"X-Request-ID": bad}, "")
+		got := res.Header().Get("X-Request-ID")
+		if got == bad || len(got) != 32 {
+			t.Errorf("unsafe id %q was kept or badly replaced: %q", bad, got)
+		}
+		apitest.CheckErrorBody(t, res, cad.ENOTFOUND)
+	}
+	a := env.Do("GET", "/healthz", nil, nil, "").Header().Get("X-Request-ID")
+	b := env.Do("GET", "/healthz", nil, nil, "").Header().Get("X-Request-ID")
+	if a == "" || a == b {
+		t.Errorf("generated ids %q and %q", a, b)
+	}
+}
+
+// The access log carries what an operator needs and none of the credentials
+// (R71, R78), as encoded JSON that a value cannot break out of (R79).
+func TestAccessLog(t *testing.T) {
+	env := apitest.New(t)
+	secrets := map[string]string{
+		"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.secret-jwt",
+		"Cookie":        "precinct_session=secret-cookie-value",
+		"X-Api-Key":     "fvm_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"X-Request-ID":  "req-42",
+	}
+	env.Do("GET", "/readyz?token=secret-query-token", nil, secrets, "198.51.100.7:4444")
+	env.Do("GET", "/api/x%0A%7B%22level%22:%22ERROR%22%7D", nil, nil, "")
+
+	logs := env.Logs.String()
+	for _, s := range []string{"secret-jwt", "secret-cookie-value", "fvm_0123", "secret-query-token"} {
+		if strings.Contains(logs, s) {
+			t.Errorf("log contains %q", s)
+		}
+	}
+	var found bool
+	for _, l := range env.Logs.Lines() {
+		if l["msg"] != "request" {
+			continue
+		}
+		if l["requestId"] == "req-42" {
+			found = true
+			want := map[string]any{"method": "GET", "route": "/readyz", "path": "/readyz", "status": float64(200), "ip": "198.51.100.7"}
+			for k, v := range want {
+				if l[k] != v {
+					t.Errorf("log %s = %v, want %v", k, l[k], v)
+				}
+			}
+			if _, ok := l["latencyMs"].(float64); !ok {
+				t.Errorf("no latency: %v", l)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no access log line for the request: %s", logs)
+	}
+	// The injected newline stays inside one encoded JSON value.
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if strings.HasPrefix(line, `{"level":"ERROR"`) {
+			t.Errorf("log injection produced a forged line: %s", line)
+		}
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	for _, https := range []bool{false, true} {
+		env := apitest.New(t, func(c *config.Config) {
+			if https {
+				c.PublicURL = "https://cad.example.org"
+			}
+		})
+		for _, path := range []string{"/healthz", "/api/nope"} {
+			h := env.Do("GET", path, nil, nil, "").Header()
+			for k, v := range map[string]string{
+				"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+				"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+			} {
+				if h.Get(k) != v {
+					t.Errorf("%s: %s = %q, want %q", path, k, h.Get(k), v)
+				}
+			}
+			if got := h.Get("Strict-Transport-Security") != ""; got != https {
+				t.Errorf("%s: HSTS present = %v with https = %v (R75)", path, got, https)
+			}
+			if ct := h.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("%s: Content-Type = %q (R75)", path, ct)
+			}
+		}
+	}
+}
+
+// CORS answers only the configured origins, never "*", and with credentials
+// (R49).
+func TestCORS(t *testing.T) {
+	preflight := func(env *apitest.Env, origin string) http.Header {
+		return env.Do("OPTIONS", "/api/health", nil, map[string]string{
+			"Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key",
+		}, "").Header()
+	}
+	env := apitest.New(t, func(c *config.Config) { c.CORSOrigins = []string{"https://dash.example.org"} })
+	h := preflight(env, "https://dash.example.org")
+	if h.Get("Access-Control-Allow-Origin") != "https://dash.example.org" || h.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Errorf("allowed origin: %v", h)
+	}
+	if !strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "x-api-key") {
+		t.Errorf("x-api-key not allowed: %v", h)
+	}
+	if h := preflight(env, "https://evil.example"); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign origin allowed: %v", h)
+	}
+	res := env.Do("GET", "/api/health", nil, map[string]string{"Origin": "https://dash.example.org"}, "")
+	if res.Header().Get("Access-Control-Allow-Origin") != "https://dash.example.org" {
+		t.Errorf("simple request: %v", res.Header())
+	}
+
+	none := apitest.New(t)
+	if h := preflight(none, "https://dash.example.org"); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS answered with no origins configured: %v", h)
+	}
+}
+
+// The client IP is the peer's unless the peer is a trusted proxy; a client
+// cannot pick its own IP by sending X-Forwarded-For (R11).
+func TestClientIP(t *testing.T) {
+	ipOf := func(env *apitest.Env, peer, xff string) string {
+		id := "ip-" + strings.NewReplacer(".", "", ":", "", ",", "", " ", "").Replace(peer+xff)
+		h := map[string]string{"X-Request-ID": id}
+		if xff != "" {
+			h["X-Forwarded-For"] = xff
+		}
+		env.Do("GET", "/healthz", nil, h, peer)
+		for _, l := range env.Logs.Lines() {
+			if l["requestId"] == id {
+				s, _ := l["ip"].(string)
+				return s
+			}
+		}
+		t.Fatalf("no log line for %s", id)
+		return ""
+	}
+	direct := apitest.New(t)
+	if got := ipOf(direct, "203.0.113.9:1000", "1.2.3.4"); got != "203.0.113.9" {
+		t.Errorf("no trusted proxies: ip = %q, want the peer", got)
+	}
+	_, proxies, _ := net.ParseCIDR("10.0.0.0/8")
+	behind := apitest.New(t, func(c *config.Config) { c.TrustedProxies = []*net.IPNet{proxies} })
+	for _, tc := range []struct{ peer, xff, want string }{
+		{"10.0.0.2:1000", "198.51.100.20", "198.51.100.20"},           // from our proxy
+		{"10.0.0.2:1000", "6.6.6.6, 198.51.100.20", "198.51.100.20"},  // client-forged entry before the proxy's
+		{"10.0.0.2:1000", "198.51.100.20, 10.0.0.3", "198.51.100.20"}, // two of our proxies
+		{"203.0.113.9:1000", "198.51.100.20", "203.0.113.9"},          // not our proxy
+		{"10.0.0.2:1000", "not-an-ip", "10.0.0.2"},                    // garbage
+		{"127.0.0.1:1000", "198.51.100.20", "127.0.0.1"},              // loopback is not trusted by default
+	} {
+		if got := ipOf(behind, tc.peer, tc.xff); got != tc.want {
+			t.Errorf("peer %s, XFF %q: ip = %q, want %q", tc.peer, tc.xff, got, tc.want)
+		}
+	}
+}
+
+// The server's own timeouts are set, so slow clients cannot pin
+// connections (R73).
+func TestHTTPServerTimeouts(t *testing.T) {
+	srv := apitest.New(t).Server.HTTPServer()
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
+		t.Fatalf("timeouts not all set: %+v", srv)
+	}
+}
+
+// A header larger than MaxHeaderBytes is refused by the real server (R73).
+func TestOversizedHeaderIsRefused(t *testing.T) {
+	env := apitest.New(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- env.Server.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("a", 100<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+	}
+}

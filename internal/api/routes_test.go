@@ -1,0 +1,88 @@
+package api_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/precinct-cad/precinct/docs"
+	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/apitest"
+)
+
+// echoPath turns OpenAPI's /a/{id} into Echo's /a/:id.
+var paramRE = regexp.MustCompile(`\{([^}]+)\}`)
+
+func echoPath(p string) string { return paramRE.ReplaceAllString(p, ":$1") }
+
+// docs/openapi.yaml and the router must list the same routes: a route added
+// without documentation, or documentation of a route that does not exist,
+// fails here.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	ops, err := api.ParseOpenAPI(docs.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, op := range ops {
+		documented[op[0]+" "+echoPath(op[1])] = true
+	}
+	registered := map[string]bool{}
+	for _, r := range apitest.New(t).Server.Routes() {
+		registered[r.Method+" "+r.Path] = true
+	}
+	if len(registered) == 0 {
+		t.Fatal("no routes registered")
+	}
+	for r := range registered {
+		if !documented[r] {
+			t.Errorf("route %s is not in docs/openapi.yaml", r)
+		}
+	}
+	for d := range documented {
+		if !registered[d] {
+			t.Errorf("docs/openapi.yaml documents %s, which the server does not have", d)
+		}
+	}
+}
+
+// Every route declares who may call it (R61: deny by default starts with
+// knowing each route's rule).
+func TestEveryRouteDeclaresAccess(t *testing.T) {
+	var routes []string
+	for _, r := range apitest.New(t).Server.Routes() {
+		routes = append(routes, r.Method+" "+r.Path+" "+r.Access.String())
+		if !r.Declared || r.Access.String() == "undeclared" {
+			t.Errorf("%s %s has no declared access rule", r.Method, r.Path)
+		}
+	}
+	sort.Strings(routes)
+	t.Logf("routes:\n%s", strings.Join(routes, "\n"))
+}
+
+func TestDocsPages(t *testing.T) {
+	env := apitest.New(t)
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "the OpenAPI document", Method: "GET", Path: "/api/openapi.yaml", ExpectedStatus: 200,
+			ExpectedHeaders: map[string]string{"Content-Type": "application/yaml; charset=utf-8"},
+			ExpectedContent: []string{"openapi: 3.1.0", "/api/health:"}},
+		{Name: "the readable page", Method: "GET", Path: "/api/docs", ExpectedStatus: 200,
+			ExpectedHeaders: map[string]string{"Content-Type": "text/html; charset=UTF-8"},
+			ExpectedContent: []string{"<h1>Precinct API</h1>", `class="path">/readyz</span>`, "no credential"}},
+	})
+	// The page's policy allows exactly its own inline style, by hash.
+	res := env.Do("GET", "/api/docs", nil, nil, "")
+	body := res.Body.String()
+	style := body[strings.Index(body, "<style>")+len("<style>") : strings.Index(body, "</style>")]
+	sum := sha256.Sum256([]byte(style))
+	want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	if csp := res.Header().Get("Content-Security-Policy"); !strings.Contains(csp, want) || !strings.Contains(csp, "default-src 'none'") {
+		t.Fatalf("CSP %q does not allow the page's style (%s)", csp, want)
+	}
+	if strings.Contains(body, "<script") {
+		t.Fatal("the docs page carries a script")
+	}
+}
