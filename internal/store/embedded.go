@@ -108,6 +108,9 @@ func StartEmbedded(dataDir string, logger *slog.Logger) (*Embedded, error) {
 // URI is the connection string of the embedded database.
 func (e *Embedded) URI() string { return e.uri }
 
+// SocketPath is the Unix socket the embedded database listens on.
+func (e *Embedded) SocketPath() string { return filepath.Join(e.dir, embeddedSocket) }
+
 // Dir is the absolute data directory.
 func (e *Embedded) Dir() string { return e.dir }
 
