@@ -84,6 +84,12 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 	return http.StatusInternalServerError, cad.EINTERNAL, "Internal server error"
 }
 
+// clientGone reports whether the caller closed the connection before the
+// answer: the request's context was cancelled rather than timed out.
+func clientGone(c *echo.Context) bool {
+	return errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
 func (s *Server) tooLargeMessage() string {
 	return fmt.Sprintf("Request body too large (limit %d bytes)", s.cfg.BodyLimit)
 }
@@ -98,7 +104,11 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		return
 	}
 	status, code, msg := s.classify(err)
-	if status >= 500 {
+	switch {
+	case status >= 500 && clientGone(c):
+		// The caller hung up; nobody reads this answer and nothing failed.
+		s.log.DebugContext(ctx, "client went away", "error", err.Error(), "requestId", RequestIDFrom(ctx))
+	case status >= 500:
 		s.log.ErrorContext(ctx, "request failed", "status", status, "error", err.Error(), "requestId", RequestIDFrom(ctx))
 	}
 	var werr error

@@ -112,7 +112,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req := c.Request()
 		level := slog.LevelInfo
-		if status >= 500 {
+		if status >= 500 && !clientGone(c) {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(req.Context(), level, "request",

@@ -1,0 +1,51 @@
+# Precinct. `make run` and `make test` are all a fresh machine with Go needs.
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+BIN      := bin/precinct
+VULNDB   ?= $(abspath ../shared/vulndb)
+
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build run test test-short bench lint vuln tidy clean
+
+all: build
+
+## build: the precinct binary in bin/, with the version stamped in
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/precinct
+
+## run: build and start the server on the embedded database (./data)
+run: build
+	./$(BIN) serve
+
+## test: vet, then every test with the race detector
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 8m ./...
+
+## test-short: every test without the race detector, for a quick loop
+test-short:
+	$(GO) test -count=1 ./...
+
+## bench: the benchmarks whose numbers docs/performance.md keeps
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/api/ | tee bench.out
+
+## lint: formatting, vet and staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## vuln: known vulnerabilities reachable from the code, from the offline database
+vuln:
+	$(GO) run $(GOVULNCHECK) -db file://$(VULNDB) ./...
+
+tidy:
+	$(GO) mod tidy
+
+clean:
+	rm -rf bin bench.out
