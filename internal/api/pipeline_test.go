@@ -324,3 +324,44 @@ func TestOversizedHeaderIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// Shutdown lets a request that is already running finish before Serve
+// returns, and refuses new connections.
+func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
+	env := apitest.New(t)
+	started := make(chan struct{})
+	env.Server.AddForTest(http.MethodGet, "/test/work", func(c *echo.Context) error {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		return c.JSON(http.StatusOK, map[string]string{"done": "yes"})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- env.Server.Serve(ctx, ln) }()
+
+	result := make(chan int, 1)
+	go func() {
+		res, err := http.Get("http://" + ln.Addr().String() + "/test/work")
+		if err != nil {
+			result <- -1
+			return
+		}
+		res.Body.Close()
+		result <- res.StatusCode
+	}()
+	<-started
+	cancel()
+	if code := <-result; code != 200 {
+		t.Fatalf("in-flight request got %d", code)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Fatal("a new request was accepted after shutdown")
+	}
+}

@@ -33,11 +33,11 @@ type Deps struct {
 
 // Server is the HTTP application: routes, pipeline and error handling.
 type Server struct {
-	echo    *echo.Echo
-	cfg     *config.Config
-	log     *slog.Logger
-	deps    Deps
-	access  map[string]Access // "METHOD path" -> who may call it
+	echo   *echo.Echo
+	cfg    *config.Config
+	log    *slog.Logger
+	deps   Deps
+	access map[string]Access // "METHOD path" -> who may call it
 }
 
 // New builds the application. It registers every route; nothing is added

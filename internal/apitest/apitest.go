@@ -291,4 +291,3 @@ func (l *LogBuffer) Lines() []map[string]any {
 
 // Header is a shorthand for a one-entry header map.
 func Header(k, v string) map[string]string { return map[string]string{k: v} }
-

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -131,8 +130,3 @@ func (db *DB) Close(ctx context.Context) error {
 
 // collection returns a handle on one collection of the database.
 func (db *DB) collection(name string) *mongo.Collection { return db.db.Collection(name) }
-
-// command runs a database command and decodes its reply.
-func (db *DB) command(ctx context.Context, cmd bson.D, out any) error {
-	return mapErr(db.db.RunCommand(ctx, cmd).Decode(out))
-}
