@@ -33,7 +33,29 @@ type Index struct {
 // Indexes returns every index of Precinct's collections. Later features add
 // theirs here.
 func Indexes() []Index {
-	return []Index{}
+	k := func(pairs ...any) bson.D {
+		d := bson.D{}
+		for i := 0; i < len(pairs); i += 2 {
+			d = append(d, bson.E{Key: pairs[i].(string), Value: pairs[i+1]})
+		}
+		return d
+	}
+	return []Index{
+		// Users: one account per username in any letter case, and per
+		// Discord account (R85).
+		{Collection: collUsers, Name: "users_username_key", Keys: k("usernameKey", 1), Unique: true},
+		{Collection: collUsers, Name: "users_discord_id", Keys: k("discordId", 1), Unique: true, Sparse: true},
+		// Sessions are read by _id; these serve the per-user listing and
+		// the expiry sweep.
+		{Collection: collSessions, Name: "sessions_user", Keys: k("userId", 1, "createdAt", -1)},
+		{Collection: collSessions, Name: "sessions_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
+		{Collection: collResetTokens, Name: "reset_tokens_user", Keys: k("userId", 1)},
+		{Collection: collResetTokens, Name: "reset_tokens_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
+		{Collection: collCounters, Name: "counters_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
+		{Collection: collAuthEvents, Name: "auth_events_time", Keys: k("time", -1)},
+		{Collection: collAuthEvents, Name: "auth_events_user_time", Keys: k("userId", 1, "time", -1)},
+		{Collection: collKeys, Name: "keys_purpose", Keys: k("purpose", 1, "createdAt", -1)},
+	}
 }
 
 // EnsureIndexes creates every index of Indexes that does not exist yet. It is

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+const collResetTokens = "reset_tokens"
+
+type resetTokenDoc struct {
+	ID        string    `bson:"_id"` // hex SHA-256 of the token
+	UserID    string    `bson:"userId"`
+	Purpose   string    `bson:"purpose"`
+	CreatedAt time.Time `bson:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// CreateResetToken stores a reset token's hash for a user, and deletes the
+// user's older tokens: issuing one invalidates the rest (R25).
+func (db *DB) CreateResetToken(ctx context.Context, hash, userID string, now, expires time.Time) error {
+	if _, err := db.collection(collResetTokens).DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}}); err != nil {
+		return mapErr(err)
+	}
+	_, err := db.collection(collResetTokens).InsertOne(ctx, resetTokenDoc{
+		ID: hash, UserID: userID, Purpose: "password_reset", CreatedAt: now, ExpiresAt: expires,
+	})
+	return mapErr(err)
+}
+
+// ConsumeResetToken deletes a live token and returns its user. The delete
+// is one atomic operation, so of many concurrent uses exactly one gets the
+// user (R86); a used, expired or unknown token is not_found.
+func (db *DB) ConsumeResetToken(ctx context.Context, hash string, now time.Time) (string, error) {
+	var d resetTokenDoc
+	err := db.collection(collResetTokens).FindOneAndDelete(ctx, bson.D{
+		{Key: "_id", Value: hash},
+		{Key: "purpose", Value: "password_reset"},
+		{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", cad.Errorf(cad.ENOTFOUND, "Reset token not found")
+	}
+	if err != nil {
+		return "", mapErr(err)
+	}
+	return d.UserID, nil
+}
+
+// DeleteResetTokensOfUser invalidates a user's reset tokens, as any
+// password change must (R25).
+func (db *DB) DeleteResetTokensOfUser(ctx context.Context, userID string) error {
+	_, err := db.collection(collResetTokens).DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}})
+	return mapErr(err)
+}
