@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/store"
 )
@@ -90,6 +91,20 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, sha
 	return db, nil
 }
 
+// newAuth builds the authentication service, loading or generating the
+// server keys.
+func newAuth(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger) (*auth.Service, error) {
+	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
+	defer cancel()
+	svc, err := auth.New(ctx, db, auth.Config{
+		Issuer: cfg.PublicURL, JWTSecret: cfg.JWTSecret, CookieSecret: cfg.CookieSecret, Secure: cfg.Secure(),
+	}, logger)
+	if err != nil {
+		return nil, fmt.Errorf("loading the server keys: %w", err)
+	}
+	return svc, nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := loadConfig("serve", args, stderr)
 	if err != nil {
@@ -131,10 +146,17 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	logger.Info("database capabilities", "engine", caps.Engine, "version", caps.Version,
 		"transactions", caps.Transactions, "ttlIndexes", caps.TTLIndexes, "changeStreams", caps.ChangeStreams)
 
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Logger: logger, Version: v})
+	authSvc, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		return err
 	}
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Logger: logger, Version: v})
+	if err != nil {
+		return err
+	}
+	jctx, stopJanitor := context.WithCancel(context.Background())
+	defer stopJanitor()
+	go authSvc.RunJanitor(jctx, time.Minute)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("%sHTTP_ADDR: %w", config.EnvPrefix, err)

@@ -61,7 +61,7 @@ func TestReadinessFailsClosed(t *testing.T) {
 		"raw driver-ish error": os.ErrClosed,
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := apitest.NewWith(t, apitest.DefaultConfig(t), nil, failingHealth{err})
+			env := apitest.NewWith(t, apitest.DefaultConfig(t), storetest.NewDB(t), failingHealth{err})
 			for _, path := range []string{"/readyz", "/api/health"} {
 				res := env.Do(http.MethodGet, path, nil, nil, "")
 				if res.Code < 500 {

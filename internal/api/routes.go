@@ -9,5 +9,6 @@ func (s *Server) routes() error {
 	s.add(http.MethodGet, "/healthz", Public, s.healthz)
 	s.add(http.MethodGet, "/readyz", Public, s.readyz)
 	s.add(http.MethodGet, "/api/health", Public, s.apiHealth)
+	s.authRoutes()
 	return s.docsRoutes()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/config"
 )
 
@@ -27,6 +28,7 @@ type HealthChecker interface {
 type Deps struct {
 	Config  *config.Config
 	Health  HealthChecker
+	Auth    *auth.Service
 	Logger  *slog.Logger
 	Version string
 }
@@ -38,13 +40,15 @@ type Server struct {
 	log    *slog.Logger
 	deps   Deps
 	access map[string]Access // "METHOD path" -> who may call it
+
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New builds the application. It registers every route; nothing is added
 // after it returns, which keeps the router free of data races.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Health == nil {
-		return nil, errors.New("api: Config and Health are required")
+	if d.Config == nil || d.Health == nil || d.Auth == nil {
+		return nil, errors.New("api: Config, Health and Auth are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -53,6 +57,11 @@ func New(d Deps) (*Server, error) {
 		d.Version = "dev"
 	}
 	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}}
+	cop, err := newCrossOrigin(d.Config.PublicURL, d.Config.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	s.crossOrigin = cop
 
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           d.Logger,
@@ -96,8 +105,8 @@ type Route struct {
 // add registers a route together with the rule for who may call it. Every
 // route goes through here, so a test can prove that none is left open by
 // accident.
-func (s *Server) add(method, path string, access Access, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
-	s.echo.Add(method, path, h, m...)
+func (s *Server) add(method, path string, access Access, h echo.HandlerFunc) {
+	s.echo.Add(method, path, h, s.guard(access)...)
 	s.access[method+" "+path] = access
 }
 

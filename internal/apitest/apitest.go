@@ -5,6 +5,7 @@ package apitest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,8 +15,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/storetest"
@@ -26,8 +29,31 @@ type Env struct {
 	T      testing.TB
 	Config *config.Config
 	DB     *store.DB
+	Auth   *auth.Service
 	Server *api.Server
+	Clock  *Clock     // the application's clock; Advance moves it forward
 	Logs   *LogBuffer // everything the application logged, as JSON lines
+}
+
+// Clock is real time plus an offset that tests move forward, so that
+// lifetimes and windows can be crossed without sleeping.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }
 
 // Option changes the configuration before the application is built.
@@ -59,20 +85,24 @@ func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
 func NewWith(t testing.TB, cfg *config.Config, db *store.DB, health ...api.HealthChecker) *Env {
 	t.Helper()
 	logs := &LogBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var h api.HealthChecker = db
 	if len(health) > 0 {
 		h = health[0]
 	}
-	srv, err := api.New(api.Deps{
-		Config:  cfg,
-		Health:  h,
-		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Version: "test",
-	})
+	clock := &Clock{}
+	svc, err := auth.New(context.Background(), db, auth.Config{
+		Issuer: cfg.PublicURL, JWTSecret: cfg.JWTSecret, CookieSecret: cfg.CookieSecret, Secure: cfg.Secure(),
+		HashConcurrency: 4, Now: clock.Now,
+	}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Config: cfg, DB: db, Server: srv, Logs: logs}
+	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Logger: logger, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Server: srv, Clock: clock, Logs: logs}
 }
 
 // Scenario is one request and the expectations on its answer.

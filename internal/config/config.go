@@ -41,6 +41,8 @@ type Config struct {
 	RequestTimeout  time.Duration // deadline of every request
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish at shutdown
 	BodyLimit       int64         // largest request body in bytes
+	JWTSecret       []byte        // signs access tokens; empty means generated and kept in the database
+	CookieSecret    []byte        // keys the session cookie; empty means generated and kept in the database
 }
 
 // Setting describes one configuration key.
@@ -129,6 +131,16 @@ func Settings() []Setting {
 		{"shutdown_timeout", "15s", "how long in-flight requests may run at shutdown (Go duration, 0s to 10m)", func(c *Config, v string) error {
 			d, err := parseDuration(v, 0, 10*time.Minute)
 			c.ShutdownTimeout = d
+			return err
+		}},
+		{"jwt_secret", "", "secret that signs access tokens, at least 32 bytes; empty: generated on first start and kept in the database", func(c *Config, v string) error {
+			b, err := parseSecret(v)
+			c.JWTSecret = b
+			return err
+		}},
+		{"cookie_secret", "", "secret that keys the session cookie, at least 32 bytes; empty: generated on first start and kept in the database", func(c *Config, v string) error {
+			b, err := parseSecret(v)
+			c.CookieSecret = b
 			return err
 		}},
 		{"body_limit", "1MiB", "largest request body: bytes, or a number with KiB or MiB (at most 64MiB)", func(c *Config, v string) error {
@@ -399,9 +411,24 @@ func parseSize(v string, min, max int64) (int64, error) {
 	return n * mult, nil
 }
 
+// parseSecret accepts an empty value (generate one) or one of at least 32
+// bytes (R39: a short secret refuses the start).
+func parseSecret(v string) ([]byte, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if len(v) < 32 {
+		return nil, fmt.Errorf("must be at least 32 bytes (it is %d); generate one with: openssl rand -base64 48", len(v))
+	}
+	return []byte(v), nil
+}
+
 func redact(name, v string) string {
-	if name == "mongodb_uri" {
+	switch name {
+	case "mongodb_uri":
 		return redactURI(v)
+	case "jwt_secret", "cookie_secret":
+		return "(hidden)"
 	}
 	return v
 }

@@ -75,6 +75,11 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"PRECINCT_SHUTDOWN_TIMEOUT", "-1s", "PRECINCT_SHUTDOWN_TIMEOUT"},
 		{"PRECINCT_BODY_LIMIT", "1GiB", "PRECINCT_BODY_LIMIT"},
 		{"PRECINCT_DATA_DIR", " ", "PRECINCT_DATA_DIR"},
+		{"PRECINCT_JWT_SECRET", "x", "PRECINCT_JWT_SECRET"},                                     // R39: 1 byte
+		{"PRECINCT_JWT_SECRET", "0123456789abcdef", "PRECINCT_JWT_SECRET"},                      // R39: 16 bytes
+		{"PRECINCT_JWT_SECRET", "0123456789abcdef0123456789abcde", "PRECINCT_JWT_SECRET"},       // R39: 31 bytes
+		{"PRECINCT_COOKIE_SECRET", "0123456789abcdef0123456789abcde", "PRECINCT_COOKIE_SECRET"}, // R36
+
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -100,6 +105,19 @@ func TestMongoURIPasswordNeverInErrorsOrLogs(t *testing.T) {
 	})
 	if err == nil || strings.Contains(err.Error(), "s3cretpw") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Secrets are never echoed in errors, and a long enough one is taken as is.
+func TestSecrets(t *testing.T) {
+	_, err := config.Load(config.Source{LookupEnv: env(map[string]string{"PRECINCT_JWT_SECRET": "short-secret-value"})})
+	if err == nil || strings.Contains(err.Error(), "short-secret-value") {
+		t.Fatalf("err = %v", err)
+	}
+	long := strings.Repeat("k", 40)
+	c, err := config.Load(config.Source{LookupEnv: env(map[string]string{"PRECINCT_JWT_SECRET": long, "PRECINCT_COOKIE_SECRET": long + "c"})})
+	if err != nil || string(c.JWTSecret) != long || string(c.CookieSecret) != long+"c" {
+		t.Fatalf("%v %q", err, c.JWTSecret)
 	}
 }
 

@@ -58,3 +58,20 @@ func (db *DB) DeleteResetTokensOfUser(ctx context.Context, userID string) error 
 	_, err := db.collection(collResetTokens).DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}})
 	return mapErr(err)
 }
+
+// ResetTokenUser returns the user of a live token without spending it.
+func (db *DB) ResetTokenUser(ctx context.Context, hash string, now time.Time) (string, error) {
+	var d resetTokenDoc
+	err := db.collection(collResetTokens).FindOne(ctx, bson.D{
+		{Key: "_id", Value: hash},
+		{Key: "purpose", Value: "password_reset"},
+		{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
+	}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", cad.Errorf(cad.ENOTFOUND, "Reset token not found")
+	}
+	if err != nil {
+		return "", mapErr(err)
+	}
+	return d.UserID, nil
+}

@@ -189,3 +189,10 @@ func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	}
 	return total, nil
 }
+
+// DeleteSessionByID ends a session whoever it belongs to; for the session
+// a browser's own cookie names, replaced at login (R30).
+func (db *DB) DeleteSessionByID(ctx context.Context, id string) error {
+	_, err := db.collection(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return mapErr(err)
+}

@@ -1,0 +1,99 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Token settings.
+const (
+	// AccessTokenLifetime is the reference's "7 days from issuance"; a
+	// token never outlives its session.
+	AccessTokenLifetime = 7 * 24 * time.Hour
+	// Audience names what the tokens are for.
+	Audience = "precinct-api"
+	// tokenType marks access tokens; reset tokens and anything else are
+	// never JWTs of this type (R41).
+	tokenType = "access"
+	// maxTokenLen caps what is parsed at all (R44).
+	maxTokenLen = 8 << 10
+	leeway      = 30 * time.Second
+)
+
+// claims are the access token's claims.
+type claims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
+	Type      string `json:"typ"`
+}
+
+// sign issues an access token for a session.
+func (s *Service) sign(userID, sessionID string, now, exp time.Time) (string, error) {
+	jti := make([]byte, 16)
+	if _, err := rand.Read(jti); err != nil {
+		return "", err
+	}
+	k := s.jwtKeys.current()
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    s.cfg.Issuer,
+			Audience:  jwt.ClaimStrings{Audience},
+			Subject:   userID,
+			ID:        hex.EncodeToString(jti),
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+		SessionID: sessionID,
+		Type:      tokenType,
+	})
+	t.Header["kid"] = k.ID
+	return t.SignedString(k.Secret)
+}
+
+var errBadToken = errors.New("invalid token")
+
+// parse verifies an access token and returns its claims. Only HS256 with a
+// key of the server's own ring is accepted (R38, R43, R45); exp, iat, iss
+// and aud are required (R40) and typ must be "access" (R41).
+func (s *Service) parse(ctx context.Context, raw string) (*claims, error) {
+	if len(raw) > maxTokenLen {
+		return nil, errBadToken
+	}
+	now := s.now()
+	var c claims
+	_, err := jwt.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		if t.Method != jwt.SigningMethodHS256 {
+			return nil, fmt.Errorf("unexpected method %v", t.Header["alg"])
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" || len(kid) > 64 {
+			return nil, errors.New("missing or malformed kid")
+		}
+		k, ok := s.jwtKeys.get(ctx, kid, now)
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return k.Secret, nil
+	},
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithAudience(Audience),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(s.now),
+	)
+	if err != nil {
+		return nil, errBadToken
+	}
+	if c.Type != tokenType || c.SessionID == "" || c.Subject == "" || c.ID == "" {
+		return nil, errBadToken
+	}
+	return &c, nil
+}

@@ -1,0 +1,81 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// errInvalidLogin is the one answer for an unknown user, a wrong password,
+// a locked account and a disabled account (R13).
+var errInvalidLogin = cad.Errorf(cad.EUNAUTHORIZED, "Invalid username or password")
+
+// Login checks a username and password and starts a session of kind
+// (browser for /login, tablet for /tablet-login). Every path that fails
+// computes exactly one password hash, so failures look and take alike
+// (R13, R14).
+func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, cl Client) (*Issued, error) {
+	if err := s.checkIP(ctx, cl); err != nil {
+		return nil, err
+	}
+	key := cad.NormalizeUsername(username)
+	if len(password) > MaxSecretBytes || len(username) > 256 {
+		// Too long to be anyone's: refused before any hashing (R2).
+		s.ipFailed(ctx, cl)
+		return nil, errInvalidLogin
+	}
+	locked, err := s.accountLocked(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.db.UserByUsername(ctx, username)
+	if err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
+		return nil, err
+	}
+	var match, rehash bool
+	if u == nil {
+		err = s.hasher.VerifyDummy(ctx, password)
+	} else {
+		match, rehash, err = s.hasher.Verify(ctx, password, u.PasswordHash)
+	}
+	if err != nil && cad.ErrorCode(err) == cad.EUNAVAILABLE {
+		return nil, err // busy: refused without counting a failure
+	}
+	userID := ""
+	if u != nil {
+		userID = u.ID
+	}
+	if !match || locked || u.Disabled {
+		s.ipFailed(ctx, cl)
+		if !locked {
+			s.accountFailed(ctx, cl, key, userID)
+		}
+		detail := "bad credentials"
+		switch {
+		case locked:
+			detail = "account locked"
+		case u != nil && u.Disabled && match:
+			detail = "account disabled"
+		}
+		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginFail, Outcome: cad.OutcomeFailure, UserID: userID, Username: username, Detail: detail})
+		return nil, errInvalidLogin
+	}
+
+	// A success forgets the account's failures (R17).
+	if err := s.db.DeleteCounter(ctx, accountKey(key)); err != nil {
+		return nil, err
+	}
+	if rehash {
+		if h, err := s.hasher.Hash(ctx, password); err == nil {
+			if _, err := s.db.UpdateUser(ctx, u.ID, storeUpdatePassword(h)); err != nil {
+				s.log.WarnContext(ctx, "rehashing a password failed", "error", err.Error())
+			}
+		}
+	}
+	out, err := s.issue(ctx, u, kind, "password", cl)
+	if err != nil {
+		return nil, err
+	}
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: out.Session.ID, Detail: string(kind)})
+	return out, nil
+}
