@@ -368,4 +368,3 @@ func pagination(c *echo.Context) (page, limit int, err error) {
 	}
 	return page, limit, nil
 }
-
