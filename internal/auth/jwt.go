@@ -92,7 +92,8 @@ func (s *Service) parse(ctx context.Context, raw string) (*claims, error) {
 	if err != nil {
 		return nil, errBadToken
 	}
-	if c.Type != tokenType || c.SessionID == "" || c.Subject == "" || c.ID == "" {
+	// WithIssuedAt only checks an iat that is present; Precinct requires one.
+	if c.Type != tokenType || c.SessionID == "" || c.Subject == "" || c.ID == "" || c.IssuedAt == nil {
 		return nil, errBadToken
 	}
 	return &c, nil

@@ -1,0 +1,226 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/config"
+)
+
+func TestLoginAndTabletLogin(t *testing.T) {
+	env := authEnv(t)
+	u := mkUser(t, env, "johndoe")
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "login matches the reference", Method: "POST", Path: "/api/auth/login",
+			Body: map[string]string{"username": "johndoe", "password": goodPassword}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"user.id": u.ID, "user.username": "johndoe", "user.discordId": nil, "user.discordUsername": nil},
+			ExpectedContent: []string{`"token":"eyJ`},
+			After: func(t testing.TB, _ *apitest.Env, res *httptest.ResponseRecorder) {
+				// R34: explicit cookie attributes.
+				cs := res.Result().Cookies()
+				if len(cs) != 1 || cs[0].Name != "precinct_session" || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteLaxMode ||
+					cs[0].Path != "/" || cs[0].Domain != "" || cs[0].MaxAge <= 0 {
+					t.Fatalf("cookie: %+v", cs)
+				}
+				// R35: a session id, not data.
+				if len(cs[0].Name)+len(cs[0].Value) > 4096 {
+					t.Fatal("cookie too large")
+				}
+			}},
+		{Name: "username in another case logs in the same account", Method: "POST", Path: "/api/auth/login",
+			Body: map[string]string{"username": "JohnDoe", "password": goodPassword}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"user.id": u.ID}},
+		{Name: "tablet login has no cookie", Method: "POST", Path: "/api/auth/tablet-login",
+			Body: map[string]string{"username": "johndoe", "password": goodPassword}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"user.id": u.ID, "user.username": "johndoe"},
+			After: func(t testing.TB, _ *apitest.Env, res *httptest.ResponseRecorder) {
+				if len(res.Result().Cookies()) != 0 {
+					t.Fatal("tablet login set a cookie")
+				}
+			}},
+		{Name: "missing password", Method: "POST", Path: "/api/auth/login", Body: map[string]string{"username": "johndoe"},
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "malformed JSON", Method: "POST", Path: "/api/auth/tablet-login", Body: `{"username":`,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "oversized body (R2)", Method: "POST", Path: "/api/auth/login", Body: `{"username":"johndoe","password":"` + strings.Repeat("a", 2<<20) + `"}`,
+			ExpectedStatus: 413, ErrorCode: cad.ETOOLARGE},
+		{Name: "no default accounts (R9)", Method: "POST", Path: "/api/auth/login", Body: map[string]string{"username": "admin", "password": "admin"},
+			ExpectedStatus: 401, ErrorCode: cad.EUNAUTHORIZED},
+	})
+}
+
+func TestSecureCookieOnHTTPS(t *testing.T) {
+	env := authEnv(t, func(c *config.Config) { c.PublicURL = "https://cad.example.org" })
+	mkUser(t, env, "secure")
+	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "secure", "password": goodPassword}, nil, "")
+	cs := res.Result().Cookies()
+	if res.Code != 200 || len(cs) != 1 || cs[0].Name != "__Host-precinct_session" || !cs[0].Secure || !cs[0].HttpOnly || cs[0].Domain != "" || cs[0].Path != "/" {
+		t.Fatalf("R34: %d %+v", res.Code, cs)
+	}
+}
+
+// R13, R14: unknown user, wrong password, locked and disabled accounts get
+// byte-identical answers, each after exactly one password hash.
+func TestLoginFailuresLookAlike(t *testing.T) {
+	env := authEnv(t)
+	mkUser(t, env, "alice")
+	mkUser(t, env, "locked")
+	mkUser(t, env, "gone")
+	if _, _, err := env.Auth.DisableUser(context.Background(), "gone", auth.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < auth.AccountFailureLimit; i++ {
+		env.Do("POST", "/api/auth/login", map[string]string{"username": "locked", "password": "wrong password " + string(rune('a'+i))}, nil, "198.51.100.1:1")
+	}
+	cases := map[string]map[string]string{
+		"unknown user":   {"username": "nobody", "password": goodPassword},
+		"wrong password": {"username": "alice", "password": "not the password"},
+		"locked account": {"username": "locked", "password": goodPassword},
+		"disabled user":  {"username": "gone", "password": goodPassword},
+	}
+	var first string
+	for name, body := range cases {
+		before := env.Auth.Hasher().Computations()
+		res := env.Do("POST", "/api/auth/login", body, nil, "198.51.100.2:1")
+		if n := env.Auth.Hasher().Computations() - before; n != 1 {
+			t.Errorf("%s: %d hashes, want exactly 1 (R14)", name, n)
+		}
+		got := errorBodyWithoutID(t, res)
+		if first == "" {
+			first = got
+		} else if got != first {
+			t.Errorf("%s answered %s, others %s (R13)", name, got, first)
+		}
+	}
+	if !strings.Contains(first, "401") || !strings.Contains(first, "Invalid username or password") {
+		t.Fatalf("answer: %s", first)
+	}
+	// R2: a password over the byte cap is refused before any hashing.
+	before := env.Auth.Hasher().Computations()
+	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "alice", "password": strings.Repeat("p", 2000)}, nil, "198.51.100.3:1")
+	if res.Code != 401 || env.Auth.Hasher().Computations() != before {
+		t.Fatalf("long password: %d, %d hashes", res.Code, env.Auth.Hasher().Computations()-before)
+	}
+}
+
+// R10, R16, R17: per-account lockout that grows, applies to every letter
+// case, is reset by success and is not lengthened by failures while locked.
+func TestAccountLockout(t *testing.T) {
+	env := authEnv(t)
+	mkUser(t, env, "bob")
+	fail := func(name string, ip string) int {
+		return env.Do("POST", "/api/auth/login", map[string]string{"username": name, "password": "definitely wrong"}, nil, ip+":1").Code
+	}
+	ok := func() int {
+		return env.Do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": goodPassword}, nil, "203.0.113.99:1").Code
+	}
+	// fail, success, fail, success ... never locks (R17).
+	for i := 0; i < 6; i++ {
+		fail("bob", "203.0.113.1")
+		if c := ok(); c != 200 {
+			t.Fatalf("round %d: success answered %d", i, c)
+		}
+	}
+	// Failures under three spellings count against one account (R16),
+	// from several IPs so the IP limit does not interfere.
+	for i, name := range []string{"bob", "BOB", "Bob", "bOb", "boB"} {
+		fail(name, "203.0.113."+string(rune('1'+i)))
+	}
+	if c := ok(); c != 401 {
+		t.Fatalf("the right password during a lock answered %d (R10)", c)
+	}
+	// Failures while locked do not lengthen the lock (R17).
+	for i := 0; i < 3; i++ {
+		fail("bob", "203.0.113.20")
+	}
+	env.Clock.Advance(61 * time.Second)
+	// The lock has ended; more failures without a success in between lock
+	// again, for longer: 2 minutes.
+	for i := 0; i < auth.AccountFailureLimit; i++ {
+		fail("bob", "203.0.113.3"+string(rune('0'+i)))
+	}
+	env.Clock.Advance(61 * time.Second)
+	if c := ok(); c != 401 {
+		t.Fatalf("the second lock should last 2 minutes: %d", c)
+	}
+	env.Clock.Advance(61 * time.Second)
+	if c := ok(); c != 200 {
+		t.Fatalf("after the second lock: %d", c)
+	}
+	if !strings.Contains(env.Logs.String(), cad.EventLoginLock) {
+		t.Error("no lockout event logged (R76)")
+	}
+}
+
+// R11: the 11th failed attempt from one IP is refused, whatever
+// X-Forwarded-For says; other IPs are unaffected. R12: the counters live in
+// the database, so a second instance on the same database sees them.
+func TestIPLimit(t *testing.T) {
+	env := authEnv(t)
+	mkUser(t, env, "carol")
+	for i := 0; i < auth.IPFailureLimit; i++ {
+		res := env.Do("POST", "/api/auth/login", map[string]string{"username": "user" + string(rune('a'+i)), "password": "wrong wrong"},
+			map[string]string{"X-Forwarded-For": "10.9.9." + string(rune('0'+i))}, "192.0.2.50:1")
+		if res.Code != 401 {
+			t.Fatalf("attempt %d: %d", i+1, res.Code)
+		}
+	}
+	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword},
+		map[string]string{"X-Forwarded-For": "10.1.1.1"}, "192.0.2.50:1")
+	if res.Code != 429 {
+		t.Fatalf("11th attempt: %d %s", res.Code, res.Body)
+	}
+	apitest.CheckErrorBody(t, res, cad.ERATELIMITED)
+	h := res.Header()
+	if h.Get("Retry-After") == "" || h.Get("RateLimit-Limit") != "10" || h.Get("RateLimit-Remaining") != "0" || h.Get("RateLimit-Policy") != "10;w=900" {
+		t.Fatalf("rate-limit headers: %v", h)
+	}
+	// The shared counter applies to the reset routes too.
+	if c := env.Do("POST", "/api/auth/verify-security-answers", map[string]string{"username": "carol", "securityAnswer1": "a", "securityAnswer2": "b"}, nil, "192.0.2.50:1").Code; c != 429 {
+		t.Fatalf("verify-security-answers from the same IP: %d", c)
+	}
+	// Another address is not affected.
+	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword}, nil, "192.0.2.51:1").Code; c != 200 {
+		t.Fatalf("another IP: %d", c)
+	}
+	// A second instance on the same database shares the counters (R12).
+	other := apitest.NewWith(t, env.Config, env.DB)
+	if c := other.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword}, nil, "192.0.2.50:1").Code; c != 429 {
+		t.Fatalf("second instance: %d", c)
+	}
+	// The window slides away.
+	env.Clock.Advance(31 * time.Minute)
+	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword}, nil, "192.0.2.50:1").Code; c != 200 {
+		t.Fatalf("after the window: %d", c)
+	}
+}
+
+// R85: concurrent registrations of one username: exactly one wins.
+func TestConcurrentRegistration(t *testing.T) {
+	env := authEnv(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: goodPassword}, auth.Client{})
+			mu.Lock()
+			codes[cad.ErrorCode(err)]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes[""] != 1 || codes[cad.ECONFLICT] != 9 {
+		t.Fatalf("outcomes: %v", codes)
+	}
+}
