@@ -21,7 +21,7 @@ func TestLoginAndTabletLogin(t *testing.T) {
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "login matches the reference", Method: "POST", Path: "/api/auth/login",
 			Body: map[string]string{"username": "johndoe", "password": goodPassword}, ExpectedStatus: 200,
-			ExpectedJSON: map[string]any{"user.id": u.ID, "user.username": "johndoe", "user.discordId": nil, "user.discordUsername": nil},
+			ExpectedJSON:    map[string]any{"user.id": u.ID, "user.username": "johndoe", "user.discordId": nil, "user.discordUsername": nil},
 			ExpectedContent: []string{`"token":"eyJ`},
 			After: func(t testing.TB, _ *apitest.Env, res *httptest.ResponseRecorder) {
 				// R34: explicit cookie attributes.

@@ -132,7 +132,7 @@ func TestMeAndUser(t *testing.T) {
 	li := loginAs(t, env, "erin", goodPassword, "192.0.2.1")
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "me with a bearer token", Method: "GET", Path: "/api/auth/me", Headers: bearer(li.Token), ExpectedStatus: 200,
-			ExpectedJSON: map[string]any{"id": u.ID, "username": "erin", "discordId": nil, "communities": []any{}, "superAdmin": false},
+			ExpectedJSON:       map[string]any{"id": u.ID, "username": "erin", "discordId": nil, "communities": []any{}, "superAdmin": false},
 			NotExpectedContent: []string{"passwordHash", "argon2", "securityAnswer"}},
 		{Name: "me with the cookie", Method: "GET", Path: "/api/auth/me?guildId=987654321098765432", Headers: cookieH(li.Cookie), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"id": u.ID}},
