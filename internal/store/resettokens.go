@@ -33,23 +33,25 @@ func (db *DB) CreateResetToken(ctx context.Context, hash, userID string, now, ex
 	return mapErr(err)
 }
 
-// ConsumeResetToken deletes a live token and returns its user. The delete
-// is one atomic operation, so of many concurrent uses exactly one gets the
-// user (R86); a used, expired or unknown token is not_found.
+// ConsumeResetToken spends a live token and returns its user. Of many
+// concurrent uses exactly one gets the user (R86): the spend is a delete by
+// _id whose count says who deleted it. (findAndModify would read more
+// naturally, but on the embedded FerretDB it is a find followed by a
+// delete, and two callers can both "find and delete" one document; a
+// single-statement delete reports the truth on both databases.)
 func (db *DB) ConsumeResetToken(ctx context.Context, hash string, now time.Time) (string, error) {
-	var d resetTokenDoc
-	err := db.collection(collResetTokens).FindOneAndDelete(ctx, bson.D{
-		{Key: "_id", Value: hash},
-		{Key: "purpose", Value: "password_reset"},
-		{Key: "expiresAt", Value: bson.D{{Key: "$gt", Value: now}}},
-	}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", cad.Errorf(cad.ENOTFOUND, "Reset token not found")
+	userID, err := db.ResetTokenUser(ctx, hash, now)
+	if err != nil {
+		return "", err
 	}
+	res, err := db.collection(collResetTokens).DeleteOne(ctx, bson.D{{Key: "_id", Value: hash}})
 	if err != nil {
 		return "", mapErr(err)
 	}
-	return d.UserID, nil
+	if res.DeletedCount != 1 {
+		return "", cad.Errorf(cad.ENOTFOUND, "Reset token not found")
+	}
+	return userID, nil
 }
 
 // DeleteResetTokensOfUser invalidates a user's reset tokens, as any
