@@ -1,7 +1,15 @@
 // Command precinct is the Precinct server and its admin tool.
 //
-//	precinct [serve] [flags]   run the server (the default)
-//	precinct version           print the version
+//	precinct [serve] [flags]                     run the server (the default)
+//	precinct user create --username NAME [--super-admin] [--discord-id ID]
+//	                                            make an account; the password is read from standard input
+//	precinct user set-password --username NAME  set a password (standard input); ends the user's sessions
+//	precinct user disable --username NAME       refuse the user everywhere; ends their sessions
+//	precinct jwt rotate [--revoke-all]          make a new signing key current (--revoke-all: end every session)
+//	precinct version                            print the version
+//
+// Admin commands work with the server running (they reach its embedded
+// database through the data directory) or stopped.
 //
 // Every setting can be given as a flag, an environment variable
 // (PRECINCT_*), or a key of the YAML file named by --config; see
@@ -33,7 +41,7 @@ func versionString() string {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -44,9 +52,11 @@ type command struct {
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
-func commands() []command {
+func commands(stdin io.Reader) []command {
 	return []command{
 		{"serve", "run the HTTP server (the default)", serve},
+		{"user", "create a user (password on stdin), set a password, disable a user", userCommand(stdin)},
+		{"jwt", "rotate the JWT signing key (--revoke-all ends every session)", jwtCommand},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, "precinct", versionString())
 			return 0
@@ -54,7 +64,7 @@ func commands() []command {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := "serve"
 	if len(args) > 0 && (len(args[0]) == 0 || args[0][0] != '-') {
 		name, args = args[0], args[1:]
@@ -63,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
-	for _, c := range commands() {
+	for _, c := range commands(stdin) {
 		if c.name == name {
 			return c.run(ctx, args, stdout, stderr)
 		}
@@ -75,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: precinct <command> [flags]\n\nCommands:")
-	for _, c := range commands() {
+	for _, c := range commands(nil) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'precinct <command> -h' for the flags of a command.")

@@ -21,11 +21,14 @@ import (
 // wrong URI fails the start instead of hanging it.
 const startupTimeout = 15 * time.Second
 
-// loadConfig parses the flags of a subcommand (every setting plus --config)
-// and loads the configuration.
-func loadConfig(name string, args []string, stderr io.Writer) (*config.Config, error) {
+// loadConfig parses the flags of a subcommand (every setting plus --config,
+// plus the command's own, added by extra) and loads the configuration.
+func loadConfig(name string, args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (*config.Config, error) {
 	fs := flag.NewFlagSet("precinct "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	for _, add := range extra {
+		add(fs)
+	}
 	file := fs.String("config", os.Getenv(config.EnvPrefix+"CONFIG"), "YAML configuration file (env PRECINCT_CONFIG)")
 	visited := config.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {

@@ -184,6 +184,11 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			// Pick up a key made by `precinct jwt rotate` or another
+			// instance, so that it becomes the signing key here too.
+			if err := s.jwtKeys.maybeReload(ctx, s.now()); err != nil {
+				s.log.WarnContext(ctx, "reloading the JWT keys", "error", err.Error())
+			}
 			n, err := s.db.DeleteExpired(ctx, s.now())
 			if err != nil {
 				s.log.WarnContext(ctx, "janitor", "error", err.Error())

@@ -219,7 +219,14 @@ func (s *Server) Signal(t testing.TB, sig os.Signal) int {
 // the exit code, the combined output and how long it ran.
 func RunToExit(t testing.TB, args []string, env map[string]string, timeout time.Duration) (int, string, time.Duration) {
 	t.Helper()
+	return RunWithInput(t, args, env, "", timeout)
+}
+
+// RunWithInput is RunToExit with text on standard input (a password).
+func RunWithInput(t testing.TB, args []string, env map[string]string, stdin string, timeout time.Duration) (int, string, time.Duration) {
+	t.Helper()
 	cmd, out := Command(t, args, env)
+	cmd.Stdin = strings.NewReader(stdin)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
