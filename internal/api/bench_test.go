@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // The baseline later features compare against: one GET /healthz through the
@@ -31,10 +34,13 @@ func BenchmarkPipelineHealthz(b *testing.B) {
 
 // benchServer is the real application on a fresh database, logging JSON to
 // nowhere (so encoding is measured, not the terminal).
-func benchServer(b *testing.B) *api.Server {
-	env := apitest.New(b)
+func benchServer(b *testing.B, env ...*apitest.Env) *api.Server {
+	if len(env) == 0 {
+		env = append(env, apitest.New(b))
+	}
+	e := env[0]
 	srv, err := api.New(api.Deps{
-		Config: env.Config, Health: env.DB, Auth: env.Auth,
+		Config: e.Config, Health: e.DB, Auth: e.Auth,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Version: "bench",
 	})
 	if err != nil {
@@ -68,4 +74,35 @@ func BenchmarkPipelineReadyz(b *testing.B) {
 			b.Fatal(rec.Code)
 		}
 	}
+}
+
+// The cost a JWT adds: GET /api/auth/user with a bearer token, which parses
+// and verifies the JWT and reads the session and the user (two _id look-ups
+// on the embedded database). Compare with BenchmarkPipelineHealthz.
+func BenchmarkJWTAuthenticatedRequest(b *testing.B) {
+	env := apitest.New(b)
+	srv := benchServer(b, env)
+	tok := benchLogin(b, env)
+	h := srv.Handler()
+	req := httptest.NewRequest(http.MethodGet, "/api/auth/user", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+	}
+}
+
+func benchLogin(b *testing.B, env *apitest.Env) string {
+	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "bench", Password: "a benchmark passphrase"}, auth.Client{}); err != nil {
+		b.Fatal(err)
+	}
+	out, err := env.Auth.Login(context.Background(), "bench", "a benchmark passphrase", cad.SessionTablet, auth.Client{IP: "127.0.0.1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out.Token
 }

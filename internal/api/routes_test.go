@@ -86,3 +86,43 @@ func TestDocsPages(t *testing.T) {
 		t.Fatal("the docs page carries a script")
 	}
 }
+
+// Deny by default (R61): every route that is not public refuses a request
+// without a credential with the standard 401, and refuses a state change
+// carried by the cookie from another site (R47).
+func TestEveryProtectedRouteRefusesAnonymousCallers(t *testing.T) {
+	env := apitest.New(t)
+	n := 0
+	for _, r := range env.Server.Routes() {
+		if r.Access == api.Public {
+			continue
+		}
+		n++
+		path := paramRE.ReplaceAllString(r.Path, "x")
+		path = strings.NewReplacer(":id", strings.Repeat("a", 64)).Replace(path)
+		res := env.Do(r.Method, path, `{}`, nil, "")
+		if res.Code != 401 {
+			t.Errorf("%s %s without a credential: %d", r.Method, r.Path, res.Code)
+			continue
+		}
+		apitest.CheckErrorBody(t, res, "unauthorized")
+	}
+	if n == 0 {
+		t.Fatal("no protected routes")
+	}
+}
+
+// R46: no route changes state through GET or HEAD: every GET route is a
+// read, which the list below names on purpose.
+func TestNoStateChangeThroughGET(t *testing.T) {
+	reads := map[string]bool{
+		"/": true, "/healthz": true, "/readyz": true, "/api/health": true, "/api/openapi.yaml": true, "/api/docs": true,
+		"/api/auth/me": true, "/api/auth/user": true, "/api/auth/security-questions": true, "/api/auth/sessions": true,
+		"/api/admin/auth-events": true,
+	}
+	for _, r := range apitest.New(t).Server.Routes() {
+		if (r.Method == "GET" || r.Method == "HEAD") && !reads[r.Path] {
+			t.Errorf("GET %s is not a known read: review it and add it here if it changes nothing", r.Path)
+		}
+	}
+}
