@@ -99,9 +99,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, sha
 func newAuth(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger) (*auth.Service, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
-	svc, err := auth.New(ctx, db, auth.Config{
-		Issuer: cfg.PublicURL, JWTSecret: cfg.JWTSecret, CookieSecret: cfg.CookieSecret, Secure: cfg.Secure(),
-	}, logger)
+	svc, err := auth.New(ctx, db, auth.ConfigFrom(cfg), logger)
 	if err != nil {
 		return nil, fmt.Errorf("loading the server keys: %w", err)
 	}

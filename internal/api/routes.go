@@ -10,5 +10,6 @@ func (s *Server) routes() error {
 	s.add(http.MethodGet, "/readyz", Public, s.readyz)
 	s.add(http.MethodGet, "/api/health", Public, s.apiHealth)
 	s.authRoutes()
+	s.discordRoutes()
 	return s.docsRoutes()
 }

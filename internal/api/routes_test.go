@@ -119,6 +119,9 @@ func TestNoStateChangeThroughGET(t *testing.T) {
 		"/": true, "/healthz": true, "/readyz": true, "/api/health": true, "/api/openapi.yaml": true, "/api/docs": true,
 		"/api/auth/me": true, "/api/auth/user": true, "/api/auth/security-questions": true, "/api/auth/sessions": true,
 		"/api/admin/auth-events": true,
+		// The OAuth redirect endpoints are GETs by protocol; the state they
+		// spend is single-use and bound to the browser's cookie (R50).
+		"/api/auth/discord": true, "/api/auth/discord/callback": true,
 	}
 	for _, r := range apitest.New(t).Server.Routes() {
 		if (r.Method == "GET" || r.Method == "HEAD") && !reads[r.Path] {

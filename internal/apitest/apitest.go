@@ -91,10 +91,9 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.DB, health ...api.Healt
 		h = health[0]
 	}
 	clock := &Clock{}
-	svc, err := auth.New(context.Background(), db, auth.Config{
-		Issuer: cfg.PublicURL, JWTSecret: cfg.JWTSecret, CookieSecret: cfg.CookieSecret, Secure: cfg.Secure(),
-		HashConcurrency: 4, Now: clock.Now,
-	}, logger)
+	ac := auth.ConfigFrom(cfg)
+	ac.HashConcurrency, ac.Now = 4, clock.Now
+	svc, err := auth.New(context.Background(), db, ac, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,3 +139,52 @@ func (cs *CookieStore) SessionID(r *http.Request) (string, error) {
 	}
 	return s.ID, nil
 }
+
+// Short-lived cookies of the Discord sign-in: the flow's state and PKCE
+// verifier, and a pending registration. Same keys as the session cookie;
+// securecookie binds each value to its cookie's name.
+const (
+	oauthCookie        = "precinct_oauth"
+	registrationCookie = "precinct_registration"
+	flowCookieAge      = 10 * 60 // seconds (R34: at most 600)
+)
+
+func (cs *CookieStore) flowName(base string) string {
+	if cs.opts.Secure {
+		return "__Host-" + base
+	}
+	return base
+}
+
+// setFlowCookie writes a 10-minute HttpOnly, SameSite=Lax cookie holding v.
+// Lax, not Strict: it must come back on the cross-site redirect from
+// Discord (R34).
+func (cs *CookieStore) setFlowCookie(w http.ResponseWriter, base string, v any) error {
+	name := cs.flowName(base)
+	enc, err := securecookie.EncodeMulti(name, v, cs.codecs...)
+	if err != nil {
+		return err
+	}
+	opts := cs.opts
+	opts.MaxAge = flowCookieAge
+	http.SetCookie(w, sessions.NewCookie(name, enc, &opts))
+	return nil
+}
+
+// readFlowCookie decodes the cookie into dst; false when it is missing or
+// does not decode.
+func (cs *CookieStore) readFlowCookie(r *http.Request, base string, dst any) bool {
+	name := cs.flowName(base)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return false
+	}
+	return securecookie.DecodeMulti(name, c.Value, dst, cs.codecs...) == nil
+}
+
+// clearFlowCookie deletes a flow cookie.
+func (cs *CookieStore) clearFlowCookie(w http.ResponseWriter, base string) {
+	opts := cs.opts
+	opts.MaxAge = -1
+	http.SetCookie(w, sessions.NewCookie(cs.flowName(base), "", &opts))
+}

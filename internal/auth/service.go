@@ -7,10 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/discord"
 	"github.com/precinct-cad/precinct/internal/store"
 )
 
@@ -40,8 +43,22 @@ type Config struct {
 	// HashConcurrency bounds concurrent password hashes (R8); 0 picks
 	// 2 x GOMAXPROCS.
 	HashConcurrency int
+	// Discord, when set, turns Discord sign-in on.
+	Discord *discord.Config
 	// Now replaces the clock in tests.
 	Now func() time.Time
+}
+
+// ConfigFrom takes the service's settings from Precinct's configuration.
+func ConfigFrom(c *config.Config) Config {
+	out := Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure()}
+	if c.DiscordEnabled() {
+		out.Discord = &discord.Config{
+			ClientID: c.DiscordClientID, ClientSecret: c.DiscordClientSecret,
+			BaseURL: c.DiscordBaseURL, RedirectURL: c.DiscordRedirectURL(),
+		}
+	}
+	return out
 }
 
 // Service is Precinct's authentication: accounts, sessions, tokens, the
@@ -55,6 +72,7 @@ type Service struct {
 	jwtKeys *keyRing
 	cookies *CookieStore
 	decoy   []byte
+	discord *discord.Client // nil: Discord sign-in is off
 }
 
 // New loads (or on first start generates) the server keys and returns the
@@ -84,6 +102,9 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 		return nil, err
 	}
 	s.decoy = decoyRing.current().Secret
+	if cfg.Discord != nil {
+		s.discord = discord.New(*cfg.Discord)
+	}
 	return s, nil
 }
 
@@ -198,3 +219,5 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

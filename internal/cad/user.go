@@ -17,6 +17,9 @@ type User struct {
 	Avatar          string
 	SuperAdmin      bool
 	Disabled        bool
+	// GuildIDs are the Discord servers the user was in at their last
+	// Discord sign-in; communities are joined from them.
+	GuildIDs []string
 
 	SecurityQuestion1   string
 	SecurityAnswer1Hash string

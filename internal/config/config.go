@@ -43,7 +43,18 @@ type Config struct {
 	BodyLimit       int64         // largest request body in bytes
 	JWTSecret       []byte        // signs access tokens; empty means generated and kept in the database
 	CookieSecret    []byte        // keys the session cookie; empty means generated and kept in the database
+
+	DiscordClientID     string // the Discord application; empty turns Discord sign-in off
+	DiscordClientSecret string
+	DiscordBaseURL      string // https://discord.com, or a fake's URL
+	DashboardURL        string // where a browser lands after Discord sign-in: a path or an absolute URL
 }
+
+// DiscordEnabled reports whether Discord sign-in is configured.
+func (c *Config) DiscordEnabled() bool { return c.DiscordClientID != "" && c.DiscordClientSecret != "" }
+
+// DiscordRedirectURL is the one redirect URI to register with Discord.
+func (c *Config) DiscordRedirectURL() string { return c.PublicURL + "/api/auth/discord/callback" }
 
 // Setting describes one configuration key.
 type Setting struct {
@@ -142,6 +153,36 @@ func Settings() []Setting {
 			b, err := parseSecret(v)
 			c.CookieSecret = b
 			return err
+		}},
+		{"discord_client_id", "", "client id of the Discord application; empty turns Discord sign-in off", func(c *Config, v string) error {
+			for _, r := range v {
+				if r < '0' || r > '9' {
+					return errors.New("must be the numeric client id of the Discord application")
+				}
+			}
+			c.DiscordClientID = v
+			return nil
+		}},
+		{"discord_client_secret", "", "client secret of the Discord application", func(c *Config, v string) error {
+			c.DiscordClientSecret = v
+			return nil
+		}},
+		{"discord_base_url", "https://discord.com", "where Discord is (OAuth pages under /oauth2, API under /api); a fake's URL in tests", func(c *Config, v string) error {
+			u, err := parsePublicURL(v)
+			c.DiscordBaseURL = u
+			return err
+		}},
+		{"dashboard_url", "/", "where a browser lands after Discord sign-in: a path on this server or an absolute URL", func(c *Config, v string) error {
+			if strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") && !strings.Contains(v, "\\") {
+				c.DashboardURL = v
+				return nil
+			}
+			u, err := parsePublicURL(v)
+			if err != nil {
+				return errors.New("must be a path starting with / or an absolute http(s) URL")
+			}
+			c.DashboardURL = u
+			return nil
 		}},
 		{"body_limit", "1MiB", "largest request body: bytes, or a number with KiB or MiB (at most 64MiB)", func(c *Config, v string) error {
 			n, err := parseSize(v, 1024, 64<<20)
@@ -427,7 +468,7 @@ func redact(name, v string) string {
 	switch name {
 	case "mongodb_uri":
 		return redactURI(v)
-	case "jwt_secret", "cookie_secret":
+	case "jwt_secret", "cookie_secret", "discord_client_secret":
 		return "(hidden)"
 	}
 	return v

@@ -79,7 +79,10 @@ func TestInvalidValuesNameTheKey(t *testing.T) {
 		{"PRECINCT_JWT_SECRET", "0123456789abcdef", "PRECINCT_JWT_SECRET"},                      // R39: 16 bytes
 		{"PRECINCT_JWT_SECRET", "0123456789abcdef0123456789abcde", "PRECINCT_JWT_SECRET"},       // R39: 31 bytes
 		{"PRECINCT_COOKIE_SECRET", "0123456789abcdef0123456789abcde", "PRECINCT_COOKIE_SECRET"}, // R36
-
+		{"PRECINCT_DISCORD_CLIENT_ID", "my-app", "PRECINCT_DISCORD_CLIENT_ID"},
+		{"PRECINCT_DISCORD_BASE_URL", "discord.com", "PRECINCT_DISCORD_BASE_URL"},
+		{"PRECINCT_DASHBOARD_URL", "//evil.example", "PRECINCT_DASHBOARD_URL"},
+		{"PRECINCT_DASHBOARD_URL", "javascript:alert(1)", "PRECINCT_DASHBOARD_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {

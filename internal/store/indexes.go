@@ -54,6 +54,8 @@ func Indexes() []Index {
 		{Collection: collCounters, Name: "counters_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
 		{Collection: collAuthEvents, Name: "auth_events_time", Keys: k("time", -1)},
 		{Collection: collAuthEvents, Name: "auth_events_user_time", Keys: k("userId", 1, "time", -1)},
+		{Collection: collOAuthStates, Name: "oauth_states_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
+		{Collection: collPending, Name: "pending_registrations_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
 		{Collection: collKeys, Name: "keys_purpose", Keys: k("purpose", 1, "createdAt", -1)},
 	}
 }

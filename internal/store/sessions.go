@@ -180,6 +180,8 @@ func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 		}}}},
 		{collResetTokens, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
 		{collCounters, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
+		{collOAuthStates, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
+		{collPending, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
 	} {
 		res, err := db.collection(del.coll).DeleteMany(ctx, del.filter)
 		if err != nil {

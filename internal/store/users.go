@@ -24,6 +24,7 @@ type userDoc struct {
 	Avatar              string        `bson:"avatar,omitempty"`
 	SuperAdmin          bool          `bson:"superAdmin"`
 	Disabled            bool          `bson:"disabled"`
+	GuildIDs            []string      `bson:"guildIds,omitempty"`
 	SecurityQuestion1   string        `bson:"securityQuestion1,omitempty"`
 	SecurityAnswer1Hash string        `bson:"securityAnswer1Hash,omitempty"`
 	SecurityQuestion2   string        `bson:"securityQuestion2,omitempty"`
@@ -37,7 +38,7 @@ func (d *userDoc) user() *cad.User {
 	return &cad.User{
 		ID: d.ID.Hex(), Username: d.Username, UsernameKey: d.UsernameKey, PasswordHash: d.PasswordHash,
 		DiscordID: d.DiscordID, DiscordUsername: d.DiscordUsername, Avatar: d.Avatar,
-		SuperAdmin: d.SuperAdmin, Disabled: d.Disabled,
+		SuperAdmin: d.SuperAdmin, Disabled: d.Disabled, GuildIDs: d.GuildIDs,
 		SecurityQuestion1: d.SecurityQuestion1, SecurityAnswer1Hash: d.SecurityAnswer1Hash,
 		SecurityQuestion2: d.SecurityQuestion2, SecurityAnswer2Hash: d.SecurityAnswer2Hash,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), PasswordChangedAt: d.PasswordChangedAt.UTC(),
@@ -61,7 +62,7 @@ func (db *DB) CreateUser(ctx context.Context, u *cad.User) error {
 	doc := userDoc{
 		ID: bson.NewObjectID(), Username: u.Username, UsernameKey: cad.NormalizeUsername(u.Username),
 		PasswordHash: u.PasswordHash, DiscordID: u.DiscordID, DiscordUsername: u.DiscordUsername, Avatar: u.Avatar,
-		SuperAdmin: u.SuperAdmin, Disabled: u.Disabled,
+		SuperAdmin: u.SuperAdmin, Disabled: u.Disabled, GuildIDs: u.GuildIDs,
 		SecurityQuestion1: u.SecurityQuestion1, SecurityAnswer1Hash: u.SecurityAnswer1Hash,
 		SecurityQuestion2: u.SecurityQuestion2, SecurityAnswer2Hash: u.SecurityAnswer2Hash,
 		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now,
@@ -122,6 +123,7 @@ type UserUpdate struct {
 	SuperAdmin          *bool
 	DiscordUsername     *string
 	Avatar              *string
+	GuildIDs            *[]string
 }
 
 // UpdateUser applies the change to one user and returns the new state.
@@ -160,6 +162,9 @@ func (db *DB) UpdateUser(ctx context.Context, id string, up UserUpdate) (*cad.Us
 	}
 	if up.Avatar != nil {
 		add("avatar", *up.Avatar)
+	}
+	if up.GuildIDs != nil {
+		add("guildIds", *up.GuildIDs)
 	}
 	var d userDoc
 	err := db.collection(collUsers).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: oid}}, bson.D{{Key: "$set", Value: set}},

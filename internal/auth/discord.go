@@ -1,0 +1,284 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/discord"
+	"github.com/precinct-cad/precinct/internal/store"
+)
+
+// Discord sign-in lifetimes.
+const (
+	oauthStateLifetime  = 10 * time.Minute
+	pendingLifetime     = 10 * time.Minute
+	discordFreshFor     = 10 * time.Minute // how long after a Discord sign-in a password may be set without the old one
+	registrationsPerIP  = 10               // complete-registration attempts per client IP per hour (R15)
+	registrationsWindow = time.Hour
+)
+
+// ErrDiscordOff answers the Discord routes when no application is set.
+var ErrDiscordOff = cad.Errorf(cad.EUNAVAILABLE, "Discord sign-in is not configured on this server")
+
+// DiscordError is a refused or failed Discord sign-in: a cad.Error plus a
+// short reason that the browser redirect carries as ?error=.
+type DiscordError struct {
+	Err    *cad.Error
+	Reason string
+}
+
+func (e *DiscordError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the cad.Error.
+func (e *DiscordError) Unwrap() error { return e.Err }
+
+func discordFail(code, reason, msg string) error {
+	return &DiscordError{Err: cad.Errorf(code, "%s", msg), Reason: reason}
+}
+
+// DiscordEnabled reports whether Discord sign-in is configured.
+func (s *Service) DiscordEnabled() bool { return s.discord != nil }
+
+type oauthFlow struct {
+	State    string
+	Verifier string
+	ReturnTo string
+}
+
+// DiscordStart begins a sign-in: a single-use state of 256 bits and a PKCE
+// verifier, bound to this browser by a 10-minute cookie (R50, R51). It
+// returns the URL of Discord's authorize page.
+func (s *Service) DiscordStart(ctx context.Context, w http.ResponseWriter, returnTo string) (string, error) {
+	if s.discord == nil {
+		return "", ErrDiscordOff
+	}
+	state, hash, err := randomToken("")
+	if err != nil {
+		return "", err
+	}
+	if err := s.db.CreateOAuthState(ctx, hash, s.now().Add(oauthStateLifetime)); err != nil {
+		return "", err
+	}
+	flow := oauthFlow{State: state, Verifier: discord.NewVerifier(), ReturnTo: returnTo}
+	if err := s.cookies.setFlowCookie(w, oauthCookie, flow); err != nil {
+		return "", err
+	}
+	return s.discord.AuthCodeURL(state, flow.Verifier), nil
+}
+
+// DiscordOutcome is the result of a successful callback: a signed-in user,
+// or a verified Discord identity that must register first.
+type DiscordOutcome struct {
+	Issued          *Issued // known user: a new browser session
+	Registration    bool    // new user: a pending registration was made
+	DiscordID       string
+	DiscordUsername string
+	ReturnTo        string
+}
+
+// DiscordCallback finishes a sign-in. The state must match this browser's
+// cookie and be unspent; the code is exchanged with the verifier; the user
+// is found by Discord id only (R54). Any failure creates no session (R57).
+func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl Client) (*DiscordOutcome, error) {
+	if s.discord == nil {
+		return nil, ErrDiscordOff
+	}
+	if err := s.checkIP(ctx, cl); err != nil {
+		return nil, err
+	}
+	out, err := s.discordCallback(ctx, w, r, cl)
+	if err != nil {
+		var de *DiscordError
+		if errors.As(err, &de) && de.Reason != "discord_unavailable" {
+			s.ipFailed(ctx, cl)
+		}
+		reason := "error"
+		if de != nil {
+			reason = de.Reason
+		}
+		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginFail, Outcome: cad.OutcomeFailure, Detail: "discord: " + reason})
+	}
+	return out, err
+}
+
+func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl Client) (*DiscordOutcome, error) {
+	var flow oauthFlow
+	ok := s.cookies.readFlowCookie(r, oauthCookie, &flow)
+	s.cookies.clearFlowCookie(w, oauthCookie)
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		return nil, discordFail(cad.EUNAUTHORIZED, "access_denied", "Discord sign-in was cancelled")
+	}
+	state, code := q.Get("state"), q.Get("code")
+	if !ok {
+		return nil, discordFail(cad.EINVALID, "invalid_state", "The sign-in expired or was started in another browser; start again")
+	}
+	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(flow.State)) != 1 {
+		return nil, discordFail(cad.EINVALID, "invalid_state", "The sign-in does not match this browser; start again")
+	}
+	spent, err := s.db.ConsumeOAuthState(ctx, hashToken(state), s.now())
+	if err != nil {
+		return nil, err
+	}
+	if !spent {
+		return nil, discordFail(cad.EINVALID, "invalid_state", "This sign-in was already used or has expired; start again")
+	}
+	if code == "" || len(code) > 512 {
+		return nil, discordFail(cad.EINVALID, "invalid_request", "Discord sent no authorization code")
+	}
+	id, err := s.discord.Identify(ctx, code, flow.Verifier)
+	if err != nil {
+		var de *discord.Error
+		if errors.As(err, &de) && de.Status == http.StatusTooManyRequests {
+			return nil, &DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err,
+				"Discord is rate limiting sign-ins; try again in a minute")}
+		}
+		if errors.As(err, &de) && de.Status >= 400 && de.Status < 500 && de.Op == "token exchange" {
+			return nil, &DiscordError{Reason: "invalid_grant", Err: cad.Wrap(cad.EINVALID, err, "Discord did not accept the sign-in; start again")}
+		}
+		return nil, &DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err, "Discord could not be reached; try again")}
+	}
+
+	u, err := s.db.UserByDiscordID(ctx, id.ID)
+	if err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
+		return nil, err
+	}
+	if u == nil {
+		secret, hash, err := randomToken("")
+		if err != nil {
+			return nil, err
+		}
+		if err := s.db.CreatePending(ctx, store.PendingRegistration{
+			ID: hash, DiscordID: id.ID, DiscordUsername: id.Username, Avatar: id.Avatar, GuildIDs: id.GuildIDs,
+			ExpiresAt: s.now().Add(pendingLifetime),
+		}); err != nil {
+			return nil, err
+		}
+		if err := s.cookies.setFlowCookie(w, registrationCookie, secret); err != nil {
+			return nil, err
+		}
+		return &DiscordOutcome{Registration: true, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
+	}
+	if u.Disabled {
+		return nil, discordFail(cad.EUNAUTHORIZED, "account_disabled", "Sign-in refused for this account")
+	}
+	guilds := append([]string{}, id.GuildIDs...)
+	if u, err = s.db.UpdateUser(ctx, u.ID, store.UserUpdate{DiscordUsername: &id.Username, Avatar: &id.Avatar, GuildIDs: &guilds}); err != nil {
+		return nil, err
+	}
+	issued, err := s.startBrowserSession(ctx, w, r, u, cl)
+	if err != nil {
+		return nil, err
+	}
+	return &DiscordOutcome{Issued: issued, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
+}
+
+// startBrowserSession signs a Discord-verified user in: a new browser
+// session (the browser's old one ends, R30) and its cookie.
+func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *cad.User, cl Client) (*Issued, error) {
+	if err := s.ReplaceCookieSession(ctx, r); err != nil {
+		return nil, err
+	}
+	issued, err := s.issue(ctx, u, cad.SessionBrowser, "discord", cl)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cookies.SetCookie(r, w, issued.Secret); err != nil {
+		return nil, err
+	}
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: issued.Session.ID, Detail: "discord"})
+	return issued, nil
+}
+
+// Registration is the body of complete-registration.
+type Registration struct {
+	DiscordID                          string
+	Username, Password                 string
+	SecurityQuestion1, SecurityAnswer1 string
+	SecurityQuestion2, SecurityAnswer2 string
+}
+
+// CompleteRegistration creates the account of a pending Discord identity.
+// Only the browser holding the pending registration's cookie may, and only
+// for the Discord id that Discord verified for it: without that check anyone
+// could claim any Discord account. The pending registration is spent.
+func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWriter, r *http.Request, in Registration, cl Client) (*Issued, error) {
+	if s.discord == nil {
+		return nil, ErrDiscordOff
+	}
+	if err := s.checkRegistrationRate(ctx, cl); err != nil {
+		return nil, err
+	}
+	var secret string
+	if !s.cookies.readFlowCookie(r, registrationCookie, &secret) {
+		return nil, cad.Errorf(cad.EFORBIDDEN, "No Discord sign-in is waiting for registration in this browser; sign in with Discord first")
+	}
+	hash := hashToken(secret)
+	p, err := s.db.Pending(ctx, hash, s.now())
+	if err != nil {
+		if cad.ErrorCode(err) == cad.ENOTFOUND {
+			return nil, cad.Errorf(cad.EFORBIDDEN, "The Discord sign-in for this registration expired or was used; sign in with Discord again")
+		}
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(in.DiscordID)), []byte(p.DiscordID)) != 1 {
+		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventUserCreated, Outcome: cad.OutcomeFailure, Username: in.Username, Detail: "discordId does not match the verified one"})
+		return nil, cad.Errorf(cad.EFORBIDDEN, "discordId does not match the Discord account you signed in with")
+	}
+	if in.SecurityQuestion1 == "" || in.SecurityAnswer1 == "" || in.SecurityQuestion2 == "" || in.SecurityAnswer2 == "" {
+		return nil, cad.Errorf(cad.EINVALID, "Both security questions and answers are required")
+	}
+	u, err := s.CreateUser(ctx, NewUser{
+		Username: in.Username, Password: in.Password,
+		DiscordID: p.DiscordID, DiscordUsername: p.DiscordUsername, Avatar: p.Avatar,
+		SecurityQuestion1: in.SecurityQuestion1, SecurityAnswer1: in.SecurityAnswer1,
+		SecurityQuestion2: in.SecurityQuestion2, SecurityAnswer2: in.SecurityAnswer2,
+	}, cl)
+	if err != nil {
+		return nil, err
+	}
+	// The unique Discord id lets only one concurrent completion create the
+	// account; spending the pending record makes a second use fail too.
+	if _, err := s.db.DeletePending(ctx, hash); err != nil {
+		return nil, err
+	}
+	s.cookies.clearFlowCookie(w, registrationCookie)
+	if len(p.GuildIDs) > 0 {
+		guilds := p.GuildIDs
+		if u, err = s.db.UpdateUser(ctx, u.ID, store.UserUpdate{GuildIDs: &guilds}); err != nil {
+			return nil, err
+		}
+	}
+	return s.startBrowserSession(ctx, w, r, u, cl)
+}
+
+// checkRegistrationRate bounds registrations per client IP (R15).
+func (s *Service) checkRegistrationRate(ctx context.Context, cl Client) error {
+	now := s.now()
+	window := now.Unix() / int64(registrationsWindow/time.Second)
+	c, err := s.db.IncrCounter(ctx, "reg:"+cl.IP+":"+itoa(window), now.Add(2*registrationsWindow))
+	if err != nil {
+		return err
+	}
+	if c.Count <= registrationsPerIP {
+		return nil
+	}
+	retry := time.Unix((window+1)*int64(registrationsWindow/time.Second), 0).Sub(now)
+	return &RateLimitError{Err: cad.Errorf(cad.ERATELIMITED, "Too many registrations from your address; try again later"),
+		Limit: registrationsPerIP, RetryAfter: retry, Window: registrationsWindow}
+}
+
+// SetPasswordAfterDiscord sets a new password without the old one, for a
+// caller whose session came from a Discord sign-in less than 10 minutes ago:
+// the stronger recovery path beside the security questions (R18).
+func (s *Service) SetPasswordAfterDiscord(ctx context.Context, p *cad.Principal, next string, cl Client) error {
+	if p.Session.AuthMethod != "discord" || s.now().Sub(p.Session.CreatedAt) > discordFreshFor {
+		return cad.Errorf(cad.EFORBIDDEN, "Sign in with Discord again (within 10 minutes) to set a password without the current one")
+	}
+	return s.SetPasswordWithoutCurrent(ctx, p, next, cl)
+}
