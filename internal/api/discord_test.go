@@ -190,9 +190,17 @@ func TestDiscordRegistrationAndSignIn(t *testing.T) {
 		t.Fatalf("cross-site registration: %d", res.Code)
 	}
 	for name, body := range map[string]map[string]string{
-		"weak password": func() map[string]string { m := registration(alice.ID, "alice_cad"); m["password"] = "password1"; return m }(),
-		"bad username":  registration(alice.ID, "a"),
-		"no questions":  func() map[string]string { m := registration(alice.ID, "alice_cad"); delete(m, "securityAnswer2"); return m }(),
+		"weak password": func() map[string]string {
+			m := registration(alice.ID, "alice_cad")
+			m["password"] = "password1"
+			return m
+		}(),
+		"bad username": registration(alice.ID, "a"),
+		"no questions": func() map[string]string {
+			m := registration(alice.ID, "alice_cad")
+			delete(m, "securityAnswer2")
+			return m
+		}(),
 	} {
 		if res := br.do("POST", "/api/auth/complete-registration", body, nil); res.Code != 400 {
 			t.Errorf("%s: %d %s", name, res.Code, res.Body)
