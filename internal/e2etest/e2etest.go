@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -118,8 +119,16 @@ func Start(t testing.TB, o Options) *Server {
 		t.Cleanup(func() { os.RemoveAll(d) })
 		dataDir = d
 	}
+	// The public URL must be known before the start (it goes into OAuth
+	// redirects and token issuers), so a free port is picked here; the
+	// moment between closing it and the server binding it is the only race.
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{
-		"PRECINCT_HTTP_ADDR":  "127.0.0.1:0",
+		"PRECINCT_HTTP_ADDR":  "127.0.0.1:" + port,
+		"PRECINCT_PUBLIC_URL": "http://127.0.0.1:" + port,
 		"PRECINCT_DATA_DIR":   dataDir,
 		"PRECINCT_LOG_FORMAT": "json",
 	}
@@ -141,8 +150,7 @@ func Start(t testing.TB, o Options) *Server {
 		}
 	})
 
-	// The server logs the address it really listens on; port 0 picks a
-	// free one without a race.
+	// The server logs the address it really listens on.
 	deadline := time.Now().Add(30 * time.Second)
 	for s.URL == "" {
 		if !s.Running() || time.Now().After(deadline) {
@@ -167,6 +175,16 @@ func Start(t testing.TB, o Options) *Server {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	return port, err
 }
 
 func listenAddr(logs string) string {
