@@ -25,7 +25,7 @@ func principalOf(c *echo.Context) *cad.Principal {
 // so only the cookie needs this.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request())
+		p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request(), clientOf(c))
 		if err != nil {
 			return err
 		}

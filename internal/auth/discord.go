@@ -192,6 +192,11 @@ func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter
 		return nil, err
 	}
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: issued.Session.ID, Detail: "discord"})
+	if s.OnDiscordSignIn != nil {
+		if err := s.OnDiscordSignIn(ctx, u); err != nil {
+			s.log.WarnContext(ctx, "joining communities after Discord sign-in", "error", err.Error())
+		}
+	}
 	return issued, nil
 }
 

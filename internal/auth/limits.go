@@ -34,6 +34,15 @@ const (
 	ResetLockTime     = time.Hour
 )
 
+// limiter counts failures per client IP in a sliding window kept in the
+// database, so that every instance sees the same counts (R12).
+type limiter struct {
+	prefix string
+	limit  int
+	window time.Duration
+	what   string
+}
+
 // RateLimitError is a refusal by a limit. It unwraps to a cad.Error with
 // code rate_limited and carries what the RateLimit-* and Retry-After headers
 // need.
@@ -56,57 +65,66 @@ func (e *RateLimitError) RateLimitHeaders() (limit, remaining int, retryAfter, w
 	return e.Limit, e.Remaining, e.RetryAfter, e.Window
 }
 
-// ipKeys are the counter keys of the current and the previous window for an
-// IP; the limit is a sliding window estimated from the two.
-func ipKeys(ip string, now time.Time) (cur, prev string, elapsed float64) {
-	w := int64(IPFailureWindow / time.Second)
+// windowKeys are the counter keys of the current and the previous window;
+// the limit is a sliding window estimated from the two.
+func (l limiter) windowKeys(ip string, now time.Time) (cur, prev string, elapsed float64) {
+	w := int64(l.window / time.Second)
 	idx := now.Unix() / w
 	elapsed = float64(now.Unix()%w) / float64(w)
-	return "ipfail:" + ip + ":" + strconv.FormatInt(idx, 10), "ipfail:" + ip + ":" + strconv.FormatInt(idx-1, 10), elapsed
+	return l.prefix + ":" + ip + ":" + strconv.FormatInt(idx, 10), l.prefix + ":" + ip + ":" + strconv.FormatInt(idx-1, 10), elapsed
 }
 
-// checkIP refuses a client IP that has used up its failed attempts.
-func (s *Service) checkIP(ctx context.Context, cl Client) error {
+// check refuses a client IP that has used up its failures.
+func (l limiter) check(ctx context.Context, s *Service, cl Client) error {
 	now := s.now()
-	cur, prev, elapsed := ipKeys(cl.IP, now)
+	cur, prev, elapsed := l.windowKeys(cl.IP, now)
 	got, err := s.db.Counters(ctx, now, cur, prev)
 	if err != nil {
 		return err
 	}
 	c, p := float64(got[cur].Count), float64(got[prev].Count)
-	estimate := c + p*(1-elapsed)
-	if estimate < IPFailureLimit {
+	limit := float64(l.limit)
+	if c+p*(1-elapsed) < limit {
 		return nil
 	}
 	// Wait until the previous window's share has decayed enough, or the
 	// current window ends.
-	w := IPFailureWindow.Seconds()
+	w := l.window.Seconds()
 	var wait float64
-	if c >= IPFailureLimit || p == 0 {
+	if c >= limit || p == 0 {
 		wait = (1 - elapsed) * w
 	} else {
-		need := 1 - (IPFailureLimit-c)/p // fraction of the window at which estimate < limit
-		wait = (need - elapsed) * w
+		wait = (1 - (limit-c)/p - elapsed) * w
 	}
 	retry := time.Duration(math.Max(1, math.Ceil(wait))) * time.Second
-	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventRateLimited, Outcome: cad.OutcomeFailure, Detail: "ip"})
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventRateLimited, Outcome: cad.OutcomeFailure, Detail: l.prefix})
 	return &RateLimitError{
-		Err:        cad.Errorf(cad.ERATELIMITED, "Too many failed attempts from your address; try again in %s", humanize(retry)),
-		Limit:      IPFailureLimit,
-		Remaining:  0,
+		Err:        cad.Errorf(cad.ERATELIMITED, "Too many failed %s from your address; try again in %s", l.what, humanize(retry)),
+		Limit:      l.limit,
 		RetryAfter: retry,
-		Window:     IPFailureWindow,
+		Window:     l.window,
 	}
 }
 
-// ipFailed counts a failed attempt against the client IP.
-func (s *Service) ipFailed(ctx context.Context, cl Client) {
+// failed counts a failure against the client IP.
+func (l limiter) failed(ctx context.Context, s *Service, cl Client) {
 	now := s.now()
-	cur, _, _ := ipKeys(cl.IP, now)
-	if _, err := s.db.IncrCounter(ctx, cur, now.Add(2*IPFailureWindow)); err != nil {
+	cur, _, _ := l.windowKeys(cl.IP, now)
+	if _, err := s.db.IncrCounter(ctx, cur, now.Add(2*l.window)); err != nil {
 		s.log.ErrorContext(ctx, "counting a failed attempt", "error", err.Error())
 	}
 }
+
+// loginLimiter is the reference's "Auth (login): 10 attempts / 15 minutes".
+var loginLimiter = limiter{prefix: "ipfail", limit: IPFailureLimit, window: IPFailureWindow, what: "attempts"}
+
+// checkIP refuses a client IP that has used up its failed sign-in attempts.
+func (s *Service) checkIP(ctx context.Context, cl Client) error {
+	return loginLimiter.check(ctx, s, cl)
+}
+
+// ipFailed counts a failed sign-in attempt against the client IP.
+func (s *Service) ipFailed(ctx context.Context, cl Client) { loginLimiter.failed(ctx, s, cl) }
 
 func accountKey(usernameKey string) string { return "acct:" + usernameKey }
 func resetKey(usernameKey string) string   { return "reset:" + usernameKey }

@@ -73,6 +73,10 @@ type Service struct {
 	cookies *CookieStore
 	decoy   []byte
 	discord *discord.Client // nil: Discord sign-in is off
+	keys    *keyCache
+	// OnDiscordSignIn, when set, runs after a Discord sign-in or
+	// registration (communities join from the user's guilds).
+	OnDiscordSignIn func(ctx context.Context, u *cad.User) error
 }
 
 // New loads (or on first start generates) the server keys and returns the
@@ -85,7 +89,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{db: db, cfg: cfg, log: logger, now: func() time.Time { return now().UTC() }}
+	s := &Service{db: db, cfg: cfg, log: logger, now: func() time.Time { return now().UTC() }, keys: newKeyCache()}
 	s.hasher = NewHasher(DefaultParams, cfg.HashConcurrency, 0)
 	t := s.now()
 	var err error

@@ -83,12 +83,15 @@ func (s *Service) IssueForUser(ctx context.Context, u *cad.User, kind cad.Sessio
 	return s.issue(ctx, u, kind, method, cl)
 }
 
-// Authenticate resolves the request's credential into a Principal:
-// "Authorization: Bearer <jwt>" when present (cookies are then ignored,
-// R48), otherwise the session cookie. No credential gives (nil, nil); a
+// Authenticate resolves the request's credential into a Principal: a game
+// server's "x-api-key: fvm_…" (or "Bearer fvm_…"), else "Authorization:
+// Bearer <jwt>" (cookies are then ignored, R48), else the session cookie. No credential gives (nil, nil); a
 // credential that does not hold gives 401. Storage failures give 503, never
 // access (R80).
-func (s *Service) Authenticate(ctx context.Context, r *http.Request) (*cad.Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, r *http.Request, cl Client) (*cad.Principal, error) {
+	if key, ok := apiKeyFrom(r); ok {
+		return s.authenticateKey(ctx, key, cl)
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		if len(h) > maxTokenLen+16 {
 			return nil, errNotAuthenticated

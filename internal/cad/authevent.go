@@ -23,6 +23,7 @@ const (
 	EventUserDisabled   = "user_disabled"
 	EventKeysRotated    = "authn_keys_rotated"
 	EventRateLimited    = "authn_rate_limited"
+	EventAPIKeyFail     = "authn_apikey_fail"
 )
 
 // Outcomes of an event.

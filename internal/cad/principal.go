@@ -19,7 +19,13 @@ type Principal struct {
 	// ViaCookie is true when the session cookie (not a bearer token)
 	// authenticated the request; cross-origin checks apply then.
 	ViaCookie bool
+
+	// Game servers.
+	APIKey *APIKey
 }
+
+// IsServer reports whether the principal is a game server's key.
+func (p *Principal) IsServer() bool { return p != nil && p.Kind == PrincipalServer && p.APIKey != nil }
 
 // IsUser reports whether the principal is a signed-in user.
 func (p *Principal) IsUser() bool { return p != nil && p.Kind == PrincipalUser && p.User != nil }

@@ -56,6 +56,13 @@ func Indexes() []Index {
 		{Collection: collAuthEvents, Name: "auth_events_user_time", Keys: k("userId", 1, "time", -1)},
 		{Collection: collOAuthStates, Name: "oauth_states_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
 		{Collection: collPending, Name: "pending_registrations_expires", Keys: k("expiresAt", 1), ExpireAfter: time.Second},
+		// Tenancy. Every tenant index starts with communityId (rule 1).
+		{Collection: collCommunities, Name: "communities_guild", Keys: k("guildId", 1), Unique: true},
+		{Collection: collMembers, Name: "members_community_username", Keys: k("communityId", 1, "usernameKey", 1), Tenant: true},
+		{Collection: collMembers, Name: "members_user", Keys: k("userId", 1)},
+		{Collection: collDepartments, Name: "departments_community_code", Keys: k("communityId", 1, "code", 1), Unique: true, Tenant: true},
+		{Collection: collAPIKeys, Name: "api_keys_community", Keys: k("communityId", 1, "keyId", 1), Unique: true, Tenant: true},
+		{Collection: collAudit, Name: "community_audit_time", Keys: k("communityId", 1, "time", -1), Tenant: true},
 		{Collection: collKeys, Name: "keys_purpose", Keys: k("purpose", 1, "createdAt", -1)},
 	}
 }

@@ -1,0 +1,198 @@
+package cad
+
+import "time"
+
+// Community is one tenant: a Discord server's roleplay community. All of
+// its data is invisible to every other community.
+type Community struct {
+	ID          string // 24-hex
+	Name        string
+	GuildID     string // the Discord server (guild) id; unique
+	Settings    CommunitySettings
+	MemberCount int
+	CreatedAt   time.Time
+	// DeletedAt marks a community deleted; its data stays, and it can be
+	// restored until DeletedAt + RestoreWindow.
+	DeletedAt *time.Time
+}
+
+// RestoreWindow is how long a deleted community can be brought back.
+const RestoreWindow = 30 * 24 * time.Hour
+
+// CommunitySettings are what a community admin may change.
+type CommunitySettings struct {
+	DispatchRoleID       string         `json:"dispatchRoleId"`
+	CADSettings          map[string]any `json:"cadSettings"`
+	StatusCodes          []StatusCode   `json:"statusCodes"`
+	AutoJoin             bool           `json:"autoJoin"`
+	StartingBalance      int64          `json:"startingBalance"`
+	MaxCharactersPerUser int            `json:"maxCharactersPerUser"`
+	AllowPublicStatus    bool           `json:"allowPublicStatus"`
+}
+
+// StatusCode is one unit status a community uses ("10-8", "In Service").
+type StatusCode struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+	Color string `json:"color,omitempty"`
+}
+
+// DefaultSettings are a new community's settings.
+func DefaultSettings() CommunitySettings {
+	return CommunitySettings{
+		CADSettings: map[string]any{}, StatusCodes: []StatusCode{},
+		AutoJoin: true, StartingBalance: 5000, MaxCharactersPerUser: 10,
+	}
+}
+
+// Roles inside a community, lowest first. A Super Admin is above them all
+// and needs no membership.
+const (
+	RoleMember     = "member"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+)
+
+// RoleRank orders roles; 0 means not a role. A Super Admin ranks
+// SuperAdminRank.
+func RoleRank(role string) int {
+	switch role {
+	case RoleMember:
+		return 1
+	case RoleSupervisor:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// SuperAdminRank is above every community role.
+const SuperAdminRank = 4
+
+// RoleName is how the reference names a role in messages.
+func RoleName(role string) string {
+	switch role {
+	case RoleAdmin:
+		return "Community Admin"
+	case RoleSupervisor:
+		return "Supervisor"
+	case RoleMember:
+		return "Member"
+	}
+	return role
+}
+
+// Member statuses.
+const (
+	MemberActive = "active"
+	MemberBanned = "banned"
+)
+
+// Membership joins a user to a community with a role.
+type Membership struct {
+	CommunityID string
+	UserID      string
+	Username    string // denormalised for listings and filtering
+	Role        string
+	Departments []string // department codes
+	CallSign    string
+	Status      string
+	JoinedAt    time.Time
+}
+
+// Department types; each but civilian is also a permission.
+const (
+	DeptLEO      = "leo"
+	DeptFire     = "fire"
+	DeptEMS      = "ems"
+	DeptDispatch = "dispatch"
+	DeptCivilian = "civilian"
+)
+
+// ValidDepartmentType reports whether t is a department type.
+func ValidDepartmentType(t string) bool {
+	switch t {
+	case DeptLEO, DeptFire, DeptEMS, DeptDispatch, DeptCivilian:
+		return true
+	}
+	return false
+}
+
+// Department is a community's police, fire, EMS, dispatch or civilian
+// department.
+type Department struct {
+	ID               string
+	CommunityID      string
+	Code             string // unique in the community, e.g. "LSPD"
+	Name             string
+	Type             string
+	CallSignTemplate string
+	BlipColor        int
+	BlipSprite       int
+	Paycheck         int64
+	CreatedAt        time.Time
+}
+
+// APIKey is a game server's credential: one community, some scopes.
+type APIKey struct {
+	ID          string // public id (24-hex)
+	Hash        string // hex SHA-256 of the key: the stored form
+	CommunityID string
+	Name        string
+	Prefix      string // the first 8 characters after "fvm_"
+	Scopes      []string
+	CreatedAt   time.Time
+	CreatedBy   string
+	LastUsedAt  *time.Time
+}
+
+// ScopeFiveM is the scope of keys made for game servers.
+const ScopeFiveM = "fivem"
+
+// Scope is the community a request runs in, with the caller's standing
+// there. Handlers read it; they never resolve communities themselves.
+type Scope struct {
+	Community   *Community
+	Role        string // the caller's role; "" for a game server
+	Rank        int
+	Permissions []string
+	Membership  *Membership // nil for a Super Admin without membership, or a server
+	SuperAdmin  bool        // let in as Super Admin
+	Server      bool        // a game server's key
+}
+
+// Can reports whether the scope holds a permission.
+func (s *Scope) Can(perm string) bool {
+	for _, p := range s.Permissions {
+		if p == perm {
+			return true
+		}
+	}
+	return false
+}
+
+// AuditEntry is one change inside a community, with who made it.
+type AuditEntry struct {
+	ID          string
+	CommunityID string
+	Action      string
+	ActorID     string
+	ActorKind   string // "user", "superadmin", "server", "cli"
+	IP          string
+	RequestID   string
+	Target      string
+	Before      any
+	After       any
+	Time        time.Time
+}
+
+// AuditFilter selects audit entries.
+type AuditFilter struct {
+	Action  string
+	ActorID string
+	Since   time.Time
+	Until   time.Time
+	Offset  int
+	Limit   int
+}
