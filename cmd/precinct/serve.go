@@ -13,6 +13,7 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/store"
 )
@@ -151,7 +152,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Logger: logger, Version: v})
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: community.New(db, authSvc, logger), Logger: logger, Version: v})
 	if err != nil {
 		return err
 	}

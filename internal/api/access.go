@@ -19,6 +19,17 @@ const (
 	AnyUser
 	// SuperAdmin routes need a platform Super Admin.
 	SuperAdmin
+	// Member, Supervisor and Admin routes run in a community (the
+	// community scope) and need at least that role there; a Super Admin is
+	// let in and audited.
+	Member
+	Supervisor
+	Admin
+	// CommunitySuperAdmin routes run in a community and need a Super Admin.
+	CommunitySuperAdmin
+	// GameServer routes need a game server's fvm_ key and run in the
+	// key's community.
+	GameServer
 )
 
 func (a Access) String() string {
@@ -29,8 +40,27 @@ func (a Access) String() string {
 		return "user"
 	case SuperAdmin:
 		return "super-admin"
+	case Member:
+		return "community-member"
+	case Supervisor:
+		return "community-supervisor"
+	case Admin:
+		return "community-admin"
+	case CommunitySuperAdmin:
+		return "community-super-admin"
+	case GameServer:
+		return "server-key"
 	}
 	return "undeclared"
+}
+
+// Scoped reports whether routes of this kind run in a community.
+func (a Access) Scoped() bool {
+	switch a {
+	case Member, Supervisor, Admin, CommunitySuperAdmin, GameServer:
+		return true
+	}
+	return false
 }
 
 // guard returns the middleware that enforces a, or nil for public routes.
@@ -40,13 +70,55 @@ func (s *Server) guard(a Access) []echo.MiddlewareFunc {
 		return []echo.MiddlewareFunc{s.authenticate, requireUser}
 	case SuperAdmin:
 		return []echo.MiddlewareFunc{s.authenticate, requireUser, requireSuperAdmin}
+	case Member:
+		return []echo.MiddlewareFunc{s.authenticate, requireUser, s.scope, requireRole(cad.RoleMember)}
+	case Supervisor:
+		return []echo.MiddlewareFunc{s.authenticate, requireUser, s.scope, requireRole(cad.RoleSupervisor)}
+	case Admin:
+		return []echo.MiddlewareFunc{s.authenticate, requireUser, s.scope, requireRole(cad.RoleAdmin)}
+	case CommunitySuperAdmin:
+		return []echo.MiddlewareFunc{s.authenticate, requireUser, requireSuperAdmin, s.scope}
+	case GameServer:
+		return []echo.MiddlewareFunc{s.authenticate, requireServer, s.scope}
 	}
 	return nil
 }
 
+// requireRole refuses a scope below role. Roles inherit downwards: an admin
+// may do all a supervisor may, and a supervisor all a member may.
+func requireRole(role string) echo.MiddlewareFunc {
+	need := cad.RoleRank(role)
+	msg := "Insufficient permissions. Required role: " + cad.RoleName(role)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if scopeOf(c).Rank < need {
+				return cad.Errorf(cad.EFORBIDDEN, "%s", msg)
+			}
+			return next(c)
+		}
+	}
+}
+
+// requireServer admits only a game server's key: a user's session or token
+// is the wrong kind of credential for these routes (R48).
+func requireServer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if !principalOf(c).IsServer() {
+			return cad.Errorf(cad.EUNAUTHORIZED, "A game server API key (x-api-key) is required")
+		}
+		return next(c)
+	}
+}
+
+// requireUser admits a signed-in user; a game server's key is the wrong
+// kind of credential for user routes (R48, R69).
 func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		if !principalOf(c).IsUser() {
+		p := principalOf(c)
+		if p.IsServer() {
+			return cad.Errorf(cad.EUNAUTHORIZED, "This route needs a user sign-in, not an API key")
+		}
+		if !p.IsUser() {
 			return errNotAuthenticated
 		}
 		return next(c)

@@ -106,10 +106,19 @@ func (s *Server) tabletLogin(c *echo.Context) error {
 	})
 }
 
-// me is GET /api/auth/me. The communities list is filled by the tenancy
-// feature; until then it is empty, and ?guildId= narrows nothing.
+// me is GET /api/auth/me: the profile with the user's communities, their
+// role and permissions in each; ?guildId= narrows the list to one.
 func (s *Server) me(c *echo.Context) error {
 	u := principalOf(c).User
+	sums, err := s.deps.Community.CommunitiesOf(c.Request().Context(), u, c.QueryParam("guildId"))
+	if err != nil {
+		return err
+	}
+	coms := make([]map[string]any, len(sums))
+	for i, sm := range sums {
+		coms[i] = map[string]any{"communityId": sm.Community.ID, "guildId": sm.Community.GuildID, "name": sm.Community.Name,
+			"role": sm.Role, "permissions": sm.Permissions}
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"id":              u.ID,
 		"username":        u.Username,
@@ -118,7 +127,7 @@ func (s *Server) me(c *echo.Context) error {
 		"avatar":          nullable(u.Avatar),
 		"superAdmin":      u.SuperAdmin,
 		"createdAt":       u.CreatedAt,
-		"communities":     []any{},
+		"communities":     coms,
 	})
 }
 

@@ -11,5 +11,6 @@ func (s *Server) routes() error {
 	s.add(http.MethodGet, "/api/health", Public, s.apiHealth)
 	s.authRoutes()
 	s.discordRoutes()
+	s.communityRoutes()
 	return s.docsRoutes()
 }

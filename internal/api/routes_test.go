@@ -122,6 +122,9 @@ func TestNoStateChangeThroughGET(t *testing.T) {
 		// The OAuth redirect endpoints are GETs by protocol; the state they
 		// spend is single-use and bound to the browser's cookie (R50).
 		"/api/auth/discord": true, "/api/auth/discord/callback": true,
+		"/api/community/mine": true, "/api/community/:id": true, "/api/community/:id/public/status": true,
+		"/api/community/:id/members": true, "/api/community/:id/departments": true, "/api/community/:id/api-keys": true,
+		"/api/community/:id/audit": true, "/api/civilian/fivem-departments": true,
 	}
 	for _, r := range apitest.New(t).Server.Routes() {
 		if (r.Method == "GET" || r.Method == "HEAD") && !reads[r.Path] {

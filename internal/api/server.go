@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 )
 
@@ -26,11 +27,12 @@ type HealthChecker interface {
 // Deps is everything the HTTP layer needs. cmd/precinct builds it; tests
 // build it on a throwaway database.
 type Deps struct {
-	Config  *config.Config
-	Health  HealthChecker
-	Auth    *auth.Service
-	Logger  *slog.Logger
-	Version string
+	Config    *config.Config
+	Health    HealthChecker
+	Auth      *auth.Service
+	Community *community.Service
+	Logger    *slog.Logger
+	Version   string
 }
 
 // Server is the HTTP application: routes, pipeline and error handling.
@@ -47,8 +49,8 @@ type Server struct {
 // New builds the application. It registers every route; nothing is added
 // after it returns, which keeps the router free of data races.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Health == nil || d.Auth == nil {
-		return nil, errors.New("api: Config, Health and Auth are required")
+	if d.Config == nil || d.Health == nil || d.Auth == nil || d.Community == nil {
+		return nil, errors.New("api: Config, Health, Auth and Community are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()

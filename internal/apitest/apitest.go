@@ -19,6 +19,7 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/storetest"
@@ -26,13 +27,14 @@ import (
 
 // Env is one application on its own database.
 type Env struct {
-	T      testing.TB
-	Config *config.Config
-	DB     *store.DB
-	Auth   *auth.Service
-	Server *api.Server
-	Clock  *Clock     // the application's clock; Advance moves it forward
-	Logs   *LogBuffer // everything the application logged, as JSON lines
+	T         testing.TB
+	Config    *config.Config
+	DB        *store.DB
+	Auth      *auth.Service
+	Community *community.Service
+	Server    *api.Server
+	Clock     *Clock     // the application's clock; Advance moves it forward
+	Logs      *LogBuffer // everything the application logged, as JSON lines
 }
 
 // Clock is real time plus an offset that tests move forward, so that
@@ -97,11 +99,12 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.DB, health ...api.Healt
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Logger: logger, Version: "test"})
+	com := community.New(db, svc, logger)
+	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Logger: logger, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Server: srv, Clock: clock, Logs: logs}
+	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Server: srv, Clock: clock, Logs: logs}
 }
 
 // Scenario is one request and the expectations on its answer.

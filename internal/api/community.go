@@ -1,0 +1,356 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/store"
+)
+
+// communityRoutes are the community administration endpoints: the
+// community itself, its members, departments, game-server keys and audit
+// log, and the first game-server route.
+func (s *Server) communityRoutes() {
+	s.add(http.MethodPost, "/api/community", SuperAdmin, s.createCommunity)
+	s.add(http.MethodGet, "/api/community/mine", AnyUser, s.myCommunities)
+	s.add(http.MethodGet, "/api/community/:id", Member, s.getCommunity)
+	s.add(http.MethodPatch, "/api/community/:id", Admin, s.updateCommunity)
+	s.add(http.MethodDelete, "/api/community/:id", CommunitySuperAdmin, s.deleteCommunity)
+	s.add(http.MethodPost, "/api/community/:id/restore", SuperAdmin, s.restoreCommunity)
+	s.add(http.MethodGet, "/api/community/:id/public/status", Public, s.publicStatus)
+
+	s.add(http.MethodGet, "/api/community/:id/members", Supervisor, s.listMembers)
+	s.add(http.MethodPost, "/api/community/:id/members", Admin, s.addMember)
+	s.add(http.MethodPatch, "/api/community/:id/members/:userId", Admin, s.updateMember)
+	// Members may leave by themselves; removing anyone else needs an admin
+	// (checked by the service).
+	s.add(http.MethodDelete, "/api/community/:id/members/:userId", Member, s.removeMember)
+
+	s.add(http.MethodGet, "/api/community/:id/departments", Member, s.listDepartments)
+	s.add(http.MethodPost, "/api/community/:id/departments", Admin, s.createDepartment)
+	s.add(http.MethodPatch, "/api/community/:id/departments/:deptId", Admin, s.updateDepartment)
+	s.add(http.MethodDelete, "/api/community/:id/departments/:deptId", Admin, s.deleteDepartment)
+
+	s.add(http.MethodPost, "/api/community/:id/api-keys", Admin, s.createKey)
+	s.add(http.MethodGet, "/api/community/:id/api-keys", Admin, s.listKeys)
+	s.add(http.MethodDelete, "/api/community/:id/api-keys/:keyId", Admin, s.revokeKey)
+	s.add(http.MethodPost, "/api/community/:id/api-keys/:keyId/rotate", Admin, s.rotateKey)
+
+	s.add(http.MethodGet, "/api/community/:id/audit", Admin, s.communityAudit)
+
+	s.add(http.MethodGet, "/api/civilian/fivem-departments", GameServer, s.fivemDepartments)
+}
+
+// communityJSON is a community as the reference shows it (_id, with id
+// beside it for clients that read either).
+func communityJSON(c *cad.Community) map[string]any {
+	out := map[string]any{
+		"_id": c.ID, "id": c.ID, "name": c.Name, "guildId": c.GuildID, "memberCount": c.MemberCount,
+		"settings": c.Settings, "createdAt": c.CreatedAt,
+	}
+	if c.DeletedAt != nil {
+		out["deletedAt"] = c.DeletedAt
+	}
+	return out
+}
+
+func departmentJSON(d *cad.Department) map[string]any {
+	return map[string]any{
+		"_id": d.ID, "id": d.ID, "code": d.Code, "name": d.Name, "type": d.Type, "callSignTemplate": d.CallSignTemplate,
+		"blipColor": d.BlipColor, "blipSprite": d.BlipSprite, "paycheck": d.Paycheck, "createdAt": d.CreatedAt,
+	}
+}
+
+func memberJSON(m *cad.Membership) map[string]any {
+	return map[string]any{
+		"userId": m.UserID, "username": m.Username, "role": m.Role, "departments": m.Departments,
+		"callSign": m.CallSign, "status": m.Status, "joinedAt": m.JoinedAt,
+	}
+}
+
+func keyJSON(k *cad.APIKey) map[string]any {
+	return map[string]any{
+		"id": k.ID, "name": k.Name, "prefix": k.Prefix, "scopes": k.Scopes,
+		"createdAt": k.CreatedAt, "createdBy": k.CreatedBy, "lastUsedAt": k.LastUsedAt,
+	}
+}
+
+func (s *Server) createCommunity(c *echo.Context) error {
+	var in struct {
+		Name    string `json:"name"`
+		GuildID string `json:"guildId"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	a := community.ActorOf(principalOf(c), nil, clientOf(c))
+	com, err := s.deps.Community.Create(c.Request().Context(), a, in.Name, in.GuildID, "")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, communityJSON(com))
+}
+
+func (s *Server) myCommunities(c *echo.Context) error {
+	list, err := s.deps.Community.Mine(c.Request().Context(), principalOf(c).User)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, e := range list {
+		out[i] = map[string]any{"_id": e.Community.ID, "id": e.Community.ID, "name": e.Community.Name, "guildId": e.Community.GuildID,
+			"memberCount": e.Community.MemberCount, "role": e.Role, "createdAt": e.Community.CreatedAt}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"communities": out})
+}
+
+func (s *Server) getCommunity(c *echo.Context) error {
+	d, err := s.deps.Community.Get(c.Request().Context(), scopeOf(c))
+	if err != nil {
+		return err
+	}
+	out := communityJSON(d.Community)
+	deps := make([]map[string]any, len(d.Departments))
+	for i, dep := range d.Departments {
+		deps[i] = departmentJSON(dep)
+	}
+	out["departments"] = deps
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) updateCommunity(c *echo.Context) error {
+	var in struct {
+		Name     *string                  `json:"name"`
+		Settings *community.SettingsPatch `json:"settings"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	com, err := s.deps.Community.Update(c.Request().Context(), actorOf(c), scopeOf(c), community.Patch{Name: in.Name, Settings: in.Settings})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, communityJSON(com))
+}
+
+func (s *Server) deleteCommunity(c *echo.Context) error {
+	if err := s.deps.Community.Delete(c.Request().Context(), actorOf(c), scopeOf(c)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Community deleted; it can be restored within 30 days"})
+}
+
+func (s *Server) restoreCommunity(c *echo.Context) error {
+	a := community.ActorOf(principalOf(c), nil, clientOf(c))
+	com, err := s.deps.Community.Restore(c.Request().Context(), a, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, communityJSON(com))
+}
+
+func (s *Server) publicStatus(c *echo.Context) error {
+	st, err := s.deps.Community.Public(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"name": st.Name, "unitsOnDuty": st.UnitsOnDuty, "activeCalls": st.ActiveCalls, "serversOnline": st.ServersOnline,
+	})
+}
+
+func (s *Server) listMembers(c *echo.Context) error {
+	page, limit, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.deps.Community.Members(c.Request().Context(), scopeOf(c), store.MemberFilter{
+		Role: c.QueryParam("role"), Department: strings.ToUpper(c.QueryParam("department")), Name: c.QueryParam("name"),
+		Offset: (page - 1) * limit, Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, m := range list {
+		out[i] = memberJSON(m)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"members": out, "page": page, "limit": limit})
+}
+
+func (s *Server) addMember(c *echo.Context) error {
+	var in struct {
+		Username string `json:"username"`
+		UserID   string `json:"userId"`
+		Role     string `json:"role"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	m, err := s.deps.Community.AddMember(c.Request().Context(), actorOf(c), scopeOf(c), in.Username, in.UserID, in.Role)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, memberJSON(m))
+}
+
+func (s *Server) updateMember(c *echo.Context) error {
+	var in struct {
+		Role        *string   `json:"role"`
+		Departments *[]string `json:"departments"`
+		CallSign    *string   `json:"callSign"`
+		Status      *string   `json:"status"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Departments != nil {
+		codes := make([]string, len(*in.Departments))
+		for i, d := range *in.Departments {
+			codes[i] = strings.ToUpper(strings.TrimSpace(d))
+		}
+		in.Departments = &codes
+	}
+	m, err := s.deps.Community.UpdateMember(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("userId"),
+		community.MemberPatch{Role: in.Role, Departments: in.Departments, CallSign: in.CallSign, Status: in.Status})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, memberJSON(m))
+}
+
+func (s *Server) removeMember(c *echo.Context) error {
+	if err := s.deps.Community.RemoveMember(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("userId")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Member removed"})
+}
+
+func (s *Server) listDepartments(c *echo.Context) error {
+	list, err := s.deps.Community.Departments(c.Request().Context(), scopeOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, d := range list {
+		out[i] = departmentJSON(d)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"departments": out})
+}
+
+func (s *Server) createDepartment(c *echo.Context) error {
+	var in community.DepartmentInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	d, err := s.deps.Community.CreateDepartment(c.Request().Context(), actorOf(c), scopeOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, departmentJSON(d))
+}
+
+func (s *Server) updateDepartment(c *echo.Context) error {
+	var in community.DepartmentInput
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	d, err := s.deps.Community.UpdateDepartment(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("deptId"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, departmentJSON(d))
+}
+
+func (s *Server) deleteDepartment(c *echo.Context) error {
+	if err := s.deps.Community.DeleteDepartment(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("deptId")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Department deleted"})
+}
+
+func (s *Server) createKey(c *echo.Context) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	key, k, err := s.deps.Community.CreateKey(c.Request().Context(), actorOf(c), scopeOf(c), in.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"key": key, "id": k.ID, "prefix": k.Prefix, "name": k.Name, "createdAt": k.CreatedAt})
+}
+
+func (s *Server) listKeys(c *echo.Context) error {
+	list, err := s.deps.Community.Keys(c.Request().Context(), scopeOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, k := range list {
+		out[i] = keyJSON(k)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"apiKeys": out})
+}
+
+func (s *Server) revokeKey(c *echo.Context) error {
+	if err := s.deps.Community.RevokeKey(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("keyId")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "API key revoked"})
+}
+
+func (s *Server) rotateKey(c *echo.Context) error {
+	key, k, err := s.deps.Community.RotateKey(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("keyId"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"key": key, "id": k.ID, "prefix": k.Prefix, "name": k.Name, "createdAt": k.CreatedAt})
+}
+
+func (s *Server) communityAudit(c *echo.Context) error {
+	f := cad.AuditFilter{Action: c.QueryParam("action"), ActorID: c.QueryParam("actorId")}
+	var err error
+	if f.Since, err = queryTime(c, "since"); err != nil {
+		return err
+	}
+	if f.Until, err = queryTime(c, "until"); err != nil {
+		return err
+	}
+	page, limit, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	f.Offset, f.Limit = (page-1)*limit, limit
+	list, err := s.deps.Community.Audit(c.Request().Context(), scopeOf(c), f)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, e := range list {
+		out[i] = map[string]any{"id": e.ID, "action": e.Action, "actorId": e.ActorID, "actorKind": e.ActorKind, "ip": e.IP,
+			"requestId": e.RequestID, "target": e.Target, "before": e.Before, "after": e.After, "time": e.Time}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"entries": out, "page": page, "limit": limit})
+}
+
+// fivemDepartments is GET /api/civilian/fivem-departments: the key's own
+// community's departments, in the shape the FiveM resources read.
+func (s *Server) fivemDepartments(c *echo.Context) error {
+	list, err := s.deps.Community.Departments(c.Request().Context(), scopeOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, d := range list {
+		out[i] = map[string]any{"code": d.Code, "name": d.Name, "type": d.Type, "blipColor": d.BlipColor,
+			"blipSprite": d.BlipSprite, "paycheck": d.Paycheck, "callSign": d.CallSignTemplate}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"departments": out})
+}

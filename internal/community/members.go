@@ -1,0 +1,199 @@
+package community
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/store"
+)
+
+var (
+	errOwnStanding = cad.Errorf(cad.EFORBIDDEN, "You cannot change your own role or status")
+	errLastAdmin   = cad.Errorf(cad.ECONFLICT, "The last admin of a community cannot be demoted, banned or removed")
+)
+
+func errRankTooHigh(what string) error {
+	return cad.Errorf(cad.EFORBIDDEN, "You cannot %s a member of equal or higher rank", what)
+}
+
+// Members lists a community's members (supervisor or higher).
+func (s *Service) Members(ctx context.Context, sc *cad.Scope, f store.MemberFilter) ([]*cad.Membership, error) {
+	if f.Role != "" && cad.RoleRank(f.Role) == 0 {
+		return nil, cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
+	}
+	return s.db.Members(ctx, sc.Community.ID, f)
+}
+
+// AddMember joins an existing user to the community with a role below the
+// actor's own (any role for a Super Admin, R62).
+func (s *Service) AddMember(ctx context.Context, a Actor, sc *cad.Scope, username, userID, role string) (*cad.Membership, error) {
+	if role == "" {
+		role = cad.RoleMember
+	}
+	if cad.RoleRank(role) == 0 {
+		return nil, cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
+	}
+	if !a.SuperAdmin && cad.RoleRank(role) >= a.Rank {
+		return nil, cad.Errorf(cad.EFORBIDDEN, "You cannot grant a role equal to or above your own")
+	}
+	var u *cad.User
+	var err error
+	switch {
+	case userID != "":
+		u, err = s.db.UserByID(ctx, userID)
+	case username != "":
+		u, err = s.db.UserByUsername(ctx, username)
+	default:
+		return nil, cad.Errorf(cad.EINVALID, "username or userId is required")
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := &cad.Membership{CommunityID: sc.Community.ID, UserID: u.ID, Username: u.Username, Role: role, Status: cad.MemberActive}
+	if err := s.db.AddMember(ctx, m); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, sc.Community.ID, "member.added", u.ID, nil, map[string]any{"role": role})
+	return m, nil
+}
+
+// MemberPatch changes a membership; nil fields stay.
+type MemberPatch struct {
+	Role        *string
+	Departments *[]string
+	CallSign    *string
+	Status      *string
+}
+
+// UpdateMember changes a member's role, departments, call sign or status.
+// Nobody edits a member of equal or higher rank, grants a role equal to or
+// above their own, or changes their own role or status (R62); the last admin
+// stays an admin.
+func (s *Service) UpdateMember(ctx context.Context, a Actor, sc *cad.Scope, userID string, p MemberPatch) (*cad.Membership, error) {
+	target, err := s.db.Member(ctx, sc.Community.ID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Role != nil && cad.RoleRank(*p.Role) == 0 {
+		return nil, cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
+	}
+	if p.Status != nil && *p.Status != cad.MemberActive && *p.Status != cad.MemberBanned {
+		return nil, cad.Errorf(cad.EINVALID, "status must be active or banned")
+	}
+	if p.CallSign != nil {
+		cs := strings.TrimSpace(*p.CallSign)
+		if utf8.RuneCountInString(cs) > 32 {
+			return nil, cad.Errorf(cad.EINVALID, "callSign must be at most 32 characters")
+		}
+		p.CallSign = &cs
+	}
+	if p.Departments != nil {
+		if err := s.checkDepartmentCodes(ctx, sc.Community.ID, *p.Departments); err != nil {
+			return nil, err
+		}
+	}
+	changesStanding := (p.Role != nil && *p.Role != target.Role) || (p.Status != nil && *p.Status != target.Status)
+	if !a.SuperAdmin {
+		if target.UserID == a.UserID {
+			if changesStanding {
+				return nil, errOwnStanding
+			}
+		} else if cad.RoleRank(target.Role) >= a.Rank {
+			return nil, errRankTooHigh("change")
+		}
+		if p.Role != nil && *p.Role != target.Role && cad.RoleRank(*p.Role) >= a.Rank {
+			return nil, cad.Errorf(cad.EFORBIDDEN, "You cannot grant a role equal to or above your own")
+		}
+	}
+	losesAdmin := target.Role == cad.RoleAdmin && target.Status == cad.MemberActive &&
+		((p.Role != nil && *p.Role != cad.RoleAdmin) || (p.Status != nil && *p.Status == cad.MemberBanned))
+	if losesAdmin {
+		if err := s.keepAnAdmin(ctx, sc.Community.ID); err != nil {
+			return nil, err
+		}
+	}
+	out, err := s.db.UpdateMember(ctx, sc.Community.ID, userID, store.MemberUpdate{Role: p.Role, Departments: p.Departments, CallSign: p.CallSign, Status: p.Status})
+	if err != nil {
+		return nil, err
+	}
+	action := "member.updated"
+	switch {
+	case p.Role != nil && *p.Role != target.Role:
+		action = "member.role_changed"
+	case p.Status != nil && *p.Status != target.Status:
+		action = "member.status_changed"
+	case p.Departments != nil:
+		action = "member.departments_changed"
+	}
+	s.audit(ctx, a, sc.Community.ID, action, userID, memberState(target), memberState(out))
+	return out, nil
+}
+
+func memberState(m *cad.Membership) map[string]any {
+	return map[string]any{"role": m.Role, "departments": m.Departments, "callSign": m.CallSign, "status": m.Status}
+}
+
+func (s *Service) keepAnAdmin(ctx context.Context, communityID string) error {
+	n, err := s.db.CountAdmins(ctx, communityID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return errLastAdmin
+	}
+	return nil
+}
+
+func (s *Service) checkDepartmentCodes(ctx context.Context, communityID string, codes []string) error {
+	if len(codes) > 20 {
+		return cad.Errorf(cad.EINVALID, "A member belongs to at most 20 departments")
+	}
+	deps, err := s.db.Departments(ctx, communityID)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, d := range deps {
+		known[d.Code] = true
+	}
+	for _, c := range codes {
+		if !known[c] {
+			return cad.Errorf(cad.EINVALID, "Unknown department %q", c)
+		}
+	}
+	return nil
+}
+
+// RemoveMember removes a member (admin), or lets a member leave. The last
+// admin cannot leave or be removed.
+func (s *Service) RemoveMember(ctx context.Context, a Actor, sc *cad.Scope, userID string) error {
+	target, err := s.db.Member(ctx, sc.Community.ID, userID)
+	if err != nil {
+		return err
+	}
+	self := target.UserID == a.UserID
+	if !self && !a.SuperAdmin {
+		if a.Rank < cad.RoleRank(cad.RoleAdmin) {
+			return cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Community Admin")
+		}
+		if cad.RoleRank(target.Role) >= a.Rank {
+			return errRankTooHigh("remove")
+		}
+	}
+	if target.Role == cad.RoleAdmin && target.Status == cad.MemberActive {
+		if err := s.keepAnAdmin(ctx, sc.Community.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.db.RemoveMember(ctx, sc.Community.ID, userID); err != nil {
+		return err
+	}
+	action := "member.removed"
+	if self {
+		action = "member.left"
+	}
+	s.audit(ctx, a, sc.Community.ID, action, userID, memberState(target), nil)
+	return nil
+}

@@ -1,0 +1,89 @@
+// Package community holds the rules of tenancy: communities, memberships
+// and roles, departments, game-server keys, the scope a request runs in,
+// and the per-community audit log. Every store call it makes names the
+// community; nothing here can reach another community's data.
+package community
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/store"
+)
+
+// Service is the tenancy service.
+type Service struct {
+	db   *store.DB
+	auth *auth.Service
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// New returns the service. It joins users to communities after a Discord
+// sign-in by hooking into the auth service.
+func New(db *store.DB, a *auth.Service, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Service{db: db, auth: a, log: logger, now: a.Now}
+	a.OnDiscordSignIn = s.AutoJoin
+	return s
+}
+
+// Actor is who makes a change, for the rules and the audit log.
+type Actor struct {
+	UserID     string
+	Kind       string // "user", "superadmin", "server", "cli"
+	Rank       int    // cad.RoleRank of the actor's role; cad.SuperAdminRank for a Super Admin
+	SuperAdmin bool
+	IP         string
+	RequestID  string
+}
+
+// ActorOf describes the caller of a scoped request.
+func ActorOf(p *cad.Principal, sc *cad.Scope, cl auth.Client) Actor {
+	a := Actor{IP: cl.IP, RequestID: cl.RequestID}
+	switch {
+	case p.IsServer():
+		a.Kind, a.UserID = "server", "apikey:"+p.APIKey.ID
+	case p.IsUser() && p.User.SuperAdmin:
+		a.Kind, a.UserID, a.SuperAdmin, a.Rank = "superadmin", p.User.ID, true, cad.SuperAdminRank
+	case p.IsUser():
+		a.Kind, a.UserID = "user", p.User.ID
+		if sc != nil {
+			a.Rank = sc.Rank
+		}
+	}
+	return a
+}
+
+// CLIActor is the operator at the command line: a Super Admin.
+func CLIActor() Actor {
+	return Actor{Kind: "cli", UserID: "cli", Rank: cad.SuperAdminRank, SuperAdmin: true, IP: "cli"}
+}
+
+// audit records a change in a community's log and the process log. It never
+// fails the change: the log line is written even when the insert is not.
+func (s *Service) audit(ctx context.Context, a Actor, communityID, action, target string, before, after any) {
+	e := &cad.AuditEntry{CommunityID: communityID, Action: action, ActorID: a.UserID, ActorKind: a.Kind, IP: a.IP,
+		RequestID: a.RequestID, Target: target, Before: before, After: after, Time: s.now()}
+	if err := s.db.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.ErrorContext(ctx, "storing a community audit entry failed", "error", err.Error(), "action", action)
+	}
+	s.log.InfoContext(ctx, "community audit", "action", action, "community", communityID, "actor", a.UserID,
+		"actorKind", a.Kind, "target", target, "ip", a.IP, "requestId", a.RequestID)
+}
+
+// Audit lists a community's audit log.
+func (s *Service) Audit(ctx context.Context, sc *cad.Scope, f cad.AuditFilter) ([]*cad.AuditEntry, error) {
+	return s.db.Audit(ctx, sc.Community.ID, f)
+}
+
+// AuditSuperAdminEntry records that a Super Admin acted in a community
+// they are not a member of.
+func (s *Service) AuditSuperAdminEntry(ctx context.Context, a Actor, communityID, route string) {
+	s.audit(ctx, a, communityID, "superadmin.entry", route, nil, nil)
+}
