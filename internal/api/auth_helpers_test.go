@@ -97,3 +97,12 @@ func errorBodyWithoutID(t *testing.T, res *httptest.ResponseRecorder) string {
 }
 
 var _ = http.MethodGet
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

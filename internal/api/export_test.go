@@ -10,3 +10,12 @@ func (s *Server) AddForTest(method, path string, h echo.HandlerFunc) {
 
 // BindJSON exposes bindJSON to the tests' handlers.
 func BindJSON(c *echo.Context, dst any) error { return bindJSON(c, dst) }
+
+// AddScopedForTest registers a member route without the community in its
+// path, to test where the scope finds the community.
+func (s *Server) AddScopedForTest(method, path string, h echo.HandlerFunc) {
+	s.add(method, path, Member, h)
+}
+
+// ScopeCommunityForTest is the id of the request's scoped community.
+func ScopeCommunityForTest(c *echo.Context) string { return scopeOf(c).Community.ID }

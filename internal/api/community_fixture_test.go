@@ -1,0 +1,109 @@
+package api_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
+)
+
+// tenants is two communities with the same kinds of objects, and people of
+// every standing, for the refusal and tenancy tests.
+type tenants struct {
+	env    *apitest.Env
+	A, B   *cad.Community
+	users  map[string]*cad.User
+	tokens map[string]string // by person: bearer tokens
+	deptA  *cad.Department
+	deptB  *cad.Department
+	keyA   string // plaintext
+	keyB   string
+	keyAID string
+	keyBID string
+}
+
+// people of the fixture, by standing: super, adminA, adminA2, supA, memberA,
+// bannedA, adminB, memberB, outsider.
+func newTenants(t *testing.T) *tenants {
+	t.Helper()
+	env := authEnv(t)
+	ctx := context.Background()
+	cli := community.CLIActor()
+	tn := &tenants{env: env, users: map[string]*cad.User{}, tokens: map[string]string{}}
+	for _, name := range []string{"super", "adminA", "adminA2", "supA", "memberA", "bannedA", "adminB", "memberB", "outsider"} {
+		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: name, Password: goodPassword, SuperAdmin: name == "super"}, auth.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tn.users[name] = u
+		iss, err := env.Auth.IssueForUser(ctx, u, cad.SessionTablet, "password", auth.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tn.tokens[name] = iss.Token
+	}
+	var err error
+	if tn.A, err = env.Community.Create(ctx, cli, "Los Santos RP", "100000000000000001", "adminA"); err != nil {
+		t.Fatal(err)
+	}
+	if tn.B, err = env.Community.Create(ctx, cli, "Blaine County RP", "200000000000000002", "adminB"); err != nil {
+		t.Fatal(err)
+	}
+	scA, scB := &cad.Scope{Community: tn.A}, &cad.Scope{Community: tn.B}
+	for name, role := range map[string]string{"adminA2": cad.RoleAdmin, "supA": cad.RoleSupervisor, "memberA": cad.RoleMember, "bannedA": cad.RoleMember} {
+		if _, err := env.Community.AddMember(ctx, cli, scA, name, "", role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.Community.AddMember(ctx, cli, scB, "memberB", "", cad.RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	banned := cad.MemberBanned
+	if _, err := env.Community.UpdateMember(ctx, cli, scA, tn.users["bannedA"].ID, community.MemberPatch{Status: &banned}); err != nil {
+		t.Fatal(err)
+	}
+	lspd := community.DepartmentInput{Code: "LSPD", Name: "Los Santos Police", Type: cad.DeptLEO, BlipColor: 3, BlipSprite: 60, Paycheck: 500, CallSignTemplate: "1-ADAM-{n}"}
+	if tn.deptA, err = env.Community.CreateDepartment(ctx, cli, scA, lspd); err != nil {
+		t.Fatal(err)
+	}
+	if tn.deptB, err = env.Community.CreateDepartment(ctx, cli, scB, lspd); err != nil {
+		t.Fatal(err)
+	}
+	var k *cad.APIKey
+	if tn.keyA, k, err = env.Community.CreateKey(ctx, cli, scA, "server A"); err != nil {
+		t.Fatal(err)
+	}
+	tn.keyAID = k.ID
+	if tn.keyB, k, err = env.Community.CreateKey(ctx, cli, scB, "server B"); err != nil {
+		t.Fatal(err)
+	}
+	tn.keyBID = k.ID
+	return tn
+}
+
+func (tn *tenants) as(name string) map[string]string { return bearer(tn.tokens[name]) }
+
+func key(k string) map[string]string { return map[string]string{"x-api-key": k} }
+
+// snapshot is everything stored of one community, to prove nothing changed.
+func (tn *tenants) snapshot(t *testing.T, communityID string) string {
+	t.Helper()
+	var out []any
+	for _, coll := range []string{"members", "departments", "api_keys"} {
+		for _, d := range dump(t, tn.env, coll) {
+			if d["communityId"] == communityID {
+				delete(d, "lastUsedAt")
+				out = append(out, d)
+			}
+		}
+	}
+	for _, d := range dump(t, tn.env, "communities") {
+		if id, ok := d["_id"].(interface{ Hex() string }); ok && id.Hex() == communityID {
+			out = append(out, d)
+		}
+	}
+	return mustJSON(t, out)
+}
