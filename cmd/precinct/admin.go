@@ -14,15 +14,17 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // adminEnv is what an admin command works with: the database (the running
 // server's embedded one when there is one) and the auth service.
 type adminEnv struct {
-	db   *store.DB
-	auth *auth.Service
-	cl   auth.Client
+	db        *store.DB
+	auth      *auth.Service
+	community *community.Service
+	cl        auth.Client
 }
 
 // withAdmin loads the configuration with the command's own flags, opens the
@@ -53,7 +55,7 @@ func withAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 		return 1
 	}
 	host, _ := os.Hostname()
-	env := &adminEnv{db: db, auth: svc, cl: auth.Client{IP: "cli", UserAgent: "precinct-cli@" + host}}
+	env := &adminEnv{db: db, auth: svc, community: community.New(db, svc, logger), cl: auth.Client{IP: "cli", UserAgent: "precinct-cli@" + host}}
 	if err := fn(ctx, env); err != nil {
 		fmt.Fprintln(stderr, "precinct:", errorText(err))
 		return 1
@@ -183,6 +185,53 @@ func jwtCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		} else {
 			fmt.Fprintln(stdout, "new signing key in use (running servers switch within a minute); existing tokens stay valid until they expire")
 		}
+		return nil
+	})
+}
+
+func communityCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, "usage: precinct community create --name NAME --guild-id ID [--admin USERNAME]")
+		return 2
+	}
+	var name, guildID, admin string
+	return withAdmin(ctx, "community create", args[1:], stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "name", "", "the community's display name")
+		fs.StringVar(&guildID, "guild-id", "", "the Discord server (guild) id it belongs to")
+		fs.StringVar(&admin, "admin", "", "username of its first Community Admin")
+	}, func(ctx context.Context, env *adminEnv) error {
+		c, err := env.community.Create(ctx, community.CLIActor(), name, guildID, admin)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created community %s (id %s, guild %s)\n", c.Name, c.ID, c.GuildID)
+		return nil
+	})
+}
+
+func apikeyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, "usage: precinct apikey create --community ID --name NAME")
+		return 2
+	}
+	var communityRef, name string
+	return withAdmin(ctx, "apikey create", args[1:], stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&communityRef, "community", "", "the community: its id or its Discord guild id")
+		fs.StringVar(&name, "name", "", "a name for the key, such as the game server's")
+	}, func(ctx context.Context, env *adminEnv) error {
+		if communityRef == "" {
+			return errors.New("--community is required")
+		}
+		c, err := env.community.Resolve(ctx, communityRef)
+		if err != nil {
+			return err
+		}
+		key, k, err := env.community.CreateKey(ctx, community.CLIActor(), &cad.Scope{Community: c}, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "API key %q (id %s) for %s; it is shown this once:\n", k.Name, k.ID, c.Name)
+		fmt.Fprintln(stdout, key)
 		return nil
 	})
 }

@@ -6,6 +6,8 @@
 //	precinct user set-password --username NAME  set a password (standard input); ends the user's sessions
 //	precinct user disable --username NAME       refuse the user everywhere; ends their sessions
 //	precinct jwt rotate [--revoke-all]          make a new signing key current (--revoke-all: end every session)
+//	precinct community create --name NAME --guild-id ID [--admin USERNAME]
+//	precinct apikey create --community ID --name NAME   print a new fvm_ key once
 //	precinct version                            print the version
 //
 // Admin commands work with the server running (they reach its embedded
@@ -57,6 +59,8 @@ func commands(stdin io.Reader) []command {
 		{"serve", "run the HTTP server (the default)", serve},
 		{"user", "create a user (password on stdin), set a password, disable a user", userCommand(stdin)},
 		{"jwt", "rotate the JWT signing key (--revoke-all ends every session)", jwtCommand},
+		{"community", "create a community for a Discord server", communityCommand},
+		{"apikey", "create a game server's API key for a community", apikeyCommand},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, "precinct", versionString())
 			return 0

@@ -15,6 +15,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/discordtest"
 )
@@ -412,5 +413,48 @@ func TestSetPasswordAfterDiscord(t *testing.T) {
 	env.Clock.Advance(11 * time.Minute)
 	if res := br.do("PUT", "/api/auth/password", map[string]string{"newPassword": "too late for this one"}, nil); res.Code != 403 {
 		t.Fatalf("after 10 minutes: %d", res.Code)
+	}
+}
+
+// A Discord sign-in joins the user, as a member, to every community with
+// autoJoin whose Discord server they are in.
+func TestDiscordAutoJoin(t *testing.T) {
+	env, fake := discordEnv(t)
+	ctx := context.Background()
+	cli := community.CLIActor()
+	joined, err := env.Community.Create(ctx, cli, "Guild One RP", alice.GuildIDs[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := env.Community.Create(ctx, cli, "Guild Two RP", alice.GuildIDs[1], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	if _, err := env.Community.Update(ctx, cli, &cad.Scope{Community: closed}, community.Patch{Settings: &community.SettingsPatch{AutoJoin: &off}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Community.Create(ctx, cli, "Elsewhere RP", "900000000000000099", ""); err != nil {
+		t.Fatal(err)
+	}
+	fake.SignInAs(alice)
+	br := newBrowser(t, env)
+	br.do("GET", br.authorize("/api/auth/discord"), nil, asJSON())
+	if res := br.do("POST", "/api/auth/complete-registration", registration(alice.ID, "alice_cad"), nil); res.Code != 201 {
+		t.Fatal(res.Code, res.Body)
+	}
+	res := br.do("GET", "/api/auth/me", nil, nil)
+	var me struct {
+		Communities []struct{ CommunityID, Role string }
+	}
+	_ = json.Unmarshal(res.Body.Bytes(), &me)
+	if len(me.Communities) != 1 || me.Communities[0].CommunityID != joined.ID || me.Communities[0].Role != "member" {
+		t.Fatalf("communities after sign-in: %s", res.Body)
+	}
+	// Signing in again changes nothing (already a member).
+	br2 := newBrowser(t, env)
+	br2.do("GET", br2.authorize("/api/auth/discord"), nil, asJSON())
+	if res := br2.do("GET", "/api/community/mine", nil, nil); strings.Count(res.Body.String(), `"role"`) != 1 {
+		t.Fatalf("mine: %s", res.Body)
 	}
 }
