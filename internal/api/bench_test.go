@@ -14,6 +14,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
 )
 
 // The baseline later features compare against: one GET /healthz through the
@@ -97,4 +98,28 @@ func benchLogin(b *testing.B, env *apitest.Env) string {
 		b.Fatal(err)
 	}
 	return out.Token
+}
+
+// The cost an API key and the community scope add: a game server's
+// GET /api/civilian/fivem-departments (key look-up, cached for 5 s; the
+// community; its departments).
+func BenchmarkAPIKeyScopedRequest(b *testing.B) {
+	env := apitest.New(b)
+	srv := benchServer(b, env)
+	ctx := context.Background()
+	com, err := env.Community.Create(ctx, community.CLIActor(), "Bench RP", "123456789012345678", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := &cad.Scope{Community: com}
+	if _, err := env.Community.CreateDepartment(ctx, community.CLIActor(), sc, community.DepartmentInput{Code: "LSPD", Name: "Police", Type: "leo"}); err != nil {
+		b.Fatal(err)
+	}
+	key, _, err := env.Community.CreateKey(ctx, community.CLIActor(), sc, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/civilian/fivem-departments", nil)
+	req.Header.Set("x-api-key", key)
+	serveLoop(b, srv.Handler(), req)
 }
