@@ -69,3 +69,59 @@ func TestTenancyMatrix(t *testing.T) {
 		t.Fatalf("community A changed:\nbefore %s\nafter  %s", before, after)
 	}
 }
+
+// Every scoped route refuses a role below its rule and a banned member
+// (R61), and answers a game server's key on user routes and a user on
+// game-server routes with 401 (R48), whatever the route.
+func TestEveryScopedRouteRefusesLowerRoles(t *testing.T) {
+	tn := newTenants(t)
+	below := map[api.Access]string{api.Supervisor: "memberA", api.Admin: "supA", api.CommunitySuperAdmin: "adminA"}
+	fill := strings.NewReplacer(":id", tn.A.ID, ":userId", tn.users["memberA"].ID, ":deptId", tn.deptA.ID, ":keyId", tn.keyAID)
+	before := tn.snapshot(t, tn.A.ID)
+	for _, r := range tn.env.Server.Routes() {
+		if !r.Access.Scoped() || strings.HasPrefix(r.Path, "/test/") {
+			continue
+		}
+		path := fill.Replace(r.Path)
+		if r.Access == api.GameServer {
+			if res := tn.env.Do(r.Method, path, `{}`, merge(tn.as("adminA"), map[string]string{"x-community-id": tn.A.ID}), ""); res.Code != 401 {
+				t.Errorf("%s %s as a user: %d", r.Method, r.Path, res.Code)
+			}
+			continue
+		}
+		if res := tn.env.Do(r.Method, path, `{}`, key(tn.keyA), ""); res.Code != 401 {
+			t.Errorf("%s %s with a key: %d", r.Method, r.Path, res.Code)
+		}
+		if res := tn.env.Do(r.Method, path, `{}`, tn.as("bannedA"), ""); res.Code != 403 {
+			t.Errorf("%s %s as a banned member: %d", r.Method, r.Path, res.Code)
+		}
+		if who, ok := below[r.Access]; ok {
+			res := tn.env.Do(r.Method, path, `{}`, tn.as(who), "")
+			if res.Code != 403 {
+				t.Errorf("%s %s as %s: %d %s", r.Method, r.Path, who, res.Code, res.Body)
+			}
+		}
+	}
+	if after := tn.snapshot(t, tn.A.ID); after != before {
+		t.Fatal("a refused request changed community A")
+	}
+}
+
+// An admin removes a lower member; the member is gone from the listing and
+// the community's count.
+func TestAdminRemovesAMember(t *testing.T) {
+	tn := newTenants(t)
+	if c := status(tn.env, "DELETE", "/api/community/"+tn.A.ID+"/members/"+tn.users["memberA"].ID, nil, tn.as("adminA")); c != 200 {
+		t.Fatal(c)
+	}
+	res := tn.env.Do("GET", "/api/community/"+tn.A.ID, nil, tn.as("adminA"), "")
+	if !strings.Contains(res.Body.String(), `"memberCount":4`) {
+		t.Fatalf("count: %s", res.Body)
+	}
+	if c := status(tn.env, "GET", "/api/community/"+tn.A.ID, nil, tn.as("memberA")); c != 404 {
+		t.Fatalf("removed member: %d", c)
+	}
+	if !strings.Contains(tn.env.Do("GET", "/api/community/"+tn.A.ID+"/audit?action=member.removed", nil, tn.as("adminA"), "").Body.String(), tn.users["memberA"].ID) {
+		t.Fatal("removal not audited")
+	}
+}
