@@ -317,20 +317,14 @@ func (s *Server) createToken(c *echo.Context) error {
 // authEvents is GET /api/admin/auth-events for Super Admins: filter by
 // userId, type, since and until (RFC 3339), paginated by page and limit.
 func (s *Server) authEvents(c *echo.Context) error {
-	f := cad.AuthEventFilter{UserID: c.QueryParam("userId"), Type: c.QueryParam("type")}
-	var err error
-	if f.Since, err = queryTime(c, "since"); err != nil {
-		return err
-	}
-	if f.Until, err = queryTime(c, "until"); err != nil {
-		return err
-	}
-	page, limit, err := pagination(c)
+	lp, err := listParamsOf(c)
 	if err != nil {
 		return err
 	}
-	f.Offset, f.Limit = (page-1)*limit, limit
-	events, err := s.deps.Auth.AuthEvents(c.Request().Context(), principalOf(c), f)
+	events, err := s.deps.Auth.AuthEvents(c.Request().Context(), principalOf(c), cad.AuthEventFilter{
+		UserID: c.QueryParam("userId"), Type: c.QueryParam("type"),
+		Since: lp.Since, Until: lp.Until, Offset: lp.offset(), Limit: lp.Limit,
+	})
 	if err != nil {
 		return err
 	}
@@ -342,7 +336,29 @@ func (s *Server) authEvents(c *echo.Context) error {
 			"detail": e.Detail, "time": e.Time,
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"events": out, "page": page, "limit": limit})
+	return c.JSON(http.StatusOK, map[string]any{"events": out, "page": lp.Page, "limit": lp.Limit})
+}
+
+// listParams are the time window and page of a log listing.
+type listParams struct {
+	Since, Until time.Time
+	Page, Limit  int
+}
+
+func (lp listParams) offset() int { return (lp.Page - 1) * lp.Limit }
+
+// listParamsOf reads since and until (RFC 3339), page and limit.
+func listParamsOf(c *echo.Context) (listParams, error) {
+	var lp listParams
+	var err error
+	if lp.Since, err = queryTime(c, "since"); err != nil {
+		return lp, err
+	}
+	if lp.Until, err = queryTime(c, "until"); err != nil {
+		return lp, err
+	}
+	lp.Page, lp.Limit, err = pagination(c)
+	return lp, err
 }
 
 func queryTime(c *echo.Context, name string) (time.Time, error) {

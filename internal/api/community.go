@@ -315,20 +315,14 @@ func (s *Server) rotateKey(c *echo.Context) error {
 }
 
 func (s *Server) communityAudit(c *echo.Context) error {
-	f := cad.AuditFilter{Action: c.QueryParam("action"), ActorID: c.QueryParam("actorId")}
-	var err error
-	if f.Since, err = queryTime(c, "since"); err != nil {
-		return err
-	}
-	if f.Until, err = queryTime(c, "until"); err != nil {
-		return err
-	}
-	page, limit, err := pagination(c)
+	lp, err := listParamsOf(c)
 	if err != nil {
 		return err
 	}
-	f.Offset, f.Limit = (page-1)*limit, limit
-	list, err := s.deps.Community.Audit(c.Request().Context(), scopeOf(c), f)
+	list, err := s.deps.Community.Audit(c.Request().Context(), scopeOf(c), cad.AuditFilter{
+		Action: c.QueryParam("action"), ActorID: c.QueryParam("actorId"),
+		Since: lp.Since, Until: lp.Until, Offset: lp.offset(), Limit: lp.Limit,
+	})
 	if err != nil {
 		return err
 	}
@@ -337,7 +331,7 @@ func (s *Server) communityAudit(c *echo.Context) error {
 		out[i] = map[string]any{"id": e.ID, "action": e.Action, "actorId": e.ActorID, "actorKind": e.ActorKind, "ip": e.IP,
 			"requestId": e.RequestID, "target": e.Target, "before": e.Before, "after": e.After, "time": e.Time}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"entries": out, "page": page, "limit": limit})
+	return c.JSON(http.StatusOK, map[string]any{"entries": out, "page": lp.Page, "limit": lp.Limit})
 }
 
 // fivemDepartments is GET /api/civilian/fivem-departments: the key's own

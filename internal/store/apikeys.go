@@ -62,20 +62,8 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash string) (*cad.APIKey, error
 
 // APIKeys lists a community's keys, newest first.
 func (db *DB) APIKeys(ctx context.Context, communityID string) ([]*cad.APIKey, error) {
-	cur, err := db.collection(collAPIKeys).Find(ctx, bson.D{{Key: "communityId", Value: communityID}},
-		options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []apiKeyDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.APIKey, len(docs))
-	for i := range docs {
-		out[i] = docs[i].key()
-	}
-	return out, nil
+	return findAll(ctx, db.collection(collAPIKeys), bson.D{{Key: "communityId", Value: communityID}},
+		(*apiKeyDoc).key, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
 }
 
 // APIKey returns one key of a community by its public id.

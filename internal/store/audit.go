@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
@@ -46,29 +45,9 @@ func (db *DB) Audit(ctx context.Context, communityID string, f cad.AuditFilter) 
 	if f.ActorID != "" {
 		filter = append(filter, bson.E{Key: "actorId", Value: f.ActorID})
 	}
-	tr := bson.D{}
-	if !f.Since.IsZero() {
-		tr = append(tr, bson.E{Key: "$gte", Value: f.Since})
-	}
-	if !f.Until.IsZero() {
-		tr = append(tr, bson.E{Key: "$lt", Value: f.Until})
-	}
-	if len(tr) > 0 {
-		filter = append(filter, bson.E{Key: "time", Value: tr})
-	}
-	cur, err := db.collection(collAudit).Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []auditDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.AuditEntry, len(docs))
-	for i, d := range docs {
-		out[i] = &cad.AuditEntry{ID: d.ID.Hex(), CommunityID: d.CommunityID, Action: d.Action, ActorID: d.ActorID, ActorKind: d.ActorKind,
+	filter = withTimeRange(filter, "time", f.Since, f.Until)
+	return findAll(ctx, db.collection(collAudit), filter, func(d *auditDoc) *cad.AuditEntry {
+		return &cad.AuditEntry{ID: d.ID.Hex(), CommunityID: d.CommunityID, Action: d.Action, ActorID: d.ActorID, ActorKind: d.ActorKind,
 			IP: d.IP, RequestID: d.RequestID, Target: d.Target, Before: d.Before, After: d.After, Time: d.Time.UTC()}
-	}
-	return out, nil
+	}, newestFirst("time", f.Offset, f.Limit))
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
@@ -48,32 +47,11 @@ func (db *DB) AuthEvents(ctx context.Context, f cad.AuthEventFilter) ([]*cad.Aut
 	if f.Type != "" {
 		filter = append(filter, bson.E{Key: "type", Value: f.Type})
 	}
-	tr := bson.D{}
-	if !f.Since.IsZero() {
-		tr = append(tr, bson.E{Key: "$gte", Value: f.Since})
-	}
-	if !f.Until.IsZero() {
-		tr = append(tr, bson.E{Key: "$lt", Value: f.Until})
-	}
-	if len(tr) > 0 {
-		filter = append(filter, bson.E{Key: "time", Value: tr})
-	}
-	cur, err := db.collection(collAuthEvents).Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).
-		SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []authEventDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.AuthEvent, len(docs))
-	for i, d := range docs {
-		out[i] = &cad.AuthEvent{
+	filter = withTimeRange(filter, "time", f.Since, f.Until)
+	return findAll(ctx, db.collection(collAuthEvents), filter, func(d *authEventDoc) *cad.AuthEvent {
+		return &cad.AuthEvent{
 			ID: d.ID.Hex(), Type: d.Type, Outcome: d.Outcome, UserID: d.UserID, Username: d.Username,
 			SessionID: d.SessionID, IP: d.IP, UserAgent: d.UserAgent, RequestID: d.RequestID, Detail: d.Detail, Time: d.Time.UTC(),
 		}
-	}
-	return out, nil
+	}, newestFirst("time", f.Offset, f.Limit))
 }

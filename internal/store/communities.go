@@ -113,18 +113,15 @@ func (db *DB) CommunitiesByIDs(ctx context.Context, ids []string) ([]*cad.Commun
 }
 
 func (db *DB) findCommunities(ctx context.Context, filter bson.D) ([]*cad.Community, error) {
-	cur, err := db.collection(collCommunities).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+	all, err := findAll(ctx, db.collection(collCommunities), filter, func(d *communityDoc) *communityDoc { return d },
+		options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []communityDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	var out []*cad.Community
-	for i := range docs {
-		if docs[i].DeletedAt == nil {
-			out = append(out, docs[i].community())
+	for _, d := range all {
+		if d.DeletedAt == nil {
+			out = append(out, d.community())
 		}
 	}
 	return out, nil

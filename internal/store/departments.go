@@ -65,20 +65,8 @@ func (db *DB) CreateDepartment(ctx context.Context, communityID string, dep *cad
 
 // Departments lists a community's departments by code.
 func (db *DB) Departments(ctx context.Context, communityID string) ([]*cad.Department, error) {
-	cur, err := db.collection(collDepartments).Find(ctx, bson.D{{Key: "communityId", Value: communityID}},
-		options.Find().SetSort(bson.D{{Key: "code", Value: 1}}))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []departmentDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.Department, len(docs))
-	for i := range docs {
-		out[i] = docs[i].department()
-	}
-	return out, nil
+	return findAll(ctx, db.collection(collDepartments), bson.D{{Key: "communityId", Value: communityID}},
+		(*departmentDoc).department, options.Find().SetSort(bson.D{{Key: "code", Value: 1}}))
 }
 
 // Department returns one department of a community; another community's is

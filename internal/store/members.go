@@ -78,19 +78,7 @@ func (db *DB) Member(ctx context.Context, communityID, userID string) (*cad.Memb
 
 // MembershipsOfUser lists a user's memberships in every community.
 func (db *DB) MembershipsOfUser(ctx context.Context, userID string) ([]*cad.Membership, error) {
-	cur, err := db.collection(collMembers).Find(ctx, bson.D{{Key: "userId", Value: userID}})
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []memberDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.Membership, len(docs))
-	for i := range docs {
-		out[i] = docs[i].member()
-	}
-	return out, nil
+	return findAll(ctx, db.collection(collMembers), bson.D{{Key: "userId", Value: userID}}, (*memberDoc).member)
 }
 
 // MemberFilter narrows a member listing.
@@ -114,20 +102,8 @@ func (db *DB) Members(ctx context.Context, communityID string, f MemberFilter) (
 	if f.Name != "" {
 		filter = append(filter, bson.E{Key: "usernameKey", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(cad.NormalizeUsername(f.Name))}}})
 	}
-	cur, err := db.collection(collMembers).Find(ctx, filter, options.Find().
+	return findAll(ctx, db.collection(collMembers), filter, (*memberDoc).member, options.Find().
 		SetSort(bson.D{{Key: "usernameKey", Value: 1}}).SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []memberDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.Membership, len(docs))
-	for i := range docs {
-		out[i] = docs[i].member()
-	}
-	return out, nil
 }
 
 // CountAdmins counts a community's active admins.

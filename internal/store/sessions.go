@@ -111,18 +111,14 @@ func (db *DB) TouchSession(ctx context.Context, id string, now, idleExpires time
 
 // SessionsOfUser lists a user's live sessions, newest first.
 func (db *DB) SessionsOfUser(ctx context.Context, userID string, now time.Time) ([]*cad.Session, error) {
-	cur, err := db.collection(collSessions).Find(ctx, bson.D{{Key: "userId", Value: userID}},
+	all, err := findAll(ctx, db.collection(collSessions), bson.D{{Key: "userId", Value: userID}}, (*sessionDoc).session,
 		options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	var docs []sessionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make([]*cad.Session, 0, len(docs))
-	for i := range docs {
-		if s := docs[i].session(); s.Live(now) {
+	out := make([]*cad.Session, 0, len(all))
+	for _, s := range all {
+		if s.Live(now) {
 			out = append(out, s)
 		}
 	}
