@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -49,15 +47,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *cad.APIKey) error {
 
 // APIKeyByHash returns the key stored under hash, or not_found.
 func (db *DB) APIKeyByHash(ctx context.Context, hash string) (*cad.APIKey, error) {
-	var d apiKeyDoc
-	err := db.collection(collAPIKeys).FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errKeyNotFound
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return d.key(), nil
+	return findOne(ctx, db.collection(collAPIKeys), bson.D{{Key: "_id", Value: hash}}, errKeyNotFound, (*apiKeyDoc).key)
 }
 
 // APIKeys lists a community's keys, newest first.
@@ -72,15 +62,8 @@ func (db *DB) APIKey(ctx context.Context, communityID, id string) (*cad.APIKey, 
 	if !ok {
 		return nil, errKeyNotFound
 	}
-	var d apiKeyDoc
-	err := db.collection(collAPIKeys).FindOne(ctx, bson.D{{Key: "keyId", Value: oid}, {Key: "communityId", Value: communityID}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errKeyNotFound
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return d.key(), nil
+	return findOne(ctx, db.collection(collAPIKeys), bson.D{{Key: "keyId", Value: oid}, {Key: "communityId", Value: communityID}},
+		errKeyNotFound, (*apiKeyDoc).key)
 }
 
 // DeleteAPIKey revokes a key of a community: it is gone, so the next request

@@ -76,15 +76,8 @@ func (db *DB) Department(ctx context.Context, communityID, id string) (*cad.Depa
 	if !ok {
 		return nil, errDepartmentNotFound
 	}
-	var d departmentDoc
-	err := db.collection(collDepartments).FindOne(ctx, bson.D{{Key: "_id", Value: oid}, {Key: "communityId", Value: communityID}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errDepartmentNotFound
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return d.department(), nil
+	return findOne(ctx, db.collection(collDepartments), bson.D{{Key: "_id", Value: oid}, {Key: "communityId", Value: communityID}},
+		errDepartmentNotFound, (*departmentDoc).department)
 }
 
 // UpdateDepartment replaces a department's fields.

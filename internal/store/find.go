@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -46,4 +47,19 @@ func withTimeRange(filter bson.D, field string, since, until time.Time) bson.D {
 // newestFirst pages through a listing by time, newest first.
 func newestFirst(field string, offset, limit int) *options.FindOptionsBuilder {
 	return options.Find().SetSort(bson.D{{Key: field, Value: -1}, {Key: "_id", Value: -1}}).SetSkip(int64(offset)).SetLimit(int64(limit))
+}
+
+// findOne reads the one document matching filter and converts it; no
+// document is notFound (a cad.Error the caller chose).
+func findOne[D any, T any](ctx context.Context, c *mongo.Collection, filter bson.D, notFound error, conv func(*D) T) (T, error) {
+	var d D
+	var zero T
+	err := c.FindOne(ctx, filter).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return zero, notFound
+	}
+	if err != nil {
+		return zero, mapErr(err)
+	}
+	return conv(&d), nil
 }

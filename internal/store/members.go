@@ -63,17 +63,9 @@ func (db *DB) AddMember(ctx context.Context, m *cad.Membership) error {
 
 // Member returns a user's membership of a community, or not_found.
 func (db *DB) Member(ctx context.Context, communityID, userID string) (*cad.Membership, error) {
-	var d memberDoc
-	err := db.collection(collMembers).FindOne(ctx, bson.D{
+	return findOne(ctx, db.collection(collMembers), bson.D{
 		{Key: "_id", Value: memberID(communityID, userID)}, {Key: "communityId", Value: communityID},
-	}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errMemberNotFound
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return d.member(), nil
+	}, errMemberNotFound, (*memberDoc).member)
 }
 
 // MembershipsOfUser lists a user's memberships in every community.

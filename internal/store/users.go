@@ -78,15 +78,7 @@ func (db *DB) CreateUser(ctx context.Context, u *cad.User) error {
 }
 
 func (db *DB) findUser(ctx context.Context, filter bson.D) (*cad.User, error) {
-	var d userDoc
-	err := db.collection(collUsers).FindOne(ctx, filter).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errUserNotFound
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return d.user(), nil
+	return findOne(ctx, db.collection(collUsers), filter, errUserNotFound, (*userDoc).user)
 }
 
 // UserByID returns a user, or not_found.
