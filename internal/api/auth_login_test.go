@@ -224,3 +224,31 @@ func TestConcurrentRegistration(t *testing.T) {
 		t.Fatalf("outcomes: %v", codes)
 	}
 }
+
+// R8: a flood of logins is answered with 503 beyond what the hasher can
+// hold, never by running out of memory; the server goes on afterwards.
+func TestLoginFlood(t *testing.T) {
+	env := authEnv(t)
+	mkUser(t, env, "flood")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := 0; i < 60; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			res := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": goodPassword}, nil,
+				"203.0.113."+string(rune('0'+i%10))+":1")
+			mu.Lock()
+			codes[res.Code]++
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	if codes[503] == 0 || codes[200] == 0 || codes[200]+codes[503] != 60 {
+		t.Fatalf("outcomes %v: want only 200 and 503, some of each", codes)
+	}
+	if c := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": goodPassword}, nil, "").Code; c != 200 {
+		t.Fatalf("after the flood: %d", c)
+	}
+}

@@ -50,9 +50,13 @@ func (s *Service) ScopeFor(ctx context.Context, p *cad.Principal, c *cad.Communi
 	if m.Status == cad.MemberBanned {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "You are banned from this community")
 	}
-	deps, err := s.db.Departments(ctx, c.ID)
-	if err != nil {
-		return nil, err
+	var deps []*cad.Department
+	if len(m.Departments) > 0 && m.Role != cad.RoleAdmin {
+		// Only a member's departments add permissions; most scoped
+		// requests need no second read.
+		if deps, err = s.db.Departments(ctx, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	return &cad.Scope{Community: c, Role: m.Role, Rank: cad.RoleRank(m.Role), Membership: m,
 		Permissions: permissions(m.Role, m.Departments, deps)}, nil
