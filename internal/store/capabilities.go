@@ -24,6 +24,10 @@ type Capabilities struct {
 	TTLIndexes bool `json:"ttlIndexes"`
 	// ChangeStreams: collections can be watched (replica set or sharded).
 	ChangeStreams bool `json:"changeStreams"`
+	// AtomicUpdates: a single update ($inc, findAndModify) is applied
+	// atomically, as MongoDB does. FerretDB 1.x reads and then writes, so
+	// concurrent updates of one document can be lost.
+	AtomicUpdates bool `json:"atomicUpdates"`
 }
 
 // probe asks the server who it is. FerretDB answers buildInfo with a
@@ -56,5 +60,6 @@ func probe(ctx context.Context, client *mongo.Client) (Capabilities, error) {
 		Transactions:  clustered,
 		TTLIndexes:    true,
 		ChangeStreams: clustered,
+		AtomicUpdates: true,
 	}, nil
 }

@@ -167,7 +167,9 @@ func (db *DB) addMemberCount(ctx context.Context, communityID string, n int) err
 	if !ok {
 		return errCommunityNotFound
 	}
-	_, err := db.collection(collCommunities).UpdateOne(ctx, bson.D{{Key: "_id", Value: oid}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "memberCount", Value: n}}}})
-	return mapErr(err)
+	return mapErr(db.serialize(func() error {
+		_, err := db.collection(collCommunities).UpdateOne(ctx, bson.D{{Key: "_id", Value: oid}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "memberCount", Value: n}}}})
+		return err
+	}))
 }

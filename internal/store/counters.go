@@ -35,14 +35,16 @@ type counterDoc struct {
 // when that is later.
 func (db *DB) IncrCounter(ctx context.Context, key string, expiresAt time.Time) (Counter, error) {
 	var d counterDoc
-	err := db.collection(collCounters).FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: key}},
-		bson.D{
-			{Key: "$inc", Value: bson.D{{Key: "count", Value: int64(1)}}},
-			{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
-		},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
-	).Decode(&d)
+	err := db.serialize(func() error {
+		return db.collection(collCounters).FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: key}},
+			bson.D{
+				{Key: "$inc", Value: bson.D{{Key: "count", Value: int64(1)}}},
+				{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
+			},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
+		).Decode(&d)
+	})
 	if err != nil {
 		return Counter{}, mapErr(err)
 	}
@@ -74,17 +76,24 @@ func (db *DB) Counters(ctx context.Context, now time.Time, keys ...string) (map[
 // that of two concurrent failures that both reached the threshold only one
 // locks.
 func (db *DB) LockCounter(ctx context.Context, key string, atLeast int64, until, expiresAt time.Time) (bool, error) {
-	res, err := db.collection(collCounters).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: key}, {Key: "count", Value: bson.D{{Key: "$gte", Value: atLeast}}}},
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "count", Value: int64(0)}, {Key: "lockedUntil", Value: until}}},
-			{Key: "$inc", Value: bson.D{{Key: "lockouts", Value: int64(1)}}},
-			{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
-		})
+	var modified int64
+	err := db.serialize(func() error {
+		res, err := db.collection(collCounters).UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: key}, {Key: "count", Value: bson.D{{Key: "$gte", Value: atLeast}}}},
+			bson.D{
+				{Key: "$set", Value: bson.D{{Key: "count", Value: int64(0)}, {Key: "lockedUntil", Value: until}}},
+				{Key: "$inc", Value: bson.D{{Key: "lockouts", Value: int64(1)}}},
+				{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
+			})
+		if err == nil {
+			modified = res.ModifiedCount
+		}
+		return err
+	})
 	if err != nil {
 		return false, mapErr(err)
 	}
-	return res.ModifiedCount == 1, nil
+	return modified == 1, nil
 }
 
 // DeleteCounter forgets key.

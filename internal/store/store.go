@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -37,6 +38,10 @@ type DB struct {
 	logger   *slog.Logger
 	closers  []func(context.Context) error // run by Close, last first
 	ownsConn bool
+	// rmw serialises this process's read-modify-write updates ($inc and
+	// the like) when the server does not apply them atomically; nil when
+	// it does. See serialize.
+	rmw *sync.Mutex
 }
 
 // serverSelectionTimeout is how long an operation waits for a usable server.
@@ -84,13 +89,30 @@ func Connect(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("probing the database: %w", err)
 	}
 	db.caps = caps
+	if !caps.AtomicUpdates {
+		db.rmw = &sync.Mutex{}
+	}
 	return db, nil
+}
+
+// serialize runs fn alone among this process's read-modify-write updates
+// when the server cannot apply them atomically. The embedded FerretDB runs
+// $inc as a read and then a write: 50 concurrent increments of one counter
+// were measured to leave it at 7 to 9. Only one process may run the
+// embedded database (the data directory's lock), so a process-wide lock
+// makes its updates whole again; MongoDB needs none.
+func (db *DB) serialize(fn func() error) error {
+	if db.rmw != nil {
+		db.rmw.Lock()
+		defer db.rmw.Unlock()
+	}
+	return fn()
 }
 
 // WithDatabase returns a DB on another database of the same server, sharing
 // the connection pool. Closing it leaves the shared connection open.
 func (db *DB) WithDatabase(name string) *DB {
-	return &DB{client: db.client, db: db.client.Database(name), caps: db.caps, logger: db.logger}
+	return &DB{client: db.client, db: db.client.Database(name), caps: db.caps, logger: db.logger, rmw: db.rmw}
 }
 
 // Name is the database name.
