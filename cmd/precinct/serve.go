@@ -146,7 +146,8 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		logger.Info("database: MongoDB", "uri", cfg.RedactedMongoDBURI(), "database", cfg.MongoDBDatabase)
 	}
 	logger.Info("database capabilities", "engine", caps.Engine, "version", caps.Version,
-		"transactions", caps.Transactions, "ttlIndexes", caps.TTLIndexes, "changeStreams", caps.ChangeStreams)
+		"transactions", caps.Transactions, "ttlIndexes", caps.TTLIndexes, "changeStreams", caps.ChangeStreams,
+		"atomicUpdates", caps.AtomicUpdates)
 
 	authSvc, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {

@@ -93,7 +93,8 @@ var errWrongPassword = cad.Errorf(cad.EFORBIDDEN, "Current password is incorrect
 
 // verifyCurrent re-authenticates the caller with their password.
 func (s *Service) verifyCurrent(ctx context.Context, p *cad.Principal, password string, cl Client) error {
-	if err := s.checkIP(ctx, cl); err != nil {
+	att, err := s.beginAttempt(ctx, cl)
+	if err != nil {
 		return err
 	}
 	if len(password) > MaxSecretBytes {
@@ -101,12 +102,13 @@ func (s *Service) verifyCurrent(ctx context.Context, p *cad.Principal, password 
 	}
 	ok, _, err := s.hasher.Verify(ctx, password, p.User.PasswordHash)
 	if err != nil && cad.ErrorCode(err) == cad.EUNAVAILABLE {
+		att.refund(ctx)
 		return err
 	}
 	if !ok {
-		s.ipFailed(ctx, cl)
 		return errWrongPassword
 	}
+	att.refund(ctx)
 	return nil
 }
 

@@ -128,7 +128,9 @@ func apiKeyFrom(r *http.Request) (string, bool) {
 // is 401, counted against the client IP; an IP over its limit is refused
 // before any look-up.
 func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*cad.Principal, error) {
-	if err := keyLimiter.check(ctx, s, cl); err != nil {
+	// Checked, then counted on failure: counting every key request in
+	// advance would add a write to the hot path of every game server.
+	if err := keyLimiter.check(ctx, s, cl, 0); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -88,17 +88,18 @@ func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r 
 	if s.discord == nil {
 		return nil, ErrDiscordOff
 	}
-	if err := s.checkIP(ctx, cl); err != nil {
+	att, err := s.beginAttempt(ctx, cl)
+	if err != nil {
 		return nil, err
 	}
 	out, err := s.discordCallback(ctx, w, r, cl)
+	var de *DiscordError
+	if err == nil || (errors.As(err, &de) && de.Reason == "discord_unavailable") {
+		att.refund(ctx) // signed in, or Discord's fault: no failed attempt
+	}
 	if err != nil {
-		var de *DiscordError
-		if errors.As(err, &de) && de.Reason != "discord_unavailable" {
-			s.ipFailed(ctx, cl)
-		}
 		reason := "error"
-		if de != nil {
+		if errors.As(err, &de) {
 			reason = de.Reason
 		}
 		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginFail, Outcome: cad.OutcomeFailure, Detail: "discord: " + reason})

@@ -74,15 +74,16 @@ func (l limiter) windowKeys(ip string, now time.Time) (cur, prev string, elapsed
 	return l.prefix + ":" + ip + ":" + strconv.FormatInt(idx, 10), l.prefix + ":" + ip + ":" + strconv.FormatInt(idx-1, 10), elapsed
 }
 
-// check refuses a client IP that has used up its failures.
-func (l limiter) check(ctx context.Context, s *Service, cl Client) error {
+// check refuses a client IP that has used up its failures. pending is how
+// many attempts of this request are already counted (0 or 1).
+func (l limiter) check(ctx context.Context, s *Service, cl Client, pending int) error {
 	now := s.now()
 	cur, prev, elapsed := l.windowKeys(cl.IP, now)
 	got, err := s.db.Counters(ctx, now, cur, prev)
 	if err != nil {
 		return err
 	}
-	c, p := float64(got[cur].Count), float64(got[prev].Count)
+	c, p := float64(got[cur].Count-int64(pending)), float64(got[prev].Count)
 	limit := float64(l.limit)
 	if c+p*(1-elapsed) < limit {
 		return nil
@@ -115,16 +116,41 @@ func (l limiter) failed(ctx context.Context, s *Service, cl Client) {
 	}
 }
 
-// loginLimiter is the reference's "Auth (login): 10 attempts / 15 minutes".
-var loginLimiter = limiter{prefix: "ipfail", limit: IPFailureLimit, window: IPFailureWindow, what: "attempts"}
-
-// checkIP refuses a client IP that has used up its failed sign-in attempts.
-func (s *Service) checkIP(ctx context.Context, cl Client) error {
-	return loginLimiter.check(ctx, s, cl)
+// attempt is a sign-in attempt counted as a failure before it is tried, so
+// that concurrent attempts from one address cannot all pass the check
+// before any of them is counted. A success (or a refusal that was no
+// guess, such as a busy server) gives the count back.
+type attempt struct {
+	s       *Service
+	key     string
+	expires time.Time
 }
 
-// ipFailed counts a failed sign-in attempt against the client IP.
-func (s *Service) ipFailed(ctx context.Context, cl Client) { loginLimiter.failed(ctx, s, cl) }
+// beginAttempt counts an attempt against the client IP and refuses it when
+// the IP is over the limit with it.
+func (s *Service) beginAttempt(ctx context.Context, cl Client) (*attempt, error) {
+	now := s.now()
+	cur, _, _ := loginLimiter.windowKeys(cl.IP, now)
+	a := &attempt{s: s, key: cur, expires: now.Add(2 * loginLimiter.window)}
+	if _, err := s.db.IncrCounter(ctx, a.key, a.expires); err != nil {
+		return nil, err
+	}
+	if err := loginLimiter.check(ctx, s, cl, 1); err != nil {
+		a.refund(ctx)
+		return nil, err
+	}
+	return a, nil
+}
+
+// refund takes the attempt off the count: it was not a failed guess.
+func (a *attempt) refund(ctx context.Context) {
+	if _, err := a.s.db.AddCounter(context.WithoutCancel(ctx), a.key, -1, a.expires); err != nil {
+		a.s.log.ErrorContext(ctx, "giving back a sign-in attempt", "error", err.Error())
+	}
+}
+
+// loginLimiter is the reference's "Auth (login): 10 attempts / 15 minutes".
+var loginLimiter = limiter{prefix: "ipfail", limit: IPFailureLimit, window: IPFailureWindow, what: "attempts"}
 
 func accountKey(usernameKey string) string { return "acct:" + usernameKey }
 func resetKey(usernameKey string) string   { return "reset:" + usernameKey }

@@ -15,13 +15,13 @@ var errInvalidLogin = cad.Errorf(cad.EUNAUTHORIZED, "Invalid username or passwor
 // computes exactly one password hash, so failures look and take alike
 // (R13, R14).
 func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, cl Client) (*Issued, error) {
-	if err := s.checkIP(ctx, cl); err != nil {
+	att, err := s.beginAttempt(ctx, cl)
+	if err != nil {
 		return nil, err
 	}
 	key := cad.NormalizeUsername(username)
 	if len(password) > MaxSecretBytes || len(username) > 256 {
 		// Too long to be anyone's: refused before any hashing (R2).
-		s.ipFailed(ctx, cl)
 		return nil, errInvalidLogin
 	}
 	locked, err := s.accountLocked(ctx, key)
@@ -39,14 +39,14 @@ func (s *Service) Login(ctx context.Context, username, password string, kind cad
 		match, rehash, err = s.hasher.Verify(ctx, password, u.PasswordHash)
 	}
 	if err != nil && cad.ErrorCode(err) == cad.EUNAVAILABLE {
-		return nil, err // busy: refused without counting a failure
+		att.refund(ctx) // busy: no guess was made
+		return nil, err
 	}
 	userID := ""
 	if u != nil {
 		userID = u.ID
 	}
 	if !match || locked || u.Disabled {
-		s.ipFailed(ctx, cl)
 		if !locked {
 			s.accountFailed(ctx, cl, key, userID)
 		}
@@ -61,7 +61,9 @@ func (s *Service) Login(ctx context.Context, username, password string, kind cad
 		return nil, errInvalidLogin
 	}
 
-	// A success forgets the account's failures (R17).
+	// A success forgets the account's failures (R17) and is no failed
+	// attempt of the address.
+	att.refund(ctx)
 	if err := s.db.DeleteCounter(ctx, accountKey(key)); err != nil {
 		return nil, err
 	}

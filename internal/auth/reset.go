@@ -44,7 +44,8 @@ func (s *Service) SecurityQuestionsFor(ctx context.Context, username string, cl 
 // hashes (R23), and returns a reset token: "rst_" + 256 random bits, stored
 // only as its SHA-256, valid ResetTokenLifetime, single use (R25).
 func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 string, cl Client) (string, error) {
-	if err := s.checkIP(ctx, cl); err != nil {
+	att, err := s.beginAttempt(ctx, cl)
+	if err != nil {
 		return "", err
 	}
 	key := cad.NormalizeUsername(username)
@@ -66,12 +67,14 @@ func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 st
 		ok1, _, e1 = s.hasher.Verify(ctx, n1, u.SecurityAnswer1Hash)
 		ok2, _, e2 = s.hasher.Verify(ctx, n2, u.SecurityAnswer2Hash)
 		if e := firstBusy(e1, e2); e != nil {
+			att.refund(ctx)
 			return "", e
 		}
 	} else {
 		e1 := s.hasher.VerifyDummy(ctx, n1)
 		e2 := s.hasher.VerifyDummy(ctx, n2)
 		if e := firstBusy(e1, e2); e != nil {
+			att.refund(ctx)
 			return "", e
 		}
 	}
@@ -80,7 +83,6 @@ func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 st
 		userID = u.ID
 	}
 	if locked || !ok1 || !ok2 || u.Disabled {
-		s.ipFailed(ctx, cl)
 		if !locked {
 			s.resetFailed(ctx, cl, key, userID)
 		}
@@ -97,6 +99,7 @@ func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 st
 		}
 		return "", errBadAnswers
 	}
+	att.refund(ctx)
 	if err := s.db.DeleteCounter(ctx, resetKey(key)); err != nil {
 		return "", err
 	}
@@ -125,11 +128,11 @@ func firstBusy(errs ...error) error {
 // consumed atomically, so of concurrent uses exactly one succeeds (R86).
 // Every session of the user ends and nobody is signed in (R28).
 func (s *Service) ResetPassword(ctx context.Context, token, password string, cl Client) error {
-	if err := s.checkIP(ctx, cl); err != nil {
+	att, err := s.beginAttempt(ctx, cl)
+	if err != nil {
 		return err
 	}
 	if !strings.HasPrefix(token, ResetTokenPrefix) || len(token) > 128 {
-		s.ipFailed(ctx, cl)
 		return errBadResetToken
 	}
 	hash := hashToken(token)
@@ -137,7 +140,6 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, cl 
 	userID, err := s.db.ResetTokenUser(ctx, hash, now)
 	if err != nil {
 		if cad.ErrorCode(err) == cad.ENOTFOUND {
-			s.ipFailed(ctx, cl)
 			s.event(ctx, cl, cad.AuthEvent{Type: cad.EventResetFail, Outcome: cad.OutcomeFailure, Detail: "bad reset token"})
 			return errBadResetToken
 		}
@@ -147,8 +149,10 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, cl 
 	if err != nil {
 		return err
 	}
-	// The policy is checked before the token is spent, so a refused
-	// password does not cost the user their token.
+	// The token was right: whatever follows is no failed guess. The
+	// policy is checked before the token is spent, so a refused password
+	// does not cost the user their token.
+	att.refund(ctx)
 	if err := CheckPassword(password, u.Username, productName); err != nil {
 		return err
 	}

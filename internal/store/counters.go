@@ -34,12 +34,17 @@ type counterDoc struct {
 // expires at expiresAt; an existing one has its expiry moved to expiresAt
 // when that is later.
 func (db *DB) IncrCounter(ctx context.Context, key string, expiresAt time.Time) (Counter, error) {
+	return db.AddCounter(ctx, key, 1, expiresAt)
+}
+
+// AddCounter adds delta (which may be negative) to key, as IncrCounter.
+func (db *DB) AddCounter(ctx context.Context, key string, delta int64, expiresAt time.Time) (Counter, error) {
 	var d counterDoc
 	err := db.serialize(func() error {
 		return db.collection(collCounters).FindOneAndUpdate(ctx,
 			bson.D{{Key: "_id", Value: key}},
 			bson.D{
-				{Key: "$inc", Value: bson.D{{Key: "count", Value: int64(1)}}},
+				{Key: "$inc", Value: bson.D{{Key: "count", Value: delta}}},
 				{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
 			},
 			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
