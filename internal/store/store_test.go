@@ -100,7 +100,7 @@ func TestEmbeddedFilesAndPermissions(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, EmbeddedSocket)); err != nil || fi.Mode()&os.ModeSocket == 0 {
 		t.Errorf("socket: %v %v", fi, err)
 	}
-	if c := db.Capabilities(); c.Engine != "ferretdb" || c.Transactions || c.TTLIndexes || c.ChangeStreams {
+	if c := db.Capabilities(); c.Engine != "ferretdb" || c.Transactions || c.TTLIndexes || c.ChangeStreams || c.AtomicUpdates {
 		t.Errorf("capabilities = %+v", c)
 	}
 }
