@@ -30,6 +30,7 @@ func (s *Server) authRoutes() {
 	s.add(http.MethodDelete, "/api/auth/sessions/:id", AnyUser, s.endSession)
 	s.add(http.MethodPost, "/api/auth/tokens", AnyUser, s.createToken)
 	s.add(http.MethodGet, "/api/admin/auth-events", SuperAdmin, s.authEvents)
+	s.add(http.MethodDelete, "/api/admin/users/:userId/sessions", SuperAdmin, s.endUserSessions)
 }
 
 // userJSON is the reference's user object; absent Discord fields are null.
@@ -312,6 +313,15 @@ func (s *Server) createToken(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"token": out.Token, "session": sessionOut(out.Session, p.Session.ID)})
+}
+
+// endUserSessions lets a Super Admin sign a user out everywhere (R33).
+func (s *Server) endUserSessions(c *echo.Context) error {
+	n, err := s.deps.Auth.EndUserSessions(c.Request().Context(), principalOf(c), c.Param("userId"), clientOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "ended": n})
 }
 
 // authEvents is GET /api/admin/auth-events for Super Admins: filter by

@@ -313,6 +313,16 @@ func TestAuthEvents(t *testing.T) {
 		{Name: "paginated", Method: "GET", Path: "/api/admin/auth-events?limit=1&page=2&userId=" + admin.ID, Headers: bearer(a.Token), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"page": 2, "limit": 1}},
 	})
+	// R33: a Super Admin signs a user out everywhere.
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "end sessions: no credential", Method: "DELETE", Path: "/api/admin/users/" + admin.ID + "/sessions", ExpectedStatus: 401},
+		{Name: "end sessions: not a Super Admin", Method: "DELETE", Path: "/api/admin/users/" + admin.ID + "/sessions", Headers: bearer(r.Token), ExpectedStatus: 403},
+		{Name: "end sessions: unknown user", Method: "DELETE", Path: "/api/admin/users/0123456789abcdef01234567/sessions", Headers: bearer(a.Token), ExpectedStatus: 404},
+		{Name: "end sessions", Method: "DELETE", Path: "/api/admin/users/" + r.User["id"].(string) + "/sessions", Headers: bearer(a.Token), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"success": true, "ended": 1}},
+		{Name: "the user's token is dead", Method: "GET", Path: "/api/auth/me", Headers: bearer(r.Token), ExpectedStatus: 401},
+		{Name: "the admin's own session lives", Method: "GET", Path: "/api/auth/me", Headers: bearer(a.Token), ExpectedStatus: 200},
+	})
 	// Every auth log line has the fields of R77.
 	n := 0
 	for _, l := range env.Logs.Lines() {

@@ -55,7 +55,13 @@ func (s *Service) issueUntil(ctx context.Context, u *cad.User, kind cad.SessionK
 	if err := s.db.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	tok, err := s.sign(u.ID, id, now, minTime(now.Add(AccessTokenLifetime), expires))
+	// A token never outlives its session; a personal token's lives as long
+	// as the session, other kinds' at most AccessTokenLifetime.
+	tokenExp := expires
+	if kind != cad.SessionToken {
+		tokenExp = minTime(now.Add(AccessTokenLifetime), expires)
+	}
+	tok, err := s.sign(u.ID, id, now, tokenExp)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +202,23 @@ func (s *Service) EndSession(ctx context.Context, p *cad.Principal, id string, c
 	return nil
 }
 
+// EndUserSessions ends every session of another user (Super Admin, R33).
+func (s *Service) EndUserSessions(ctx context.Context, p *cad.Principal, userID string, cl Client) (int64, error) {
+	if !p.IsUser() || !p.User.SuperAdmin {
+		return 0, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
+	}
+	u, err := s.db.UserByID(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.db.DeleteSessionsOfUser(ctx, u.ID, "")
+	if err != nil {
+		return 0, err
+	}
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventSessionRevoked, UserID: u.ID, Detail: "all, by Super Admin " + p.User.ID})
+	return n, nil
+}
+
 // EndOtherSessions ends every session of the caller but the current one.
 func (s *Service) EndOtherSessions(ctx context.Context, p *cad.Principal, cl Client) (int64, error) {
 	n, err := s.db.DeleteSessionsOfUser(ctx, p.User.ID, p.Session.ID)
@@ -223,10 +246,6 @@ func (s *Service) CreateToken(ctx context.Context, p *cad.Principal, name string
 	}
 	out, err := s.issueUntil(ctx, p.User, cad.SessionToken, name, "token", cl, expires.Sub(now), expires)
 	if err != nil {
-		return nil, err
-	}
-	// A personal token's JWT lives as long as the token, not 7 days.
-	if out.Token, err = s.sign(p.User.ID, out.Session.ID, now, expires); err != nil {
 		return nil, err
 	}
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventTokenCreated, UserID: p.User.ID, SessionID: out.Session.ID, Detail: name})

@@ -217,3 +217,11 @@ func (c *Client) AuthEvents(ctx context.Context, q AuthEventQuery) ([]AuthEvent,
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// EndUserSessions signs a user out everywhere (Super Admin).
+func (c *Client) EndUserSessions(ctx context.Context, userID string) (int, error) {
+	var r struct {
+		Ended int `json:"ended"`
+	}
+	return r.Ended, c.Do(ctx, http.MethodDelete, "/api/admin/users/"+url.PathEscape(userID)+"/sessions", nil, &r)
+}
