@@ -41,9 +41,6 @@ func discordFail(code, reason, msg string) error {
 	return &DiscordError{Err: cad.Errorf(code, "%s", msg), Reason: reason}
 }
 
-// DiscordEnabled reports whether Discord sign-in is configured.
-func (s *Service) DiscordEnabled() bool { return s.discord != nil }
-
 type oauthFlow struct {
 	State    string
 	Verifier string

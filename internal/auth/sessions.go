@@ -13,8 +13,6 @@ import (
 // expired or revoked credential: the reference's 401 "Not authenticated".
 var errNotAuthenticated = cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
 
-// ErrNotAuthenticated is errNotAuthenticated for other packages.
-var ErrNotAuthenticated error = errNotAuthenticated
 
 // Issued is a new session with its credentials.
 type Issued struct {

@@ -162,15 +162,6 @@ type Scope struct {
 	Server      bool        // a game server's key
 }
 
-// Can reports whether the scope holds a permission.
-func (s *Scope) Can(perm string) bool {
-	for _, p := range s.Permissions {
-		if p == perm {
-			return true
-		}
-	}
-	return false
-}
 
 // AuditEntry is one change inside a community, with who made it.
 type AuditEntry struct {
