@@ -13,7 +13,6 @@ import (
 // expired or revoked credential: the reference's 401 "Not authenticated".
 var errNotAuthenticated = cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
 
-
 // Issued is a new session with its credentials.
 type Issued struct {
 	User    *cad.User

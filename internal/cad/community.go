@@ -162,7 +162,6 @@ type Scope struct {
 	Server      bool        // a game server's key
 }
 
-
 // AuditEntry is one change inside a community, with who made it.
 type AuditEntry struct {
 	ID          string
