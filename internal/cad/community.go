@@ -5,10 +5,12 @@ import "time"
 // Community is one tenant: a Discord server's roleplay community. All of
 // its data is invisible to every other community.
 type Community struct {
-	ID          string // 24-hex
-	Name        string
-	GuildID     string // the Discord server (guild) id; unique
-	Settings    CommunitySettings
+	ID       string // 24-hex
+	Name     string
+	GuildID  string // the Discord server (guild) id; unique
+	Settings CommunitySettings
+	// MemberCount is filled where a community is shown (counted from its
+	// memberships), not on every look-up.
 	MemberCount int
 	CreatedAt   time.Time
 	// DeletedAt marks a community deleted; its data stays, and it can be

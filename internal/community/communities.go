@@ -43,10 +43,20 @@ func (s *Service) Create(ctx context.Context, a Actor, name, guildID, adminUsern
 		if err := s.db.AddMember(ctx, m); err != nil {
 			return nil, err
 		}
-		c.MemberCount++
 		s.audit(ctx, a, c.ID, "member.added", admin.ID, nil, map[string]any{"role": cad.RoleAdmin})
 	}
-	return c, nil
+	return s.counted(ctx, c)
+}
+
+// counted fills in a community's member count, for the answers that show it.
+func (s *Service) counted(ctx context.Context, c *cad.Community) (*cad.Community, error) {
+	n, err := s.db.CountMembers(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := *c
+	out.MemberCount = n
+	return &out, nil
 }
 
 func checkName(name string) error {
@@ -68,7 +78,11 @@ func (s *Service) Get(ctx context.Context, sc *cad.Scope) (*Detail, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Detail{Community: sc.Community, Departments: deps}, nil
+	c, err := s.counted(ctx, sc.Community)
+	if err != nil {
+		return nil, err
+	}
+	return &Detail{Community: c, Departments: deps}, nil
 }
 
 // MineEntry is one community of /api/community/mine.
@@ -85,7 +99,11 @@ func (s *Service) Mine(ctx context.Context, u *cad.User) ([]MineEntry, error) {
 	}
 	out := make([]MineEntry, len(sums))
 	for i, sm := range sums {
-		out[i] = MineEntry{Community: sm.Community, Role: sm.Role}
+		c, err := s.counted(ctx, sm.Community)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = MineEntry{Community: c, Role: sm.Role}
 	}
 	return out, nil
 }
@@ -163,7 +181,7 @@ func (s *Service) Update(ctx context.Context, a Actor, sc *cad.Scope, p Patch) (
 	}
 	s.audit(ctx, a, c.ID, "community.updated", c.ID,
 		map[string]any{"name": c.Name, "settings": c.Settings}, map[string]any{"name": out.Name, "settings": out.Settings})
-	return out, nil
+	return s.counted(ctx, out)
 }
 
 func checkCADSettings(m map[string]any) error {
@@ -244,7 +262,7 @@ func (s *Service) Restore(ctx context.Context, a Actor, idOrGuild string) (*cad.
 		return nil, err
 	}
 	s.audit(ctx, a, c.ID, "community.restored", c.ID, map[string]any{"deletedAt": c.DeletedAt}, nil)
-	return out, nil
+	return s.counted(ctx, out)
 }
 
 // PublicStatus is what anyone may see of a community that allows it.

@@ -15,18 +15,17 @@ import (
 const collCommunities = "communities"
 
 type communityDoc struct {
-	ID          bson.ObjectID         `bson:"_id"`
-	Name        string                `bson:"name"`
-	GuildID     string                `bson:"guildId"`
-	Settings    cad.CommunitySettings `bson:"settings"`
-	MemberCount int                   `bson:"memberCount"`
-	CreatedAt   time.Time             `bson:"createdAt"`
-	DeletedAt   *time.Time            `bson:"deletedAt,omitempty"`
+	ID        bson.ObjectID         `bson:"_id"`
+	Name      string                `bson:"name"`
+	GuildID   string                `bson:"guildId"`
+	Settings  cad.CommunitySettings `bson:"settings"`
+	CreatedAt time.Time             `bson:"createdAt"`
+	DeletedAt *time.Time            `bson:"deletedAt,omitempty"`
 }
 
 func (d *communityDoc) community() *cad.Community {
 	c := &cad.Community{ID: d.ID.Hex(), Name: d.Name, GuildID: d.GuildID, Settings: d.Settings,
-		MemberCount: d.MemberCount, CreatedAt: d.CreatedAt.UTC(), DeletedAt: d.DeletedAt}
+		CreatedAt: d.CreatedAt.UTC(), DeletedAt: d.DeletedAt}
 	if c.Settings.CADSettings == nil {
 		c.Settings.CADSettings = map[string]any{}
 	}
@@ -159,17 +158,4 @@ func (db *DB) setCommunity(ctx context.Context, id string, set bson.D, includeDe
 		return nil, mapErr(err)
 	}
 	return d.community(), nil
-}
-
-// addMemberCount moves a community's member count by n.
-func (db *DB) addMemberCount(ctx context.Context, communityID string, n int) error {
-	oid, ok := objectID(communityID)
-	if !ok {
-		return errCommunityNotFound
-	}
-	return mapErr(db.serialize(func() error {
-		_, err := db.collection(collCommunities).UpdateOne(ctx, bson.D{{Key: "_id", Value: oid}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "memberCount", Value: n}}}})
-		return err
-	}))
 }

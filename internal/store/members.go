@@ -58,7 +58,7 @@ func (db *DB) AddMember(ctx context.Context, m *cad.Membership) error {
 		return mapErr(err)
 	}
 	*m = *d.member()
-	return db.addMemberCount(ctx, m.CommunityID, 1)
+	return nil
 }
 
 // Member returns a user's membership of a community, or not_found.
@@ -96,6 +96,13 @@ func (db *DB) Members(ctx context.Context, communityID string, f MemberFilter) (
 	}
 	return findAll(ctx, db.collection(collMembers), filter, (*memberDoc).member, options.Find().
 		SetSort(bson.D{{Key: "usernameKey", Value: 1}}).SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
+}
+
+// CountMembers counts a community's memberships (banned ones included).
+// The count is read, never stored, so it cannot drift from the members.
+func (db *DB) CountMembers(ctx context.Context, communityID string) (int, error) {
+	n, err := db.collection(collMembers).CountDocuments(ctx, bson.D{{Key: "communityId", Value: communityID}})
+	return int(n), mapErr(err)
 }
 
 // CountAdmins counts a community's active admins.
@@ -156,7 +163,7 @@ func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) erro
 	if res.DeletedCount == 0 {
 		return errMemberNotFound
 	}
-	return db.addMemberCount(ctx, communityID, -1)
+	return nil
 }
 
 // RemoveDepartmentFromMembers takes a deleted department's code off every
