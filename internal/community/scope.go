@@ -50,16 +50,25 @@ func (s *Service) ScopeFor(ctx context.Context, p *cad.Principal, c *cad.Communi
 	if m.Status == cad.MemberBanned {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "You are banned from this community")
 	}
+	perms, err := s.permissionsOf(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return &cad.Scope{Community: c, Role: m.Role, Rank: cad.RoleRank(m.Role), Membership: m, Permissions: perms}, nil
+}
+
+// permissionsOf works out a member's permissions. Only a non-admin's
+// departments add to them, so most members need no read of the
+// departments.
+func (s *Service) permissionsOf(ctx context.Context, m *cad.Membership) ([]string, error) {
 	var deps []*cad.Department
 	if len(m.Departments) > 0 && m.Role != cad.RoleAdmin {
-		// Only a member's departments add permissions; most scoped
-		// requests need no second read.
-		if deps, err = s.db.Departments(ctx, c.ID); err != nil {
+		var err error
+		if deps, err = s.db.Departments(ctx, m.CommunityID); err != nil {
 			return nil, err
 		}
 	}
-	return &cad.Scope{Community: c, Role: m.Role, Rank: cad.RoleRank(m.Role), Membership: m,
-		Permissions: permissions(m.Role, m.Departments, deps)}, nil
+	return permissions(m.Role, m.Departments, deps), nil
 }
 
 // permissions are what a member may do by department: every member is a
@@ -121,11 +130,11 @@ func (s *Service) CommunitiesOf(ctx context.Context, u *cad.User, guildID string
 			continue
 		}
 		m := byID[c.ID]
-		deps, err := s.db.Departments(ctx, c.ID)
+		perms, err := s.permissionsOf(ctx, m)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Summary{Community: c, Role: m.Role, Permissions: permissions(m.Role, m.Departments, deps)})
+		out = append(out, Summary{Community: c, Role: m.Role, Permissions: perms})
 	}
 	return out, nil
 }
