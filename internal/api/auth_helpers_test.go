@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
@@ -105,4 +106,23 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// concurrently runs f(0) … f(n-1) at once and counts their outcomes.
+func concurrently[K comparable](n int, f func(i int) K) map[K]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	out := map[K]int{}
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := f(i)
+			mu.Lock()
+			out[k]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
 }

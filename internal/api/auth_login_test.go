@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -206,20 +205,10 @@ func TestIPLimit(t *testing.T) {
 // R85: concurrent registrations of one username: exactly one wins.
 func TestConcurrentRegistration(t *testing.T) {
 	env := authEnv(t)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: goodPassword}, auth.Client{})
-			mu.Lock()
-			codes[cad.ErrorCode(err)]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	codes := concurrently(10, func(int) string {
+		_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: goodPassword}, auth.Client{})
+		return cad.ErrorCode(err)
+	})
 	if codes[""] != 1 || codes[cad.ECONFLICT] != 9 {
 		t.Fatalf("outcomes: %v", codes)
 	}
@@ -231,21 +220,10 @@ func TestConcurrentRegistration(t *testing.T) {
 func TestLoginFlood(t *testing.T) {
 	env := authEnv(t)
 	mkUser(t, env, "flood")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[int]int{}
-	for i := 0; i < 60; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			res := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": goodPassword}, nil,
-				"203.0.113."+string(rune('0'+i%10))+":1")
-			mu.Lock()
-			codes[res.Code]++
-			mu.Unlock()
-		}(i)
-	}
-	wg.Wait()
+	codes := concurrently(60, func(i int) int {
+		return env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": goodPassword}, nil,
+			"203.0.113."+string(rune('0'+i%10))+":1").Code
+	})
 	if codes[200] == 0 || codes[200]+codes[429]+codes[503] != 60 {
 		t.Fatalf("outcomes %v: want only 200, 429 and 503", codes)
 	}
@@ -259,20 +237,9 @@ func TestLoginFlood(t *testing.T) {
 func TestIPLimitHoldsForABurst(t *testing.T) {
 	env := authEnv(t)
 	mkUser(t, env, "target")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[int]int{}
-	for i := 0; i < 30; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			res := env.Do("POST", "/api/auth/login", map[string]string{"username": "target", "password": "guess number " + string(rune('a'+i))}, nil, "198.51.100.200:1")
-			mu.Lock()
-			codes[res.Code]++
-			mu.Unlock()
-		}(i)
-	}
-	wg.Wait()
+	codes := concurrently(30, func(i int) int {
+		return env.Do("POST", "/api/auth/login", map[string]string{"username": "target", "password": "guess number " + string(rune('a'+i))}, nil, "198.51.100.200:1").Code
+	})
 	if codes[401] > auth.IPFailureLimit || codes[401]+codes[429] != 30 {
 		t.Fatalf("outcomes of a burst of 30: %v (at most %d guesses may be tried)", codes, auth.IPFailureLimit)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,25 +143,15 @@ func TestResetPassword(t *testing.T) {
 	})
 
 	// 20 concurrent uses of one token: exactly one wins (R86).
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[int]int{}
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// From 20 addresses, so that the per-IP limit plays no part.
-			ip := fmt.Sprintf("192.0.2.%d:1", 100+i)
-			res := env.Do("POST", "/api/auth/reset-password", map[string]string{"resetToken": tok, "newPassword": "a brand new passphrase"}, nil, ip)
-			mu.Lock()
-			codes[res.Code]++
-			mu.Unlock()
-			if res.Code == 200 && (len(res.Result().Cookies()) != 0 || strings.Contains(res.Body.String(), "token")) {
-				t.Error("a reset signed the user in (R28)")
-			}
-		}()
-	}
-	wg.Wait()
+	codes := concurrently(20, func(i int) int {
+		// From 20 addresses, so that the per-IP limit plays no part.
+		ip := fmt.Sprintf("192.0.2.%d:1", 100+i)
+		res := env.Do("POST", "/api/auth/reset-password", map[string]string{"resetToken": tok, "newPassword": "a brand new passphrase"}, nil, ip)
+		if res.Code == 200 && (len(res.Result().Cookies()) != 0 || strings.Contains(res.Body.String(), "token")) {
+			t.Error("a reset signed the user in (R28)")
+		}
+		return res.Code
+	})
 	if codes[200] != 1 || codes[400] != 19 {
 		t.Fatalf("outcomes %v", codes)
 	}

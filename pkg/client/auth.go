@@ -213,7 +213,7 @@ func (c *Client) AuthEvents(ctx context.Context, q AuthEventQuery) ([]AuthEvent,
 	var r struct {
 		Events []AuthEvent `json:"events"`
 	}
-	return r.Events, c.Do(ctx, http.MethodGet, "/api/admin/auth-events?"+v.Encode(), nil, &r)
+	return r.Events, c.Do(ctx, http.MethodGet, withQuery("/api/admin/auth-events", v), nil, &r)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

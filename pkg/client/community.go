@@ -131,6 +131,14 @@ func communityPath(id string, rest ...string) string {
 	return p
 }
 
+// withQuery appends query to path when there is any.
+func withQuery(path string, query url.Values) string {
+	if len(query) == 0 {
+		return path
+	}
+	return path + "?" + query.Encode()
+}
+
 // CreateCommunity makes a community for a Discord server (Super Admin).
 func (c *Client) CreateCommunity(ctx context.Context, name, guildID string) (*Community, error) {
 	var out Community
@@ -180,11 +188,7 @@ func (c *Client) Members(ctx context.Context, id string, query url.Values) ([]Me
 	var out struct {
 		Members []Member `json:"members"`
 	}
-	path := communityPath(id, "members")
-	if len(query) > 0 {
-		path += "?" + query.Encode()
-	}
-	return out.Members, c.Do(ctx, http.MethodGet, path, nil, &out)
+	return out.Members, c.Do(ctx, http.MethodGet, withQuery(communityPath(id, "members"), query), nil, &out)
 }
 
 // AddMember adds a user (by username) with a role.
@@ -260,11 +264,7 @@ func (c *Client) CommunityAudit(ctx context.Context, id string, query url.Values
 	var out struct {
 		Entries []AuditEntry `json:"entries"`
 	}
-	path := communityPath(id, "audit")
-	if len(query) > 0 {
-		path += "?" + query.Encode()
-	}
-	return out.Entries, c.Do(ctx, http.MethodGet, path, nil, &out)
+	return out.Entries, c.Do(ctx, http.MethodGet, withQuery(communityPath(id, "audit"), query), nil, &out)
 }
 
 // FiveMDepartments is what a game server reads: its own community's
