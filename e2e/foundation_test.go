@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/e2etest"
-	"github.com/precinct-cad/precinct/internal/store"
-	"github.com/precinct-cad/precinct/internal/storetest"
+	"github.com/precinct-cad/precinct/internal/store/mongo/mongotest"
+	"github.com/precinct-cad/precinct/internal/store/storetest"
 	"github.com/precinct-cad/precinct/pkg/client"
 )
 
@@ -24,9 +24,9 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// A fresh install: no settings at all but a data directory, the embedded
-// database starts, the API answers, and SIGTERM shuts everything down
-// cleanly (exit 0, the URI file removed).
+// A fresh install: no settings at all but a data directory, the SQLite
+// file is made (private), the API answers, and SIGTERM shuts everything
+// down cleanly (exit 0, the data directory free for the next start).
 func TestZeroSetupServeAndGracefulShutdown(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -43,8 +43,8 @@ func TestZeroSetupServeAndGracefulShutdown(t *testing.T) {
 			if err := c.Live(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
-			if uri := store.RunningEmbeddedURI(srv.DataDir); !strings.HasPrefix(uri, "mongodb://") {
-				t.Fatalf("embedded.uri while running = %q", uri)
+			if fi, err := os.Stat(filepath.Join(srv.DataDir, "precinct.db")); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("precinct.db while running: %v %v", fi, err)
 			}
 			err = c.Do(ctxT(t), "GET", "/api/no-such-route", nil, nil)
 			var ce *client.Error
@@ -55,8 +55,8 @@ func TestZeroSetupServeAndGracefulShutdown(t *testing.T) {
 			if code := srv.Signal(t, sig); code != 0 {
 				t.Fatalf("exit code %d after %v:\n%s", code, sig, srv.Output())
 			}
-			if _, err := os.Stat(filepath.Join(srv.DataDir, "embedded.uri")); !errors.Is(err, os.ErrNotExist) {
-				t.Fatalf("embedded.uri left behind: %v", err)
+			if _, err := os.Stat(filepath.Join(srv.DataDir, "precinct.db-wal")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the write-ahead log was not folded in at shutdown: %v", err)
 			}
 			if !strings.Contains(srv.Output(), "shut down cleanly") {
 				t.Fatalf("no clean shutdown in the log:\n%s", srv.Output())
@@ -74,6 +74,11 @@ func TestBadConfigurationFailsFastNamingTheKey(t *testing.T) {
 	if err := os.WriteFile(file, []byte("log_levle: debug\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A data directory of the FerretDB-based Precinct: its files in db/.
+	old := shortTemp(t)
+	if err := os.MkdirAll(filepath.Join(old, "db"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -84,6 +89,7 @@ func TestBadConfigurationFailsFastNamingTheKey(t *testing.T) {
 		{"address in use", nil, map[string]string{"PRECINCT_HTTP_ADDR": busyAddr, "PRECINCT_DATA_DIR": shortTemp(t)}, "PRECINCT_HTTP_ADDR"},
 		{"unreachable MongoDB", nil, map[string]string{"PRECINCT_MONGODB_URI": "mongodb://precinct:pw123@127.0.0.1:1/?directConnection=true"}, "PRECINCT_MONGODB_URI"},
 		{"data directory in use", nil, map[string]string{"PRECINCT_DATA_DIR": busy.DataDir, "PRECINCT_HTTP_ADDR": "127.0.0.1:0"}, "PRECINCT_DATA_DIR"},
+		{"an old FerretDB data directory", nil, map[string]string{"PRECINCT_DATA_DIR": old, "PRECINCT_HTTP_ADDR": "127.0.0.1:0"}, "embedded FerretDB database of an earlier Precinct"},
 		{"bad flag value", []string{"--request-timeout", "forever"}, nil, "--request-timeout"},
 		{"unknown key in the file", []string{"--config", file}, nil, `unknown key "log_levle"`},
 		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`},
@@ -132,15 +138,18 @@ func TestVersionCommand(t *testing.T) {
 // restart (R81, R82).
 func TestDatabaseOutageThroughAProxy(t *testing.T) {
 	dir := shortTemp(t)
-	emb, err := store.StartEmbedded(dir, storetest.QuietLogger())
+	fdb, err := mongotest.StartFerret(dir, storetest.QuietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer emb.Stop(context.Background())
-	proxy := e2etest.NewProxy(t, "unix", emb.SocketPath())
+	defer fdb.Stop(context.Background())
+	proxy := e2etest.NewProxy(t, "unix", fdb.SocketPath())
 
+	// FerretDB has no transactions; the binary refuses such a server
+	// unless told it is a test.
 	srv := e2etest.Start(t, e2etest.Options{Env: map[string]string{
-		"PRECINCT_MONGODB_URI": "mongodb://" + proxy.Addr() + "/?directConnection=true",
+		"PRECINCT_MONGODB_URI":                    "mongodb://" + proxy.Addr() + "/?directConnection=true",
+		"PRECINCT_MONGODB_UNSAFE_NO_TRANSACTIONS": "true",
 	}})
 	c := client.New(srv.URL)
 	if err := c.Ready(ctxT(t)); err != nil {

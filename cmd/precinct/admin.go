@@ -15,13 +15,12 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // adminEnv is what an admin command works with: the database (the running
 // server's embedded one when there is one) and the auth service.
 type adminEnv struct {
-	db        *store.DB
+	db        *db
 	auth      *auth.Service
 	community *community.Service
 	cl        auth.Client
@@ -43,12 +42,12 @@ func withAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 	logger := slog.New(logHandler(stderr, "text", slog.LevelWarn))
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, err := openStore(ctx, cfg, logger, true)
+	db, err := openStore(ctx, cfg, logger, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "precinct:", err)
 		return 1
 	}
-	defer db.Close(context.Background())
+	defer db.close()
 	svc, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "precinct:", err)

@@ -9,13 +9,17 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/store"
+	"github.com/precinct-cad/precinct/internal/store/mongo"
+	"github.com/precinct-cad/precinct/internal/store/sqlite"
 )
 
 // startupTimeout bounds connecting to the database and preparing it, so a
@@ -60,44 +64,77 @@ func parseLevel(s string) slog.Level {
 	return l
 }
 
-// openStore opens the database the configuration names and says which
-// setting to fix when it cannot.
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, shared bool) (*store.DB, error) {
-	// The embedded database logs every failed command and closed
-	// connection as a warning; only its errors belong in Precinct's log
-	// unless debugging.
-	dbLevel := slog.LevelError
-	if cfg.LogLevel == "debug" {
-		dbLevel = slog.LevelInfo
-	}
-	oc := store.OpenConfig{
-		URI: cfg.MongoDBURI, Database: cfg.MongoDBDatabase, DataDir: cfg.DataDir, Timeout: cfg.RequestTimeout,
-		Logger:   logger,
-		DBLogger: slog.New(logHandler(os.Stderr, cfg.LogFormat, dbLevel)).With("component", "embedded-db"),
-	}
+// db is an open store and what closing it takes.
+type db struct {
+	*store.Store
+	close func()
+}
+
+// openStore opens the database the configuration names (MongoDB when a URI
+// is set, else the SQLite file in the data directory), brings its schema up
+// to date and says which setting to fix when it cannot. A server (serve)
+// takes the data directory for itself; admin commands work beside it.
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, serving bool) (*db, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
-	open := store.Open
-	if shared {
-		open = store.OpenShared
+	var e store.Engine
+	var closers []func() error
+	fail := func(err error) (*db, error) {
+		for i := len(closers) - 1; i >= 0; i-- {
+			_ = closers[i]()
+		}
+		return nil, err
 	}
-	db, err := open(ctx, oc)
-	if err != nil {
-		if cfg.MongoDBURI != "" {
+	if cfg.MongoDBURI != "" {
+		me, err := mongo.Open(ctx, mongo.Options{URI: cfg.MongoDBURI, Database: cfg.MongoDBDatabase, Timeout: cfg.RequestTimeout,
+			AllowNoTransactions: cfg.MongoDBUnsafeNoTransactions, Logger: logger})
+		if err != nil {
 			return nil, fmt.Errorf("%sMONGODB_URI: cannot use the database at %s: %w", config.EnvPrefix, cfg.RedactedMongoDBURI(), err)
 		}
-		return nil, fmt.Errorf("%sDATA_DIR: cannot start the embedded database in %s: %w", config.EnvPrefix, cfg.DataDir, err)
+		closers = append(closers, func() error { return me.Close(context.Background()) })
+		caps := me.Capabilities()
+		if !caps.Transactions {
+			logger.Warn("the database has no transactions (" + config.EnvPrefix + "MONGODB_UNSAFE_NO_TRANSACTIONS): concurrent changes can break the rules; for tests only")
+		}
+		logger.Info("database: MongoDB", "uri", cfg.RedactedMongoDBURI(), "database", cfg.MongoDBDatabase,
+			"engine", caps.Engine, "version", caps.Version, "transactions", caps.Transactions, "changeStreams", caps.ChangeStreams)
+		e = me
+	} else {
+		if err := sqlite.CheckDataDir(cfg.DataDir); err != nil {
+			return nil, fmt.Errorf("%sDATA_DIR: %w", config.EnvPrefix, err)
+		}
+		if serving {
+			unlock, err := sqlite.LockDataDir(cfg.DataDir)
+			if err != nil {
+				return nil, fmt.Errorf("%sDATA_DIR: cannot use %s: %w", config.EnvPrefix, cfg.DataDir, err)
+			}
+			closers = append(closers, unlock)
+		}
+		// Admin commands log what they change for a server running on
+		// the same file, which drops it from its caches (sqlite.Watch).
+		se, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(cfg.DataDir, sqlite.FileName), Announce: !serving})
+		if err != nil {
+			return fail(fmt.Errorf("%sDATA_DIR: cannot open the database in %s: %w", config.EnvPrefix, cfg.DataDir, err))
+		}
+		closers = append(closers, func() error { return se.Close(context.Background()) })
+		logger.Info("database: SQLite", "file", se.Path(), "sqlite", se.Version(ctx))
+		e = se
 	}
-	if err := db.EnsureIndexes(ctx); err != nil {
-		_ = db.Close(context.Background())
-		return nil, fmt.Errorf("preparing the database: %w", err)
+	if err := e.Prepare(ctx, store.Collections()); err != nil {
+		return fail(fmt.Errorf("preparing the database: %w", err))
 	}
-	return db, nil
+	return &db{Store: store.New(e, store.Options{Logger: logger}), close: func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](); err != nil {
+				logger.Warn("closing the database", "error", err.Error())
+			}
+		}
+	}}, nil
 }
 
 // newAuth builds the authentication service, loading or generating the
 // server keys.
-func newAuth(ctx context.Context, cfg *config.Config, db *store.DB, logger *slog.Logger) (*auth.Service, error) {
+func newAuth(ctx context.Context, cfg *config.Config, db cad.AuthStore, logger *slog.Logger) (*auth.Service, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
 	svc, err := auth.New(ctx, db, auth.ConfigFrom(cfg), logger)
@@ -129,25 +166,16 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	v := versionString()
 	logger.Info("starting precinct", "version", v, "publicUrl", cfg.PublicURL)
 
-	db, err := openStore(ctx, cfg, logger, false)
+	db, err := openStore(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		// Disconnecting first lets the embedded database stop at once.
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := db.Close(cctx); err != nil {
-			logger.Warn("closing the database", "error", err.Error())
-		}
-	}()
-	caps := db.Capabilities()
-	if cfg.MongoDBURI != "" {
-		logger.Info("database: MongoDB", "uri", cfg.RedactedMongoDBURI(), "database", cfg.MongoDBDatabase)
+	defer db.close()
+	wctx, stopWatching := context.WithCancel(context.Background())
+	defer stopWatching()
+	if db.Watch(wctx) {
+		logger.Info("identity cache: other instances' changes arrive through the change stream")
 	}
-	logger.Info("database capabilities", "engine", caps.Engine, "version", caps.Version,
-		"transactions", caps.Transactions, "ttlIndexes", caps.TTLIndexes, "changeStreams", caps.ChangeStreams,
-		"atomicUpdates", caps.AtomicUpdates)
 
 	authSvc, err := newAuth(ctx, cfg, db, logger)
 	if err != nil {

@@ -325,15 +325,16 @@ func (s *Server) endUserSessions(c *echo.Context) error {
 }
 
 // authEvents is GET /api/admin/auth-events for Super Admins: filter by
-// userId, type, since and until (RFC 3339), paginated by page and limit.
+// userId, type, since and until (RFC 3339), paged by the after cursor (or
+// page) and limit.
 func (s *Server) authEvents(c *echo.Context) error {
 	lp, err := listParamsOf(c)
 	if err != nil {
 		return err
 	}
-	events, err := s.deps.Auth.AuthEvents(c.Request().Context(), principalOf(c), cad.AuthEventFilter{
+	events, next, err := s.deps.Auth.AuthEvents(c.Request().Context(), principalOf(c), cad.AuthEventFilter{
 		UserID: c.QueryParam("userId"), Type: c.QueryParam("type"),
-		Since: lp.Since, Until: lp.Until, Offset: lp.offset(), Limit: lp.Limit,
+		Since: lp.Since, Until: lp.Until, After: lp.After, Offset: lp.offset(), Limit: lp.Limit,
 	})
 	if err != nil {
 		return err
@@ -346,16 +347,14 @@ func (s *Server) authEvents(c *echo.Context) error {
 			"detail": e.Detail, "time": e.Time,
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"events": out, "page": lp.Page, "limit": lp.Limit})
+	return c.JSON(http.StatusOK, lp.answer("events", out, next))
 }
 
 // listParams are the time window and page of a log listing.
 type listParams struct {
 	Since, Until time.Time
-	Page, Limit  int
+	pageParams
 }
-
-func (lp listParams) offset() int { return (lp.Page - 1) * lp.Limit }
 
 // listParamsOf reads since and until (RFC 3339), page and limit.
 func listParamsOf(c *echo.Context) (listParams, error) {
@@ -367,7 +366,7 @@ func listParamsOf(c *echo.Context) (listParams, error) {
 	if lp.Until, err = queryTime(c, "until"); err != nil {
 		return lp, err
 	}
-	lp.Page, lp.Limit, err = pagination(c)
+	lp.pageParams, err = pagination(c)
 	return lp, err
 }
 
@@ -389,17 +388,45 @@ const (
 	maxPageSize     = 100
 )
 
-func pagination(c *echo.Context) (page, limit int, err error) {
-	page, limit = 1, defaultPageSize
+// pageParams are a listing's page: the after cursor a previous page
+// returned (which costs the same however deep), or a page number (kept for
+// old clients; the store refuses offsets past 10,000), and the limit.
+type pageParams struct {
+	Page, Limit int
+	After       string
+}
+
+func (p pageParams) offset() int { return (p.Page - 1) * p.Limit }
+
+// answer is a listing's body: the items under name, the page and limit, and
+// nextCursor, the after of the next page (null on the last).
+func (p pageParams) answer(name string, items any, next string) map[string]any {
+	out := map[string]any{name: items, "page": p.Page, "limit": p.Limit, "nextCursor": nil}
+	if next != "" {
+		out["nextCursor"] = next
+	}
+	return out
+}
+
+// maxCursorLen bounds the after cursor; cursors the API makes are far
+// shorter.
+const maxCursorLen = 512
+
+func pagination(c *echo.Context) (pageParams, error) {
+	p := pageParams{Page: 1, Limit: defaultPageSize}
+	var err error
 	if v := c.QueryParam("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > 100000 {
-			return 0, 0, cad.Errorf(cad.EINVALID, "page must be a whole number from 1")
+		if p.Page, err = strconv.Atoi(v); err != nil || p.Page < 1 || p.Page > 100000 {
+			return p, cad.Errorf(cad.EINVALID, "page must be a whole number from 1")
 		}
 	}
 	if v := c.QueryParam("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxPageSize {
-			return 0, 0, cad.Errorf(cad.EINVALID, "limit must be a whole number from 1 to %d", maxPageSize)
+		if p.Limit, err = strconv.Atoi(v); err != nil || p.Limit < 1 || p.Limit > maxPageSize {
+			return p, cad.Errorf(cad.EINVALID, "limit must be a whole number from 1 to %d", maxPageSize)
 		}
 	}
-	return page, limit, nil
+	if p.After = c.QueryParam("after"); len(p.After) > maxCursorLen {
+		return p, cad.Errorf(cad.EINVALID, "after is not a cursor this listing returned")
+	}
+	return p, nil
 }

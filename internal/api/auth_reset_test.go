@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -186,9 +184,9 @@ func TestResetPassword(t *testing.T) {
 }
 
 // dump reads a collection raw, for scans of what is stored.
-func dump(t *testing.T, env *apitest.Env, coll string) []bson.M {
+func dump(t *testing.T, env *apitest.Env, coll string) []map[string]any {
 	t.Helper()
-	docs, err := env.DB.DumpForTest(context.Background(), coll)
+	docs, err := env.DB.Dump(context.Background(), coll)
 	if err != nil {
 		t.Fatal(err)
 	}

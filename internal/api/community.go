@@ -8,7 +8,6 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // communityRoutes are the community administration endpoints: the
@@ -164,13 +163,13 @@ func (s *Server) publicStatus(c *echo.Context) error {
 }
 
 func (s *Server) listMembers(c *echo.Context) error {
-	page, limit, err := pagination(c)
+	p, err := pagination(c)
 	if err != nil {
 		return err
 	}
-	list, err := s.deps.Community.Members(c.Request().Context(), scopeOf(c), store.MemberFilter{
+	list, next, err := s.deps.Community.Members(c.Request().Context(), scopeOf(c), cad.MemberFilter{
 		Role: c.QueryParam("role"), Department: strings.ToUpper(c.QueryParam("department")), Name: c.QueryParam("name"),
-		Offset: (page - 1) * limit, Limit: limit,
+		After: p.After, Offset: p.offset(), Limit: p.Limit,
 	})
 	if err != nil {
 		return err
@@ -179,7 +178,7 @@ func (s *Server) listMembers(c *echo.Context) error {
 	for i, m := range list {
 		out[i] = memberJSON(m)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"members": out, "page": page, "limit": limit})
+	return c.JSON(http.StatusOK, p.answer("members", out, next))
 }
 
 func (s *Server) addMember(c *echo.Context) error {
@@ -319,9 +318,9 @@ func (s *Server) communityAudit(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.deps.Community.Audit(c.Request().Context(), scopeOf(c), cad.AuditFilter{
+	list, next, err := s.deps.Community.Audit(c.Request().Context(), scopeOf(c), cad.AuditFilter{
 		Action: c.QueryParam("action"), ActorID: c.QueryParam("actorId"),
-		Since: lp.Since, Until: lp.Until, Offset: lp.offset(), Limit: lp.Limit,
+		Since: lp.Since, Until: lp.Until, After: lp.After, Offset: lp.offset(), Limit: lp.Limit,
 	})
 	if err != nil {
 		return err
@@ -331,7 +330,7 @@ func (s *Server) communityAudit(c *echo.Context) error {
 		out[i] = map[string]any{"id": e.ID, "action": e.Action, "actorId": e.ActorID, "actorKind": e.ActorKind, "ip": e.IP,
 			"requestId": e.RequestID, "target": e.Target, "before": e.Before, "after": e.After, "time": e.Time}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"entries": out, "page": lp.Page, "limit": lp.Limit})
+	return c.JSON(http.StatusOK, lp.answer("entries", out, next))
 }
 
 // fivemDepartments is GET /api/civilian/fivem-departments: the key's own

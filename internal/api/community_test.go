@@ -181,7 +181,7 @@ func TestCommunityScope(t *testing.T) {
 	if c := status(tn.env, "GET", "/api/community/"+A+"/members", nil, tn.as("super")); c != 200 {
 		t.Fatal(c)
 	}
-	entries, _ := tn.env.DB.Audit(context.Background(), A, cad.AuditFilter{Action: "superadmin.entry", Limit: 10})
+	entries, _, _ := tn.env.DB.Audit(context.Background(), A, cad.AuditFilter{Action: "superadmin.entry", Limit: 10})
 	if len(entries) == 0 || entries[0].ActorID != tn.users["super"].ID || entries[0].Target != "GET /api/community/:id/members" {
 		t.Fatalf("super admin entry not audited: %+v", entries)
 	}

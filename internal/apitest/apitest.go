@@ -22,14 +22,14 @@ import (
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/store"
-	"github.com/precinct-cad/precinct/internal/storetest"
+	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
 
 // Env is one application on its own database.
 type Env struct {
 	T         testing.TB
 	Config    *config.Config
-	DB        *store.DB
+	DB        *store.Store
 	Auth      *auth.Service
 	Community *community.Service
 	Server    *api.Server
@@ -65,7 +65,7 @@ type Option func(*config.Config)
 // default configuration.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
-	return NewWith(t, DefaultConfig(t, opts...), storetest.NewDB(t))
+	return NewWith(t, DefaultConfig(t, opts...), storetest.New(t))
 }
 
 // DefaultConfig is the built-in configuration, ignoring the environment,
@@ -84,7 +84,7 @@ func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
 
 // NewWith builds the application with a given configuration and health
 // checker, for tests that need to control the database's answers.
-func NewWith(t testing.TB, cfg *config.Config, db *store.DB, health ...api.HealthChecker) *Env {
+func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.HealthChecker) *Env {
 	t.Helper()
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

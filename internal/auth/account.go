@@ -5,10 +5,9 @@ import (
 	"strings"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
-func storeUpdatePassword(hash string) store.UserUpdate { return store.UserUpdate{PasswordHash: &hash} }
+func storeUpdatePassword(hash string) cad.UserUpdate { return cad.UserUpdate{PasswordHash: &hash} }
 
 // NewUser is what creating an account takes.
 type NewUser struct {
@@ -169,7 +168,7 @@ func (s *Service) SetSecurityQuestions(ctx context.Context, p *cad.Principal, cu
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.UpdateUser(ctx, p.User.ID, store.UserUpdate{
+	if _, err := s.db.UpdateUser(ctx, p.User.ID, cad.UserUpdate{
 		SecurityQuestion1: &c1, SecurityAnswer1Hash: &h1, SecurityQuestion2: &c2, SecurityAnswer2Hash: &h2,
 	}); err != nil {
 		return err
@@ -206,7 +205,7 @@ func (s *Service) DisableUser(ctx context.Context, username string, cl Client) (
 		return nil, 0, err
 	}
 	yes := true
-	if u, err = s.db.UpdateUser(ctx, u.ID, store.UserUpdate{Disabled: &yes}); err != nil {
+	if u, err = s.db.UpdateUser(ctx, u.ID, cad.UserUpdate{Disabled: &yes}); err != nil {
 		return nil, 0, err
 	}
 	n, err := s.db.DeleteSessionsOfUser(ctx, u.ID, "")
@@ -229,11 +228,11 @@ func (s *Service) RotateJWTKey(ctx context.Context, revokeAll bool, cl Client) (
 	if err != nil {
 		return 0, err
 	}
-	if err := s.db.AddKey(ctx, k); err != nil {
+	if err := s.db.AddServerKey(ctx, k); err != nil {
 		return 0, err
 	}
 	// Keys older than the longest token lifetime sign nothing still valid.
-	if err := s.db.DeleteKeysBefore(ctx, purposeJWT, now.Add(-MaxTokenLifetime)); err != nil {
+	if err := s.db.DeleteServerKeysBefore(ctx, purposeJWT, now.Add(-MaxTokenLifetime)); err != nil {
 		return 0, err
 	}
 	var n int64

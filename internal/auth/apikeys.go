@@ -16,11 +16,6 @@ import (
 const (
 	APIKeyPrefix = "fvm_"
 	apiKeyHexLen = 64 // 256 random bits, lowercase hex: the reference's format
-	// keyCacheTTL bounds how long a key found in the database is trusted
-	// without asking again (architecture rule 5). Revocation on this
-	// instance clears it at once; another instance's revocation takes at
-	// most this long to be seen here.
-	keyCacheTTL = 5 * time.Second
 	// keyTouchEvery bounds how often last-used is written.
 	keyTouchEvery = time.Minute
 	// Failed key attempts per client IP (R72), counted apart from the
@@ -30,57 +25,34 @@ const (
 	KeyFailureWindow = 15 * time.Minute
 )
 
-// keyCache holds recently used keys by hash.
-type keyCache struct {
+// keyTouches remembers when each key's last use was written, so that a
+// busy game server costs one write a minute, not one a request. (The key
+// itself is cached by the store, which drops it at once on revocation.)
+type keyTouches struct {
 	mu      sync.Mutex
-	entries map[string]keyCacheEntry
 	touched map[string]time.Time
 }
 
-type keyCacheEntry struct {
-	key *cad.APIKey
-	at  time.Time
-}
-
-func newKeyCache() *keyCache {
-	return &keyCache{entries: map[string]keyCacheEntry{}, touched: map[string]time.Time{}}
-}
-
-func (c *keyCache) get(hash string, now time.Time) (*cad.APIKey, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[hash]
-	if !ok || now.Sub(e.at) > keyCacheTTL {
-		return nil, false
-	}
-	return e.key, true
-}
-
-func (c *keyCache) put(k *cad.APIKey, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) > 10000 { // a bound, not a policy: start over
-		c.entries = map[string]keyCacheEntry{}
-	}
-	c.entries[k.Hash] = keyCacheEntry{key: k, at: now}
-}
-
-func (c *keyCache) drop(hash string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, hash)
-	delete(c.touched, hash)
-}
+func newKeyTouches() *keyTouches { return &keyTouches{touched: map[string]time.Time{}} }
 
 // needsTouch reports whether last-used should be written now, and notes it.
-func (c *keyCache) needsTouch(hash string, now time.Time) bool {
+func (c *keyTouches) needsTouch(hash string, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if now.Sub(c.touched[hash]) < keyTouchEvery {
 		return false
 	}
+	if len(c.touched) > 100_000 { // a bound, not a policy: start over
+		c.touched = map[string]time.Time{}
+	}
 	c.touched[hash] = now
 	return true
+}
+
+func (c *keyTouches) drop(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.touched, hash)
 }
 
 // NewAPIKey makes a key: "fvm_" + 64 lowercase hex characters. It returns
@@ -140,19 +112,14 @@ func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*
 		return nil, errBadKey
 	}
 	hash := hashToken(key)
-	k, ok := s.keys.get(hash, now)
-	if !ok {
-		var err error
-		k, err = s.db.APIKeyByHash(ctx, hash)
-		if err != nil {
-			if cad.ErrorCode(err) != cad.ENOTFOUND {
-				return nil, err
-			}
-			keyLimiter.failed(ctx, s, cl)
-			s.event(ctx, cl, cad.AuthEvent{Type: cad.EventAPIKeyFail, Outcome: cad.OutcomeFailure, Detail: "unknown key " + key[:len(APIKeyPrefix)+8]})
-			return nil, errBadKey
+	k, err := s.db.APIKeyByHash(ctx, hash)
+	if err != nil {
+		if cad.ErrorCode(err) != cad.ENOTFOUND {
+			return nil, err
 		}
-		s.keys.put(k, now)
+		keyLimiter.failed(ctx, s, cl)
+		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventAPIKeyFail, Outcome: cad.OutcomeFailure, Detail: "unknown key " + key[:len(APIKeyPrefix)+8]})
+		return nil, errBadKey
 	}
 	if s.keys.needsTouch(hash, now) {
 		if err := s.db.TouchAPIKey(ctx, hash, now); err != nil {
@@ -178,12 +145,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, communityID, name, createdBy
 }
 
 // RevokeAPIKey deletes a key of a community; this instance forgets it at
-// once (R70).
+// once (R70): the store drops it from its cache.
 func (s *Service) RevokeAPIKey(ctx context.Context, communityID string, k *cad.APIKey) error {
 	s.keys.drop(k.Hash)
-	err := s.db.DeleteAPIKey(ctx, communityID, k.Hash)
-	s.keys.drop(k.Hash)
-	return err
+	return s.db.DeleteAPIKey(ctx, communityID, k.Hash)
 }
 
 // keyLimiter limits failed API-key attempts per client IP.

@@ -8,7 +8,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 
-	"github.com/precinct-cad/precinct/internal/store"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // Cookie names: the __Host- prefix (Secure, Path=/, no Domain) whenever the
@@ -32,7 +32,7 @@ type CookieStore struct {
 // newCookieStore derives a hash key and a block key per stored secret (one
 // key per purpose, R36, R39); the newest pair encodes and every pair
 // decodes, so keys can rotate.
-func newCookieStore(keys []store.Key, secure bool) *CookieStore {
+func newCookieStore(keys []cad.ServerKey, secure bool) *CookieStore {
 	var codecs []securecookie.Codec
 	for _, k := range keys {
 		sc := securecookie.New(derive(k.Secret, "cookie-hash"), derive(k.Secret, "cookie-block"))

@@ -10,7 +10,6 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/discord"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // Discord sign-in lifetimes.
@@ -151,7 +150,7 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 		if err != nil {
 			return nil, err
 		}
-		if err := s.db.CreatePending(ctx, store.PendingRegistration{
+		if err := s.db.CreatePending(ctx, cad.PendingRegistration{
 			ID: hash, DiscordID: id.ID, DiscordUsername: id.Username, Avatar: id.Avatar, GuildIDs: id.GuildIDs,
 			ExpiresAt: s.now().Add(pendingLifetime),
 		}); err != nil {
@@ -166,7 +165,7 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 		return nil, discordFail(cad.EUNAUTHORIZED, "account_disabled", "Sign-in refused for this account")
 	}
 	guilds := append([]string{}, id.GuildIDs...)
-	if u, err = s.db.UpdateUser(ctx, u.ID, store.UserUpdate{DiscordUsername: &id.Username, Avatar: &id.Avatar, GuildIDs: &guilds}); err != nil {
+	if u, err = s.db.UpdateUser(ctx, u.ID, cad.UserUpdate{DiscordUsername: &id.Username, Avatar: &id.Avatar, GuildIDs: &guilds}); err != nil {
 		return nil, err
 	}
 	issued, err := s.startBrowserSession(ctx, w, r, u, cl)
@@ -253,7 +252,7 @@ func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWrite
 	s.cookies.clearFlowCookie(w, registrationCookie)
 	if len(p.GuildIDs) > 0 {
 		guilds := p.GuildIDs
-		if u, err = s.db.UpdateUser(ctx, u.ID, store.UserUpdate{GuildIDs: &guilds}); err != nil {
+		if u, err = s.db.UpdateUser(ctx, u.ID, cad.UserUpdate{GuildIDs: &guilds}); err != nil {
 			return nil, err
 		}
 	}
@@ -264,7 +263,7 @@ func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWrite
 func (s *Service) checkRegistrationRate(ctx context.Context, cl Client) error {
 	now := s.now()
 	window := now.Unix() / int64(registrationsWindow/time.Second)
-	c, err := s.db.IncrCounter(ctx, "reg:"+cl.IP+":"+itoa(window), now.Add(2*registrationsWindow))
+	c, err := s.db.AddCounter(ctx, "reg:"+cl.IP+":"+itoa(window), 1, now.Add(2*registrationsWindow))
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/store"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // Key purposes: one key per purpose (R39), so that a secret of one kind can
@@ -29,12 +29,12 @@ const MinSecretLen = 32
 // it does not know, so that keys made by another instance or by
 // `precinct jwt rotate` are picked up without a restart.
 type keyRing struct {
-	db      *store.DB
+	db      cad.ServerKeyStore
 	purpose string
 	fixed   bool // from configuration: never reloaded
 
 	mu         sync.RWMutex
-	keys       []store.Key // newest first
+	keys       []cad.ServerKey // newest first
 	lastReload time.Time
 }
 
@@ -45,18 +45,18 @@ const reloadEvery = 30 * time.Second
 // loadRing returns the ring for purpose. With a configured secret the ring
 // holds just that key (its id derived from it); otherwise it holds the keys
 // in the database, and one is generated on first start.
-func loadRing(ctx context.Context, db *store.DB, purpose string, configured []byte, now time.Time) (*keyRing, error) {
+func loadRing(ctx context.Context, db cad.ServerKeyStore, purpose string, configured []byte, now time.Time) (*keyRing, error) {
 	r := &keyRing{db: db, purpose: purpose}
 	if len(configured) > 0 {
 		if len(configured) < MinSecretLen {
 			return nil, fmt.Errorf("the %s secret must be at least %d bytes", purpose, MinSecretLen)
 		}
 		sum := sha256.Sum256(append([]byte(purpose+":"), configured...))
-		r.keys = []store.Key{{ID: "cfg-" + hex.EncodeToString(sum[:6]), Purpose: purpose, Secret: configured, CreatedAt: now}}
+		r.keys = []cad.ServerKey{{ID: "cfg-" + hex.EncodeToString(sum[:6]), Purpose: purpose, Secret: configured, CreatedAt: now}}
 		r.fixed = true
 		return r, nil
 	}
-	keys, err := db.Keys(ctx, purpose)
+	keys, err := db.ServerKeys(ctx, purpose)
 	if err != nil {
 		return nil, err
 	}
@@ -65,12 +65,12 @@ func loadRing(ctx context.Context, db *store.DB, purpose string, configured []by
 		if err != nil {
 			return nil, err
 		}
-		if err := db.AddKey(ctx, k); err != nil {
+		if err := db.AddServerKey(ctx, k); err != nil {
 			return nil, err
 		}
 		// Another instance may have made one at the same moment; read
 		// back so that every instance agrees on the newest.
-		if keys, err = db.Keys(ctx, purpose); err != nil {
+		if keys, err = db.ServerKeys(ctx, purpose); err != nil {
 			return nil, err
 		}
 	}
@@ -78,45 +78,45 @@ func loadRing(ctx context.Context, db *store.DB, purpose string, configured []by
 	return r, nil
 }
 
-func newKey(purpose string, now time.Time) (store.Key, error) {
+func newKey(purpose string, now time.Time) (cad.ServerKey, error) {
 	secret := make([]byte, 32)
 	id := make([]byte, 8)
 	if _, err := rand.Read(secret); err != nil {
-		return store.Key{}, err
+		return cad.ServerKey{}, err
 	}
 	if _, err := rand.Read(id); err != nil {
-		return store.Key{}, err
+		return cad.ServerKey{}, err
 	}
-	return store.Key{ID: hex.EncodeToString(id), Purpose: purpose, Secret: secret, CreatedAt: now.UTC()}, nil
+	return cad.ServerKey{ID: hex.EncodeToString(id), Purpose: purpose, Secret: secret, CreatedAt: now.UTC()}, nil
 }
 
 // current is the key that signs.
-func (r *keyRing) current() store.Key {
+func (r *keyRing) current() cad.ServerKey {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.keys[0]
 }
 
 // all returns every key, newest first.
-func (r *keyRing) all() []store.Key {
+func (r *keyRing) all() []cad.ServerKey {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return append([]store.Key(nil), r.keys...)
+	return append([]cad.ServerKey(nil), r.keys...)
 }
 
 // get returns the key with id kid, reloading once (at most every
 // reloadEvery) when it is unknown.
-func (r *keyRing) get(ctx context.Context, kid string, now time.Time) (store.Key, bool) {
+func (r *keyRing) get(ctx context.Context, kid string, now time.Time) (cad.ServerKey, bool) {
 	if k, ok := r.find(kid); ok {
 		return k, true
 	}
 	if err := r.maybeReload(ctx, now); err != nil {
-		return store.Key{}, false
+		return cad.ServerKey{}, false
 	}
 	return r.find(kid)
 }
 
-func (r *keyRing) find(kid string) (store.Key, bool) {
+func (r *keyRing) find(kid string) (cad.ServerKey, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, k := range r.keys {
@@ -124,7 +124,7 @@ func (r *keyRing) find(kid string) (store.Key, bool) {
 			return k, true
 		}
 	}
-	return store.Key{}, false
+	return cad.ServerKey{}, false
 }
 
 // maybeReload reads the keys again if the last read is old enough.
@@ -139,7 +139,7 @@ func (r *keyRing) maybeReload(ctx context.Context, now time.Time) error {
 	}
 	r.lastReload = now
 	r.mu.Unlock()
-	keys, err := r.db.Keys(ctx, r.purpose)
+	keys, err := r.db.ServerKeys(ctx, r.purpose)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func (l limiter) check(ctx context.Context, s *Service, cl Client, pending int) 
 func (l limiter) failed(ctx context.Context, s *Service, cl Client) {
 	now := s.now()
 	cur, _, _ := l.windowKeys(cl.IP, now)
-	if _, err := s.db.IncrCounter(ctx, cur, now.Add(2*l.window)); err != nil {
+	if _, err := s.db.AddCounter(ctx, cur, 1, now.Add(2*l.window)); err != nil {
 		s.log.ErrorContext(ctx, "counting a failed attempt", "error", err.Error())
 	}
 }
@@ -132,7 +132,7 @@ func (s *Service) beginAttempt(ctx context.Context, cl Client) (*attempt, error)
 	now := s.now()
 	cur, _, _ := loginLimiter.windowKeys(cl.IP, now)
 	a := &attempt{s: s, key: cur, expires: now.Add(2 * loginLimiter.window)}
-	if _, err := s.db.IncrCounter(ctx, a.key, a.expires); err != nil {
+	if _, err := s.db.AddCounter(ctx, a.key, 1, a.expires); err != nil {
 		return nil, err
 	}
 	if err := loginLimiter.check(ctx, s, cl, 1); err != nil {
@@ -172,7 +172,7 @@ func (s *Service) accountLocked(ctx context.Context, usernameKey string) (bool, 
 func (s *Service) accountFailed(ctx context.Context, cl Client, usernameKey, userID string) {
 	now := s.now()
 	key := accountKey(usernameKey)
-	c, err := s.db.IncrCounter(ctx, key, now.Add(accountMemory))
+	c, err := s.db.AddCounter(ctx, key, 1, now.Add(accountMemory))
 	if err != nil {
 		s.log.ErrorContext(ctx, "counting a failed login", "error", err.Error())
 		return
@@ -205,7 +205,7 @@ func (s *Service) resetLocked(ctx context.Context, usernameKey string) (bool, er
 func (s *Service) resetFailed(ctx context.Context, cl Client, usernameKey, userID string) {
 	now := s.now()
 	key := resetKey(usernameKey)
-	c, err := s.db.IncrCounter(ctx, key, now.Add(2*ResetLockTime))
+	c, err := s.db.AddCounter(ctx, key, 1, now.Add(2*ResetLockTime))
 	if err != nil {
 		s.log.ErrorContext(ctx, "counting a failed reset", "error", err.Error())
 		return

@@ -14,7 +14,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/discord"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // Lifetimes, documented in docs/auth.md.
@@ -64,7 +63,7 @@ func ConfigFrom(c *config.Config) Config {
 // Service is Precinct's authentication: accounts, sessions, tokens, the
 // password reset, abuse limits and the authentication audit trail.
 type Service struct {
-	db      *store.DB
+	db      cad.AuthStore
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
@@ -73,7 +72,7 @@ type Service struct {
 	cookies *CookieStore
 	decoy   []byte
 	discord *discord.Client // nil: Discord sign-in is off
-	keys    *keyCache
+	keys    *keyTouches
 	// OnDiscordSignIn, when set, runs after a Discord sign-in or
 	// registration (communities join from the user's guilds).
 	OnDiscordSignIn func(ctx context.Context, u *cad.User) error
@@ -81,7 +80,7 @@ type Service struct {
 
 // New loads (or on first start generates) the server keys and returns the
 // service. A configured secret shorter than MinSecretLen is refused (R39).
-func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*Service, error) {
+func New(ctx context.Context, db cad.AuthStore, cfg Config, logger *slog.Logger) (*Service, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -89,7 +88,7 @@ func New(ctx context.Context, db *store.DB, cfg Config, logger *slog.Logger) (*S
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{db: db, cfg: cfg, log: logger, now: func() time.Time { return now().UTC() }, keys: newKeyCache()}
+	s := &Service{db: db, cfg: cfg, log: logger, now: func() time.Time { return now().UTC() }, keys: newKeyTouches()}
 	s.hasher = NewHasher(DefaultParams, cfg.HashConcurrency, 0)
 	t := s.now()
 	var err error
@@ -163,9 +162,10 @@ func shortID(id string) string {
 }
 
 // AuthEvents lists authentication events for a Super Admin.
-func (s *Service) AuthEvents(ctx context.Context, p *cad.Principal, f cad.AuthEventFilter) ([]*cad.AuthEvent, error) {
+// It returns the cursor of the next page ("" at the end).
+func (s *Service) AuthEvents(ctx context.Context, p *cad.Principal, f cad.AuthEventFilter) ([]*cad.AuthEvent, string, error) {
 	if !p.IsUser() || !p.User.SuperAdmin {
-		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
+		return nil, "", cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 	}
 	return s.db.AuthEvents(ctx, f)
 }

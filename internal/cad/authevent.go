@@ -48,12 +48,14 @@ type AuthEvent struct {
 	Time      time.Time
 }
 
-// AuthEventFilter selects events for the admin listing.
+// AuthEventFilter selects events for the admin listing. After, when set,
+// is the cursor a previous page returned, and wins over Offset.
 type AuthEventFilter struct {
 	UserID string
 	Type   string
 	Since  time.Time
 	Until  time.Time
+	After  string
 	Offset int
 	Limit  int
 }

@@ -9,9 +9,11 @@ type Community struct {
 	Name     string
 	GuildID  string // the Discord server (guild) id; unique
 	Settings CommunitySettings
-	// MemberCount is filled where a community is shown (counted from its
-	// memberships), not on every look-up.
+	// MemberCount and AdminCount (active admins) are kept by the store in
+	// the same transaction as every membership change, so they never
+	// drift and are never counted by a scan.
 	MemberCount int
+	AdminCount  int
 	CreatedAt   time.Time
 	// DeletedAt marks a community deleted; its data stays, and it can be
 	// restored until DeletedAt + RestoreWindow.
@@ -179,12 +181,14 @@ type AuditEntry struct {
 	Time        time.Time
 }
 
-// AuditFilter selects audit entries.
+// AuditFilter selects audit entries. After, when set, is the cursor a
+// previous page returned, and wins over Offset.
 type AuditFilter struct {
 	Action  string
 	ActorID string
 	Since   time.Time
 	Until   time.Time
+	After   string
 	Offset  int
 	Limit   int
 }

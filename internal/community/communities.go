@@ -44,19 +44,10 @@ func (s *Service) Create(ctx context.Context, a Actor, name, guildID, adminUsern
 			return nil, err
 		}
 		s.audit(ctx, a, c.ID, "member.added", admin.ID, nil, map[string]any{"role": cad.RoleAdmin})
+		// Read back for the member count the store keeps.
+		return s.db.Community(ctx, c.ID, false)
 	}
-	return s.counted(ctx, c)
-}
-
-// counted fills in a community's member count, for the answers that show it.
-func (s *Service) counted(ctx context.Context, c *cad.Community) (*cad.Community, error) {
-	n, err := s.db.CountMembers(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := *c
-	out.MemberCount = n
-	return &out, nil
+	return c, nil
 }
 
 func checkName(name string) error {
@@ -78,11 +69,7 @@ func (s *Service) Get(ctx context.Context, sc *cad.Scope) (*Detail, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.counted(ctx, sc.Community)
-	if err != nil {
-		return nil, err
-	}
-	return &Detail{Community: c, Departments: deps}, nil
+	return &Detail{Community: sc.Community, Departments: deps}, nil
 }
 
 // MineEntry is one community of /api/community/mine.
@@ -99,11 +86,7 @@ func (s *Service) Mine(ctx context.Context, u *cad.User) ([]MineEntry, error) {
 	}
 	out := make([]MineEntry, len(sums))
 	for i, sm := range sums {
-		c, err := s.counted(ctx, sm.Community)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = MineEntry{Community: c, Role: sm.Role}
+		out[i] = MineEntry{Community: sm.Community, Role: sm.Role}
 	}
 	return out, nil
 }
@@ -181,7 +164,7 @@ func (s *Service) Update(ctx context.Context, a Actor, sc *cad.Scope, p Patch) (
 	}
 	s.audit(ctx, a, c.ID, "community.updated", c.ID,
 		map[string]any{"name": c.Name, "settings": c.Settings}, map[string]any{"name": out.Name, "settings": out.Settings})
-	return s.counted(ctx, out)
+	return out, nil
 }
 
 func checkCADSettings(m map[string]any) error {
@@ -262,7 +245,7 @@ func (s *Service) Restore(ctx context.Context, a Actor, idOrGuild string) (*cad.
 		return nil, err
 	}
 	s.audit(ctx, a, c.ID, "community.restored", c.ID, map[string]any{"deletedAt": c.DeletedAt}, nil)
-	return s.counted(ctx, out)
+	return out, nil
 }
 
 // PublicStatus is what anyone may see of a community that allows it.

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 var (
@@ -18,10 +17,11 @@ func errRankTooHigh(what string) error {
 	return cad.Errorf(cad.EFORBIDDEN, "You cannot %s a member of equal or higher rank", what)
 }
 
-// Members lists a community's members (supervisor or higher).
-func (s *Service) Members(ctx context.Context, sc *cad.Scope, f store.MemberFilter) ([]*cad.Membership, error) {
+// Members lists a community's members (supervisor or higher), and the
+// cursor of the next page.
+func (s *Service) Members(ctx context.Context, sc *cad.Scope, f cad.MemberFilter) ([]*cad.Membership, string, error) {
 	if f.Role != "" && cad.RoleRank(f.Role) == 0 {
-		return nil, cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
+		return nil, "", cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
 	}
 	return s.db.Members(ctx, sc.Community.ID, f)
 }
@@ -70,51 +70,29 @@ type MemberPatch struct {
 // UpdateMember changes a member's role, departments, call sign or status.
 // Nobody edits a member of equal or higher rank, grants a role equal to or
 // above their own, or changes their own role or status (R62); the last admin
-// stays an admin.
+// stays an admin. The checks and the change run in one transaction, so two
+// admins demoting each other at once cannot leave the community without
+// one.
 func (s *Service) UpdateMember(ctx context.Context, a Actor, sc *cad.Scope, userID string, p MemberPatch) (*cad.Membership, error) {
-	target, err := s.db.Member(ctx, sc.Community.ID, userID)
-	if err != nil {
-		return nil, err
-	}
-	if p.Role != nil && cad.RoleRank(*p.Role) == 0 {
-		return nil, cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
-	}
-	if p.Status != nil && *p.Status != cad.MemberActive && *p.Status != cad.MemberBanned {
-		return nil, cad.Errorf(cad.EINVALID, "status must be active or banned")
-	}
-	if p.CallSign != nil {
-		cs := strings.TrimSpace(*p.CallSign)
-		if utf8.RuneCountInString(cs) > 32 {
-			return nil, cad.Errorf(cad.EINVALID, "callSign must be at most 32 characters")
+	var target, out *cad.Membership
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		var err error
+		if target, err = s.db.Member(ctx, sc.Community.ID, userID); err != nil {
+			return err
 		}
-		p.CallSign = &cs
-	}
-	if p.Departments != nil {
-		if err := s.checkDepartmentCodes(ctx, sc.Community.ID, *p.Departments); err != nil {
-			return nil, err
+		if err := s.checkMemberPatch(ctx, a, sc, target, &p); err != nil {
+			return err
 		}
-	}
-	changesStanding := (p.Role != nil && *p.Role != target.Role) || (p.Status != nil && *p.Status != target.Status)
-	if !a.SuperAdmin {
-		if target.UserID == a.UserID {
-			if changesStanding {
-				return nil, errOwnStanding
+		losesAdmin := target.Role == cad.RoleAdmin && target.Status == cad.MemberActive &&
+			((p.Role != nil && *p.Role != cad.RoleAdmin) || (p.Status != nil && *p.Status == cad.MemberBanned))
+		if losesAdmin {
+			if err := s.keepAnAdmin(ctx, sc.Community.ID); err != nil {
+				return err
 			}
-		} else if cad.RoleRank(target.Role) >= a.Rank {
-			return nil, errRankTooHigh("change")
 		}
-		if p.Role != nil && *p.Role != target.Role && cad.RoleRank(*p.Role) >= a.Rank {
-			return nil, cad.Errorf(cad.EFORBIDDEN, "You cannot grant a role equal to or above your own")
-		}
-	}
-	losesAdmin := target.Role == cad.RoleAdmin && target.Status == cad.MemberActive &&
-		((p.Role != nil && *p.Role != cad.RoleAdmin) || (p.Status != nil && *p.Status == cad.MemberBanned))
-	if losesAdmin {
-		if err := s.keepAnAdmin(ctx, sc.Community.ID); err != nil {
-			return nil, err
-		}
-	}
-	out, err := s.db.UpdateMember(ctx, sc.Community.ID, userID, store.MemberUpdate{Role: p.Role, Departments: p.Departments, CallSign: p.CallSign, Status: p.Status})
+		out, err = s.db.UpdateMember(ctx, sc.Community.ID, userID, cad.MemberUpdate{Role: p.Role, Departments: p.Departments, CallSign: p.CallSign, Status: p.Status})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -131,16 +109,57 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, sc *cad.Scope, user
 	return out, nil
 }
 
+// checkMemberPatch validates a change of target by a and applies the rank
+// rules (R62); it trims the call sign in p.
+func (s *Service) checkMemberPatch(ctx context.Context, a Actor, sc *cad.Scope, target *cad.Membership, p *MemberPatch) error {
+	if p.Role != nil && cad.RoleRank(*p.Role) == 0 {
+		return cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
+	}
+	if p.Status != nil && *p.Status != cad.MemberActive && *p.Status != cad.MemberBanned {
+		return cad.Errorf(cad.EINVALID, "status must be active or banned")
+	}
+	if p.CallSign != nil {
+		cs := strings.TrimSpace(*p.CallSign)
+		if utf8.RuneCountInString(cs) > 32 {
+			return cad.Errorf(cad.EINVALID, "callSign must be at most 32 characters")
+		}
+		p.CallSign = &cs
+	}
+	if p.Departments != nil {
+		if err := s.checkDepartmentCodes(ctx, sc.Community.ID, *p.Departments); err != nil {
+			return err
+		}
+	}
+	if a.SuperAdmin {
+		return nil
+	}
+	changesStanding := (p.Role != nil && *p.Role != target.Role) || (p.Status != nil && *p.Status != target.Status)
+	if target.UserID == a.UserID {
+		if changesStanding {
+			return errOwnStanding
+		}
+	} else if cad.RoleRank(target.Role) >= a.Rank {
+		return errRankTooHigh("change")
+	}
+	if p.Role != nil && *p.Role != target.Role && cad.RoleRank(*p.Role) >= a.Rank {
+		return cad.Errorf(cad.EFORBIDDEN, "You cannot grant a role equal to or above your own")
+	}
+	return nil
+}
+
 func memberState(m *cad.Membership) map[string]any {
 	return map[string]any{"role": m.Role, "departments": m.Departments, "callSign": m.CallSign, "status": m.Status}
 }
 
+// keepAnAdmin refuses a change that would take the community's last active
+// admin away. It reads the admin count the store keeps, inside the
+// caller's transaction.
 func (s *Service) keepAnAdmin(ctx context.Context, communityID string) error {
-	n, err := s.db.CountAdmins(ctx, communityID)
+	c, err := s.db.Community(ctx, communityID, true)
 	if err != nil {
 		return err
 	}
-	if n <= 1 {
+	if c.AdminCount <= 1 {
 		return errLastAdmin
 	}
 	return nil
@@ -167,31 +186,36 @@ func (s *Service) checkDepartmentCodes(ctx context.Context, communityID string, 
 }
 
 // RemoveMember removes a member (admin), or lets a member leave. The last
-// admin cannot leave or be removed.
+// admin cannot leave or be removed; the check and the removal are one
+// transaction.
 func (s *Service) RemoveMember(ctx context.Context, a Actor, sc *cad.Scope, userID string) error {
-	target, err := s.db.Member(ctx, sc.Community.ID, userID)
+	var target *cad.Membership
+	err := s.db.Tx(ctx, func(ctx context.Context) error {
+		var err error
+		if target, err = s.db.Member(ctx, sc.Community.ID, userID); err != nil {
+			return err
+		}
+		self := target.UserID == a.UserID
+		if !self && !a.SuperAdmin {
+			if a.Rank < cad.RoleRank(cad.RoleAdmin) {
+				return cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Community Admin")
+			}
+			if cad.RoleRank(target.Role) >= a.Rank {
+				return errRankTooHigh("remove")
+			}
+		}
+		if target.Role == cad.RoleAdmin && target.Status == cad.MemberActive {
+			if err := s.keepAnAdmin(ctx, sc.Community.ID); err != nil {
+				return err
+			}
+		}
+		return s.db.RemoveMember(ctx, sc.Community.ID, userID)
+	})
 	if err != nil {
 		return err
 	}
-	self := target.UserID == a.UserID
-	if !self && !a.SuperAdmin {
-		if a.Rank < cad.RoleRank(cad.RoleAdmin) {
-			return cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Community Admin")
-		}
-		if cad.RoleRank(target.Role) >= a.Rank {
-			return errRankTooHigh("remove")
-		}
-	}
-	if target.Role == cad.RoleAdmin && target.Status == cad.MemberActive {
-		if err := s.keepAnAdmin(ctx, sc.Community.ID); err != nil {
-			return err
-		}
-	}
-	if err := s.db.RemoveMember(ctx, sc.Community.ID, userID); err != nil {
-		return err
-	}
 	action := "member.removed"
-	if self {
+	if target.UserID == a.UserID {
 		action = "member.left"
 	}
 	s.audit(ctx, a, sc.Community.ID, action, userID, memberState(target), nil)

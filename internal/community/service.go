@@ -11,12 +11,11 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // Service is the tenancy service.
 type Service struct {
-	db   *store.DB
+	db   cad.TenancyStore
 	auth *auth.Service
 	log  *slog.Logger
 	now  func() time.Time
@@ -24,7 +23,7 @@ type Service struct {
 
 // New returns the service. It joins users to communities after a Discord
 // sign-in by hooking into the auth service.
-func New(db *store.DB, a *auth.Service, logger *slog.Logger) *Service {
+func New(db cad.TenancyStore, a *auth.Service, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -77,8 +76,8 @@ func (s *Service) audit(ctx context.Context, a Actor, communityID, action, targe
 		"actorKind", a.Kind, "target", target, "ip", a.IP, "requestId", a.RequestID)
 }
 
-// Audit lists a community's audit log.
-func (s *Service) Audit(ctx context.Context, sc *cad.Scope, f cad.AuditFilter) ([]*cad.AuditEntry, error) {
+// Audit lists a community's audit log, and the cursor of the next page.
+func (s *Service) Audit(ctx context.Context, sc *cad.Scope, f cad.AuditFilter) ([]*cad.AuditEntry, string, error) {
 	return s.db.Audit(ctx, sc.Community.ID, f)
 }
 

@@ -31,18 +31,21 @@ const EnvPrefix = "PRECINCT_"
 type Config struct {
 	HTTPAddr        string        // address the HTTP server listens on
 	PublicURL       string        // the URL browsers and game servers use to reach Precinct, without a trailing slash
-	MongoDBURI      string        // empty means the embedded database
+	MongoDBURI      string        // empty means the SQLite file in DataDir
 	MongoDBDatabase string        // database name inside the MongoDB server
-	DataDir         string        // where the embedded database and other local state live
+	DataDir         string        // where the SQLite database file and other local state live
 	LogLevel        string        // debug, info, warn or error
 	LogFormat       string        // json or text
 	TrustedProxies  []*net.IPNet  // peers whose X-Forwarded-For is believed
 	CORSOrigins     []string      // origins allowed to call the API from a browser
 	RequestTimeout  time.Duration // deadline of every request
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish at shutdown
-	BodyLimit       int64         // largest request body in bytes
-	JWTSecret       []byte        // signs access tokens; empty means generated and kept in the database
-	CookieSecret    []byte        // keys the session cookie; empty means generated and kept in the database
+	// MongoDBUnsafeNoTransactions accepts a server without transactions
+	// (tests only).
+	MongoDBUnsafeNoTransactions bool
+	BodyLimit                   int64  // largest request body in bytes
+	JWTSecret                   []byte // signs access tokens; empty means generated and kept in the database
+	CookieSecret                []byte // keys the session cookie; empty means generated and kept in the database
 
 	DiscordClientID     string // the Discord application; empty turns Discord sign-in off
 	DiscordClientSecret string
@@ -87,7 +90,7 @@ func Settings() []Setting {
 			c.PublicURL = u
 			return err
 		}},
-		{"mongodb_uri", "", "MongoDB connection string; empty starts the embedded database in the data directory", func(c *Config, v string) error {
+		{"mongodb_uri", "", "MongoDB connection string; empty uses the SQLite database file in the data directory", func(c *Config, v string) error {
 			if v != "" && !strings.HasPrefix(v, "mongodb://") && !strings.HasPrefix(v, "mongodb+srv://") {
 				return errors.New(`must start with "mongodb://" or "mongodb+srv://"`)
 			}
@@ -101,7 +104,15 @@ func Settings() []Setting {
 			c.MongoDBDatabase = v
 			return nil
 		}},
-		{"data_dir", "./data", "directory for the embedded database and other local state", func(c *Config, v string) error {
+		{"mongodb_unsafe_no_transactions", "false", "accept a MongoDB-compatible server without transactions (a standalone server, FerretDB): for tests only, since rules such as the last admin and money then do not hold under concurrency", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("must be true or false")
+			}
+			c.MongoDBUnsafeNoTransactions = b
+			return nil
+		}},
+		{"data_dir", "./data", "directory of the SQLite database file (precinct.db) and other local state", func(c *Config, v string) error {
 			if strings.TrimSpace(v) == "" {
 				return errors.New("must not be empty")
 			}

@@ -4,83 +4,117 @@ import (
 	"context"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // API keys are stored under the SHA-256 of the key as _id (R68), so the
-// look-up on every game-server request is an _id look-up; the public id
-// names a key in the admin routes.
-const collAPIKeys = "api_keys"
-
-type apiKeyDoc struct {
-	Hash        string        `bson:"_id"`
-	ID          bson.ObjectID `bson:"keyId"`
-	CommunityID string        `bson:"communityId"`
-	Name        string        `bson:"name"`
-	Prefix      string        `bson:"prefix"`
-	Scopes      []string      `bson:"scopes"`
-	CreatedAt   time.Time     `bson:"createdAt"`
-	CreatedBy   string        `bson:"createdBy"`
-	LastUsedAt  *time.Time    `bson:"lastUsedAt,omitempty"`
+// look-up on every game-server request is an _id look-up (and cached); the
+// public id names a key in the admin routes.
+type apiKeyRec struct {
+	Hash        string     `json:"_id"`
+	ID          string     `json:"keyId"`
+	CommunityID string     `json:"communityId"`
+	Name        string     `json:"name"`
+	Prefix      string     `json:"prefix"`
+	Scopes      []string   `json:"scopes"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	CreatedBy   string     `json:"createdBy"`
+	LastUsedAt  *time.Time `json:"lastUsedAt,omitempty"`
 }
 
-func (d *apiKeyDoc) key() *cad.APIKey {
-	return &cad.APIKey{ID: d.ID.Hex(), Hash: d.Hash, CommunityID: d.CommunityID, Name: d.Name, Prefix: d.Prefix,
-		Scopes: d.Scopes, CreatedAt: d.CreatedAt.UTC(), CreatedBy: d.CreatedBy, LastUsedAt: d.LastUsedAt}
+func (r *apiKeyRec) DocID() string        { return r.Hash }
+func (r *apiKeyRec) DocCommunity() string { return r.CommunityID }
+
+func (r *apiKeyRec) key() *cad.APIKey {
+	k := &cad.APIKey{ID: r.ID, Hash: r.Hash, CommunityID: r.CommunityID, Name: r.Name, Prefix: r.Prefix,
+		Scopes: r.Scopes, CreatedAt: r.CreatedAt.UTC(), CreatedBy: r.CreatedBy}
+	if r.LastUsedAt != nil {
+		t := r.LastUsedAt.UTC()
+		k.LastUsedAt = &t
+	}
+	return k
 }
 
-var errKeyNotFound = cad.Errorf(cad.ENOTFOUND, "API key not found")
+var (
+	apiKeyTable    = table[apiKeyRec, *apiKeyRec]{apiKeys}
+	errKeyNotFound = cad.Errorf(cad.ENOTFOUND, "API key not found")
+)
 
 // CreateAPIKey stores a key (by its hash) and fills in its public id.
-func (db *DB) CreateAPIKey(ctx context.Context, k *cad.APIKey) error {
-	d := apiKeyDoc{Hash: k.Hash, ID: bson.NewObjectID(), CommunityID: k.CommunityID, Name: k.Name, Prefix: k.Prefix,
-		Scopes: k.Scopes, CreatedAt: time.Now().UTC(), CreatedBy: k.CreatedBy}
-	if _, err := db.collection(collAPIKeys).InsertOne(ctx, d); err != nil {
-		return mapErr(err)
+func (s *Store) CreateAPIKey(ctx context.Context, k *cad.APIKey) error {
+	r := &apiKeyRec{Hash: k.Hash, ID: NewID(), CommunityID: k.CommunityID, Name: k.Name, Prefix: k.Prefix,
+		Scopes: k.Scopes, CreatedAt: Millis(time.Now()), CreatedBy: k.CreatedBy}
+	if err := apiKeyTable.insert(ctx, s.e, r); err != nil {
+		return err
 	}
-	*k = *d.key()
+	*k = *r.key()
 	return nil
 }
 
-// APIKeyByHash returns the key stored under hash, or not_found.
-func (db *DB) APIKeyByHash(ctx context.Context, hash string) (*cad.APIKey, error) {
-	return findOne(ctx, db.collection(collAPIKeys), bson.D{{Key: "_id", Value: hash}}, errKeyNotFound, (*apiKeyDoc).key)
+// APIKeyByHash returns the key stored under hash, or not_found. It is the
+// first read of every game-server request, so it is cached.
+func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*cad.APIKey, error) {
+	return cached(s, s.cache.keys, hash, func() (*cad.APIKey, error) {
+		// The key's community is what the key says; no tenant to filter
+		// on yet, so this one look-up crosses communities, by _id.
+		r, err := apiKeyTable.get(ctx, s.e, Query{Where: []Cond{ID(hash)}, AllTenants: true}, errKeyNotFound)
+		if err != nil {
+			return nil, err
+		}
+		return r.key(), nil
+	}, s.cacheable(ctx))
 }
 
 // APIKeys lists a community's keys, newest first.
-func (db *DB) APIKeys(ctx context.Context, communityID string) ([]*cad.APIKey, error) {
-	return findAll(ctx, db.collection(collAPIKeys), bson.D{{Key: "communityId", Value: communityID}},
-		(*apiKeyDoc).key, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
+func (s *Store) APIKeys(ctx context.Context, communityID string) ([]*cad.APIKey, error) {
+	list, err := apiKeyTable.find(ctx, s.e, Where(Community(communityID)).SortBy(Order("createdAt", true), Order(FieldID, true)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cad.APIKey, len(list))
+	for i, r := range list {
+		out[i] = r.key()
+	}
+	return out, nil
 }
 
 // APIKey returns one key of a community by its public id.
-func (db *DB) APIKey(ctx context.Context, communityID, id string) (*cad.APIKey, error) {
-	oid, ok := objectID(id)
+func (s *Store) APIKey(ctx context.Context, communityID, id string) (*cad.APIKey, error) {
+	id, ok := normID(id)
 	if !ok {
 		return nil, errKeyNotFound
 	}
-	return findOne(ctx, db.collection(collAPIKeys), bson.D{{Key: "keyId", Value: oid}, {Key: "communityId", Value: communityID}},
-		errKeyNotFound, (*apiKeyDoc).key)
+	r, err := apiKeyTable.get(ctx, s.e, Where(Community(communityID), Eq("keyId", id)), errKeyNotFound)
+	if err != nil {
+		return nil, err
+	}
+	return r.key(), nil
 }
 
-// DeleteAPIKey revokes a key of a community: it is gone, so the next request
-// with it finds nothing.
-func (db *DB) DeleteAPIKey(ctx context.Context, communityID, hash string) error {
-	res, err := db.collection(collAPIKeys).DeleteOne(ctx, bson.D{{Key: "_id", Value: hash}, {Key: "communityId", Value: communityID}})
+// DeleteAPIKey revokes a key of a community: it is gone, and this instance
+// forgets it at once.
+func (s *Store) DeleteAPIKey(ctx context.Context, communityID, hash string) error {
+	n, err := apiKeyTable.delete(ctx, s.e, Where(Community(communityID), ID(hash)))
+	s.changed(ctx, func() { s.cache.keys.drop(hash) })
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
-	if res.DeletedCount == 0 {
+	if n == 0 {
 		return errKeyNotFound
 	}
 	return nil
 }
 
 // TouchAPIKey records when a key was last used.
-func (db *DB) TouchAPIKey(ctx context.Context, hash string, at time.Time) error {
-	_, err := db.collection(collAPIKeys).UpdateOne(ctx, bson.D{{Key: "_id", Value: hash}}, bson.D{{Key: "$set", Value: bson.D{{Key: "lastUsedAt", Value: at}}}})
-	return mapErr(err)
+func (s *Store) TouchAPIKey(ctx context.Context, hash string, at time.Time) error {
+	_, err := apiKeyTable.modify(ctx, s, Query{Where: []Cond{ID(hash)}, AllTenants: true}, errKeyNotFound, func(r *apiKeyRec) error {
+		t := Millis(at)
+		r.LastUsedAt = &t
+		return nil
+	})
+	s.changed(ctx, func() { s.cache.keys.drop(hash) })
+	if cad.ErrorCode(err) == cad.ENOTFOUND {
+		return nil
+	}
+	return err
 }

@@ -4,54 +4,76 @@ import (
 	"context"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-const collAuthEvents = "auth_events"
-
-type authEventDoc struct {
-	ID        bson.ObjectID `bson:"_id"`
-	Type      string        `bson:"type"`
-	Outcome   string        `bson:"outcome"`
-	UserID    string        `bson:"userId,omitempty"`
-	Username  string        `bson:"username,omitempty"`
-	SessionID string        `bson:"sessionId,omitempty"`
-	IP        string        `bson:"ip,omitempty"`
-	UserAgent string        `bson:"userAgent,omitempty"`
-	RequestID string        `bson:"requestId,omitempty"`
-	Detail    string        `bson:"detail,omitempty"`
-	Time      time.Time     `bson:"time"`
+type authEventRec struct {
+	ID        string    `json:"_id"`
+	Type      string    `json:"type"`
+	Outcome   string    `json:"outcome"`
+	UserID    string    `json:"userId,omitempty"`
+	Username  string    `json:"username,omitempty"`
+	SessionID string    `json:"sessionId,omitempty"`
+	IP        string    `json:"ip,omitempty"`
+	UserAgent string    `json:"userAgent,omitempty"`
+	RequestID string    `json:"requestId,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+	Time      time.Time `json:"time"`
 }
 
+func (r *authEventRec) DocID() string { return r.ID }
+
+var authEventTable = table[authEventRec, *authEventRec]{authEvents}
+
 // AddAuthEvent stores one authentication event.
-func (db *DB) AddAuthEvent(ctx context.Context, e *cad.AuthEvent) error {
-	d := authEventDoc{
-		ID: bson.NewObjectID(), Type: e.Type, Outcome: e.Outcome, UserID: e.UserID, Username: e.Username,
-		SessionID: e.SessionID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Detail: e.Detail, Time: e.Time,
+func (s *Store) AddAuthEvent(ctx context.Context, e *cad.AuthEvent) error {
+	r := &authEventRec{
+		ID: NewID(), Type: e.Type, Outcome: e.Outcome, UserID: e.UserID, Username: e.Username,
+		SessionID: e.SessionID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Detail: e.Detail, Time: Millis(e.Time),
 	}
-	if _, err := db.collection(collAuthEvents).InsertOne(ctx, d); err != nil {
-		return mapErr(err)
+	if err := authEventTable.insert(ctx, s.e, r); err != nil {
+		return err
 	}
-	e.ID = d.ID.Hex()
+	e.ID, e.Time = r.ID, r.Time
 	return nil
 }
 
 // AuthEvents lists events matching f, newest first.
-func (db *DB) AuthEvents(ctx context.Context, f cad.AuthEventFilter) ([]*cad.AuthEvent, error) {
-	filter := bson.D{}
+func (s *Store) AuthEvents(ctx context.Context, f cad.AuthEventFilter) ([]*cad.AuthEvent, string, error) {
+	q := Query{Sort: []OrderKey{Order("time", true), Order(FieldID, true)}}
 	if f.UserID != "" {
-		filter = append(filter, bson.E{Key: "userId", Value: f.UserID})
+		q.Where = append(q.Where, Eq("userId", f.UserID))
 	}
 	if f.Type != "" {
-		filter = append(filter, bson.E{Key: "type", Value: f.Type})
+		q.Where = append(q.Where, Eq("type", f.Type))
 	}
-	filter = withTimeRange(filter, "time", f.Since, f.Until)
-	return findAll(ctx, db.collection(collAuthEvents), filter, func(d *authEventDoc) *cad.AuthEvent {
-		return &cad.AuthEvent{
-			ID: d.ID.Hex(), Type: d.Type, Outcome: d.Outcome, UserID: d.UserID, Username: d.Username,
-			SessionID: d.SessionID, IP: d.IP, UserAgent: d.UserAgent, RequestID: d.RequestID, Detail: d.Detail, Time: d.Time.UTC(),
+	q.Where = timeRange(q.Where, "time", f.Since, f.Until)
+	q, err := page(authEvents, q, f.After, f.Offset, f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := authEventTable.find(ctx, s.e, q)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := trim(list, f.Limit, func(r *authEventRec) []any { return []any{r.Time, r.ID} })
+	out := make([]*cad.AuthEvent, len(list))
+	for i, r := range list {
+		out[i] = &cad.AuthEvent{
+			ID: r.ID, Type: r.Type, Outcome: r.Outcome, UserID: r.UserID, Username: r.Username,
+			SessionID: r.SessionID, IP: r.IP, UserAgent: r.UserAgent, RequestID: r.RequestID, Detail: r.Detail, Time: r.Time.UTC(),
 		}
-	}, newestFirst("time", f.Offset, f.Limit))
+	}
+	return out, next, nil
+}
+
+// timeRange adds "field within [since, until)"; a zero bound is open.
+func timeRange(where []Cond, field string, since, until time.Time) []Cond {
+	if !since.IsZero() {
+		where = append(where, Gte(field, since))
+	}
+	if !until.IsZero() {
+		where = append(where, Lt(field, until))
+	}
+	return where
 }

@@ -2,30 +2,32 @@ package store
 
 import (
 	"context"
-	"errors"
+	"sort"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-const collCommunities = "communities"
-
-type communityDoc struct {
-	ID        bson.ObjectID         `bson:"_id"`
-	Name      string                `bson:"name"`
-	GuildID   string                `bson:"guildId"`
-	Settings  cad.CommunitySettings `bson:"settings"`
-	CreatedAt time.Time             `bson:"createdAt"`
-	DeletedAt *time.Time            `bson:"deletedAt,omitempty"`
+type communityRec struct {
+	ID          string                `json:"_id"`
+	Name        string                `json:"name"`
+	GuildID     string                `json:"guildId"`
+	Settings    cad.CommunitySettings `json:"settings"`
+	MemberCount int                   `json:"memberCount"`
+	AdminCount  int                   `json:"adminCount"`
+	CreatedAt   time.Time             `json:"createdAt"`
+	DeletedAt   *time.Time            `json:"deletedAt,omitempty"`
 }
 
-func (d *communityDoc) community() *cad.Community {
-	c := &cad.Community{ID: d.ID.Hex(), Name: d.Name, GuildID: d.GuildID, Settings: d.Settings,
-		CreatedAt: d.CreatedAt.UTC(), DeletedAt: d.DeletedAt}
+func (r *communityRec) DocID() string { return r.ID }
+
+func (r *communityRec) community() *cad.Community {
+	c := &cad.Community{ID: r.ID, Name: r.Name, GuildID: r.GuildID, Settings: r.Settings,
+		MemberCount: r.MemberCount, AdminCount: r.AdminCount, CreatedAt: r.CreatedAt.UTC(), DeletedAt: r.DeletedAt}
+	if c.DeletedAt != nil {
+		d := c.DeletedAt.UTC()
+		c.DeletedAt = &d
+	}
 	if c.Settings.CADSettings == nil {
 		c.Settings.CADSettings = map[string]any{}
 	}
@@ -35,45 +37,74 @@ func (d *communityDoc) community() *cad.Community {
 	return c
 }
 
-var errCommunityNotFound = cad.Errorf(cad.ENOTFOUND, "Community not found")
+func cloneCommunity(c *cad.Community) *cad.Community {
+	v := *c
+	v.Settings.CADSettings = make(map[string]any, len(c.Settings.CADSettings))
+	for k, x := range c.Settings.CADSettings {
+		v.Settings.CADSettings[k] = x
+	}
+	v.Settings.StatusCodes = append([]cad.StatusCode{}, c.Settings.StatusCodes...)
+	if c.DeletedAt != nil {
+		d := *c.DeletedAt
+		v.DeletedAt = &d
+	}
+	return &v
+}
 
-// CreateCommunity stores a new community; a guild that already has one is a
-// conflict.
-func (db *DB) CreateCommunity(ctx context.Context, c *cad.Community) error {
-	d := communityDoc{ID: bson.NewObjectID(), Name: c.Name, GuildID: c.GuildID, Settings: c.Settings, CreatedAt: time.Now().UTC()}
-	if _, err := db.collection(collCommunities).InsertOne(ctx, d); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
+var (
+	communityTable       = table[communityRec, *communityRec]{communities}
+	errCommunityNotFound = cad.Errorf(cad.ENOTFOUND, "Community not found")
+)
+
+// CreateCommunity stores a new community; a guild that already has one is
+// a conflict.
+func (s *Store) CreateCommunity(ctx context.Context, c *cad.Community) error {
+	r := &communityRec{ID: NewID(), Name: c.Name, GuildID: c.GuildID, Settings: c.Settings, CreatedAt: Millis(time.Now())}
+	if err := communityTable.insert(ctx, s.e, r); err != nil {
+		if cad.ErrorCode(err) == cad.ECONFLICT {
 			return cad.Wrap(cad.ECONFLICT, err, "That Discord server already has a community")
 		}
-		return mapErr(err)
+		return err
 	}
-	*c = *d.community()
+	*c = *r.community()
 	return nil
 }
 
 // Community finds a community by its 24-hex id or its Discord guild id.
-// Deleted communities are found only with includeDeleted.
-func (db *DB) Community(ctx context.Context, idOrGuild string, includeDeleted bool) (*cad.Community, error) {
-	filter := bson.D{}
-	if oid, ok := objectID(idOrGuild); ok {
-		filter = append(filter, bson.E{Key: "_id", Value: oid})
-	} else if isSnowflake(idOrGuild) {
-		filter = append(filter, bson.E{Key: "guildId", Value: idOrGuild})
-	} else {
-		return nil, errCommunityNotFound
+// Deleted communities are found only with includeDeleted. Every scoped
+// request asks, so the answer is cached.
+func (s *Store) Community(ctx context.Context, idOrGuild string, includeDeleted bool) (*cad.Community, error) {
+	id, ok := normID(idOrGuild)
+	if !ok {
+		if !isSnowflake(idOrGuild) {
+			return nil, errCommunityNotFound
+		}
+		gid, err := cached(s, s.cache.guilds, idOrGuild, func() (*string, error) {
+			r, err := communityTable.get(ctx, s.e, Where(Eq("guildId", idOrGuild)), errCommunityNotFound)
+			if err != nil {
+				return nil, err
+			}
+			return &r.ID, nil
+		}, s.cacheable(ctx))
+		if err != nil {
+			return nil, err
+		}
+		id = *gid
 	}
-	var d communityDoc
-	err := db.collection(collCommunities).FindOne(ctx, filter).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errCommunityNotFound
-	}
+	c, err := cached(s, s.cache.communities, id, func() (*cad.Community, error) {
+		r, err := communityTable.get(ctx, s.e, Where(ID(id)), errCommunityNotFound)
+		if err != nil {
+			return nil, err
+		}
+		return r.community(), nil
+	}, s.cacheable(ctx))
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	if d.DeletedAt != nil && !includeDeleted {
+	if c.DeletedAt != nil && !includeDeleted {
 		return nil, errCommunityNotFound
 	}
-	return d.community(), nil
+	return c, nil
 }
 
 // isSnowflake reports whether s looks like a Discord id: 5 to 20 digits.
@@ -89,73 +120,76 @@ func isSnowflake(s string) bool {
 	return true
 }
 
-// CommunitiesByGuilds returns the live communities of the given guilds.
-func (db *DB) CommunitiesByGuilds(ctx context.Context, guildIDs []string) ([]*cad.Community, error) {
+// CommunitiesByGuilds returns the live communities of the given guilds, by
+// name.
+func (s *Store) CommunitiesByGuilds(ctx context.Context, guildIDs []string) ([]*cad.Community, error) {
 	if len(guildIDs) == 0 {
 		return nil, nil
 	}
-	return db.findCommunities(ctx, bson.D{{Key: "guildId", Value: bson.D{{Key: "$in", Value: guildIDs}}}})
+	return s.liveCommunities(ctx, In("guildId", guildIDs))
 }
 
-// CommunitiesByIDs returns the live communities with the given ids.
-func (db *DB) CommunitiesByIDs(ctx context.Context, ids []string) ([]*cad.Community, error) {
-	var oids []bson.ObjectID
+// CommunitiesByIDs returns the live communities with the given ids, by
+// name.
+func (s *Store) CommunitiesByIDs(ctx context.Context, ids []string) ([]*cad.Community, error) {
+	var clean []string
 	for _, id := range ids {
-		if oid, ok := objectID(id); ok {
-			oids = append(oids, oid)
+		if id, ok := normID(id); ok {
+			clean = append(clean, id)
 		}
 	}
-	if len(oids) == 0 {
+	if len(clean) == 0 {
 		return nil, nil
 	}
-	return db.findCommunities(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: oids}}}})
+	return s.liveCommunities(ctx, In(FieldID, clean))
 }
 
-func (db *DB) findCommunities(ctx context.Context, filter bson.D) ([]*cad.Community, error) {
-	all, err := findAll(ctx, db.collection(collCommunities), filter, func(d *communityDoc) *communityDoc { return d },
-		options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
+// liveCommunities reads the communities c selects, leaves out deleted ones,
+// and sorts by name in memory: the set is one user's or one guild list's,
+// small, and sorting it in the database would need a sort of every match.
+func (s *Store) liveCommunities(ctx context.Context, c Cond) ([]*cad.Community, error) {
+	list, err := communityTable.find(ctx, s.e, Where(c))
 	if err != nil {
 		return nil, err
 	}
 	var out []*cad.Community
-	for _, d := range all {
-		if d.DeletedAt == nil {
-			out = append(out, d.community())
+	for _, r := range list {
+		if r.DeletedAt == nil {
+			out = append(out, r.community())
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
-// UpdateCommunity replaces a community's name and settings.
-func (db *DB) UpdateCommunity(ctx context.Context, id, name string, s cad.CommunitySettings) (*cad.Community, error) {
-	return db.setCommunity(ctx, id, bson.D{{Key: "name", Value: name}, {Key: "settings", Value: s}}, false)
+// UpdateCommunity replaces a live community's name and settings.
+func (s *Store) UpdateCommunity(ctx context.Context, id, name string, st cad.CommunitySettings) (*cad.Community, error) {
+	return s.modifyCommunity(ctx, id, func(r *communityRec) error {
+		if r.DeletedAt != nil {
+			return errCommunityNotFound
+		}
+		r.Name, r.Settings = name, st
+		return nil
+	})
 }
 
 // MarkCommunityDeleted sets or clears the deletion mark.
-func (db *DB) MarkCommunityDeleted(ctx context.Context, id string, at *time.Time) (*cad.Community, error) {
-	if at == nil {
-		return db.setCommunity(ctx, id, bson.D{{Key: "deletedAt", Value: nil}}, true)
-	}
-	return db.setCommunity(ctx, id, bson.D{{Key: "deletedAt", Value: *at}}, true)
+func (s *Store) MarkCommunityDeleted(ctx context.Context, id string, at *time.Time) (*cad.Community, error) {
+	return s.modifyCommunity(ctx, id, func(r *communityRec) error {
+		r.DeletedAt = millisPtr(at)
+		return nil
+	})
 }
 
-func (db *DB) setCommunity(ctx context.Context, id string, set bson.D, includeDeleted bool) (*cad.Community, error) {
-	oid, ok := objectID(id)
+func (s *Store) modifyCommunity(ctx context.Context, id string, fn func(*communityRec) error) (*cad.Community, error) {
+	id, ok := normID(id)
 	if !ok {
 		return nil, errCommunityNotFound
 	}
-	filter := bson.D{{Key: "_id", Value: oid}}
-	if !includeDeleted {
-		filter = append(filter, bson.E{Key: "deletedAt", Value: nil})
-	}
-	var d communityDoc
-	err := db.collection(collCommunities).FindOneAndUpdate(ctx, filter, bson.D{{Key: "$set", Value: set}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errCommunityNotFound
-	}
+	r, err := communityTable.modify(ctx, s, Where(ID(id)), errCommunityNotFound, fn)
+	s.changed(ctx, func() { s.cache.communities.drop(id) })
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	return d.community(), nil
+	return r.community(), nil
 }

@@ -2,110 +2,95 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-// Counters back rate limits and lockouts. They live in the database, not in
-// the process, so that several instances share them (R12). Each is one
-// document whose _id is its key, so every operation is an _id look-up.
-const collCounters = "counters"
-
-// Counter is the state of one counter.
-type Counter struct {
-	Count       int64
-	Lockouts    int64     // how many times the key was locked (for growing lockouts)
-	LockedUntil time.Time // zero when not locked
+// Counters back the sign-in limits and locks. They live in the database so
+// that every instance shares them (R12); each is one record under its key,
+// changed in a transaction, so concurrent changes are never lost.
+type counterRec struct {
+	ID          string    `json:"_id"`
+	Count       int64     `json:"count"`
+	Lockouts    int64     `json:"lockouts"`
+	LockedUntil time.Time `json:"lockedUntil"`
+	ExpiresAt   time.Time `json:"expiresAt"`
 }
 
-type counterDoc struct {
-	ID          string    `bson:"_id"`
-	Count       int64     `bson:"count"`
-	Lockouts    int64     `bson:"lockouts"`
-	LockedUntil time.Time `bson:"lockedUntil"`
-	ExpiresAt   time.Time `bson:"expiresAt"`
+func (r *counterRec) DocID() string { return r.ID }
+
+func (r *counterRec) counter() cad.Counter {
+	return cad.Counter{Count: r.Count, Lockouts: r.Lockouts, LockedUntil: r.LockedUntil.UTC()}
 }
 
-// IncrCounter adds one to key and returns the new state. A new counter
-// expires at expiresAt; an existing one has its expiry moved to expiresAt
-// when that is later.
-func (db *DB) IncrCounter(ctx context.Context, key string, expiresAt time.Time) (Counter, error) {
-	return db.AddCounter(ctx, key, 1, expiresAt)
-}
+var counterTable = table[counterRec, *counterRec]{counters}
 
-// AddCounter adds delta (which may be negative) to key, as IncrCounter.
-func (db *DB) AddCounter(ctx context.Context, key string, delta int64, expiresAt time.Time) (Counter, error) {
-	var d counterDoc
-	err := db.serialize(func() error {
-		return db.collection(collCounters).FindOneAndUpdate(ctx,
-			bson.D{{Key: "_id", Value: key}},
-			bson.D{
-				{Key: "$inc", Value: bson.D{{Key: "count", Value: delta}}},
-				{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
-			},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
-		).Decode(&d)
-	})
-	if err != nil {
-		return Counter{}, mapErr(err)
-	}
-	return Counter{Count: d.Count, Lockouts: d.Lockouts, LockedUntil: d.LockedUntil.UTC()}, nil
-}
-
-// Counters returns the state of each key; a missing or expired key reads
-// as zero.
-func (db *DB) Counters(ctx context.Context, now time.Time, keys ...string) (map[string]Counter, error) {
-	cur, err := db.collection(collCounters).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}})
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	var docs []counterDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, mapErr(err)
-	}
-	out := make(map[string]Counter, len(keys))
-	for _, d := range docs {
-		if d.ExpiresAt.After(now) {
-			out[d.ID] = Counter{Count: d.Count, Lockouts: d.Lockouts, LockedUntil: d.LockedUntil.UTC()}
+// AddCounter adds delta to key and returns the new state. A counter that
+// expired counts from zero again.
+func (s *Store) AddCounter(ctx context.Context, key string, delta int64, expiresAt time.Time) (cad.Counter, error) {
+	var out cad.Counter
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		now := time.Now()
+		r, err := counterTable.get(ctx, s.e, Where(ID(key)), nil)
+		fresh := cad.ErrorCode(err) == cad.ENOTFOUND
+		if err != nil && !fresh {
+			return err
 		}
+		if fresh {
+			r = &counterRec{ID: key}
+		} else if !r.ExpiresAt.After(now) {
+			*r = counterRec{ID: key}
+		}
+		r.Count += delta
+		if e := Millis(expiresAt); e.After(r.ExpiresAt) {
+			r.ExpiresAt = e
+		}
+		out = r.counter()
+		if fresh {
+			return counterTable.insert(ctx, s.e, r)
+		}
+		_, err = counterTable.replace(ctx, s.e, Query{}, r)
+		return err
+	})
+	return out, err
+}
+
+// Counters returns the state of each key; a missing or expired key is left
+// out (reads as zero).
+func (s *Store) Counters(ctx context.Context, now time.Time, keys ...string) (map[string]cad.Counter, error) {
+	list, err := counterTable.find(ctx, s.e, Where(In(FieldID, keys), Gt("expiresAt", now)))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]cad.Counter, len(list))
+	for _, r := range list {
+		out[r.ID] = r.counter()
 	}
 	return out, nil
 }
 
 // LockCounter locks key until until, sets its count back to zero and counts
-// the lockout. It only acts while the count is still at least atLeast, so
-// that of two concurrent failures that both reached the threshold only one
-// locks.
-func (db *DB) LockCounter(ctx context.Context, key string, atLeast int64, until, expiresAt time.Time) (bool, error) {
-	var modified int64
-	err := db.serialize(func() error {
-		res, err := db.collection(collCounters).UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: key}, {Key: "count", Value: bson.D{{Key: "$gte", Value: atLeast}}}},
-			bson.D{
-				{Key: "$set", Value: bson.D{{Key: "count", Value: int64(0)}, {Key: "lockedUntil", Value: until}}},
-				{Key: "$inc", Value: bson.D{{Key: "lockouts", Value: int64(1)}}},
-				{Key: "$max", Value: bson.D{{Key: "expiresAt", Value: expiresAt}}},
-			})
-		if err == nil {
-			modified = res.ModifiedCount
+// the lockout, only while the count is still at least atLeast.
+func (s *Store) LockCounter(ctx context.Context, key string, atLeast int64, until, expiresAt time.Time) (bool, error) {
+	locked := false
+	_, err := counterTable.modify(ctx, s, Where(ID(key), Gte("count", atLeast)), nil, func(r *counterRec) error {
+		r.Count, r.LockedUntil = 0, Millis(until)
+		r.Lockouts++
+		if e := Millis(expiresAt); e.After(r.ExpiresAt) {
+			r.ExpiresAt = e
 		}
-		return err
+		locked = true
+		return nil
 	})
-	if err != nil {
-		return false, mapErr(err)
+	if cad.ErrorCode(err) == cad.ENOTFOUND {
+		return false, nil
 	}
-	return modified == 1, nil
+	return locked, err
 }
 
 // DeleteCounter forgets key.
-func (db *DB) DeleteCounter(ctx context.Context, key string) error {
-	_, err := db.collection(collCounters).DeleteOne(ctx, bson.D{{Key: "_id", Value: key}})
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
-	}
-	return mapErr(err)
+func (s *Store) DeleteCounter(ctx context.Context, key string) error {
+	_, err := counterTable.delete(ctx, s.e, Where(ID(key)))
+	return err
 }

@@ -2,114 +2,113 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-const collDepartments = "departments"
-
-type departmentDoc struct {
-	ID               bson.ObjectID `bson:"_id"`
-	CommunityID      string        `bson:"communityId"`
-	Code             string        `bson:"code"`
-	Name             string        `bson:"name"`
-	Type             string        `bson:"type"`
-	CallSignTemplate string        `bson:"callSignTemplate,omitempty"`
-	BlipColor        int           `bson:"blipColor"`
-	BlipSprite       int           `bson:"blipSprite"`
-	Paycheck         int64         `bson:"paycheck"`
-	CreatedAt        time.Time     `bson:"createdAt"`
+type departmentRec struct {
+	ID               string    `json:"_id"`
+	CommunityID      string    `json:"communityId"`
+	Code             string    `json:"code"`
+	Name             string    `json:"name"`
+	Type             string    `json:"type"`
+	CallSignTemplate string    `json:"callSignTemplate,omitempty"`
+	BlipColor        int       `json:"blipColor"`
+	BlipSprite       int       `json:"blipSprite"`
+	Paycheck         int64     `json:"paycheck"`
+	CreatedAt        time.Time `json:"createdAt"`
 }
 
-func (d *departmentDoc) department() *cad.Department {
-	return &cad.Department{ID: d.ID.Hex(), CommunityID: d.CommunityID, Code: d.Code, Name: d.Name, Type: d.Type,
-		CallSignTemplate: d.CallSignTemplate, BlipColor: d.BlipColor, BlipSprite: d.BlipSprite, Paycheck: d.Paycheck,
-		CreatedAt: d.CreatedAt.UTC()}
+func (r *departmentRec) DocID() string        { return r.ID }
+func (r *departmentRec) DocCommunity() string { return r.CommunityID }
+
+func (r *departmentRec) department() *cad.Department {
+	return &cad.Department{ID: r.ID, CommunityID: r.CommunityID, Code: r.Code, Name: r.Name, Type: r.Type,
+		CallSignTemplate: r.CallSignTemplate, BlipColor: r.BlipColor, BlipSprite: r.BlipSprite, Paycheck: r.Paycheck,
+		CreatedAt: r.CreatedAt.UTC()}
 }
 
-func departmentFields(dep *cad.Department) bson.D {
-	return bson.D{
-		{Key: "code", Value: dep.Code}, {Key: "name", Value: dep.Name}, {Key: "type", Value: dep.Type},
-		{Key: "callSignTemplate", Value: dep.CallSignTemplate}, {Key: "blipColor", Value: dep.BlipColor},
-		{Key: "blipSprite", Value: dep.BlipSprite}, {Key: "paycheck", Value: dep.Paycheck},
-	}
-}
-
-var errDepartmentNotFound = cad.Errorf(cad.ENOTFOUND, "Department not found")
+var (
+	departmentTable       = table[departmentRec, *departmentRec]{departments}
+	errDepartmentNotFound = cad.Errorf(cad.ENOTFOUND, "Department not found")
+)
 
 func dupDepartment(err error) error {
-	if mongo.IsDuplicateKeyError(err) {
+	if cad.ErrorCode(err) == cad.ECONFLICT {
 		return cad.Wrap(cad.ECONFLICT, err, "A department with that code exists already")
 	}
-	return mapErr(err)
+	return err
 }
 
 // CreateDepartment stores a department of a community; a taken code is a
 // conflict.
-func (db *DB) CreateDepartment(ctx context.Context, communityID string, dep *cad.Department) error {
-	d := departmentDoc{ID: bson.NewObjectID(), CommunityID: communityID, Code: dep.Code, Name: dep.Name, Type: dep.Type,
+func (s *Store) CreateDepartment(ctx context.Context, communityID string, dep *cad.Department) error {
+	r := &departmentRec{ID: NewID(), CommunityID: communityID, Code: dep.Code, Name: dep.Name, Type: dep.Type,
 		CallSignTemplate: dep.CallSignTemplate, BlipColor: dep.BlipColor, BlipSprite: dep.BlipSprite, Paycheck: dep.Paycheck,
-		CreatedAt: time.Now().UTC()}
-	if _, err := db.collection(collDepartments).InsertOne(ctx, d); err != nil {
+		CreatedAt: Millis(time.Now())}
+	if err := departmentTable.insert(ctx, s.e, r); err != nil {
 		return dupDepartment(err)
 	}
-	*dep = *d.department()
+	*dep = *r.department()
 	return nil
 }
 
 // Departments lists a community's departments by code.
-func (db *DB) Departments(ctx context.Context, communityID string) ([]*cad.Department, error) {
-	return findAll(ctx, db.collection(collDepartments), bson.D{{Key: "communityId", Value: communityID}},
-		(*departmentDoc).department, options.Find().SetSort(bson.D{{Key: "code", Value: 1}}))
+func (s *Store) Departments(ctx context.Context, communityID string) ([]*cad.Department, error) {
+	list, err := departmentTable.find(ctx, s.e, Where(Community(communityID)).SortBy(Order("code", false)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cad.Department, len(list))
+	for i, r := range list {
+		out[i] = r.department()
+	}
+	return out, nil
 }
 
 // Department returns one department of a community; another community's is
 // not_found, like a missing one (R64).
-func (db *DB) Department(ctx context.Context, communityID, id string) (*cad.Department, error) {
-	oid, ok := objectID(id)
+func (s *Store) Department(ctx context.Context, communityID, id string) (*cad.Department, error) {
+	id, ok := normID(id)
 	if !ok {
 		return nil, errDepartmentNotFound
 	}
-	return findOne(ctx, db.collection(collDepartments), bson.D{{Key: "_id", Value: oid}, {Key: "communityId", Value: communityID}},
-		errDepartmentNotFound, (*departmentDoc).department)
+	r, err := departmentTable.get(ctx, s.e, Where(Community(communityID), ID(id)), errDepartmentNotFound)
+	if err != nil {
+		return nil, err
+	}
+	return r.department(), nil
 }
 
-// UpdateDepartment replaces a department's fields.
-func (db *DB) UpdateDepartment(ctx context.Context, communityID string, dep *cad.Department) (*cad.Department, error) {
-	oid, ok := objectID(dep.ID)
+// UpdateDepartment replaces a department's fields (its code stays).
+func (s *Store) UpdateDepartment(ctx context.Context, communityID string, dep *cad.Department) (*cad.Department, error) {
+	id, ok := normID(dep.ID)
 	if !ok {
 		return nil, errDepartmentNotFound
 	}
-	var d departmentDoc
-	err := db.collection(collDepartments).FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: oid}, {Key: "communityId", Value: communityID}},
-		bson.D{{Key: "$set", Value: departmentFields(dep)}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errDepartmentNotFound
-	}
+	r, err := departmentTable.modify(ctx, s, Where(Community(communityID), ID(id)), errDepartmentNotFound, func(r *departmentRec) error {
+		r.Code, r.Name, r.Type, r.CallSignTemplate = dep.Code, dep.Name, dep.Type, dep.CallSignTemplate
+		r.BlipColor, r.BlipSprite, r.Paycheck = dep.BlipColor, dep.BlipSprite, dep.Paycheck
+		return nil
+	})
 	if err != nil {
 		return nil, dupDepartment(err)
 	}
-	return d.department(), nil
+	return r.department(), nil
 }
 
 // DeleteDepartment deletes one department of a community.
-func (db *DB) DeleteDepartment(ctx context.Context, communityID, id string) error {
-	oid, ok := objectID(id)
+func (s *Store) DeleteDepartment(ctx context.Context, communityID, id string) error {
+	id, ok := normID(id)
 	if !ok {
 		return errDepartmentNotFound
 	}
-	res, err := db.collection(collDepartments).DeleteOne(ctx, bson.D{{Key: "_id", Value: oid}, {Key: "communityId", Value: communityID}})
+	n, err := departmentTable.delete(ctx, s.e, Where(Community(communityID), ID(id)))
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
-	if res.DeletedCount == 0 {
+	if n == 0 {
 		return errDepartmentNotFound
 	}
 	return nil

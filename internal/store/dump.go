@@ -3,19 +3,26 @@ package store
 import (
 	"context"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-// DumpForTest returns every document of a collection as stored, for tests
-// that scan what the database holds (that no secret is kept in clear).
-func (db *DB) DumpForTest(ctx context.Context, coll string) ([]bson.M, error) {
-	cur, err := db.collection(coll).Find(ctx, bson.D{})
-	if err != nil {
-		return nil, mapErr(err)
+// Dump returns every record of a collection as the engine stores it, for
+// tests that scan what the database holds (that no secret is kept in
+// clear, that a refused request changed nothing). It is not for request
+// paths: it reads the whole collection.
+func (s *Store) Dump(ctx context.Context, collection string) ([]map[string]any, error) {
+	c, ok := CollectionByName(collection)
+	if !ok {
+		return nil, cad.Errorf(cad.EINVALID, "no collection %q", collection)
 	}
-	var out []bson.M
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mapErr(err)
-	}
-	return out, nil
+	var out []map[string]any
+	err := s.e.Find(ctx, c, Query{AllTenants: true}, func(decode func(any) error) error {
+		m := map[string]any{}
+		if err := decode(&m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
 }

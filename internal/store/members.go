@@ -2,175 +2,232 @@ package store
 
 import (
 	"context"
-	"errors"
-	"regexp"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // Memberships have the natural _id communityId:userId, so the look-up done
-// on every scoped request is an _id look-up.
-const collMembers = "members"
+// on every scoped request is an _id look-up. Each change of a membership
+// also changes its community's memberCount and adminCount, in the same
+// transaction: the counts are never scanned for and never drift, and two
+// concurrent changes that would each leave the last admin (the rule lives
+// in the community service) both write the community record, so one of
+// them waits for, or is retried after, the other.
+type memberRec struct {
+	ID          string    `json:"_id"`
+	CommunityID string    `json:"communityId"`
+	UserID      string    `json:"userId"`
+	Username    string    `json:"username"`
+	UsernameKey string    `json:"usernameKey"`
+	Role        string    `json:"role"`
+	Departments []string  `json:"departments"`
+	CallSign    string    `json:"callSign,omitempty"`
+	Status      string    `json:"status"`
+	JoinedAt    time.Time `json:"joinedAt"`
+}
 
-type memberDoc struct {
-	ID          string    `bson:"_id"`
-	CommunityID string    `bson:"communityId"`
-	UserID      string    `bson:"userId"`
-	Username    string    `bson:"username"`
-	UsernameKey string    `bson:"usernameKey"`
-	Role        string    `bson:"role"`
-	Departments []string  `bson:"departments"`
-	CallSign    string    `bson:"callSign,omitempty"`
-	Status      string    `bson:"status"`
-	JoinedAt    time.Time `bson:"joinedAt"`
+func (r *memberRec) DocID() string        { return r.ID }
+func (r *memberRec) DocCommunity() string { return r.CommunityID }
+
+func (r *memberRec) member() *cad.Membership {
+	deps := r.Departments
+	if deps == nil {
+		deps = []string{}
+	}
+	return &cad.Membership{CommunityID: r.CommunityID, UserID: r.UserID, Username: r.Username, Role: r.Role,
+		Departments: deps, CallSign: r.CallSign, Status: r.Status, JoinedAt: r.JoinedAt.UTC()}
+}
+
+// counts is what a membership adds to its community's counts.
+func (r *memberRec) counts() (members, admins int) {
+	if r.Role == cad.RoleAdmin && r.Status == cad.MemberActive {
+		return 1, 1
+	}
+	return 1, 0
 }
 
 func memberID(communityID, userID string) string { return communityID + ":" + userID }
 
-func (d *memberDoc) member() *cad.Membership {
-	deps := d.Departments
-	if deps == nil {
-		deps = []string{}
-	}
-	return &cad.Membership{CommunityID: d.CommunityID, UserID: d.UserID, Username: d.Username, Role: d.Role,
-		Departments: deps, CallSign: d.CallSign, Status: d.Status, JoinedAt: d.JoinedAt.UTC()}
-}
-
-var errMemberNotFound = cad.Errorf(cad.ENOTFOUND, "Member not found")
+var (
+	memberTable       = table[memberRec, *memberRec]{members}
+	errMemberNotFound = cad.Errorf(cad.ENOTFOUND, "Member not found")
+)
 
 // AddMember joins a user to a community; already a member is a conflict.
-func (db *DB) AddMember(ctx context.Context, m *cad.Membership) error {
+func (s *Store) AddMember(ctx context.Context, m *cad.Membership) error {
 	if m.Departments == nil {
 		m.Departments = []string{}
 	}
-	d := memberDoc{ID: memberID(m.CommunityID, m.UserID), CommunityID: m.CommunityID, UserID: m.UserID,
+	r := &memberRec{ID: memberID(m.CommunityID, m.UserID), CommunityID: m.CommunityID, UserID: m.UserID,
 		Username: m.Username, UsernameKey: cad.NormalizeUsername(m.Username), Role: m.Role, Departments: m.Departments,
-		CallSign: m.CallSign, Status: m.Status, JoinedAt: time.Now().UTC()}
-	if _, err := db.collection(collMembers).InsertOne(ctx, d); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
-			return cad.Wrap(cad.ECONFLICT, err, "The user is already a member")
+		CallSign: m.CallSign, Status: m.Status, JoinedAt: Millis(time.Now())}
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		if err := memberTable.insert(ctx, s.e, r); err != nil {
+			if cad.ErrorCode(err) == cad.ECONFLICT {
+				return cad.Wrap(cad.ECONFLICT, err, "The user is already a member")
+			}
+			return err
 		}
-		return mapErr(err)
+		dm, da := r.counts()
+		return s.addCounts(ctx, r.CommunityID, dm, da)
+	})
+	s.changed(ctx, func() { s.cache.members.drop(r.ID) })
+	if err != nil {
+		return err
 	}
-	*m = *d.member()
+	*m = *r.member()
 	return nil
 }
 
-// Member returns a user's membership of a community, or not_found.
-func (db *DB) Member(ctx context.Context, communityID, userID string) (*cad.Membership, error) {
-	return findOne(ctx, db.collection(collMembers), bson.D{
-		{Key: "_id", Value: memberID(communityID, userID)}, {Key: "communityId", Value: communityID},
-	}, errMemberNotFound, (*memberDoc).member)
+// addCounts changes a community's kept counts, inside the caller's
+// transaction.
+func (s *Store) addCounts(ctx context.Context, communityID string, members, admins int) error {
+	if members == 0 && admins == 0 {
+		return nil
+	}
+	_, err := s.modifyCommunity(ctx, communityID, func(r *communityRec) error {
+		r.MemberCount += members
+		r.AdminCount += admins
+		return nil
+	})
+	return err
 }
 
-// MembershipsOfUser lists a user's memberships in every community.
-func (db *DB) MembershipsOfUser(ctx context.Context, userID string) ([]*cad.Membership, error) {
-	return findAll(ctx, db.collection(collMembers), bson.D{{Key: "userId", Value: userID}}, (*memberDoc).member)
+// Member returns a user's membership of a community, or not_found. Every
+// scoped request asks, so the answer is cached.
+func (s *Store) Member(ctx context.Context, communityID, userID string) (*cad.Membership, error) {
+	id := memberID(communityID, userID)
+	return cached(s, s.cache.members, id, func() (*cad.Membership, error) {
+		r, err := memberTable.get(ctx, s.e, Where(Community(communityID), ID(id)), errMemberNotFound)
+		if err != nil {
+			return nil, err
+		}
+		return r.member(), nil
+	}, s.cacheable(ctx))
 }
 
-// MemberFilter narrows a member listing.
-type MemberFilter struct {
-	Role       string
-	Department string
-	Name       string // a case-insensitive substring of the username
-	Offset     int
-	Limit      int
+// MembershipsOfUser lists a user's memberships in every community. It is
+// the one member query that crosses communities: the user's own, by the
+// user index.
+func (s *Store) MembershipsOfUser(ctx context.Context, userID string) ([]*cad.Membership, error) {
+	list, err := memberTable.find(ctx, s.e, Query{Where: []Cond{Eq("userId", userID)}, AllTenants: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cad.Membership, len(list))
+	for i, r := range list {
+		out[i] = r.member()
+	}
+	return out, nil
 }
 
 // Members lists a community's members by username.
-func (db *DB) Members(ctx context.Context, communityID string, f MemberFilter) ([]*cad.Membership, error) {
-	filter := bson.D{{Key: "communityId", Value: communityID}}
+func (s *Store) Members(ctx context.Context, communityID string, f cad.MemberFilter) ([]*cad.Membership, string, error) {
+	q := Query{Where: []Cond{Community(communityID)}, Sort: []OrderKey{Order("usernameKey", false), Order(FieldID, false)}}
 	if f.Role != "" {
-		filter = append(filter, bson.E{Key: "role", Value: f.Role})
+		q.Where = append(q.Where, Eq("role", f.Role))
 	}
 	if f.Department != "" {
-		filter = append(filter, bson.E{Key: "departments", Value: f.Department})
+		q.Where = append(q.Where, Has("departments", f.Department))
 	}
 	if f.Name != "" {
-		filter = append(filter, bson.E{Key: "usernameKey", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(cad.NormalizeUsername(f.Name))}}})
+		q.Where = append(q.Where, Contains("usernameKey", cad.NormalizeUsername(f.Name)))
 	}
-	return findAll(ctx, db.collection(collMembers), filter, (*memberDoc).member, options.Find().
-		SetSort(bson.D{{Key: "usernameKey", Value: 1}}).SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
-}
-
-// CountMembers counts a community's memberships (banned ones included).
-// The count is read, never stored, so it cannot drift from the members.
-func (db *DB) CountMembers(ctx context.Context, communityID string) (int, error) {
-	n, err := db.collection(collMembers).CountDocuments(ctx, bson.D{{Key: "communityId", Value: communityID}})
-	return int(n), mapErr(err)
-}
-
-// CountAdmins counts a community's active admins.
-func (db *DB) CountAdmins(ctx context.Context, communityID string) (int64, error) {
-	n, err := db.collection(collMembers).CountDocuments(ctx, bson.D{
-		{Key: "communityId", Value: communityID}, {Key: "role", Value: cad.RoleAdmin}, {Key: "status", Value: cad.MemberActive},
-	})
-	return n, mapErr(err)
-}
-
-// MemberUpdate lists what a change sets; nil means unchanged.
-type MemberUpdate struct {
-	Role        *string
-	Departments *[]string
-	CallSign    *string
-	Status      *string
+	q, err := page(members, q, f.After, f.Offset, f.Limit)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := memberTable.find(ctx, s.e, q)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := trim(list, f.Limit, func(r *memberRec) []any { return []any{r.UsernameKey, r.ID} })
+	out := make([]*cad.Membership, len(list))
+	for i, r := range list {
+		out[i] = r.member()
+	}
+	return out, next, nil
 }
 
 // UpdateMember changes one membership of a community.
-func (db *DB) UpdateMember(ctx context.Context, communityID, userID string, up MemberUpdate) (*cad.Membership, error) {
-	set := bson.D{}
-	if up.Role != nil {
-		set = append(set, bson.E{Key: "role", Value: *up.Role})
-	}
-	if up.Departments != nil {
-		set = append(set, bson.E{Key: "departments", Value: *up.Departments})
-	}
-	if up.CallSign != nil {
-		set = append(set, bson.E{Key: "callSign", Value: *up.CallSign})
-	}
-	if up.Status != nil {
-		set = append(set, bson.E{Key: "status", Value: *up.Status})
-	}
-	if len(set) == 0 {
-		return db.Member(ctx, communityID, userID)
-	}
-	var d memberDoc
-	err := db.collection(collMembers).FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: memberID(communityID, userID)}, {Key: "communityId", Value: communityID}},
-		bson.D{{Key: "$set", Value: set}}, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errMemberNotFound
-	}
+func (s *Store) UpdateMember(ctx context.Context, communityID, userID string, up cad.MemberUpdate) (*cad.Membership, error) {
+	id := memberID(communityID, userID)
+	var out *memberRec
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		var m0, a0 int
+		r, err := memberTable.modify(ctx, s, Where(Community(communityID), ID(id)), errMemberNotFound, func(r *memberRec) error {
+			m0, a0 = r.counts()
+			set(&r.Role, up.Role)
+			set(&r.Departments, up.Departments)
+			set(&r.CallSign, up.CallSign)
+			set(&r.Status, up.Status)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		m1, a1 := r.counts()
+		out = r
+		return s.addCounts(ctx, communityID, m1-m0, a1-a0)
+	})
+	s.changed(ctx, func() { s.cache.members.drop(id) })
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	return d.member(), nil
+	return out.member(), nil
 }
 
 // RemoveMember ends a membership.
-func (db *DB) RemoveMember(ctx context.Context, communityID, userID string) error {
-	res, err := db.collection(collMembers).DeleteOne(ctx, bson.D{
-		{Key: "_id", Value: memberID(communityID, userID)}, {Key: "communityId", Value: communityID},
+func (s *Store) RemoveMember(ctx context.Context, communityID, userID string) error {
+	id := memberID(communityID, userID)
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		r, err := memberTable.get(ctx, s.e, Where(Community(communityID), ID(id)), errMemberNotFound)
+		if err != nil {
+			return err
+		}
+		n, err := memberTable.delete(ctx, s.e, Where(Community(communityID), ID(id)))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errMemberNotFound
+		}
+		dm, da := r.counts()
+		return s.addCounts(ctx, communityID, -dm, -da)
 	})
-	if err != nil {
-		return mapErr(err)
-	}
-	if res.DeletedCount == 0 {
-		return errMemberNotFound
-	}
-	return nil
+	s.changed(ctx, func() { s.cache.members.drop(id) })
+	return err
 }
 
 // RemoveDepartmentFromMembers takes a deleted department's code off every
 // member of the community.
-func (db *DB) RemoveDepartmentFromMembers(ctx context.Context, communityID, code string) error {
-	_, err := db.collection(collMembers).UpdateMany(ctx,
-		bson.D{{Key: "communityId", Value: communityID}, {Key: "departments", Value: code}},
-		bson.D{{Key: "$pull", Value: bson.D{{Key: "departments", Value: code}}}})
-	return mapErr(err)
+func (s *Store) RemoveDepartmentFromMembers(ctx context.Context, communityID, code string) error {
+	var ids []string
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		list, err := memberTable.find(ctx, s.e, Where(Community(communityID), Has("departments", code)))
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			ids = append(ids, r.ID)
+			kept := r.Departments[:0]
+			for _, d := range r.Departments {
+				if d != code {
+					kept = append(kept, d)
+				}
+			}
+			r.Departments = kept
+			if _, err := memberTable.replace(ctx, s.e, Where(Community(communityID)), r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s.changed(ctx, func() {
+		for _, id := range ids {
+			s.cache.members.drop(id)
+		}
+	})
+	return err
 }

@@ -2,195 +2,196 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-const collSessions = "sessions"
-
-type sessionDoc struct {
-	ID            string    `bson:"_id"`
-	Kind          string    `bson:"kind"`
-	Name          string    `bson:"name,omitempty"`
-	UserID        string    `bson:"userId"`
-	AuthMethod    string    `bson:"authMethod"`
-	CreatedAt     time.Time `bson:"createdAt"`
-	LastSeenAt    time.Time `bson:"lastSeenAt"`
-	IdleExpiresAt time.Time `bson:"idleExpiresAt"`
-	ExpiresAt     time.Time `bson:"expiresAt"`
-	IP            string    `bson:"ip"`
-	UserAgent     string    `bson:"userAgent"`
+type sessionRec struct {
+	ID            string    `json:"_id"` // hex SHA-256 of the secret
+	Kind          string    `json:"kind"`
+	Name          string    `json:"name,omitempty"`
+	UserID        string    `json:"userId"`
+	AuthMethod    string    `json:"authMethod"`
+	CreatedAt     time.Time `json:"createdAt"`
+	LastSeenAt    time.Time `json:"lastSeenAt"`
+	IdleExpiresAt time.Time `json:"idleExpiresAt"`
+	ExpiresAt     time.Time `json:"expiresAt"`
+	IP            string    `json:"ip"`
+	UserAgent     string    `json:"userAgent"`
 }
 
-func (d *sessionDoc) session() *cad.Session {
+func (r *sessionRec) DocID() string { return r.ID }
+
+func (r *sessionRec) session() *cad.Session {
 	return &cad.Session{
-		ID: d.ID, Kind: cad.SessionKind(d.Kind), Name: d.Name, UserID: d.UserID, AuthMethod: d.AuthMethod,
-		CreatedAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC(), IdleExpiresAt: d.IdleExpiresAt.UTC(),
-		ExpiresAt: d.ExpiresAt.UTC(), IP: d.IP, UserAgent: d.UserAgent,
+		ID: r.ID, Kind: cad.SessionKind(r.Kind), Name: r.Name, UserID: r.UserID, AuthMethod: r.AuthMethod,
+		CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), IdleExpiresAt: r.IdleExpiresAt.UTC(),
+		ExpiresAt: r.ExpiresAt.UTC(), IP: r.IP, UserAgent: r.UserAgent,
 	}
 }
 
-var errSessionNotFound = cad.Errorf(cad.ENOTFOUND, "Session not found")
+var (
+	sessionTable       = table[sessionRec, *sessionRec]{sessions}
+	errSessionNotFound = cad.Errorf(cad.ENOTFOUND, "Session not found")
+)
 
 // CreateSession stores a session. When the user then holds more than
 // cad.MaxSessionsPerUser live sessions, the oldest are deleted.
-func (db *DB) CreateSession(ctx context.Context, s *cad.Session) error {
-	doc := sessionDoc{
-		ID: s.ID, Kind: string(s.Kind), Name: s.Name, UserID: s.UserID, AuthMethod: s.AuthMethod,
-		CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, IdleExpiresAt: s.IdleExpiresAt, ExpiresAt: s.ExpiresAt,
-		IP: s.IP, UserAgent: s.UserAgent,
+func (s *Store) CreateSession(ctx context.Context, sess *cad.Session) error {
+	r := &sessionRec{
+		ID: sess.ID, Kind: string(sess.Kind), Name: sess.Name, UserID: sess.UserID, AuthMethod: sess.AuthMethod,
+		CreatedAt: Millis(sess.CreatedAt), LastSeenAt: Millis(sess.LastSeenAt), IdleExpiresAt: Millis(sess.IdleExpiresAt),
+		ExpiresAt: Millis(sess.ExpiresAt), IP: sess.IP, UserAgent: sess.UserAgent,
 	}
-	if _, err := db.collection(collSessions).InsertOne(ctx, doc); err != nil {
-		return mapErr(err)
+	if err := sessionTable.insert(ctx, s.e, r); err != nil {
+		return err
 	}
-	return db.trimSessions(ctx, s.UserID, s.CreatedAt)
+	*sess = *r.session()
+	return s.trimSessions(ctx, sess.UserID, sess.CreatedAt)
 }
 
-func (db *DB) trimSessions(ctx context.Context, userID string, now time.Time) error {
-	cur, err := db.collection(collSessions).Find(ctx, bson.D{{Key: "userId", Value: userID}},
-		options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "expiresAt", Value: 1}, {Key: "idleExpiresAt", Value: 1}}))
+// trimSessions keeps a user's live sessions to cad.MaxSessionsPerUser by
+// deleting the oldest. Each CreateSession trims, so at most one is over the
+// bound; the read stops one past it, so its cost does not grow with a
+// user's history.
+func (s *Store) trimSessions(ctx context.Context, userID string, now time.Time) error {
+	list, err := sessionTable.find(ctx, s.e, Where(Eq("userId", userID), Gt("expiresAt", now), Gt("idleExpiresAt", now)).
+		SortBy(Order("createdAt", true)).Take(cad.MaxSessionsPerUser+1))
+	if err != nil || len(list) <= cad.MaxSessionsPerUser {
+		return err
+	}
+	ids := make([]string, 0, len(list)-cad.MaxSessionsPerUser)
+	for _, r := range list[cad.MaxSessionsPerUser:] {
+		ids = append(ids, r.ID)
+	}
+	_, err = s.deleteSessions(ctx, Where(In(FieldID, ids)))
+	return err
+}
+
+// deleteSessions deletes the sessions q selects and drops them from the
+// cache.
+func (s *Store) deleteSessions(ctx context.Context, q Query) (int64, error) {
+	list, err := sessionTable.find(ctx, s.e, q)
 	if err != nil {
-		return mapErr(err)
+		return 0, err
 	}
-	var docs []sessionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return mapErr(err)
-	}
-	var drop []string
-	live := 0
-	for _, d := range docs {
-		if !d.session().Live(now) {
-			drop = append(drop, d.ID)
-			continue
+	n, err := sessionTable.delete(ctx, s.e, q)
+	s.changed(ctx, func() {
+		for _, r := range list {
+			s.cache.sessions.drop(r.ID)
 		}
-		live++
-		if live > cad.MaxSessionsPerUser {
-			drop = append(drop, d.ID)
+	})
+	return n, err
+}
+
+// Session returns a live session by id. Expiry is checked on every read,
+// whatever the database's own expiry has done (R84).
+func (s *Store) Session(ctx context.Context, id string, now time.Time) (*cad.Session, error) {
+	sess, err := cached(s, s.cache.sessions, id, func() (*cad.Session, error) {
+		r, err := sessionTable.get(ctx, s.e, Where(ID(id)), errSessionNotFound)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if len(drop) == 0 {
-		return nil
-	}
-	_, err = db.collection(collSessions).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: drop}}}})
-	return mapErr(err)
-}
-
-// Session returns a live session by id. An expired session is deleted and
-// reported as not_found: expiry is checked on every read, whatever the TTL
-// index of the server does (R84).
-func (db *DB) Session(ctx context.Context, id string, now time.Time) (*cad.Session, error) {
-	var d sessionDoc
-	err := db.collection(collSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errSessionNotFound
-	}
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	s := d.session()
-	if !s.Live(now) {
-		_, _ = db.collection(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-		return nil, errSessionNotFound
-	}
-	return s, nil
-}
-
-// TouchSession records use of a session: last seen, and the idle expiry
-// moved to idleExpires (never past the absolute expiry).
-func (db *DB) TouchSession(ctx context.Context, id string, now, idleExpires time.Time) error {
-	_, err := db.collection(collSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "lastSeenAt", Value: now}, {Key: "idleExpiresAt", Value: idleExpires}}}})
-	return mapErr(err)
-}
-
-// SessionsOfUser lists a user's live sessions, newest first.
-func (db *DB) SessionsOfUser(ctx context.Context, userID string, now time.Time) ([]*cad.Session, error) {
-	all, err := findAll(ctx, db.collection(collSessions), bson.D{{Key: "userId", Value: userID}}, (*sessionDoc).session,
-		options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
+		return r.session(), nil
+	}, s.cacheable(ctx))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*cad.Session, 0, len(all))
-	for _, s := range all {
-		if s.Live(now) {
-			out = append(out, s)
-		}
+	if !sess.Live(now) {
+		return nil, errSessionNotFound
+	}
+	return sess, nil
+}
+
+// TouchSession records use of a session: last seen, and the idle expiry
+// moved to idleExpires.
+func (s *Store) TouchSession(ctx context.Context, id string, now, idleExpires time.Time) error {
+	_, err := sessionTable.modify(ctx, s, Where(ID(id)), errSessionNotFound, func(r *sessionRec) error {
+		r.LastSeenAt, r.IdleExpiresAt = Millis(now), Millis(idleExpires)
+		return nil
+	})
+	s.changed(ctx, func() { s.cache.sessions.drop(id) })
+	if cad.ErrorCode(err) == cad.ENOTFOUND {
+		return nil // ended meanwhile: nothing to touch
+	}
+	return err
+}
+
+// SessionsOfUser lists a user's live sessions, newest first. A user holds at
+// most cad.MaxSessionsPerUser of them (CreateSession trims), plus dead ones
+// the janitor has not reached.
+func (s *Store) SessionsOfUser(ctx context.Context, userID string, now time.Time) ([]*cad.Session, error) {
+	list, err := sessionTable.find(ctx, s.e, Where(Eq("userId", userID), Gt("expiresAt", now), Gt("idleExpiresAt", now)).
+		SortBy(Order("createdAt", true)))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*cad.Session, len(list))
+	for i, r := range list {
+		out[i] = r.session()
 	}
 	return out, nil
 }
 
-// DeleteSession ends one session of a user. Another user's session is
-// not_found, exactly like a missing one.
-func (db *DB) DeleteSession(ctx context.Context, userID, id string) error {
-	res, err := db.collection(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "userId", Value: userID}})
+// DeleteSession ends one session of a user; another user's is not_found,
+// exactly like a missing one.
+func (s *Store) DeleteSession(ctx context.Context, userID, id string) error {
+	n, err := sessionTable.delete(ctx, s.e, Where(ID(id), Eq("userId", userID)))
+	s.changed(ctx, func() { s.cache.sessions.drop(id) })
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
-	if res.DeletedCount == 0 {
+	if n == 0 {
 		return errSessionNotFound
 	}
 	return nil
 }
 
+// DeleteSessionByID ends a session whoever it belongs to: the one a
+// browser's old cookie names, replaced at login (R30).
+func (s *Store) DeleteSessionByID(ctx context.Context, id string) error {
+	_, err := sessionTable.delete(ctx, s.e, Where(ID(id)))
+	s.changed(ctx, func() { s.cache.sessions.drop(id) })
+	return err
+}
+
 // DeleteSessionsOfUser ends every session of a user except keep (which may
 // be empty) and returns how many ended.
-func (db *DB) DeleteSessionsOfUser(ctx context.Context, userID, keep string) (int64, error) {
-	filter := bson.D{{Key: "userId", Value: userID}}
+func (s *Store) DeleteSessionsOfUser(ctx context.Context, userID, keep string) (int64, error) {
+	q := Where(Eq("userId", userID))
 	if keep != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: keep}}})
+		q.Where = append(q.Where, Ne(FieldID, keep))
 	}
-	res, err := db.collection(collSessions).DeleteMany(ctx, filter)
-	if err != nil {
-		return 0, mapErr(err)
-	}
-	return res.DeletedCount, nil
+	return s.deleteSessions(ctx, q)
 }
 
 // DeleteAllSessions ends every session of every user (the JWT secret reset).
-func (db *DB) DeleteAllSessions(ctx context.Context) (int64, error) {
-	res, err := db.collection(collSessions).DeleteMany(ctx, bson.D{})
-	if err != nil {
-		return 0, mapErr(err)
-	}
-	return res.DeletedCount, nil
+func (s *Store) DeleteAllSessions(ctx context.Context) (int64, error) {
+	n, err := sessionTable.delete(ctx, s.e, Query{})
+	s.changed(ctx, s.cache.sessions.clear)
+	return n, err
 }
 
-// DeleteExpired removes expired sessions, reset tokens and counters. The
-// janitor calls it; correctness never depends on it, since every read
-// checks expiry itself.
-func (db *DB) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+// DeleteExpired removes expired sessions, reset tokens, counters, OAuth
+// states and pending registrations. The janitor calls it; correctness never
+// depends on it, since every read checks expiry itself.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
-	for _, del := range []struct {
-		coll   string
-		filter bson.D
+	for _, d := range []struct {
+		c     *Collection
+		field string
 	}{
-		{collSessions, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}},
-			bson.D{{Key: "idleExpiresAt", Value: bson.D{{Key: "$lte", Value: now}}}},
-		}}}},
-		{collResetTokens, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
-		{collCounters, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
-		{collOAuthStates, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
-		{collPending, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}}},
+		{sessions, "expiresAt"}, {sessions, "idleExpiresAt"}, {resetTokens, "expiresAt"}, {counters, "expiresAt"},
+		{oauthStates, "expiresAt"}, {pendingRegs, "expiresAt"},
 	} {
-		res, err := db.collection(del.coll).DeleteMany(ctx, del.filter)
+		n, err := s.e.Delete(ctx, d.c, Where(Lte(d.field, now)))
 		if err != nil {
-			return total, mapErr(err)
+			return total, err
 		}
-		total += res.DeletedCount
+		total += n
 	}
+	// Expired sessions already read as not_found; nothing cached of them
+	// can be used.
 	return total, nil
-}
-
-// DeleteSessionByID ends a session whoever it belongs to; for the session
-// a browser's own cookie names, replaced at login (R30).
-func (db *DB) DeleteSessionByID(ctx context.Context, id string) error {
-	_, err := db.collection(collSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	return mapErr(err)
 }

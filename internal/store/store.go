@@ -1,154 +1,171 @@
-// Package store is Precinct's MongoDB layer: connecting (to a configured
-// server or to the embedded one), the capability probe, every index, and the
-// mapping of driver errors onto cad.Error. It is the only package that
-// imports the MongoDB driver.
 package store
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-// Options says how to reach the database.
+// DefaultCacheTTL is how long an identity record (API key, session, user,
+// membership, community) read from the database is trusted without asking
+// again. A change made through this Store drops it at once; the lifetime
+// only bounds how late this instance sees a change made by another process
+// that it was not told of.
+const DefaultCacheTTL = 5 * time.Second
+
+// WatchedCacheTTL is the lifetime when the engine reports other processes'
+// changes (MongoDB change streams): entries are dropped on change, and the
+// lifetime is only a backstop.
+const WatchedCacheTTL = time.Minute
+
+// Options tune a Store.
 type Options struct {
-	// URI is a MongoDB connection string.
-	URI string
-	// Database is the database name inside the server.
-	Database string
-	// Timeout bounds every operation of the client (the driver's client-side
-	// operation timeout). A request's own deadline, when shorter, wins.
-	Timeout time.Duration
-	// Logger receives connection events; nil means slog.Default().
-	Logger *slog.Logger
+	// CacheTTL is the identity cache's lifetime; 0 means DefaultCacheTTL
+	// and a negative value turns the cache off.
+	CacheTTL time.Duration
+	Logger   *slog.Logger
 }
 
-// DB is a connection to Precinct's database. It is safe for concurrent use.
-type DB struct {
-	client   *mongo.Client
-	db       *mongo.Database
-	caps     Capabilities
-	logger   *slog.Logger
-	closers  []func(context.Context) error // run by Close, last first
-	ownsConn bool
-	// rmw serialises this process's read-modify-write updates ($inc and
-	// the like) when the server does not apply them atomically; nil when
-	// it does. See serialize.
-	rmw *sync.Mutex
+// Store implements every store interface of internal/cad on an engine.
+type Store struct {
+	e     Engine
+	log   *slog.Logger
+	cache *identityCache
 }
 
-// serverSelectionTimeout is how long an operation waits for a usable server.
-// It is kept well below the request deadline so that an outage answers 503
-// while the client is still waiting, instead of the request timing out.
-func serverSelectionTimeout(timeout time.Duration) time.Duration {
-	return min(2*time.Second, timeout/2)
+var _ cad.Store = (*Store)(nil)
+
+// New returns a Store on e. The engine must be prepared (Prepare).
+func New(e Engine, o Options) *Store {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	ttl := o.CacheTTL
+	if ttl == 0 {
+		ttl = DefaultCacheTTL
+	}
+	return &Store{e: e, log: o.Logger, cache: newIdentityCache(ttl)}
 }
 
-// Connect opens a client to opts.URI, checks that the server answers within
-// the server-selection timeout, and probes what it supports.
-func Connect(ctx context.Context, opts Options) (*DB, error) {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 5 * time.Second
+// Engine is the engine under the store.
+func (s *Store) Engine() Engine { return s.e }
+
+// Ping answers whether the database is reachable within ctx.
+func (s *Store) Ping(ctx context.Context) error { return s.e.Ping(ctx) }
+
+// Close closes the engine.
+func (s *Store) Close(ctx context.Context) error { return s.e.Close(ctx) }
+
+// Watch keeps the identity cache true to changes other processes make, for
+// as long as ctx lives, when the engine can report them: the cache then
+// drops a changed record at once and may keep entries for WatchedCacheTTL.
+// It returns false at once when the engine cannot report changes; the
+// cache then relies on its lifetime (DefaultCacheTTL). A stream that breaks
+// empties the cache, falls back to the short lifetime and is opened again.
+func (s *Store) Watch(ctx context.Context) bool {
+	w, ok := s.e.(Watcher)
+	if !ok {
+		return false
 	}
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	sst := serverSelectionTimeout(opts.Timeout)
-	co := options.Client().
-		ApplyURI(opts.URI).
-		SetAppName("precinct").
-		SetTimeout(opts.Timeout).
-		SetServerSelectionTimeout(sst).
-		SetConnectTimeout(sst).
-		SetHeartbeatInterval(5 * time.Second)
-	if err := co.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid connection string: %w", err)
-	}
-	client, err := mongo.Connect(co)
+	colls := []*Collection{users, sessions, apiKeys, members, communities}
+	done, err := w.Watch(ctx, colls, s.cache.dropDoc)
 	if err != nil {
-		return nil, fmt.Errorf("connecting: %w", err)
+		s.log.Info("the database reports no changes; cached identities live at most their lifetime",
+			"lifetime", s.cache.lifetime().String(), "reason", err.Error())
+		return false
 	}
-	pctx, cancel := context.WithTimeout(ctx, sst+time.Second)
-	defer cancel()
-	if err := client.Ping(pctx, readpref.Primary()); err != nil {
-		_ = client.Disconnect(context.Background())
-		return nil, fmt.Errorf("the database does not answer: %w", err)
-	}
-	db := &DB{client: client, db: client.Database(opts.Database), logger: logger, ownsConn: true}
-	caps, err := probe(ctx, client)
-	if err != nil {
-		_ = client.Disconnect(context.Background())
-		return nil, fmt.Errorf("probing the database: %w", err)
-	}
-	db.caps = caps
-	if !caps.AtomicUpdates {
-		db.rmw = &sync.Mutex{}
-	}
-	return db, nil
-}
-
-// serialize runs fn alone among this process's read-modify-write updates
-// when the server cannot apply them atomically. The embedded FerretDB runs
-// $inc as a read and then a write: 50 concurrent increments of one counter
-// were measured to leave it at 7 to 9. Only one process may run the
-// embedded database (the data directory's lock), so a process-wide lock
-// makes its updates whole again; MongoDB needs none.
-func (db *DB) serialize(fn func() error) error {
-	if db.rmw != nil {
-		db.rmw.Lock()
-		defer db.rmw.Unlock()
-	}
-	return fn()
-}
-
-// WithDatabase returns a DB on another database of the same server, sharing
-// the connection pool. Closing it leaves the shared connection open.
-func (db *DB) WithDatabase(name string) *DB {
-	return &DB{client: db.client, db: db.client.Database(name), caps: db.caps, logger: db.logger, rmw: db.rmw}
-}
-
-// Name is the database name.
-func (db *DB) Name() string { return db.db.Name() }
-
-// Capabilities reports what the connected server supports.
-func (db *DB) Capabilities() Capabilities { return db.caps }
-
-// Ping checks that the database answers, within ctx's deadline. It returns a
-// cad.Error with code unavailable when it does not.
-func (db *DB) Ping(ctx context.Context) error {
-	return mapErr(db.client.Ping(ctx, readpref.Primary()))
-}
-
-// Drop deletes the whole database. Tests use it; nothing in the server does.
-func (db *DB) Drop(ctx context.Context) error {
-	return mapErr(db.db.Drop(ctx))
-}
-
-// Close disconnects the client (when this DB owns it) and then stops whatever
-// was started for it, such as the embedded database.
-func (db *DB) Close(ctx context.Context) error {
-	var errs []error
-	if db.ownsConn {
-		if err := db.client.Disconnect(ctx); err != nil && !errors.Is(err, mongo.ErrClientDisconnected) {
-			errs = append(errs, err)
+	short := s.cache.lifetime()
+	s.cache.setTTL(WatchedCacheTTL)
+	go func() {
+		backoff := time.Second
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case err := <-done:
+				if ctx.Err() != nil {
+					return
+				}
+				s.cache.setTTL(short)
+				s.cache.reset()
+				s.log.Warn("the change stream broke; cached identities live at most their lifetime until it is back",
+					"error", fmt.Sprint(err))
+			}
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(backoff):
+				}
+				if done, err = w.Watch(ctx, colls, s.cache.dropDoc); err == nil {
+					s.cache.reset() // changes may have been missed meanwhile
+					s.cache.setTTL(WatchedCacheTTL)
+					backoff = time.Second
+					break
+				}
+				backoff = min(2*backoff, time.Minute)
+			}
 		}
-	}
-	for i := len(db.closers) - 1; i >= 0; i-- {
-		if err := db.closers[i](ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	db.closers = nil
-	return errors.Join(errs...)
+	}()
+	return true
 }
 
-// collection returns a handle on one collection of the database.
-func (db *DB) collection(name string) *mongo.Collection { return db.db.Collection(name) }
+// txKey carries the store's own transaction state in a context.
+type txKey struct{}
+
+type txState struct {
+	drops []func() // cache drops to repeat once the transaction ends
+}
+
+// Tx runs fn in one transaction (cad.Transactor). Cache entries that fn's
+// writes drop are dropped again when it ends, so that no reader can cache
+// what the transaction replaced while it was open.
+func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+		return s.e.Tx(ctx, fn)
+	}
+	st := &txState{}
+	err := s.e.Tx(context.WithValue(ctx, txKey{}, st), fn)
+	for _, d := range st.drops {
+		d()
+	}
+	return err
+}
+
+// changed is called after a write of a cached record: it drops the entry
+// now and, inside a transaction, again when the transaction ends (until
+// then, readers outside it still see, and may cache, the old record).
+func (s *Store) changed(ctx context.Context, drop func()) {
+	drop()
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.drops = append(st.drops, drop)
+	}
+}
+
+// cacheable reports whether a read may use the cache: never inside a
+// transaction, which must see the database itself.
+func (s *Store) cacheable(ctx context.Context) bool { return !s.e.InTx(ctx) }
+
+// NewID makes a 24-hex id: 4 bytes of Unix time then 8 random bytes, so ids
+// made later mostly sort later, like MongoDB's ObjectIDs.
+func NewID() string {
+	var b [12]byte
+	binary.BigEndian.PutUint32(b[:4], uint32(time.Now().Unix()))
+	_, _ = rand.Read(b[4:])
+	return hex.EncodeToString(b[:])
+}
+
+// isHexID reports whether s looks like an id NewID makes.
+func isHexID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
-	"github.com/precinct-cad/precinct/internal/storetest"
+	"github.com/precinct-cad/precinct/internal/store/storetest"
 	"github.com/precinct-cad/precinct/pkg/client"
 )
 

@@ -1,4 +1,4 @@
-package store
+package mongo
 
 import (
 	"context"
@@ -8,11 +8,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/store"
 )
-
-// msgUnavailable is the message callers see when the database is down or too
-// slow; the driver's own text stays in the logs.
-const msgUnavailable = "Database unavailable"
 
 // mapErr turns a driver error into a cad.Error so that no driver text ever
 // reaches a client: outages and timeouts become unavailable (503), duplicate
@@ -28,13 +25,13 @@ func mapErr(err error) error {
 	}
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
-		return cad.Wrap(cad.ENOTFOUND, err, "Not found")
+		return store.ErrNotFound
 	case mongo.IsDuplicateKeyError(err):
-		return cad.Wrap(cad.ECONFLICT, err, "Already exists")
+		return store.Conflict(err)
 	case isUnavailable(err):
-		return cad.Wrap(cad.EUNAVAILABLE, err, msgUnavailable)
+		return store.Unavailable(err)
 	}
-	return cad.Wrap(cad.EINTERNAL, err, "Internal server error")
+	return store.Internal(err)
 }
 
 func isUnavailable(err error) bool {

@@ -1,0 +1,294 @@
+package cad
+
+import (
+	"context"
+	"time"
+)
+
+// The store interfaces: what the services need of a database. Each engine
+// (internal/store on SQLite or MongoDB) implements all of them and passes
+// one contract suite (internal/store/storetest). Every method of tenant data
+// takes the community id and filters on it, look-ups by id included: an
+// object of another community answers not_found, exactly like a missing one.
+//
+// Errors are *Error: not_found, conflict (a unique key taken), unavailable
+// (the database is down or too slow) and internal; driver text never
+// reaches a caller.
+
+// Transactor runs work that must change several records together.
+type Transactor interface {
+	// Tx runs fn in one transaction: everything fn writes through ctx
+	// commits together or not at all, and rules that read before they
+	// write (the last admin of a community, a balance) hold under
+	// concurrency. A Tx inside a Tx joins the outer one. fn may be run
+	// more than once when the database asks for a retry, so it must not
+	// have effects outside the store.
+	Tx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// UserStore keeps accounts.
+type UserStore interface {
+	// CreateUser stores u and fills in its ID and timestamps. A taken
+	// username (in any letter case) or Discord id is a conflict.
+	CreateUser(ctx context.Context, u *User) error
+	UserByID(ctx context.Context, id string) (*User, error)
+	// UserByUsername finds a username in any letter case.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	UserByDiscordID(ctx context.Context, discordID string) (*User, error)
+	// UpdateUser applies up and returns the new state.
+	UpdateUser(ctx context.Context, id string, up UserUpdate) (*User, error)
+}
+
+// UserUpdate lists the fields a change may set; nil means unchanged.
+type UserUpdate struct {
+	PasswordHash        *string
+	SecurityQuestion1   *string
+	SecurityAnswer1Hash *string
+	SecurityQuestion2   *string
+	SecurityAnswer2Hash *string
+	Disabled            *bool
+	SuperAdmin          *bool
+	DiscordUsername     *string
+	Avatar              *string
+	GuildIDs            *[]string
+}
+
+// SessionStore keeps the server-side sessions behind every user credential.
+type SessionStore interface {
+	// CreateSession stores s; when its user then holds more than
+	// MaxSessionsPerUser live sessions, the oldest are deleted.
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns a live session; an expired one is not_found
+	// whatever the database's own expiry has done so far.
+	Session(ctx context.Context, id string, now time.Time) (*Session, error)
+	// TouchSession records use: last seen, and the idle expiry moved.
+	TouchSession(ctx context.Context, id string, now, idleExpires time.Time) error
+	// SessionsOfUser lists a user's live sessions, newest first.
+	SessionsOfUser(ctx context.Context, userID string, now time.Time) ([]*Session, error)
+	// DeleteSession ends one session of a user; another user's is
+	// not_found.
+	DeleteSession(ctx context.Context, userID, id string) error
+	// DeleteSessionByID ends a session whoever holds it.
+	DeleteSessionByID(ctx context.Context, id string) error
+	// DeleteSessionsOfUser ends every session of a user but keep (which
+	// may be empty) and says how many ended.
+	DeleteSessionsOfUser(ctx context.Context, userID, keep string) (int64, error)
+	// DeleteAllSessions ends every session of every user.
+	DeleteAllSessions(ctx context.Context) (int64, error)
+}
+
+// ResetTokenStore keeps password-reset tokens by their hash.
+type ResetTokenStore interface {
+	// CreateResetToken stores a token for a user and deletes the user's
+	// older ones: issuing one invalidates the rest.
+	CreateResetToken(ctx context.Context, hash, userID string, now, expires time.Time) error
+	// ResetTokenUser returns the user of a live token without spending it.
+	ResetTokenUser(ctx context.Context, hash string, now time.Time) (string, error)
+	// ConsumeResetToken spends a live token: of concurrent callers exactly
+	// one gets its user, the others not_found.
+	ConsumeResetToken(ctx context.Context, hash string, now time.Time) (string, error)
+	DeleteResetTokensOfUser(ctx context.Context, userID string) error
+}
+
+// PendingRegistration is a Discord identity that Discord verified and that
+// has no account yet, waiting for complete-registration.
+type PendingRegistration struct {
+	ID              string // hex SHA-256 of the secret the browser's cookie holds
+	DiscordID       string
+	DiscordUsername string
+	Avatar          string
+	GuildIDs        []string
+	ExpiresAt       time.Time
+}
+
+// OAuthStore keeps Discord sign-in's two short-lived records.
+type OAuthStore interface {
+	CreateOAuthState(ctx context.Context, hash string, expires time.Time) error
+	// ConsumeOAuthState spends a live state; of concurrent callers exactly
+	// one gets true.
+	ConsumeOAuthState(ctx context.Context, hash string, now time.Time) (bool, error)
+	CreatePending(ctx context.Context, p PendingRegistration) error
+	Pending(ctx context.Context, hash string, now time.Time) (*PendingRegistration, error)
+	// DeletePending spends a pending registration; false when it was
+	// already gone.
+	DeletePending(ctx context.Context, hash string) (bool, error)
+}
+
+// Counter is the state of one failure counter.
+type Counter struct {
+	Count       int64
+	Lockouts    int64     // how many times the key was locked (for growing locks)
+	LockedUntil time.Time // zero when not locked
+}
+
+// CounterStore keeps the failure counters behind sign-in limits and locks.
+// They live in the database so that every instance shares them.
+type CounterStore interface {
+	// AddCounter adds delta (which may be negative) to key and returns the
+	// new state; concurrent additions are never lost. A new counter
+	// expires at expiresAt; an existing one's expiry moves to expiresAt
+	// when that is later.
+	AddCounter(ctx context.Context, key string, delta int64, expiresAt time.Time) (Counter, error)
+	// Counters returns each key's state; a missing or expired key reads
+	// as zero (absent from the map).
+	Counters(ctx context.Context, now time.Time, keys ...string) (map[string]Counter, error)
+	// LockCounter locks key until until, sets its count to zero and counts
+	// the lockout, only while the count is still at least atLeast: of two
+	// concurrent failures that both reached the threshold, one locks.
+	LockCounter(ctx context.Context, key string, atLeast int64, until, expiresAt time.Time) (bool, error)
+	DeleteCounter(ctx context.Context, key string) error
+}
+
+// ServerKey is a secret the server generated for itself (JWT signing,
+// cookie keys). It must be readable to sign, so it cannot be stored hashed;
+// the database is its trust boundary.
+type ServerKey struct {
+	ID        string // the kid
+	Purpose   string
+	Secret    []byte
+	CreatedAt time.Time
+}
+
+// ServerKeyStore keeps the server's own keys.
+type ServerKeyStore interface {
+	// ServerKeys returns the keys of a purpose, newest first.
+	ServerKeys(ctx context.Context, purpose string) ([]ServerKey, error)
+	AddServerKey(ctx context.Context, k ServerKey) error
+	// DeleteServerKeysBefore removes keys of a purpose made before t.
+	DeleteServerKeysBefore(ctx context.Context, purpose string, t time.Time) error
+}
+
+// AuthEventStore keeps the authentication audit trail.
+type AuthEventStore interface {
+	AddAuthEvent(ctx context.Context, e *AuthEvent) error
+	// AuthEvents lists events matching f, newest first, and the cursor of
+	// the next page ("" at the end).
+	AuthEvents(ctx context.Context, f AuthEventFilter) ([]*AuthEvent, string, error)
+}
+
+// Expirer deletes what has expired. Nothing depends on it for correctness:
+// every read checks expiry itself.
+type Expirer interface {
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}
+
+// CommunityStore keeps communities.
+type CommunityStore interface {
+	// CreateCommunity stores c; a guild that has a community is a conflict.
+	CreateCommunity(ctx context.Context, c *Community) error
+	// Community finds a community by its 24-hex id or its Discord guild
+	// id; a deleted one only with includeDeleted.
+	Community(ctx context.Context, idOrGuild string, includeDeleted bool) (*Community, error)
+	// CommunitiesByGuilds and CommunitiesByIDs return the live communities
+	// named, by name.
+	CommunitiesByGuilds(ctx context.Context, guildIDs []string) ([]*Community, error)
+	CommunitiesByIDs(ctx context.Context, ids []string) ([]*Community, error)
+	// UpdateCommunity replaces a live community's name and settings.
+	UpdateCommunity(ctx context.Context, id, name string, s CommunitySettings) (*Community, error)
+	// MarkCommunityDeleted sets (at) or clears (nil) the deletion mark.
+	MarkCommunityDeleted(ctx context.Context, id string, at *time.Time) (*Community, error)
+}
+
+// MemberStore keeps memberships. The community's member and admin counts
+// change in the same transaction as the membership, so they never drift.
+type MemberStore interface {
+	// AddMember joins a user to a community; already a member is a
+	// conflict.
+	AddMember(ctx context.Context, m *Membership) error
+	Member(ctx context.Context, communityID, userID string) (*Membership, error)
+	// MembershipsOfUser lists a user's memberships in every community.
+	MembershipsOfUser(ctx context.Context, userID string) ([]*Membership, error)
+	// Members lists a community's members by username, and the cursor of
+	// the next page ("" at the end).
+	Members(ctx context.Context, communityID string, f MemberFilter) ([]*Membership, string, error)
+	UpdateMember(ctx context.Context, communityID, userID string, up MemberUpdate) (*Membership, error)
+	RemoveMember(ctx context.Context, communityID, userID string) error
+	// RemoveDepartmentFromMembers takes a department code off every member
+	// of the community.
+	RemoveDepartmentFromMembers(ctx context.Context, communityID, code string) error
+}
+
+// MemberFilter narrows a member listing. After, when set, is the cursor a
+// previous page returned, and wins over Offset.
+type MemberFilter struct {
+	Role       string
+	Department string
+	Name       string // a case-insensitive substring of the username
+	After      string
+	Offset     int
+	Limit      int
+}
+
+// MemberUpdate lists what a change sets; nil means unchanged.
+type MemberUpdate struct {
+	Role        *string
+	Departments *[]string
+	CallSign    *string
+	Status      *string
+}
+
+// DepartmentStore keeps departments.
+type DepartmentStore interface {
+	// CreateDepartment stores a department; a code taken in the community
+	// is a conflict.
+	CreateDepartment(ctx context.Context, communityID string, d *Department) error
+	// Departments lists a community's departments by code.
+	Departments(ctx context.Context, communityID string) ([]*Department, error)
+	Department(ctx context.Context, communityID, id string) (*Department, error)
+	UpdateDepartment(ctx context.Context, communityID string, d *Department) (*Department, error)
+	DeleteDepartment(ctx context.Context, communityID, id string) error
+}
+
+// APIKeyStore keeps game-server keys by the SHA-256 of the key.
+type APIKeyStore interface {
+	// CreateAPIKey stores a key and fills in its public id.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByHash is the look-up of every game-server request.
+	APIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// APIKeys lists a community's keys, newest first.
+	APIKeys(ctx context.Context, communityID string) ([]*APIKey, error)
+	APIKey(ctx context.Context, communityID, id string) (*APIKey, error)
+	// DeleteAPIKey revokes a key: the next request with it finds nothing.
+	DeleteAPIKey(ctx context.Context, communityID, hash string) error
+	TouchAPIKey(ctx context.Context, hash string, at time.Time) error
+}
+
+// AuditStore keeps each community's audit log.
+type AuditStore interface {
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	// Audit lists a community's entries, newest first, and the cursor of
+	// the next page.
+	Audit(ctx context.Context, communityID string, f AuditFilter) ([]*AuditEntry, string, error)
+}
+
+// AuthStore is what the authentication service needs.
+type AuthStore interface {
+	UserStore
+	SessionStore
+	ResetTokenStore
+	OAuthStore
+	CounterStore
+	ServerKeyStore
+	AuthEventStore
+	APIKeyStore
+	Expirer
+}
+
+// TenancyStore is what the tenancy service needs.
+type TenancyStore interface {
+	Transactor
+	UserStore
+	CommunityStore
+	MemberStore
+	DepartmentStore
+	APIKeyStore
+	AuditStore
+}
+
+// Store is every store interface: what an engine gives the services.
+type Store interface {
+	AuthStore
+	TenancyStore
+	// Ping answers whether the database is reachable within ctx.
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,165 @@
+package store
+
+// The collections, each declared once: what queries may filter and sort on,
+// and the indexes that serve them. Every index of a tenant collection starts
+// with communityId (architecture rule 1; TestSchema checks it), and every
+// index that serves a keyset page ends with _id.
+//
+// SQLite's migrations create these tables, columns and indexes; a test
+// compares the migrated schema with this file, so the two cannot drift.
+
+func asc(f string) IndexKey  { return IndexKey{Field: f} }
+func desc(f string) IndexKey { return IndexKey{Field: f, Desc: true} }
+
+func idx(name string, keys ...IndexKey) Index    { return Index{Name: name, Keys: keys} }
+func unique(name string, keys ...IndexKey) Index { return Index{Name: name, Keys: keys, Unique: true} }
+
+var (
+	users = &Collection{
+		Name: "users",
+		Fields: []Field{
+			{Name: "usernameKey", Column: "username_key", Kind: String},
+			{Name: "discordId", Column: "discord_id", Kind: String},
+		},
+		Indexes: []Index{
+			// One account per username in any letter case, and per
+			// Discord account (R85).
+			unique("users_username_key", asc("usernameKey")),
+			{Name: "users_discord_id", Keys: []IndexKey{asc("discordId")}, Unique: true, Sparse: true},
+		},
+	}
+	sessions = &Collection{
+		Name: "sessions", Ephemeral: true, Expires: "expiresAt",
+		Fields: []Field{
+			{Name: "userId", Column: "user_id", Kind: String},
+			{Name: "createdAt", Column: "created_at", Kind: Time},
+			{Name: "expiresAt", Column: "expires_at", Kind: Time},
+			{Name: "idleExpiresAt", Column: "idle_expires_at", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("sessions_user_created", asc("userId"), desc("createdAt")),
+			idx("sessions_expires", asc("expiresAt")),
+			idx("sessions_idle_expires", asc("idleExpiresAt")),
+		},
+	}
+	resetTokens = &Collection{
+		Name: "reset_tokens", Ephemeral: true, Expires: "expiresAt",
+		Fields: []Field{
+			{Name: "userId", Column: "user_id", Kind: String},
+			{Name: "expiresAt", Column: "expires_at", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("reset_tokens_user", asc("userId")),
+			idx("reset_tokens_expires", asc("expiresAt")),
+		},
+	}
+	oauthStates = &Collection{
+		Name: "oauth_states", Ephemeral: true, Expires: "expiresAt",
+		Fields:  []Field{{Name: "expiresAt", Column: "expires_at", Kind: Time}},
+		Indexes: []Index{idx("oauth_states_expires", asc("expiresAt"))},
+	}
+	pendingRegs = &Collection{
+		Name: "pending_registrations", Ephemeral: true, Expires: "expiresAt",
+		Fields:  []Field{{Name: "expiresAt", Column: "expires_at", Kind: Time}},
+		Indexes: []Index{idx("pending_registrations_expires", asc("expiresAt"))},
+	}
+	counters = &Collection{
+		Name: "counters", Ephemeral: true, Expires: "expiresAt",
+		Fields: []Field{
+			{Name: "count", Column: "count", Kind: Int},
+			{Name: "expiresAt", Column: "expires_at", Kind: Time},
+		},
+		Indexes: []Index{idx("counters_expires", asc("expiresAt"))},
+	}
+	serverKeys = &Collection{
+		Name: "server_keys", Ephemeral: true,
+		Fields: []Field{
+			{Name: "purpose", Column: "purpose", Kind: String},
+			{Name: "createdAt", Column: "created_at", Kind: Time},
+		},
+		Indexes: []Index{idx("server_keys_purpose_created", asc("purpose"), desc("createdAt"), desc(FieldID))},
+	}
+	authEvents = &Collection{
+		Name: "auth_events",
+		Fields: []Field{
+			{Name: "userId", Column: "user_id", Kind: String},
+			{Name: "type", Column: "type", Kind: String},
+			{Name: "time", Column: "time", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("auth_events_time", desc("time"), desc(FieldID)),
+			idx("auth_events_user_time", asc("userId"), desc("time"), desc(FieldID)),
+			idx("auth_events_type_time", asc("type"), desc("time"), desc(FieldID)),
+		},
+	}
+	communities = &Collection{
+		Name: "communities",
+		Fields: []Field{
+			{Name: "guildId", Column: "guild_id", Kind: String},
+		},
+		Indexes: []Index{unique("communities_guild", asc("guildId"))},
+	}
+	members = &Collection{
+		Name: "members", Tenant: true,
+		Fields: []Field{
+			{Name: "userId", Column: "user_id", Kind: String},
+			{Name: "usernameKey", Column: "username_key", Kind: String},
+			{Name: "role", Column: "role", Kind: String},
+			{Name: "status", Column: "status", Kind: String},
+			{Name: "departments", Kind: Strings},
+		},
+		Indexes: []Index{
+			idx("members_community_username", asc(FieldCommunity), asc("usernameKey"), asc(FieldID)),
+			idx("members_community_role_username", asc(FieldCommunity), asc("role"), asc("usernameKey"), asc(FieldID)),
+			idx("members_user", asc("userId")),
+		},
+	}
+	departments = &Collection{
+		Name: "departments", Tenant: true,
+		Fields:  []Field{{Name: "code", Column: "code", Kind: String}},
+		Indexes: []Index{unique("departments_community_code", asc(FieldCommunity), asc("code"))},
+	}
+	apiKeys = &Collection{
+		Name: "api_keys", Tenant: true,
+		Fields: []Field{
+			{Name: "keyId", Column: "key_id", Kind: String},
+			{Name: "createdAt", Column: "created_at", Kind: Time},
+		},
+		Indexes: []Index{
+			unique("api_keys_community_key", asc(FieldCommunity), asc("keyId")),
+			idx("api_keys_community_created", asc(FieldCommunity), desc("createdAt"), desc(FieldID)),
+		},
+	}
+	audit = &Collection{
+		Name: "community_audit", Tenant: true,
+		Fields: []Field{
+			{Name: "action", Column: "action", Kind: String},
+			{Name: "actorId", Column: "actor_id", Kind: String},
+			{Name: "time", Column: "time", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("community_audit_time", asc(FieldCommunity), desc("time"), desc(FieldID)),
+			idx("community_audit_actor_time", asc(FieldCommunity), asc("actorId"), desc("time"), desc(FieldID)),
+		},
+	}
+	meta = &Collection{Name: "meta", Ephemeral: true}
+)
+
+// Collections lists every collection, parents before the records that
+// refer to them (the order import writes in).
+func Collections() []*Collection {
+	return []*Collection{
+		users, communities, members, departments, apiKeys, audit, authEvents,
+		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, meta,
+	}
+}
+
+// CollectionByName finds a declared collection.
+func CollectionByName(name string) (*Collection, bool) {
+	for _, c := range Collections() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,241 @@
+// Package sqlite is Precinct's embedded engine, the zero-setup default: one
+// SQLite database file under the data directory, through the pure-Go driver
+// modernc.org/sqlite (no cgo). It is the only package that imports it.
+//
+// The file runs in WAL mode, so readers never wait for the writer. Writes go
+// through one connection, so they queue in Go rather than fail with
+// SQLITE_BUSY; reads use a pool of read-only connections. Transactions begin
+// IMMEDIATE (the write lock is taken at once), so a transaction that reads
+// and then writes cannot be overtaken: every rule that reads before it
+// writes holds under concurrency. Foreign keys are on; a busy timeout covers
+// other processes (the admin commands) writing the same file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/precinct-cad/precinct/internal/store"
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "precinct.db"
+
+// busyTimeout is how long a connection waits for another process's write
+// lock before giving up with SQLITE_BUSY (then answered as 503).
+const busyTimeout = 5 * time.Second
+
+// Options say where the database is and how to open it.
+type Options struct {
+	// Path is the database file; ":memory:" is not supported (the read
+	// and write connections must share a file).
+	Path string
+	// ReadConns bounds the read-only connections; 0 picks 2 x GOMAXPROCS,
+	// at least 4.
+	ReadConns int
+	// OnStatement, when set, is called with the text of every statement
+	// the engine runs (tests collect them to check their query plans).
+	OnStatement func(sql string)
+	// Announce logs every change of an existing record in the changes
+	// table, for a server running on the same file to read (Watch). The
+	// admin commands set it; the server does not need it for its own
+	// changes.
+	Announce bool
+}
+
+// Engine is the SQLite engine. It is safe for concurrent use.
+type Engine struct {
+	path   string
+	w      *sql.DB // one connection: all writes and transactions
+	r      *sql.DB // read-only connections
+	onStmt func(string)
+	// announce: see Options.Announce.
+	announce bool
+
+	mu     sync.Mutex
+	closed bool
+}
+
+var _ store.Engine = (*Engine)(nil)
+
+// Open opens (creating if needed) the database file. The directory is made
+// private (0700) when Open creates it. Open does not migrate; Prepare does.
+func Open(ctx context.Context, o Options) (*Engine, error) {
+	if o.Path == "" || o.Path == ":memory:" {
+		return nil, errors.New("sqlite: a database file path is required")
+	}
+	path, err := filepath.Abs(o.Path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// The first connection switches the file to WAL (a lasting change) and
+	// creates it with private permissions.
+	if err := w.PingContext(ctx); err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	_ = os.Chmod(path, 0o600)
+	n := o.ReadConns
+	if n <= 0 {
+		n = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	return &Engine{path: path, w: w, r: r, onStmt: o.OnStatement, announce: o.Announce}, nil
+}
+
+// dsn is the driver's connection string: the pragmas every connection
+// needs, applied when it opens.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	q.Set("_foreign_keys", "1")
+	q.Set("_journal_mode", "WAL")
+	// NORMAL is durable across application crashes in WAL mode; a power
+	// loss may lose the last transactions, never corrupt the file.
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Set("_query_only", "1")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Path is the database file.
+func (e *Engine) Path() string { return e.path }
+
+// Kind names the engine.
+func (e *Engine) Kind() string { return "sqlite" }
+
+// Ping checks that the file answers a query within ctx.
+func (e *Engine) Ping(ctx context.Context) error {
+	var one int
+	if err := e.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Close closes every connection; WAL is checkpointed by the last one.
+func (e *Engine) Close(context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	return errors.Join(e.r.Close(), e.w.Close())
+}
+
+// txKey carries the open transaction in a context.
+type txKey struct{}
+
+// Tx runs fn in an IMMEDIATE transaction on the write connection, or joins
+// the one ctx carries. Everything fn does through the engine with the ctx it
+// is given runs in it. fn must not write through a context without it:
+// the write connection is busy with the transaction until it ends.
+func (e *Engine) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if e.InTx(ctx) {
+		return fn(ctx)
+	}
+	tx, err := e.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return mapErr(tx.Commit())
+}
+
+// InTx reports whether ctx carries a transaction.
+func (e *Engine) InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*sql.Tx)
+	return ok
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reader is where a read runs: the transaction, else the read pool.
+func (e *Engine) reader(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return e.r
+}
+
+// writer is where a write runs: the transaction, else the write connection
+// (autocommit).
+func (e *Engine) writer(ctx context.Context) querier {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return e.w
+}
+
+func (e *Engine) record(q string) {
+	if e.onStmt != nil {
+		e.onStmt(q)
+	}
+}
+
+// Backup writes a consistent copy of the database to path while the engine
+// runs (VACUUM INTO): a snapshot of one moment, compacted. It reads in a
+// transaction of its own, so writers go on meanwhile. path must not exist.
+func (e *Engine) Backup(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return fmt.Errorf("%s exists already; choose a new file", abs)
+	}
+	db, err := sql.Open("sqlite", dsn(e.path, false))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
+		return fmt.Errorf("backup to %s: %w", abs, err)
+	}
+	return os.Chmod(abs, 0o600)
+}
+
+// Version reports the SQLite library's version, for the start-up log.
+func (e *Engine) Version(ctx context.Context) string {
+	var v string
+	_ = e.r.QueryRowContext(ctx, "SELECT sqlite_version()").Scan(&v)
+	return v
+}
