@@ -236,6 +236,7 @@ func TestLoginFlood(t *testing.T) {
 // than the limit's worth of tries; the rest are refused before any hashing.
 func TestIPLimitHoldsForABurst(t *testing.T) {
 	env := authEnv(t)
+	env.NeedAtomic(t)
 	mkUser(t, env, "target")
 	codes := concurrently(30, func(i int) int {
 		return env.Do("POST", "/api/auth/login", map[string]string{"username": "target", "password": "guess number " + string(rune('a'+i))}, nil, "198.51.100.200:1").Code

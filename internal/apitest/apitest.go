@@ -107,6 +107,16 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Server: srv, Clock: clock, Logs: logs}
 }
 
+// NeedAtomic skips a test of rules under concurrency on a database without
+// transactions (FerretDB as PRECINCT_TEST_MONGODB_URI), where they cannot
+// hold; they run on SQLite and on a MongoDB replica set.
+func (env *Env) NeedAtomic(t testing.TB) {
+	t.Helper()
+	if !env.DB.Engine().Atomic() {
+		t.Skip("the test database has no transactions")
+	}
+}
+
 // Scenario is one request and the expectations on its answer.
 type Scenario struct {
 	Name    string

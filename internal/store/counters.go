@@ -29,31 +29,20 @@ var counterTable = table[counterRec, *counterRec]{counters}
 // AddCounter adds delta to key and returns the new state. A counter that
 // expired counts from zero again.
 func (s *Store) AddCounter(ctx context.Context, key string, delta int64, expiresAt time.Time) (cad.Counter, error) {
-	var out cad.Counter
-	err := s.Tx(ctx, func(ctx context.Context) error {
-		now := time.Now()
-		r, err := counterTable.get(ctx, s.e, Where(ID(key)), nil)
-		fresh := cad.ErrorCode(err) == cad.ENOTFOUND
-		if err != nil && !fresh {
-			return err
-		}
-		if fresh {
-			r = &counterRec{ID: key}
-		} else if !r.ExpiresAt.After(now) {
+	r, err := counterTable.upsert(ctx, s, key, func() *counterRec { return &counterRec{ID: key} }, func(r *counterRec, fresh bool) error {
+		if !fresh && !r.ExpiresAt.After(time.Now()) {
 			*r = counterRec{ID: key}
 		}
 		r.Count += delta
 		if e := Millis(expiresAt); e.After(r.ExpiresAt) {
 			r.ExpiresAt = e
 		}
-		out = r.counter()
-		if fresh {
-			return counterTable.insert(ctx, s.e, r)
-		}
-		_, err = counterTable.replace(ctx, s.e, Query{}, r)
-		return err
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return cad.Counter{}, err
+	}
+	return r.counter(), nil
 }
 
 // Counters returns the state of each key; a missing or expired key is left

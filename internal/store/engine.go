@@ -55,6 +55,10 @@ type Index struct {
 	// Sparse indexes only documents that have the first key (a partial
 	// index "WHERE col IS NOT NULL" on SQLite, sparse on MongoDB).
 	Sparse bool
+	// CrossTenant marks the one kind of tenant index that does not start
+	// with communityId: it serves a look-up that crosses communities by
+	// design (a user's own memberships in every community).
+	CrossTenant bool
 }
 
 // Collection declares one collection: its name (the SQLite table), whether
@@ -187,6 +191,9 @@ type TenantDoc interface {
 type Engine interface {
 	// Kind names the engine: "sqlite" or "mongodb".
 	Kind() string
+	// Atomic reports whether Tx gives real transactions. Only a test
+	// server (FerretDB) lacks them.
+	Atomic() bool
 	// Prepare readies the database for the collections: applies
 	// migrations (SQLite) or creates indexes (MongoDB).
 	Prepare(ctx context.Context, colls []*Collection) error

@@ -111,7 +111,8 @@ var (
 		Indexes: []Index{
 			idx("members_community_username", asc(FieldCommunity), asc("usernameKey"), asc(FieldID)),
 			idx("members_community_role_username", asc(FieldCommunity), asc("role"), asc("usernameKey"), asc(FieldID)),
-			idx("members_user", asc("userId")),
+			// A user's memberships in every community (/api/auth/me).
+			{Name: "members_user", Keys: []IndexKey{asc("userId")}, CrossTenant: true},
 		},
 	}
 	departments = &Collection{

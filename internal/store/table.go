@@ -128,7 +128,13 @@ func (t table[T, PT]) replace(ctx context.Context, e Engine, q Query, d PT) (boo
 	if err := t.checkDoc(d); err != nil {
 		return false, err
 	}
-	q.Where = append([]Cond{ID(d.DocID())}, q.Where...)
+	hasID := false
+	for _, w := range q.Where {
+		hasID = hasID || (w.Field == FieldID && w.Op == OpEq)
+	}
+	if !hasID {
+		q.Where = append([]Cond{ID(d.DocID())}, q.Where...)
+	}
 	if err := t.check(q); err != nil {
 		return false, err
 	}
@@ -162,5 +168,40 @@ func (t table[T, PT]) modify(ctx context.Context, s *Store, q Query, notFound er
 		out = d
 		return nil
 	})
+	return out, err
+}
+
+// upsert is modify for a record that may not exist yet: fn gets the stored
+// record, or a new one with just its _id set (fresh), and what it leaves is
+// stored, in one transaction. Two callers creating the same record at once
+// both start fresh; the one whose insert loses sees a conflict and runs
+// again, now on the stored record.
+func (t table[T, PT]) upsert(ctx context.Context, s *Store, id string, fresh func() PT, fn func(d PT, fresh bool) error) (PT, error) {
+	var out PT
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.Tx(ctx, func(ctx context.Context) error {
+			d, err := t.get(ctx, s.e, Where(ID(id)), nil)
+			isNew := cad.ErrorCode(err) == cad.ENOTFOUND
+			if err != nil && !isNew {
+				return err
+			}
+			if isNew {
+				d = fresh()
+			}
+			if err := fn(d, isNew); err != nil {
+				return err
+			}
+			out = d
+			if isNew {
+				return t.insert(ctx, s.e, d)
+			}
+			_, err = t.replace(ctx, s.e, Query{}, d)
+			return err
+		})
+		if cad.ErrorCode(err) != cad.ECONFLICT || s.e.InTx(ctx) {
+			return out, err
+		}
+	}
 	return out, err
 }

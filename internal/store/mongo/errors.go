@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -27,6 +28,10 @@ func mapErr(err error) error {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return store.ErrNotFound
 	case mongo.IsDuplicateKeyError(err):
+		return store.Conflict(err)
+	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
+		// FerretDB (the test server) reports a unique index refusing an
+		// update as an internal error with SQLite's text.
 		return store.Conflict(err)
 	case isUnavailable(err):
 		return store.Unavailable(err)

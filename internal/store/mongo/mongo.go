@@ -120,6 +120,9 @@ func (e *Engine) WithDatabase(name string) *Engine {
 // Kind names the engine.
 func (e *Engine) Kind() string { return "mongodb" }
 
+// Atomic reports whether the server runs transactions.
+func (e *Engine) Atomic() bool { return e.caps.Transactions }
+
 // Name is the database name.
 func (e *Engine) Name() string { return e.db.Name() }
 
@@ -262,6 +265,20 @@ func (e *Engine) listIndexes(ctx context.Context, coll string) (map[string]bson.
 	out := make(map[string]bson.Raw, len(specs))
 	for _, s := range specs {
 		out[s.Name] = s.Key
+	}
+	return out, nil
+}
+
+// IndexNames lists the indexes of a collection by name (for tests and
+// operators).
+func (e *Engine) IndexNames(ctx context.Context, coll string) (map[string]bool, error) {
+	have, err := e.listIndexes(ctx, coll)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(have))
+	for n := range have {
+		out[n] = true
 	}
 	return out, nil
 }

@@ -133,6 +133,9 @@ func (e *Engine) Path() string { return e.path }
 // Kind names the engine.
 func (e *Engine) Kind() string { return "sqlite" }
 
+// Atomic reports that transactions are real.
+func (e *Engine) Atomic() bool { return true }
+
 // Ping checks that the file answers a query within ctx.
 func (e *Engine) Ping(ctx context.Context) error {
 	var one int

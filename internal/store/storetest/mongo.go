@@ -70,7 +70,8 @@ func NewMongoEngine(t testing.TB, uri string) (*store.Store, *mongo.Engine) {
 	return store.New(e, store.Options{Logger: QuietLogger()}), e
 }
 
-func closeShared() {
+// CloseShared closes the connections tests shared; Main calls it.
+func CloseShared() {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	for _, e := range shared.engines {

@@ -30,7 +30,7 @@ func QuietLogger() *slog.Logger {
 // Main runs the tests and closes what they shared.
 func Main(m *testing.M) {
 	code := m.Run()
-	closeShared()
+	CloseShared()
 	os.Exit(code)
 }
 
