@@ -30,6 +30,12 @@ type adminEnv struct {
 // database the way admin commands do (beside a running server or not), and
 // runs fn. Errors go to stderr; the exit code is 0, 1 (failure) or 2 (usage).
 func withAdmin(ctx context.Context, name string, args []string, stderr io.Writer, flags func(*flag.FlagSet), fn func(context.Context, *adminEnv) error) int {
+	return withStore(ctx, name, args, stderr, forAdmin, 2*time.Minute, flags, fn)
+}
+
+// withStore is withAdmin with the open mode and the time the command may
+// take.
+func withStore(ctx context.Context, name string, args []string, stderr io.Writer, mode openMode, limit time.Duration, flags func(*flag.FlagSet), fn func(context.Context, *adminEnv) error) int {
 	cfg, err := loadConfig(name, args, stderr, flags)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -40,9 +46,9 @@ func withAdmin(ctx context.Context, name string, args []string, stderr io.Writer
 	}
 	// Admin commands log only problems; their output is for people.
 	logger := slog.New(logHandler(stderr, "text", slog.LevelWarn))
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	db, err := openStore(ctx, cfg, logger, false)
+	db, err := openStore(ctx, cfg, logger, mode)
 	if err != nil {
 		fmt.Fprintln(stderr, "precinct:", err)
 		return 1

@@ -8,10 +8,15 @@
 //	precinct jwt rotate [--revoke-all]          make a new signing key current (--revoke-all: end every session)
 //	precinct community create --name NAME --guild-id ID [--admin USERNAME]
 //	precinct apikey create --community ID --name NAME   print a new fvm_ key once
+//	precinct migrate                            bring the schema up to date
+//	precinct seed --communities N --members M --password P   demo data; prints what it made as JSON
+//	precinct export [--community ID] > FILE     every record as JSON lines
+//	precinct import FILE                        load an export; each community whole or not at all
+//	precinct backup FILE                        a consistent copy of the SQLite database
 //	precinct version                            print the version
 //
-// Admin commands work with the server running (they reach its embedded
-// database through the data directory) or stopped.
+// Admin commands work with the server running (on the same SQLite file or
+// MongoDB database) or stopped.
 //
 // Every setting can be given as a flag, an environment variable
 // (PRECINCT_*), or a key of the YAML file named by --config; see
@@ -61,6 +66,11 @@ func commands(stdin io.Reader) []command {
 		{"jwt", "rotate the JWT signing key (--revoke-all ends every session)", jwtCommand},
 		{"community", "create a community for a Discord server", communityCommand},
 		{"apikey", "create a game server's API key for a community", apikeyCommand},
+		{"migrate", "bring the database's schema up to date (serve does it at start)", migrateCommand},
+		{"seed", "fill the database with demo data: --communities N --members M --password P", seedCommand},
+		{"export", "write every record (or --community ID's) as JSON lines to standard output", exportCommand},
+		{"import", "load an export (FILE, or - for standard input): each community whole or not at all", importCommand},
+		{"backup", "write a consistent copy of the SQLite database to a new FILE while the server runs", backupCommand},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, "precinct", versionString())
 			return 0

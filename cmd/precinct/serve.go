@@ -32,7 +32,9 @@ func loadConfig(name string, args []string, stderr io.Writer, extra ...func(*fla
 	fs := flag.NewFlagSet("precinct "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	for _, add := range extra {
-		add(fs)
+		if add != nil {
+			add(fs)
+		}
 	}
 	file := fs.String("config", os.Getenv(config.EnvPrefix+"CONFIG"), "YAML configuration file (env PRECINCT_CONFIG)")
 	visited := config.RegisterFlags(fs)
@@ -70,11 +72,24 @@ type db struct {
 	close func()
 }
 
+// openMode says who opens the database.
+type openMode int
+
+const (
+	// forServe takes the data directory for the one server on it.
+	forServe openMode = iota
+	// forAdmin works beside a running server and logs what it changes,
+	// so that the server drops it from its caches at once.
+	forAdmin
+	// forBulk works beside a running server and only adds records
+	// (seed, import), which nothing can have cached: nothing to log.
+	forBulk
+)
+
 // openStore opens the database the configuration names (MongoDB when a URI
 // is set, else the SQLite file in the data directory), brings its schema up
-// to date and says which setting to fix when it cannot. A server (serve)
-// takes the data directory for itself; admin commands work beside it.
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, serving bool) (*db, error) {
+// to date and says which setting to fix when it cannot.
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mode openMode) (*db, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
 	var e store.Engine
@@ -103,16 +118,14 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, ser
 		if err := sqlite.CheckDataDir(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("%sDATA_DIR: %w", config.EnvPrefix, err)
 		}
-		if serving {
+		if mode == forServe {
 			unlock, err := sqlite.LockDataDir(cfg.DataDir)
 			if err != nil {
 				return nil, fmt.Errorf("%sDATA_DIR: cannot use %s: %w", config.EnvPrefix, cfg.DataDir, err)
 			}
 			closers = append(closers, unlock)
 		}
-		// Admin commands log what they change for a server running on
-		// the same file, which drops it from its caches (sqlite.Watch).
-		se, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(cfg.DataDir, sqlite.FileName), Announce: !serving})
+		se, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(cfg.DataDir, sqlite.FileName), Announce: mode == forAdmin})
 		if err != nil {
 			return fail(fmt.Errorf("%sDATA_DIR: cannot open the database in %s: %w", config.EnvPrefix, cfg.DataDir, err))
 		}
@@ -166,7 +179,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	v := versionString()
 	logger.Info("starting precinct", "version", v, "publicUrl", cfg.PublicURL)
 
-	db, err := openStore(ctx, cfg, logger, true)
+	db, err := openStore(ctx, cfg, logger, forServe)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func (s *Store) Dump(ctx context.Context, collection string) ([]map[string]any, 
 		return nil, cad.Errorf(cad.EINVALID, "no collection %q", collection)
 	}
 	var out []map[string]any
-	err := s.e.Find(ctx, c, Query{AllTenants: true}, func(decode func(any) error) error {
+	err := s.e.Find(ctx, c, Query{AllTenants: true, Bulk: true}, func(decode func(any) error) error {
 		m := map[string]any{}
 		if err := decode(&m); err != nil {
 			return err

@@ -173,6 +173,12 @@ type Query struct {
 	// AllTenants lets a query on a tenant collection run without a
 	// communityId condition: export and the janitor only.
 	AllTenants bool
+	// Bulk marks a query that reads or deletes a whole collection, or a
+	// whole community, on purpose: export, import checks, Dump, ending
+	// every session. None runs on a request path; they are the only
+	// queries allowed to scan (the SQLite query-plan test checks the
+	// rest).
+	Bulk bool
 }
 
 // Doc is a stored record: it knows its _id.

@@ -168,7 +168,7 @@ func (s *Store) DeleteSessionsOfUser(ctx context.Context, userID, keep string) (
 
 // DeleteAllSessions ends every session of every user (the JWT secret reset).
 func (s *Store) DeleteAllSessions(ctx context.Context) (int64, error) {
-	n, err := sessionTable.delete(ctx, s.e, Query{})
+	n, err := sessionTable.delete(ctx, s.e, Query{Bulk: true})
 	s.changed(ctx, s.cache.sessions.clear)
 	return n, err
 }

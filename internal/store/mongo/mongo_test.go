@@ -150,3 +150,17 @@ func TestConnectFailsFastOnUnreachableServer(t *testing.T) {
 		t.Fatalf("took %v", el)
 	}
 }
+
+// The way a community outgrows one machine: SQLite -> export -> import into
+// MongoDB -> export gives the same records, for a whole deployment and for
+// one community.
+func TestRoundTripFromSQLite(t *testing.T) {
+	src := storetest.New(t) // SQLite unless PRECINCT_TEST_MONGODB_URI is set
+	a, _ := storetest.Fill(t, src)
+	t.Run("everything", func(t *testing.T) {
+		storetest.RoundTrip(t, src, storetest.NewMongo(t, server.uri), "")
+	})
+	t.Run("one community", func(t *testing.T) {
+		storetest.RoundTrip(t, src, storetest.NewMongo(t, server.uri), a.GuildID)
+	})
+}

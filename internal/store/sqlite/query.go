@@ -118,6 +118,9 @@ func (e *Engine) Delete(ctx context.Context, c *store.Collection, q store.Query)
 		return 0, err
 	}
 	text := "DELETE FROM " + c.Name + where
+	if q.Bulk {
+		text = bulkMark + text
+	}
 	if e.announce {
 		return e.deleteAnnounced(ctx, c, text, args)
 	}
@@ -157,6 +160,10 @@ func (e *Engine) deleteAnnounced(ctx context.Context, c *store.Collection, text 
 	return n, err
 }
 
+// bulkMark starts the text of a Bulk query, so that the query-plan test
+// can tell the statements allowed to scan.
+const bulkMark = "/* bulk */ "
+
 func decode(doc string, dst any) error {
 	if err := json.Unmarshal([]byte(doc), dst); err != nil {
 		return store.Internal(fmt.Errorf("decoding a stored record: %w", err))
@@ -171,6 +178,9 @@ func selectSQL(c *store.Collection, what string, q store.Query) (string, []any, 
 		return "", nil, err
 	}
 	var b strings.Builder
+	if q.Bulk {
+		b.WriteString(bulkMark)
+	}
 	b.WriteString("SELECT " + what + " FROM " + c.Name + where)
 	if len(q.Sort) > 0 {
 		b.WriteString(" ORDER BY ")

@@ -50,6 +50,7 @@ func Contract(t *testing.T, open func(t *testing.T) *store.Store, f Features) {
 	t.Run("api keys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("audit", func(t *testing.T) { testAudit(t, open(t)) })
 	t.Run("isolation", func(t *testing.T) { testIsolation(t, open(t)) })
+	t.Run("export and import", func(t *testing.T) { testExportImport(t, open) })
 	t.Run("transactions", func(t *testing.T) { atomicOnly(t); testTx(t, open(t)) })
 	t.Run("concurrency", func(t *testing.T) {
 		t.Run("single-use token spent once", func(t *testing.T) { testConcurrentSpend(t, open(t)) })
