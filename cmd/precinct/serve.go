@@ -187,7 +187,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	wctx, stopWatching := context.WithCancel(context.Background())
 	defer stopWatching()
 	if db.Watch(wctx) {
-		logger.Info("identity cache: other instances' changes arrive through the change stream")
+		logger.Info("identity cache: changes made by other processes are dropped as they arrive", "engine", db.Engine().Kind())
 	}
 
 	authSvc, err := newAuth(ctx, cfg, db, logger)

@@ -263,6 +263,30 @@ func RunWithInput(t testing.TB, args []string, env map[string]string, stdin stri
 	return cmd.ProcessState.ExitCode(), out.String(), time.Since(start)
 }
 
+// RunSplit is RunToExit with standard output and standard error apart,
+// for commands whose output is data (seed's JSON, export's lines).
+func RunSplit(t testing.TB, args []string, env map[string]string, timeout time.Duration) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd, _ := Command(t, args, env)
+	var out, errb syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("precinct %v still ran after %v:\n%s", args, timeout, errb.String())
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errb.String()
+}
+
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -182,10 +182,12 @@ func (c *Client) CreateToken(ctx context.Context, name string, expiresAt time.Ti
 	return r.Token, &r.Session, err
 }
 
-// AuthEventQuery filters the audit trail.
+// AuthEventQuery filters the audit trail. After is the cursor a previous
+// page returned.
 type AuthEventQuery struct {
 	UserID, Type string
 	Since, Until time.Time
+	After        string
 	Page, Limit  int
 }
 
@@ -203,6 +205,9 @@ func (c *Client) AuthEvents(ctx context.Context, q AuthEventQuery) ([]AuthEvent,
 	}
 	if !q.Until.IsZero() {
 		v.Set("until", q.Until.Format(time.RFC3339))
+	}
+	if q.After != "" {
+		v.Set("after", q.After)
 	}
 	if q.Page > 0 {
 		v.Set("page", itoa(q.Page))

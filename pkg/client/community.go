@@ -183,12 +183,26 @@ func (c *Client) PublicStatus(ctx context.Context, id string) (*PublicStatus, er
 	return &out, c.Do(ctx, http.MethodGet, communityPath(id, "public", "status"), nil, &out)
 }
 
-// Members lists members; query may hold role, department, name, page, limit.
+// Members lists members; query may hold role, department, name, after,
+// page, limit.
 func (c *Client) Members(ctx context.Context, id string, query url.Values) ([]Member, error) {
+	list, _, err := c.MembersPage(ctx, id, query)
+	return list, err
+}
+
+// MembersPage is Members with the cursor of the next page ("" after the
+// last): pass it as after to read on.
+func (c *Client) MembersPage(ctx context.Context, id string, query url.Values) ([]Member, string, error) {
 	var out struct {
-		Members []Member `json:"members"`
+		Members    []Member `json:"members"`
+		NextCursor *string  `json:"nextCursor"`
 	}
-	return out.Members, c.Do(ctx, http.MethodGet, withQuery(communityPath(id, "members"), query), nil, &out)
+	err := c.Do(ctx, http.MethodGet, withQuery(communityPath(id, "members"), query), nil, &out)
+	next := ""
+	if out.NextCursor != nil {
+		next = *out.NextCursor
+	}
+	return out.Members, next, err
 }
 
 // AddMember adds a user (by username) with a role.
