@@ -18,3 +18,15 @@ func TestRiskAcceptanceRecorded(t *testing.T) {
 		}
 	}
 }
+
+// The project is Apache-2.0, and the API document says the same.
+func TestLicense(t *testing.T) {
+	b, err := os.ReadFile("../LICENSE")
+	if err != nil || !strings.Contains(string(b), "Apache License") || !strings.Contains(string(b), "Version 2.0, January 2004") {
+		t.Fatalf("LICENSE is not the Apache License 2.0: %v", err)
+	}
+	api, err := os.ReadFile("openapi.yaml")
+	if err != nil || !strings.Contains(string(api), "identifier: Apache-2.0") {
+		t.Fatalf("openapi.yaml info.license does not say Apache-2.0: %v", err)
+	}
+}

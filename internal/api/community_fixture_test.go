@@ -101,9 +101,12 @@ func (tn *tenants) snapshot(t *testing.T, communityID string) string {
 		}
 	}
 	for _, d := range dump(t, tn.env, "communities") {
-		if id, ok := d["_id"].(interface{ Hex() string }); ok && id.Hex() == communityID {
+		if d["_id"] == communityID {
 			out = append(out, d)
 		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("nothing stored of community %s: the snapshot would prove nothing", communityID)
 	}
 	return mustJSON(t, out)
 }
