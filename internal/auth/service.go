@@ -73,6 +73,8 @@ type Service struct {
 	decoy   []byte
 	discord *discord.Client // nil: Discord sign-in is off
 	keys    *keyTouches
+	// verified caches checked access tokens (jwt.go).
+	verified verifiedTokens
 	// OnDiscordSignIn, when set, runs after a Discord sign-in or
 	// registration (communities join from the user's guilds).
 	OnDiscordSignIn func(ctx context.Context, u *cad.User) error

@@ -27,8 +27,10 @@ func (e *Engine) Insert(ctx context.Context, c *store.Collection, doc store.Doc)
 		q = "INSERT INTO " + c.Name + " (id, doc) VALUES (?, ?)"
 	}
 	e.record(q)
-	_, err = e.writer(ctx).ExecContext(ctx, q, append(args, string(b))...)
-	return mapErr(err)
+	return e.write(ctx, false, func(ctx context.Context, w querier) error {
+		_, err := w.ExecContext(ctx, q, append(args, string(b))...)
+		return mapErr(err)
+	})
 }
 
 // Get decodes the first row q selects into dst.
@@ -40,7 +42,10 @@ func (e *Engine) Get(ctx context.Context, c *store.Collection, q store.Query, ds
 	}
 	e.record(text)
 	var doc string
-	if err := e.reader(ctx).QueryRowContext(ctx, text, args...).Scan(&doc); err != nil {
+	err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
+		return r.QueryRowContext(ctx, text, args...).Scan(&doc)
+	})
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -56,21 +61,23 @@ func (e *Engine) Find(ctx context.Context, c *store.Collection, q store.Query, e
 		return err
 	}
 	e.record(text)
-	rows, err := e.reader(ctx).QueryContext(ctx, text, args...)
-	if err != nil {
-		return mapErr(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
+	return e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
+		rows, err := r.QueryContext(ctx, text, args...)
+		if err != nil {
 			return mapErr(err)
 		}
-		if err := each(func(dst any) error { return decode(doc, dst) }); err != nil {
-			return err
+		defer rows.Close()
+		for rows.Next() {
+			var doc string
+			if err := rows.Scan(&doc); err != nil {
+				return mapErr(err)
+			}
+			if err := each(func(dst any) error { return decode(doc, dst) }); err != nil {
+				return err
+			}
 		}
-	}
-	return mapErr(rows.Err())
+		return mapErr(rows.Err())
+	})
 }
 
 // Count counts the rows q selects.
@@ -82,10 +89,10 @@ func (e *Engine) Count(ctx context.Context, c *store.Collection, q store.Query) 
 	}
 	e.record(text)
 	var n int64
-	if err := e.reader(ctx).QueryRowContext(ctx, text, args...).Scan(&n); err != nil {
-		return 0, mapErr(err)
-	}
-	return n, nil
+	err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
+		return r.QueryRowContext(ctx, text, args...).Scan(&n)
+	})
+	return n, mapErr(err)
 }
 
 // Replace stores doc in place of the row q selects.
@@ -100,11 +107,15 @@ func (e *Engine) Replace(ctx context.Context, c *store.Collection, q store.Query
 	}
 	text := "UPDATE " + c.Name + " SET doc = ?" + where
 	e.record(text)
-	res, err := e.writer(ctx).ExecContext(ctx, text, append([]any{string(b)}, args...)...)
-	if err != nil {
-		return false, mapErr(err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err = e.write(ctx, q.Bulk, func(ctx context.Context, w querier) error {
+		res, err := w.ExecContext(ctx, text, append([]any{string(b)}, args...)...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err == nil && n > 0 {
 		err = e.announceChanges(ctx, c, doc.DocID())
 	}
@@ -125,11 +136,15 @@ func (e *Engine) Delete(ctx context.Context, c *store.Collection, q store.Query)
 		return e.deleteAnnounced(ctx, c, text, args)
 	}
 	e.record(text)
-	res, err := e.writer(ctx).ExecContext(ctx, text, args...)
-	if err != nil {
-		return 0, mapErr(err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err = e.write(ctx, q.Bulk, func(ctx context.Context, w querier) error {
+		res, err := w.ExecContext(ctx, text, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	return n, mapErr(err)
 }
 

@@ -191,16 +191,55 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// reader is where a read runs: the transaction, else the read pool.
-func (e *Engine) reader(ctx context.Context) querier {
+// read runs fn where a read belongs: in the transaction ctx carries, else
+// on a read-only connection.
+//
+// A statement on a request path is served by an index and takes
+// microseconds, so it runs without ctx's cancellation: the driver would
+// otherwise start a goroutine per call to watch ctx, which measured a
+// quarter of a JWT-authenticated request's cost. The wait for a connection
+// still ends at ctx's deadline (the pool honours it), a wait for another
+// process's lock ends at busy_timeout, and an ended ctx is refused before
+// anything runs. Bulk statements (export, Dump) read whole collections, so
+// they keep ctx's cancellation.
+func (e *Engine) read(ctx context.Context, bulk bool, fn func(ctx context.Context, q querier) error) error {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return tx
+		return fn(ctx, tx)
 	}
-	return e.r
+	if bulk {
+		return fn(ctx, e.r)
+	}
+	return onConn(ctx, e.r, fn)
 }
 
-// writer is where a write runs: the transaction, else the write connection
-// (autocommit).
+// write runs fn where a write belongs: in the transaction ctx carries, else
+// on the write connection (autocommit), as read does.
+func (e *Engine) write(ctx context.Context, bulk bool, fn func(ctx context.Context, q querier) error) error {
+	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return fn(ctx, tx)
+	}
+	if bulk {
+		return fn(ctx, e.w)
+	}
+	return onConn(ctx, e.w, fn)
+}
+
+// onConn takes a connection of db under ctx's deadline and runs fn on it
+// with ctx's values but not its cancellation.
+func onConn(ctx context.Context, db *sql.DB, fn func(ctx context.Context, q querier) error) error {
+	if err := ctx.Err(); err != nil {
+		return mapErr(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer conn.Close()
+	return fn(context.WithoutCancel(ctx), conn)
+}
+
+// writer is where a write runs inside or outside a transaction; for the
+// change log, whose writes join the statement they log.
 func (e *Engine) writer(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return tx
