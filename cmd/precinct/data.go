@@ -82,12 +82,21 @@ func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	})
 }
 
+// fileArg takes the file a command names first ("-", standard input, when
+// stdin allows); false (after printing usage) when there is none.
+func fileArg(args []string, stdin bool, stderr io.Writer, usage string) (string, []string, bool) {
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !(stdin && args[0] == "-")) {
+		fmt.Fprintln(stderr, "usage:", usage)
+		return "", nil, false
+	}
+	return args[0], args[1:], true
+}
+
 func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: precinct import FILE.jsonl   (- reads standard input)")
+	path, args, ok := fileArg(args, true, stderr, "precinct import FILE.jsonl   (- reads standard input)")
+	if !ok {
 		return 2
 	}
-	path, args := args[0], args[1:]
 	return withStore(ctx, "import", args, stderr, forBulk, time.Hour, nil, func(ctx context.Context, env *adminEnv) error {
 		var r io.Reader = os.Stdin
 		if path != "-" {
@@ -107,11 +116,10 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: precinct backup FILE   (a new file: a consistent copy of the SQLite database)")
+	path, args, ok := fileArg(args, false, stderr, "precinct backup FILE   (a new file: a consistent copy of the SQLite database)")
+	if !ok {
 		return 2
 	}
-	path, args := args[0], args[1:]
 	return withStore(ctx, "backup", args, stderr, forBulk, time.Hour, nil, func(ctx context.Context, env *adminEnv) error {
 		se, ok := env.db.Engine().(*sqlite.Engine)
 		if !ok {

@@ -245,22 +245,9 @@ func RunWithInput(t testing.TB, args []string, env map[string]string, stdin stri
 	t.Helper()
 	cmd, out := Command(t, args, env)
 	cmd.Stdin = strings.NewReader(stdin)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		<-done
-		t.Fatalf("precinct %v still ran after %v:\n%s", args, timeout, out.String())
-	}
-	return cmd.ProcessState.ExitCode(), out.String(), time.Since(start)
+	code := runToExit(t, cmd, timeout, out)
+	return code, out.String(), time.Since(start)
 }
 
 // RunSplit is RunToExit with standard output and standard error apart,
@@ -270,6 +257,14 @@ func RunSplit(t testing.TB, args []string, env map[string]string, timeout time.D
 	cmd, _ := Command(t, args, env)
 	var out, errb syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	code = runToExit(t, cmd, timeout, &errb)
+	return code, out.String(), errb.String()
+}
+
+// runToExit runs cmd to its end and returns its exit code; past timeout it
+// is killed and the test fails, showing log.
+func runToExit(t testing.TB, cmd *exec.Cmd, timeout time.Duration, log *syncBuffer) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := cmd.Start(); err != nil {
@@ -282,9 +277,9 @@ func RunSplit(t testing.TB, args []string, env map[string]string, timeout time.D
 	case <-ctx.Done():
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("precinct %v still ran after %v:\n%s", args, timeout, errb.String())
+		t.Fatalf("precinct %v still ran after %v:\n%s", cmd.Args[1:], timeout, log.String())
 	}
-	return cmd.ProcessState.ExitCode(), out.String(), errb.String()
+	return cmd.ProcessState.ExitCode()
 }
 
 type syncBuffer struct {

@@ -40,11 +40,9 @@ type Field struct {
 	Kind   Kind
 }
 
-// IndexKey is one key of an index.
-type IndexKey struct {
-	Field string
-	Desc  bool
-}
+// IndexKey is one key of an index: a field and its direction, as a sort
+// key has.
+type IndexKey = OrderKey
 
 // Index is one declared index. Both engines create exactly these (SQLite
 // through its migrations, which a test compares with this list).

@@ -202,7 +202,7 @@ func (e *Engine) ensureIndexes(ctx context.Context, c *store.Collection) error {
 		want = append(want, store.Index{Name: c.Name + "_ttl", Keys: []store.IndexKey{{Field: c.Expires}}})
 	}
 	for _, ix := range want {
-		keys := indexKeys(ix)
+		keys := keysDoc(ix.Keys)
 		if got, ok := have[ix.Name]; ok {
 			// Created by an earlier start; a changed definition is
 			// reported, never dropped behind the operator's back.
@@ -232,9 +232,11 @@ func (e *Engine) ensureIndexes(ctx context.Context, c *store.Collection) error {
 	return nil
 }
 
-func indexKeys(ix store.Index) bson.D {
+// keysDoc is an index's keys or a sort as MongoDB takes them: field: 1 or
+// -1.
+func keysDoc(keys []store.OrderKey) bson.D {
 	d := bson.D{}
-	for _, k := range ix.Keys {
+	for _, k := range keys {
 		dir := 1
 		if k.Desc {
 			dir = -1

@@ -24,7 +24,7 @@ func (e *Engine) Get(ctx context.Context, c *store.Collection, q store.Query, ds
 		return err
 	}
 	o := options.FindOne()
-	if s := sortOf(q); len(s) > 0 {
+	if s := keysDoc(q.Sort); len(s) > 0 {
 		o.SetSort(s)
 	}
 	if q.Skip > 0 {
@@ -40,7 +40,7 @@ func (e *Engine) Find(ctx context.Context, c *store.Collection, q store.Query, e
 		return err
 	}
 	o := options.Find()
-	if s := sortOf(q); len(s) > 0 {
+	if s := keysDoc(q.Sort); len(s) > 0 {
 		o.SetSort(s)
 	}
 	if q.Limit > 0 {
@@ -96,18 +96,6 @@ func (e *Engine) Delete(ctx context.Context, c *store.Collection, q store.Query)
 		return 0, mapErr(err)
 	}
 	return res.DeletedCount, nil
-}
-
-func sortOf(q store.Query) bson.D {
-	d := bson.D{}
-	for _, o := range q.Sort {
-		dir := 1
-		if o.Desc {
-			dir = -1
-		}
-		d = append(d, bson.E{Key: o.Field, Value: dir})
-	}
-	return d
 }
 
 // filter builds the query document of q's conditions and keyset.
