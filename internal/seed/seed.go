@@ -153,7 +153,7 @@ func seedCommunity(ctx context.Context, s Store, o Options, run string, i int) (
 				return err
 			}
 			m := &cad.Membership{CommunityID: c.ID, UserID: u.ID, Username: u.Username, Role: role, Departments: deps, Status: cad.MemberActive}
-			if deps != nil && len(deps) > 0 && deps[0] != "CIV" {
+			if len(deps) > 0 && deps[0] != "CIV" {
 				m.CallSign = fmt.Sprintf("%s-%d", strings.ToUpper(deps[0][:1]), j)
 			}
 			if err := s.AddMember(ctx, m); err != nil {

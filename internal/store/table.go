@@ -108,13 +108,6 @@ func (t table[T, PT]) find(ctx context.Context, e Engine, q Query) ([]PT, error)
 	return out, err
 }
 
-func (t table[T, PT]) count(ctx context.Context, e Engine, q Query) (int64, error) {
-	if err := t.check(q); err != nil {
-		return 0, err
-	}
-	return e.Count(ctx, t.c, q)
-}
-
 func (t table[T, PT]) delete(ctx context.Context, e Engine, q Query) (int64, error) {
 	if err := t.check(q); err != nil {
 		return 0, err
