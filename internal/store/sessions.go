@@ -70,16 +70,26 @@ func (s *Store) trimSessions(ctx context.Context, userID string, now time.Time) 
 }
 
 // deleteSessions deletes the sessions q selects and drops them from the
-// cache.
+// cache. The read of their ids and the delete are one transaction, so a
+// session made meanwhile is either both deleted and dropped, or neither.
 func (s *Store) deleteSessions(ctx context.Context, q Query) (int64, error) {
-	list, err := sessionTable.find(ctx, s.e, q)
-	if err != nil {
-		return 0, err
-	}
-	n, err := sessionTable.delete(ctx, s.e, q)
-	s.changed(ctx, func() {
+	var ids []string
+	var n int64
+	err := s.Tx(ctx, func(ctx context.Context) error {
+		list, err := sessionTable.find(ctx, s.e, q)
+		if err != nil {
+			return err
+		}
+		ids = ids[:0]
 		for _, r := range list {
-			s.cache.sessions.drop(r.ID)
+			ids = append(ids, r.ID)
+		}
+		n, err = sessionTable.delete(ctx, s.e, q)
+		return err
+	})
+	s.changed(ctx, func() {
+		for _, id := range ids {
+			s.cache.sessions.drop(id)
 		}
 	})
 	return n, err
