@@ -30,6 +30,9 @@ const (
 	// GameServer routes need a game server's fvm_ key and run in the
 	// key's community.
 	GameServer
+	// Operator routes (/metrics) answer only an address in metrics_allow
+	// or a bearer token equal to metrics_token.
+	Operator
 )
 
 func (a Access) String() string {
@@ -50,6 +53,8 @@ func (a Access) String() string {
 		return "community-super-admin"
 	case GameServer:
 		return "server-key"
+	case Operator:
+		return "operator"
 	}
 	return "undeclared"
 }
@@ -80,6 +85,8 @@ func (s *Server) guard(a Access) []echo.MiddlewareFunc {
 		return []echo.MiddlewareFunc{s.authenticate, requireUser, requireSuperAdmin, s.scope}
 	case GameServer:
 		return []echo.MiddlewareFunc{s.authenticate, requireServer, s.scope}
+	case Operator:
+		return []echo.MiddlewareFunc{s.requireOperator}
 	}
 	return nil
 }

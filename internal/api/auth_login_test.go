@@ -179,7 +179,7 @@ func TestIPLimit(t *testing.T) {
 	}
 	apitest.CheckErrorBody(t, res, cad.ERATELIMITED)
 	h := res.Header()
-	if h.Get("Retry-After") == "" || h.Get("RateLimit-Limit") != "10" || h.Get("RateLimit-Remaining") != "0" || h.Get("RateLimit-Policy") != "10;w=900" {
+	if h.Get("Retry-After") == "" || h.Get("RateLimit-Limit") != "10" || h.Get("RateLimit-Remaining") != "0" || h.Get("RateLimit-Policy") != `10;w=900;comment="sign-in"` {
 		t.Fatalf("rate-limit headers: %v", h)
 	}
 	// The shared counter applies to the reset routes too.

@@ -41,6 +41,10 @@ func (s *Server) communityRoutes() {
 
 	s.add(http.MethodGet, "/api/community/:id/audit", Admin, s.communityAudit)
 
+	// The community's own limits for its game servers (limits.go).
+	s.add(http.MethodGet, "/api/community/:id/limits", Admin, s.getCommunityLimits)
+	s.add(http.MethodPut, "/api/community/:id/limits", CommunitySuperAdmin, s.putCommunityLimits)
+
 	s.add(http.MethodGet, "/api/civilian/fivem-departments", GameServer, s.fivemDepartments)
 }
 

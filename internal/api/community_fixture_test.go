@@ -29,7 +29,13 @@ type tenants struct {
 // bannedA, adminB, memberB, outsider.
 func newTenants(t *testing.T) *tenants {
 	t.Helper()
-	env := authEnv(t)
+	return newTenantsWith(t)
+}
+
+// newTenantsWith is newTenants with configuration options.
+func newTenantsWith(t *testing.T, opts ...apitest.Option) *tenants {
+	t.Helper()
+	env := authEnv(t, opts...)
 	ctx := context.Background()
 	cli := community.CLIActor()
 	tn := &tenants{env: env, users: map[string]*cad.User{}, tokens: map[string]string{}}

@@ -48,6 +48,27 @@ func ParseOpenAPI(b []byte) ([][2]string, error) {
 	return out, nil
 }
 
+// OpenAPIRateLimits reads each operation's x-rate-limit group, by
+// "METHOD path" (OpenAPI path form), for the test that holds the document
+// to the router.
+func OpenAPIRateLimits(b []byte) (map[string]string, error) {
+	var d struct {
+		Paths map[string]map[string]struct {
+			RateLimit string `yaml:"x-rate-limit"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(b, &d); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for path, ops := range d.Paths {
+		for method, op := range ops {
+			out[strings.ToUpper(method)+" "+path] = op.RateLimit
+		}
+	}
+	return out, nil
+}
+
 // The page has one inline style and no script, so its policy allows exactly
 // that style by hash.
 const docsStyle = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}

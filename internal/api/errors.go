@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -87,27 +84,6 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 	return http.StatusInternalServerError, cad.EINTERNAL, "Internal server error"
 }
 
-// rateLimited is what a limit's refusal carries for the headers.
-type rateLimited interface {
-	RateLimitHeaders() (limit, remaining int, retryAfter, window time.Duration)
-}
-
-// setRateLimitHeaders publishes the limit that refused the request:
-// Retry-After and the IETF RateLimit-* fields.
-func setRateLimitHeaders(c *echo.Context, err error) {
-	var rl rateLimited
-	if !errors.As(err, &rl) {
-		return
-	}
-	limit, remaining, retry, window := rl.RateLimitHeaders()
-	secs := int(math.Ceil(retry.Seconds()))
-	h := c.Response().Header()
-	h.Set("Retry-After", strconv.Itoa(secs))
-	h.Set("RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("RateLimit-Reset", strconv.Itoa(secs))
-	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", limit, int(window.Seconds())))
-}
 
 // clientGone reports whether the caller closed the connection before the
 // answer: the request's context was cancelled rather than timed out.
@@ -129,7 +105,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		return
 	}
 	status, code, msg := s.classify(err)
-	setRateLimitHeaders(c, err)
+	setRefusalHeaders(c, err)
 	switch {
 	case status >= 500 && clientGone(c):
 		// The caller hung up; nobody reads this answer and nothing failed.

@@ -37,7 +37,7 @@ func TestHealthRoutes(t *testing.T) {
 		{
 			Name: "health routes take no writes (R46, R75)", Method: http.MethodPost, Path: "/readyz",
 			ExpectedStatus: 405, ErrorCode: "method_not_allowed",
-			ExpectedHeaders: map[string]string{"Allow": "OPTIONS, GET"},
+			ExpectedHeaders: map[string]string{"Allow": "OPTIONS, GET, HEAD"},
 		},
 		{
 			Name: "TRACE is refused (R75)", Method: http.MethodTrace, Path: "/healthz",

@@ -115,12 +115,18 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if status >= 500 && !clientGone(c) {
 			level = slog.LevelError
 		}
+		took := time.Since(start)
+		route := c.Path()
+		if route == "" {
+			route = "unmatched" // 404s: never the raw path, which would grow without bound
+		}
+		s.deps.Metrics.Request(route, req.Method, status, took)
 		s.log.LogAttrs(req.Context(), level, "request",
 			slog.String("method", req.Method),
 			slog.String("route", c.Path()),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", status),
-			slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("latencyMs", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", size),
 			slog.String("requestId", RequestIDFrom(req.Context())),
 			slog.String("ip", c.RealIP()),

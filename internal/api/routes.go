@@ -1,14 +1,23 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+)
 
 // routes registers every route of the application, grouped by area; each
 // area lives in its own file.
 func (s *Server) routes() error {
-	s.add(http.MethodGet, "/", Public, s.root)
-	s.add(http.MethodGet, "/healthz", Public, s.healthz)
-	s.add(http.MethodGet, "/readyz", Public, s.readyz)
-	s.add(http.MethodGet, "/api/health", Public, s.apiHealth)
+	// Probes answer GET and HEAD (load balancers use HEAD), unlimited.
+	for _, p := range []struct {
+		path string
+		h    func(*echo.Context) error
+	}{{"/", s.root}, {"/healthz", s.healthz}, {"/readyz", s.readyz}, {"/api/health", s.apiHealth}} {
+		s.add(http.MethodGet, p.path, Public, p.h, limitGroup(GroupNone))
+		s.add(http.MethodHead, p.path, Public, p.h, limitGroup(GroupNone))
+	}
+	s.add(http.MethodGet, "/metrics", Operator, s.metricsHandler, limitGroup(GroupNone))
 	s.authRoutes()
 	s.discordRoutes()
 	s.communityRoutes()

@@ -17,6 +17,8 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/metrics"
+	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // HealthChecker answers whether the database is reachable.
@@ -33,6 +35,9 @@ type Deps struct {
 	Community *community.Service
 	Logger    *slog.Logger
 	Version   string
+	// Metrics records what /metrics serves; nil records nothing and
+	// leaves /metrics answering 404.
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP application: routes, pipeline and error handling.
@@ -42,7 +47,9 @@ type Server struct {
 	log    *slog.Logger
 	deps   Deps
 	access map[string]Access // "METHOD path" -> who may call it
+	groups map[string]Group  // "METHOD path" -> its rate-limit group
 
+	limiter     *ratelimit.Limiter
 	crossOrigin *http.CrossOriginProtection
 }
 
@@ -58,7 +65,8 @@ func New(d Deps) (*Server, error) {
 	if d.Version == "" {
 		d.Version = "dev"
 	}
-	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}}
+	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}, groups: map[string]Group{},
+		limiter: ratelimit.New(d.Auth.Now)}
 	cop, err := newCrossOrigin(d.Config.PublicURL, d.Config.CORSOrigins)
 	if err != nil {
 		return nil, err
@@ -91,7 +99,7 @@ func (s *Server) Routes() []Route {
 			continue
 		}
 		a, ok := s.access[r.Method+" "+r.Path]
-		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok})
+		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok, Limit: s.groups[r.Method+" "+r.Path]})
 	}
 	return out
 }
@@ -102,14 +110,29 @@ type Route struct {
 	Path     string
 	Access   Access
 	Declared bool // false means the route was added without an access rule: a bug
+	Limit    Group
 }
 
-// add registers a route together with the rule for who may call it. Every
-// route goes through here, so a test can prove that none is left open by
-// accident.
-func (s *Server) add(method, path string, access Access, h echo.HandlerFunc) {
-	s.echo.Add(method, path, h, s.guard(access)...)
+// add registers a route together with the rule for who may call it and
+// its rate-limit group. Every route goes through here, so a test can prove
+// that none is left open by accident, and that each is limited as
+// documented.
+func (s *Server) add(method, path string, access Access, h echo.HandlerFunc, opts ...routeOption) {
+	spec := routeSpec{group: defaultGroup(access)}
+	for _, o := range opts {
+		o(&spec)
+	}
+	chain := s.guard(access)
+	if spec.group != GroupNone {
+		// After the credential is known (the first two steps of every
+		// guard: authenticate, then the user or server check), before the
+		// community scope and its reads.
+		at := min(2, len(chain))
+		chain = append(chain[:at:at], append([]echo.MiddlewareFunc{s.limit(spec.group)}, chain[at:]...)...)
+	}
+	s.echo.Add(method, path, h, chain...)
 	s.access[method+" "+path] = access
+	s.groups[method+" "+path] = spec.group
 }
 
 // HTTPServer returns an http.Server with every timeout set (R73), so that a

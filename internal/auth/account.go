@@ -92,10 +92,11 @@ var errWrongPassword = cad.Errorf(cad.EFORBIDDEN, "Current password is incorrect
 
 // verifyCurrent re-authenticates the caller with their password.
 func (s *Service) verifyCurrent(ctx context.Context, p *cad.Principal, password string, cl Client) error {
-	att, err := s.beginAttempt(ctx, cl)
+	att, err := s.beginAttempt(ctx, cl, nil)
 	if err != nil {
 		return err
 	}
+	defer att.close(ctx)
 	if len(password) > MaxSecretBytes {
 		return errWrongPassword
 	}

@@ -152,4 +152,4 @@ func (s *Service) RevokeAPIKey(ctx context.Context, communityID string, k *cad.A
 }
 
 // keyLimiter limits failed API-key attempts per client IP.
-var keyLimiter = limiter{prefix: "keyfail", limit: KeyFailureLimit, window: KeyFailureWindow, what: "API key attempts"}
+var keyLimiter = limiter{prefix: "keyfail", limit: KeyFailureLimit, window: KeyFailureWindow, what: "API key attempts", policy: "api-key-failures"}

@@ -84,10 +84,11 @@ func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r 
 	if s.discord == nil {
 		return nil, ErrDiscordOff
 	}
-	att, err := s.beginAttempt(ctx, cl)
+	att, err := s.beginAttempt(ctx, cl, nil)
 	if err != nil {
 		return nil, err
 	}
+	defer att.close(ctx)
 	out, err := s.discordCallback(ctx, w, r, cl)
 	var de *DiscordError
 	if err == nil || (errors.As(err, &de) && de.Reason == "discord_unavailable") {
@@ -271,8 +272,8 @@ func (s *Service) checkRegistrationRate(ctx context.Context, cl Client) error {
 		return nil
 	}
 	retry := time.Unix((window+1)*int64(registrationsWindow/time.Second), 0).Sub(now)
-	return &RateLimitError{Err: cad.Errorf(cad.ERATELIMITED, "Too many registrations from your address; try again later"),
-		Limit: registrationsPerIP, RetryAfter: retry, Window: registrationsWindow}
+	return &cad.LimitError{Err: cad.Errorf(cad.ERATELIMITED, "Too many registrations from your address; try again later"),
+		Limit: registrationsPerIP, RetryAfter: retry, Window: registrationsWindow, Policy: "registrations"}
 }
 
 // SetPasswordAfterDiscord sets a new password without the old one, for a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -41,29 +42,9 @@ type limiter struct {
 	limit  int
 	window time.Duration
 	what   string
+	policy string // its name in RateLimit-Policy
 }
 
-// RateLimitError is a refusal by a limit. It unwraps to a cad.Error with
-// code rate_limited and carries what the RateLimit-* and Retry-After headers
-// need.
-type RateLimitError struct {
-	Err        *cad.Error
-	Limit      int
-	Remaining  int
-	RetryAfter time.Duration
-	Window     time.Duration
-}
-
-func (e *RateLimitError) Error() string { return e.Err.Error() }
-
-// Unwrap exposes the cad.Error.
-func (e *RateLimitError) Unwrap() error { return e.Err }
-
-// RateLimitHeaders reports the limit, what is left, and when to retry, for
-// the API layer's headers.
-func (e *RateLimitError) RateLimitHeaders() (limit, remaining int, retryAfter, window time.Duration) {
-	return e.Limit, e.Remaining, e.RetryAfter, e.Window
-}
 
 // windowKeys are the counter keys of the current and the previous window;
 // the limit is a sliding window estimated from the two.
@@ -99,11 +80,12 @@ func (l limiter) check(ctx context.Context, s *Service, cl Client, pending int) 
 	}
 	retry := time.Duration(math.Max(1, math.Ceil(wait))) * time.Second
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventRateLimited, Outcome: cad.OutcomeFailure, Detail: l.prefix})
-	return &RateLimitError{
+	return &cad.LimitError{
 		Err:        cad.Errorf(cad.ERATELIMITED, "Too many failed %s from your address; try again in %s", l.what, humanize(retry)),
 		Limit:      l.limit,
 		RetryAfter: retry,
 		Window:     l.window,
+		Policy:     l.policy,
 	}
 }
 
@@ -116,54 +98,208 @@ func (l limiter) failed(ctx context.Context, s *Service, cl Client) {
 	}
 }
 
-// attempt is a sign-in attempt counted as a failure before it is tried, so
-// that concurrent attempts from one address cannot all pass the check
-// before any of them is counted. A success (or a refusal that was no
-// guess, such as a busy server) gives the count back.
+// An attempt is one sign-in, security-answer or reset try, reserved before
+// the secret is hashed, so that however many arrive at once, no more than
+// the limits' worth reach the hash:
+//
+//   - per client address, the try is counted as a failure first and given
+//     back (refund) when it turns out to be none (a success, a busy server);
+//   - per account, when the caller names one, a reservation is held in the
+//     database beside the account's failure count while the hash runs, and
+//     the try is refused when failures plus reservations reach the limit.
+//
+// A try that would pass the limit only because other tries from the same
+// address or for the same account are still in flight on this process
+// waits for them (up to its deadline) instead of being refused: if they
+// were correct sign-ins, they give their tries back and it goes on. So
+// twelve players behind one address who sign in at once all get in, and
+// forty wrong guesses get ten (or five for one account) hashed. Across
+// several instances the counts are shared, but a try only waits for tries
+// of its own instance; one that meets another instance's tries in flight is
+// refused as if they had failed.
 type attempt struct {
 	s       *Service
-	key     string
+	ipKey   string
 	expires time.Time
+	// acct is the account's failure counter ("" when none was named), and
+	// pend its reservation counter.
+	acct, pend string
+	// locked: the account is locked; the caller refuses after a dummy hash.
+	locked   bool
+	refunded bool
+	closed   bool
 }
 
-// beginAttempt counts an attempt against the client IP and refuses it when
-// the IP is over the limit with it.
-func (s *Service) beginAttempt(ctx context.Context, cl Client) (*attempt, error) {
-	now := s.now()
-	cur, _, _ := loginLimiter.windowKeys(cl.IP, now)
-	a := &attempt{s: s, key: cur, expires: now.Add(2 * loginLimiter.window)}
-	if _, err := s.db.AddCounter(ctx, a.key, 1, a.expires); err != nil {
-		return nil, err
-	}
-	if err := loginLimiter.check(ctx, s, cl, 1); err != nil {
-		a.refund(ctx)
-		return nil, err
-	}
-	return a, nil
+// account names the account an attempt is for, with its limit.
+type account struct {
+	counter string
+	limit   int64
 }
 
-// refund takes the attempt off the count: it was not a failed guess.
-func (a *attempt) refund(ctx context.Context) {
-	if _, err := a.s.db.AddCounter(context.WithoutCancel(ctx), a.key, -1, a.expires); err != nil {
+// maxAttemptWait bounds how long a try waits for others in flight.
+const maxAttemptWait = 3 * time.Second
+
+// beginAttempt reserves a try for the client address and, when acct is
+// set, for the account; it refuses with 429 when the address is over its
+// limit. The caller must defer close.
+func (s *Service) beginAttempt(ctx context.Context, cl Client, acct *account) (*attempt, error) {
+	waitUntil := time.Now().Add(maxAttemptWait)
+	for {
+		now := s.now()
+		cur, _, _ := s.signIn.windowKeys(cl.IP, now)
+		a := &attempt{s: s, ipKey: cur, expires: now.Add(2 * s.signIn.window)}
+		if _, err := s.db.AddCounter(ctx, a.ipKey, 1, a.expires); err != nil {
+			return nil, err
+		}
+		if err := s.signIn.check(ctx, s, cl, 1); err != nil {
+			a.giveBack(ctx)
+			if s.tries.wait(ctx, waitUntil, a.ipKey) {
+				continue
+			}
+			s.metrics.SignIn("limited")
+			return nil, err
+		}
+		if acct == nil {
+			s.tries.enter(a.ipKey)
+			return a, nil
+		}
+		a.acct, a.pend = acct.counter, acct.counter+":pend"
+		full, err := a.reserveAccount(ctx, acct.limit, now)
+		if err != nil {
+			a.giveBack(ctx)
+			return nil, err
+		}
+		if full {
+			a.releaseAccount(ctx)
+			if s.tries.wait(ctx, waitUntil, a.acct) {
+				a.giveBack(ctx)
+				continue
+			}
+			// Failures (or other instances' tries) fill the account's
+			// allowance: as good as locked.
+			a.locked = true
+		}
+		s.tries.enter(a.ipKey, a.acct)
+		return a, nil
+	}
+}
+
+// reserveAccount holds a reservation on the account and reports whether
+// failures and reservations together are over its limit; a locked account
+// is marked locked.
+func (a *attempt) reserveAccount(ctx context.Context, limit int64, now time.Time) (full bool, err error) {
+	p, err := a.s.db.AddCounter(ctx, a.pend, 1, now.Add(time.Minute))
+	if err != nil {
+		return false, err
+	}
+	got, err := a.s.db.Counters(ctx, now, a.acct)
+	if err != nil {
+		return false, err
+	}
+	c := got[a.acct]
+	if now.Before(c.LockedUntil) {
+		a.locked = true
+		return false, nil
+	}
+	return c.Count+p.Count > limit, nil
+}
+
+func (a *attempt) releaseAccount(ctx context.Context) {
+	if a.pend == "" {
+		return
+	}
+	if _, err := a.s.db.AddCounter(context.WithoutCancel(ctx), a.pend, -1, a.s.now().Add(time.Minute)); err != nil {
+		a.s.log.ErrorContext(ctx, "releasing a sign-in reservation", "error", err.Error())
+	}
+	a.pend = ""
+}
+
+func (a *attempt) giveBack(ctx context.Context) {
+	if _, err := a.s.db.AddCounter(context.WithoutCancel(ctx), a.ipKey, -1, a.expires); err != nil {
 		a.s.log.ErrorContext(ctx, "giving back a sign-in attempt", "error", err.Error())
 	}
 }
 
-// loginLimiter is the reference's "Auth (login): 10 attempts / 15 minutes".
-var loginLimiter = limiter{prefix: "ipfail", limit: IPFailureLimit, window: IPFailureWindow, what: "attempts"}
+// refund takes the try off the address's count: it was no failed guess.
+func (a *attempt) refund(ctx context.Context) {
+	if a.refunded {
+		return
+	}
+	a.refunded = true
+	a.giveBack(ctx)
+}
+
+// close ends the attempt: the account's reservation goes, and tries
+// waiting on this one are woken.
+func (a *attempt) close(ctx context.Context) {
+	if a.closed {
+		return
+	}
+	a.closed = true
+	acct := a.acct
+	a.releaseAccount(ctx)
+	a.s.tries.leave(a.ipKey, acct)
+}
+
+// inFlight counts, per address and per account, the tries this process is
+// hashing, and wakes the tries waiting on them when one ends.
+type inFlight struct {
+	mu   sync.Mutex
+	n    map[string]int
+	done chan struct{} // closed and replaced whenever a try ends
+}
+
+func newInFlight() *inFlight { return &inFlight{n: map[string]int{}, done: make(chan struct{})} }
+
+func (f *inFlight) enter(keys ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		if k != "" {
+			f.n[k]++
+		}
+	}
+}
+
+func (f *inFlight) leave(keys ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if f.n[k]--; f.n[k] <= 0 {
+			delete(f.n, k)
+		}
+	}
+	close(f.done)
+	f.done = make(chan struct{})
+}
+
+// wait waits for a try in flight on key to end and reports true, or
+// reports false at once when none is in flight (or when ctx or the wait's
+// bound ends first).
+func (f *inFlight) wait(ctx context.Context, until time.Time, key string) bool {
+	f.mu.Lock()
+	busy, done := f.n[key] > 0, f.done
+	f.mu.Unlock()
+	if !busy {
+		return false
+	}
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return false
+}
 
 func accountKey(usernameKey string) string { return "acct:" + usernameKey }
 func resetKey(usernameKey string) string   { return "reset:" + usernameKey }
 
-// accountLocked reports whether an account's password login is locked.
-func (s *Service) accountLocked(ctx context.Context, usernameKey string) (bool, error) {
-	now := s.now()
-	got, err := s.db.Counters(ctx, now, accountKey(usernameKey))
-	if err != nil {
-		return false, err
-	}
-	return now.Before(got[accountKey(usernameKey)].LockedUntil), nil
-}
 
 // accountFailed counts a failed login for an account (known or not, so
 // that both behave alike) and locks it for a growing time every
@@ -190,15 +326,6 @@ func (s *Service) accountFailed(ctx context.Context, cl Client, usernameKey, use
 		Detail: fmt.Sprintf("locked for %s", lock)})
 }
 
-// resetLocked reports whether an account's reset path is shut.
-func (s *Service) resetLocked(ctx context.Context, usernameKey string) (bool, error) {
-	now := s.now()
-	got, err := s.db.Counters(ctx, now, resetKey(usernameKey))
-	if err != nil {
-		return false, err
-	}
-	return now.Before(got[resetKey(usernameKey)].LockedUntil), nil
-}
 
 // resetFailed counts a wrong set of answers and shuts the reset path after
 // ResetFailureLimit of them.

@@ -13,50 +13,53 @@ var errInvalidLogin = cad.Errorf(cad.EUNAUTHORIZED, "Invalid username or passwor
 // Login checks a username and password and starts a session of kind
 // (browser for /login, tablet for /tablet-login). Every path that fails
 // computes exactly one password hash, so failures look and take alike
-// (R13, R14).
+// (R13, R14); but only the tries the address and the account still allow
+// are checked against the account's password (R10, R11): the others, and
+// every try while the account is locked, are refused after a dummy hash.
 func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, cl Client) (*Issued, error) {
-	att, err := s.beginAttempt(ctx, cl)
+	key := cad.NormalizeUsername(username)
+	att, err := s.beginAttempt(ctx, cl, &account{counter: accountKey(key), limit: AccountFailureLimit})
 	if err != nil {
 		return nil, err
 	}
-	key := cad.NormalizeUsername(username)
+	defer att.close(ctx)
 	if len(password) > MaxSecretBytes || len(username) > 256 {
 		// Too long to be anyone's: refused before any hashing (R2).
+		s.metrics.SignIn("failure")
 		return nil, errInvalidLogin
-	}
-	locked, err := s.accountLocked(ctx, key)
-	if err != nil {
-		return nil, err
 	}
 	u, err := s.db.UserByUsername(ctx, username)
 	if err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
 		return nil, err
 	}
 	var match, rehash bool
-	if u == nil {
+	if u == nil || att.locked {
 		err = s.hasher.VerifyDummy(ctx, password)
 	} else {
 		match, rehash, err = s.hasher.Verify(ctx, password, u.PasswordHash)
 	}
 	if err != nil && cad.ErrorCode(err) == cad.EUNAVAILABLE {
 		att.refund(ctx) // busy: no guess was made
+		s.metrics.SignIn("busy")
 		return nil, err
 	}
 	userID := ""
 	if u != nil {
 		userID = u.ID
 	}
-	if !match || locked || u.Disabled {
-		if !locked {
-			s.accountFailed(ctx, cl, key, userID)
-		}
-		detail := "bad credentials"
+	if !match || att.locked || u.Disabled {
+		detail, result := "bad credentials", "failure"
 		switch {
-		case locked:
-			detail = "account locked"
+		case att.locked:
+			detail, result = "account locked", "locked"
 		case u != nil && u.Disabled && match:
 			detail = "account disabled"
 		}
+		if !att.locked {
+			// Failures while locked are not counted (R17).
+			s.accountFailed(ctx, cl, key, userID)
+		}
+		s.metrics.SignIn(result)
 		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginFail, Outcome: cad.OutcomeFailure, UserID: userID, Username: username, Detail: detail})
 		return nil, errInvalidLogin
 	}
@@ -78,6 +81,7 @@ func (s *Service) Login(ctx context.Context, username, password string, kind cad
 	if err != nil {
 		return nil, err
 	}
+	s.metrics.SignIn("success")
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: out.Session.ID, Detail: string(kind)})
 	return out, nil
 }

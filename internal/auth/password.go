@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -73,6 +74,11 @@ type Hasher struct {
 	maxWaiting int64
 
 	computations atomic.Int64
+	checks       atomic.Int64 // Verify against a stored hash, not the dummy
+
+	// onWait, when set, hears how long each computation waited for a
+	// slot and whether it got one (metrics).
+	onWait func(d time.Duration, busy bool)
 
 	// dummy is a hash of a random, forgotten secret with h's parameters,
 	// so that VerifyDummy costs what a real Verify costs.
@@ -152,6 +158,9 @@ func (h *Hasher) Verify(ctx context.Context, secret, phc string) (match bool, ne
 	if err != nil {
 		return false, false, err
 	}
+	if phc != h.dummy {
+		h.checks.Add(1)
+	}
 	got, err := h.compute(ctx, secret, salt, p)
 	if err != nil {
 		return false, false, err
@@ -179,10 +188,20 @@ func (h *Hasher) Computations() int64 {
 	return h.computations.Load()
 }
 
+// Checks returns how many times a secret was checked against a stored hash
+// (Verify, not VerifyDummy): how many guesses reached an account. Tests
+// count them.
+func (h *Hasher) Checks() int64 { return h.checks.Load() }
+
 // compute runs argon2id while holding a slot. Argon2 cannot be interrupted,
 // so ctx only bounds the wait for a slot.
 func (h *Hasher) compute(ctx context.Context, secret string, salt []byte, p Params) ([]byte, error) {
-	if err := h.acquire(ctx); err != nil {
+	start := time.Now()
+	err := h.acquire(ctx)
+	if h.onWait != nil {
+		h.onWait(time.Since(start), err != nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	defer h.release()

@@ -44,15 +44,13 @@ func (s *Service) SecurityQuestionsFor(ctx context.Context, username string, cl 
 // hashes (R23), and returns a reset token: "rst_" + 256 random bits, stored
 // only as its SHA-256, valid ResetTokenLifetime, single use (R25).
 func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 string, cl Client) (string, error) {
-	att, err := s.beginAttempt(ctx, cl)
-	if err != nil {
-		return "", err
-	}
 	key := cad.NormalizeUsername(username)
-	locked, err := s.resetLocked(ctx, key)
+	att, err := s.beginAttempt(ctx, cl, &account{counter: resetKey(key), limit: ResetFailureLimit})
 	if err != nil {
 		return "", err
 	}
+	defer att.close(ctx)
+	locked := att.locked
 	u, err := s.db.UserByUsername(ctx, username)
 	if err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
 		return "", err
@@ -62,7 +60,7 @@ func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 st
 		n1, n2 = "", ""
 	}
 	var ok1, ok2 bool
-	if u != nil && u.HasSecurityQuestions() && n1 != "" && n2 != "" {
+	if u != nil && u.HasSecurityQuestions() && n1 != "" && n2 != "" && !locked {
 		var e1, e2 error
 		ok1, _, e1 = s.hasher.Verify(ctx, n1, u.SecurityAnswer1Hash)
 		ok2, _, e2 = s.hasher.Verify(ctx, n2, u.SecurityAnswer2Hash)
@@ -92,9 +90,9 @@ func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 st
 		}
 		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventResetFail, Outcome: cad.OutcomeFailure, UserID: userID, Username: username, Detail: detail})
 		if locked {
-			return "", &RateLimitError{
+			return "", &cad.LimitError{
 				Err:   cad.Errorf(cad.ERATELIMITED, "Too many wrong answers; password reset for this account is paused, try again later"),
-				Limit: ResetFailureLimit, RetryAfter: ResetLockTime, Window: ResetLockTime,
+				Limit: ResetFailureLimit, RetryAfter: ResetLockTime, Window: ResetLockTime, Policy: "reset-answers",
 			}
 		}
 		return "", errBadAnswers
@@ -128,10 +126,11 @@ func firstBusy(errs ...error) error {
 // consumed atomically, so of concurrent uses exactly one succeeds (R86).
 // Every session of the user ends and nobody is signed in (R28).
 func (s *Service) ResetPassword(ctx context.Context, token, password string, cl Client) error {
-	att, err := s.beginAttempt(ctx, cl)
+	att, err := s.beginAttempt(ctx, cl, nil)
 	if err != nil {
 		return err
 	}
+	defer att.close(ctx)
 	if !strings.HasPrefix(token, ResetTokenPrefix) || len(token) > 128 {
 		return errBadResetToken
 	}

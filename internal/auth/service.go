@@ -14,6 +14,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/discord"
+	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // Lifetimes, documented in docs/auth.md.
@@ -44,13 +45,19 @@ type Config struct {
 	HashConcurrency int
 	// Discord, when set, turns Discord sign-in on.
 	Discord *discord.Config
+	// SignIn is the limit of failed sign-ins per client address; zero
+	// means IPFailureLimit per IPFailureWindow.
+	SignIn ratelimit.Rule
+	// Metrics records sign-in results and hash waits; nil records
+	// nothing.
+	Metrics Observer
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
 
 // ConfigFrom takes the service's settings from Precinct's configuration.
 func ConfigFrom(c *config.Config) Config {
-	out := Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure()}
+	out := Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn}
 	if c.DiscordEnabled() {
 		out.Discord = &discord.Config{
 			ClientID: c.DiscordClientID, ClientSecret: c.DiscordClientSecret,
@@ -75,6 +82,11 @@ type Service struct {
 	keys    *keyTouches
 	// verified caches checked access tokens (jwt.go).
 	verified verifiedTokens
+	// signIn is the limit of failed tries per client address, and tries
+	// the sign-in tries this process is hashing (limits.go).
+	signIn  limiter
+	tries   *inFlight
+	metrics Observer
 	// OnDiscordSignIn, when set, runs after a Discord sign-in or
 	// registration (communities join from the user's guilds).
 	OnDiscordSignIn func(ctx context.Context, u *cad.User) error
@@ -90,8 +102,17 @@ func New(ctx context.Context, db cad.AuthStore, cfg Config, logger *slog.Logger)
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{db: db, cfg: cfg, log: logger, now: func() time.Time { return now().UTC() }, keys: newKeyTouches()}
+	s := &Service{db: db, cfg: cfg, log: logger, now: func() time.Time { return now().UTC() }, keys: newKeyTouches(),
+		tries: newInFlight(), metrics: cfg.Metrics}
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
+	}
+	s.signIn = limiter{prefix: "ipfail", limit: IPFailureLimit, window: IPFailureWindow, what: "attempts", policy: "sign-in"}
+	if cfg.SignIn.Limit > 0 {
+		s.signIn.limit, s.signIn.window = cfg.SignIn.Limit, cfg.SignIn.Window
+	}
 	s.hasher = NewHasher(DefaultParams, cfg.HashConcurrency, 0)
+	s.hasher.onWait = s.metrics.HashWait
 	t := s.now()
 	var err error
 	if s.jwtKeys, err = loadRing(ctx, db, purposeJWT, cfg.JWTSecret, t); err != nil {
@@ -112,6 +133,21 @@ func New(ctx context.Context, db cad.AuthStore, cfg Config, logger *slog.Logger)
 	}
 	return s, nil
 }
+
+// Observer records what the service does, for metrics.
+type Observer interface {
+	// SignIn records a password sign-in's result: success, failure,
+	// locked, limited or busy.
+	SignIn(result string)
+	// HashWait records how long a hash waited for a slot, and whether it
+	// got none.
+	HashWait(d time.Duration, busy bool)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) SignIn(string)                 {}
+func (noMetrics) HashWait(time.Duration, bool) {}
 
 // Hasher is the service's password hasher (for tests and benchmarks).
 func (s *Service) Hasher() *Hasher { return s.hasher }

@@ -14,11 +14,24 @@ type Community struct {
 	// drift and are never counted by a scan.
 	MemberCount int
 	AdminCount  int
-	CreatedAt   time.Time
+	// Limits are a Super Admin's own FiveM limits for the community; zero
+	// fields mean the deployment's.
+	Limits    CommunityLimits
+	CreatedAt time.Time
 	// DeletedAt marks a community deleted; its data stays, and it can be
 	// restored until DeletedAt + RestoreWindow.
 	DeletedAt *time.Time
 }
+
+// CommunityLimits are a community's own limits for its game servers'
+// keys, per minute; 0 means the deployment's default.
+type CommunityLimits struct {
+	FiveMPerMinute           int `json:"fivemPerMinute,omitempty"`
+	FiveMHighImpactPerMinute int `json:"fivemHighImpactPerMinute,omitempty"`
+}
+
+// MaxCommunityLimit bounds what a Super Admin may set.
+const MaxCommunityLimit = 100_000
 
 // RestoreWindow is how long a deleted community can be brought back.
 const RestoreWindow = 30 * 24 * time.Hour

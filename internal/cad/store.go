@@ -187,6 +187,8 @@ type CommunityStore interface {
 	UpdateCommunity(ctx context.Context, id, name string, s CommunitySettings) (*Community, error)
 	// MarkCommunityDeleted sets (at) or clears (nil) the deletion mark.
 	MarkCommunityDeleted(ctx context.Context, id string, at *time.Time) (*Community, error)
+	// SetCommunityLimits replaces a live community's own limits.
+	SetCommunityLimits(ctx context.Context, id string, l CommunityLimits) (*Community, error)
 }
 
 // MemberStore keeps memberships. The community's member and admin counts

@@ -270,3 +270,23 @@ func (s *Service) Public(ctx context.Context, idOrGuild string) (*PublicStatus, 
 	// features; until then there are none.
 	return &PublicStatus{Name: c.Name}, nil
 }
+
+// SetLimits sets a community's own limits for its game servers' keys (Super
+// Admin): a zero field goes back to the deployment's default.
+func (s *Service) SetLimits(ctx context.Context, a Actor, sc *cad.Scope, l cad.CommunityLimits) (*cad.Community, error) {
+	if !a.SuperAdmin {
+		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
+	}
+	for name, v := range map[string]int{"fivemPerMinute": l.FiveMPerMinute, "fivemHighImpactPerMinute": l.FiveMHighImpactPerMinute} {
+		if v < 0 || v > cad.MaxCommunityLimit {
+			return nil, cad.Errorf(cad.EINVALID, "%s must be 1 to %d, or null for the deployment's default", name, cad.MaxCommunityLimit)
+		}
+	}
+	before := sc.Community.Limits
+	out, err := s.db.SetCommunityLimits(ctx, sc.Community.ID, l)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, sc.Community.ID, "community.limits_changed", sc.Community.ID, before, l)
+	return out, nil
+}

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // EnvPrefix is the prefix of every environment variable Precinct reads.
@@ -51,6 +53,24 @@ type Config struct {
 	DiscordClientSecret string
 	DiscordBaseURL      string // https://discord.com, or a fake's URL
 	DashboardURL        string // where a browser lands after Discord sign-in: a path or an absolute URL
+
+	// Limits are the published rate limits, by route group
+	// (docs/limits.md).
+	Limits Limits
+	// MetricsAllow are the networks that may read /metrics; MetricsToken,
+	// when set, lets anyone with it as a bearer token read them too.
+	MetricsAllow []*net.IPNet
+	MetricsToken string
+}
+
+// Limits are the published rate limits of the route groups.
+type Limits struct {
+	API             ratelimit.Rule // every route not in another group, per user (per address when anonymous)
+	Lookup          ratelimit.Rule // look-ups and search, per user
+	FiveM           ratelimit.Rule // the game-server routes, per key
+	FiveMHighImpact ratelimit.Rule // 911 and panic, per key
+	Reports         ratelimit.Rule // report generation, per user
+	SignIn          ratelimit.Rule // failed sign-ins per address
 }
 
 // DiscordEnabled reports whether Discord sign-in is configured.
@@ -200,7 +220,37 @@ func Settings() []Setting {
 			c.BodyLimit = n
 			return err
 		}},
+		rule("rate_limit_api", "300/1m", "requests per user (per address when anonymous) to every route of no other group", func(c *Config) *ratelimit.Rule { return &c.Limits.API }),
+		rule("rate_limit_lookup", "60/1m", "look-ups and searches per user", func(c *Config) *ratelimit.Rule { return &c.Limits.Lookup }),
+		rule("rate_limit_fivem", "120/1m", "requests per game-server key to the FiveM routes (a Super Admin can set a community's own)", func(c *Config) *ratelimit.Rule { return &c.Limits.FiveM }),
+		rule("rate_limit_fivem_high_impact", "20/1m", "911 calls and panic alerts per game-server key (a Super Admin can set a community's own)", func(c *Config) *ratelimit.Rule { return &c.Limits.FiveMHighImpact }),
+		rule("rate_limit_reports", "60/1m", "report generations per user", func(c *Config) *ratelimit.Rule { return &c.Limits.Reports }),
+		rule("rate_limit_sign_in", "10/15m", "failed sign-ins, security answers and resets per client address", func(c *Config) *ratelimit.Rule { return &c.Limits.SignIn }),
+		{"metrics_allow", "127.0.0.0/8,::1/128", "comma-separated CIDRs (or IPs) that may read /metrics; empty lets no address in (a metrics_token still does)", func(c *Config, v string) error {
+			nets, err := parseCIDRs(v)
+			c.MetricsAllow = nets
+			return err
+		}},
+		{"metrics_token", "", "a bearer token that also lets a scraper read /metrics (at least 32 characters); empty: none", func(c *Config, v string) error {
+			if v != "" && len(v) < 32 {
+				return errors.New("must be at least 32 characters")
+			}
+			c.MetricsToken = v
+			return nil
+		}},
 	}
+}
+
+// rule declares a rate-limit setting ("COUNT/DURATION").
+func rule(name, def, usage string, field func(*Config) *ratelimit.Rule) Setting {
+	return Setting{Name: name, Default: def, Usage: usage + ", as COUNT/DURATION such as " + def, set: func(c *Config, v string) error {
+		r, err := ratelimit.ParseRule(v)
+		if err != nil {
+			return err
+		}
+		*field(c) = r
+		return nil
+	}}
 }
 
 // Source says where configuration values come from besides the defaults.
@@ -479,7 +529,7 @@ func redact(name, v string) string {
 	switch name {
 	case "mongodb_uri":
 		return redactURI(v)
-	case "jwt_secret", "cookie_secret", "discord_client_secret":
+	case "jwt_secret", "cookie_secret", "discord_client_secret", "metrics_token":
 		return "(hidden)"
 	}
 	return v

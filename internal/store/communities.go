@@ -15,6 +15,7 @@ type communityRec struct {
 	Settings    cad.CommunitySettings `json:"settings"`
 	MemberCount int                   `json:"memberCount"`
 	AdminCount  int                   `json:"adminCount"`
+	Limits      cad.CommunityLimits   `json:"limits"`
 	CreatedAt   time.Time             `json:"createdAt"`
 	DeletedAt   *time.Time            `json:"deletedAt,omitempty"`
 }
@@ -23,7 +24,7 @@ func (r *communityRec) DocID() string { return r.ID }
 
 func (r *communityRec) community() *cad.Community {
 	c := &cad.Community{ID: r.ID, Name: r.Name, GuildID: r.GuildID, Settings: r.Settings,
-		MemberCount: r.MemberCount, AdminCount: r.AdminCount, CreatedAt: r.CreatedAt.UTC(), DeletedAt: r.DeletedAt}
+		MemberCount: r.MemberCount, AdminCount: r.AdminCount, Limits: r.Limits, CreatedAt: r.CreatedAt.UTC(), DeletedAt: r.DeletedAt}
 	if c.DeletedAt != nil {
 		d := c.DeletedAt.UTC()
 		c.DeletedAt = &d
@@ -169,6 +170,17 @@ func (s *Store) UpdateCommunity(ctx context.Context, id, name string, st cad.Com
 			return errCommunityNotFound
 		}
 		r.Name, r.Settings = name, st
+		return nil
+	})
+}
+
+// SetCommunityLimits replaces a live community's own FiveM limits.
+func (s *Store) SetCommunityLimits(ctx context.Context, id string, l cad.CommunityLimits) (*cad.Community, error) {
+	return s.modifyCommunity(ctx, id, func(r *communityRec) error {
+		if r.DeletedAt != nil {
+			return errCommunityNotFound
+		}
+		r.Limits = l
 		return nil
 	})
 }

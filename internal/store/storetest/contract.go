@@ -464,6 +464,11 @@ func testCommunities(t *testing.T, s *store.Store) {
 	if got, _ := s.Community(ctx, "11111", false); got.Name != "Alpha RP" || got.Settings.CADSettings["n"] != 3.0 {
 		t.Fatalf("read after update %+v", got)
 	}
+	lim, err := s.SetCommunityLimits(ctx, a.ID, cad.CommunityLimits{FiveMPerMinute: 600, FiveMHighImpactPerMinute: 40})
+	must(t, err)
+	if got, _ := s.Community(ctx, a.ID, false); lim.Limits.FiveMPerMinute != 600 || got.Limits.FiveMHighImpactPerMinute != 40 || got.Name != "Alpha RP" {
+		t.Fatalf("limits %+v, read back %+v", lim.Limits, got.Limits)
+	}
 	list, err := s.CommunitiesByGuilds(ctx, []string{"22222", "11111", "33333"})
 	must(t, err)
 	if len(list) != 2 || list[0].Name != "Alpha RP" || list[1].Name != "Bravo" {
@@ -489,6 +494,7 @@ func testCommunities(t *testing.T, s *store.Store) {
 		t.Fatalf("with includeDeleted: %v", err)
 	}
 	wantCode(t, second(s.UpdateCommunity(ctx, b.ID, "x", st)), cad.ENOTFOUND, "updating a deleted community")
+	wantCode(t, second(s.SetCommunityLimits(ctx, b.ID, cad.CommunityLimits{FiveMPerMinute: 9})), cad.ENOTFOUND, "limits of a deleted community")
 	if list, _ := s.CommunitiesByIDs(ctx, []string{b.ID}); len(list) != 0 {
 		t.Fatal("a deleted community is listed")
 	}

@@ -1,0 +1,218 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/ratelimit"
+)
+
+// Group is a route group with a published rate limit (docs/limits.md, and
+// each operation's x-rate-limit in docs/openapi.yaml). Every route belongs
+// to one; a test checks that the document says the same.
+type Group string
+
+// The groups. Their numbers come from the configuration (rate_limit_*),
+// with the CDE CAD reference's as defaults.
+const (
+	// GroupNone: health probes and the site root, which load balancers
+	// and the FiveM resources' online check call; never limited.
+	GroupNone Group = "none"
+	// GroupAPI: every other route, per user, per game-server key, or per
+	// address when anonymous.
+	GroupAPI Group = "api"
+	// GroupLookup: look-ups and searches, per user.
+	GroupLookup Group = "lookup"
+	// GroupFiveM: the game-server routes, per key.
+	GroupFiveM Group = "fivem"
+	// GroupFiveMHigh: 911 calls and panic alerts, per key.
+	GroupFiveMHigh Group = "fivem-high-impact"
+	// GroupReports: report generation, per user.
+	GroupReports Group = "reports"
+)
+
+// Groups lists every group.
+func Groups() []Group {
+	return []Group{GroupNone, GroupAPI, GroupLookup, GroupFiveM, GroupFiveMHigh, GroupReports}
+}
+
+// routeOption adjusts a route at registration.
+type routeOption func(*routeSpec)
+
+type routeSpec struct{ group Group }
+
+// limitGroup puts a route in a group other than its access's default.
+func limitGroup(g Group) routeOption { return func(r *routeSpec) { r.group = g } }
+
+// defaultGroup is a route's group when it names none: game-server routes
+// are FiveM routes, everything else is the general API.
+func defaultGroup(a Access) Group {
+	if a == GameServer {
+		return GroupFiveM
+	}
+	return GroupAPI
+}
+
+// limit enforces g's rule on the caller: the user, the game server's key,
+// or the client address when there is no credential. Every answer carries
+// the limit in RateLimit-* headers; a refusal is a 429 with Retry-After and
+// the standard body. The state is in memory, so a request costs no write.
+func (s *Server) limit(g Group) echo.MiddlewareFunc {
+	what := map[Group]string{
+		GroupAPI:       "API requests",
+		GroupLookup:    "look-ups and searches",
+		GroupFiveM:     "requests to the FiveM routes per game-server key",
+		GroupFiveMHigh: "911 calls and panic alerts per game-server key",
+		GroupReports:   "report generations",
+	}[g]
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			rule, err := s.ruleFor(c, g)
+			if err != nil {
+				return err
+			}
+			// The rule is part of the key: when a Super Admin changes a
+			// community's limit, its keys start afresh under the new one.
+			v := s.limiter.Allow(limitKey(c, g)+"/"+strconv.Itoa(rule.Limit), rule)
+			setLimitHeaders(c.Response().Header(), v.Limit, v.Remaining, v.Reset, v.Window, string(g))
+			if !v.Allowed {
+				s.deps.Metrics.Limited(string(g))
+				return v.Error(string(g), what)
+			}
+			return next(c)
+		}
+	}
+}
+
+// limitKey is whom a request counts against: a user, a game server's key,
+// or, with no credential, the client address.
+func limitKey(c *echo.Context, g Group) string {
+	p := principalOf(c)
+	switch {
+	case p.IsUser():
+		return string(g) + ":u:" + p.User.ID
+	case p.IsServer():
+		return string(g) + ":k:" + p.APIKey.ID
+	}
+	return string(g) + ":ip:" + c.RealIP()
+}
+
+// ruleFor is g's rule for this request: the deployment's, or, for the
+// FiveM groups, the key's community's own when a Super Admin set one.
+func (s *Server) ruleFor(c *echo.Context, g Group) (ratelimit.Rule, error) {
+	l := s.cfg.Limits
+	switch g {
+	case GroupLookup:
+		return l.Lookup, nil
+	case GroupReports:
+		return l.Reports, nil
+	case GroupFiveM, GroupFiveMHigh:
+		rule := l.FiveM
+		if g == GroupFiveMHigh {
+			rule = l.FiveMHighImpact
+		}
+		p := principalOf(c)
+		if !p.IsServer() {
+			return rule, nil
+		}
+		com, err := s.deps.Community.Resolve(c.Request().Context(), p.APIKey.CommunityID)
+		if err != nil {
+			return rule, err
+		}
+		own := com.Limits.FiveMPerMinute
+		if g == GroupFiveMHigh {
+			own = com.Limits.FiveMHighImpactPerMinute
+		}
+		if own > 0 {
+			rule = ratelimit.Rule{Limit: own, Window: time.Minute}
+		}
+		return rule, nil
+	}
+	return l.API, nil
+}
+
+// setLimitHeaders publishes a limit (IETF RateLimit header fields):
+// RateLimit-Limit, -Remaining, -Reset (seconds until the whole allowance is
+// back) and -Policy ("300;w=60;comment=\"api\"").
+func setLimitHeaders(h http.Header, limit, remaining int, reset, window time.Duration, policy string) {
+	h.Set("RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(max(remaining, 0)))
+	h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(reset)))
+	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d;comment=%q", limit, int(window/time.Second), policy))
+}
+
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// setRefusalHeaders adds what a 429 carries: the limit that refused it and
+// Retry-After.
+func setRefusalHeaders(c *echo.Context, err error) {
+	var le *cad.LimitError
+	if !errors.As(err, &le) {
+		return
+	}
+	h := c.Response().Header()
+	secs := max(1, ceilSeconds(le.RetryAfter))
+	h.Set("Retry-After", strconv.Itoa(secs))
+	reset := le.RetryAfter
+	if reset < time.Duration(secs)*time.Second {
+		reset = time.Duration(secs) * time.Second
+	}
+	setLimitHeaders(h, le.Limit, le.Remaining, reset, le.Window, le.Policy)
+}
+
+// communityLimits answers a community's FiveM limits as they apply: its own
+// where a Super Admin set them, the deployment's otherwise.
+func (s *Server) communityLimitsJSON(com *cad.Community) map[string]any {
+	one := func(own int, def ratelimit.Rule) map[string]any {
+		if own > 0 {
+			return map[string]any{"limit": own, "windowSeconds": 60, "custom": true}
+		}
+		return map[string]any{"limit": def.Limit, "windowSeconds": int(def.Window / time.Second), "custom": false}
+	}
+	return map[string]any{
+		"fivem":           one(com.Limits.FiveMPerMinute, s.cfg.Limits.FiveM),
+		"fivemHighImpact": one(com.Limits.FiveMHighImpactPerMinute, s.cfg.Limits.FiveMHighImpact),
+	}
+}
+
+func (s *Server) getCommunityLimits(c *echo.Context) error {
+	return c.JSON(http.StatusOK, s.communityLimitsJSON(scopeOf(c).Community))
+}
+
+func (s *Server) putCommunityLimits(c *echo.Context) error {
+	var in struct {
+		FiveMPerMinute           *int `json:"fivemPerMinute"`
+		FiveMHighImpactPerMinute *int `json:"fivemHighImpactPerMinute"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	var l cad.CommunityLimits
+	for _, f := range []struct {
+		in  *int
+		out *int
+	}{{in.FiveMPerMinute, &l.FiveMPerMinute}, {in.FiveMHighImpactPerMinute, &l.FiveMHighImpactPerMinute}} {
+		if f.in != nil {
+			if *f.in < 1 {
+				return cad.Errorf(cad.EINVALID, "A limit must be 1 to %d a minute, or null for the deployment's default", cad.MaxCommunityLimit)
+			}
+			*f.out = *f.in
+		}
+	}
+	com, err := s.deps.Community.SetLimits(c.Request().Context(), actorOf(c), scopeOf(c), l)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.communityLimitsJSON(com))
+}

@@ -1,0 +1,142 @@
+// Package metrics is Precinct's Prometheus instrumentation: the one package
+// that imports prometheus/client_golang. The other packages record through
+// the methods here (or small interfaces they declare that *Metrics
+// satisfies), so none of them depends on the client library, and every
+// method is a no-op on a nil *Metrics, which is what tests get.
+//
+// Labels are bounded: routes are registered templates ("/api/community/:id"),
+// never raw paths; groups, results, operations and engines are fixed sets.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds every collector on a registry of its own.
+type Metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	limited  *prometheus.CounterVec
+	signIns  *prometheus.CounterVec
+	hashWait prometheus.Histogram
+	hashBusy prometheus.Counter
+	dbOps    *prometheus.HistogramVec
+	dbErrors *prometheus.CounterVec
+	cache    *prometheus.CounterVec
+}
+
+// New registers every collector, with Go runtime and process metrics.
+func New(version string) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_http_requests_total", Help: "HTTP requests answered, by route template, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "precinct_http_request_duration_seconds", Help: "Time to answer an HTTP request, by route template and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_rate_limited_total", Help: "Requests refused by a rate limit (429), by group.",
+		}, []string{"group"}),
+		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_sign_ins_total", Help: "Password sign-ins by result: success, failure, locked, limited, busy.",
+		}, []string{"result"}),
+		hashWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "precinct_password_hash_wait_seconds", Help: "Time a password hash or check waited for a hashing slot.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+		hashBusy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "precinct_password_hash_busy_total", Help: "Hashes refused because no slot came free in time (answered 503).",
+		}),
+		dbOps: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "precinct_db_operation_duration_seconds", Help: "Time of one store operation, by engine and operation.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"engine", "op"}),
+		dbErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_db_errors_total", Help: "Store operations that failed (not counting not-found and conflict), by engine and code.",
+		}, []string{"engine", "code"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_identity_cache_lookups_total", Help: "Identity-cache look-ups by kind (key, session, user, member, community) and result (hit, miss).",
+		}, []string{"kind", "result"}),
+	}
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "precinct_build_info", Help: "The running version."}, []string{"version"})
+	info.WithLabelValues(version).Set(1)
+	reg.MustRegister(m.requests, m.latency, m.limited, m.signIns, m.hashWait, m.hashBusy, m.dbOps, m.dbErrors, m.cache, info,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Request records one answered request.
+func (m *Metrics) Request(route, method string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// Limited records a refusal by a rate limit.
+func (m *Metrics) Limited(group string) {
+	if m == nil {
+		return
+	}
+	m.limited.WithLabelValues(group).Inc()
+}
+
+// SignIn records a password sign-in's result.
+func (m *Metrics) SignIn(result string) {
+	if m == nil {
+		return
+	}
+	m.signIns.WithLabelValues(result).Inc()
+}
+
+// HashWait records how long a hash waited for a slot, and whether it got
+// none.
+func (m *Metrics) HashWait(d time.Duration, busy bool) {
+	if m == nil {
+		return
+	}
+	m.hashWait.Observe(d.Seconds())
+	if busy {
+		m.hashBusy.Inc()
+	}
+}
+
+// DBOp records one store operation; code is the error code of a failure
+// that is not a normal answer ("" for success, not-found or conflict).
+func (m *Metrics) DBOp(engine, op string, d time.Duration, code string) {
+	if m == nil {
+		return
+	}
+	m.dbOps.WithLabelValues(engine, op).Observe(d.Seconds())
+	if code != "" {
+		m.dbErrors.WithLabelValues(engine, code).Inc()
+	}
+}
+
+// Cache records an identity-cache look-up.
+func (m *Metrics) Cache(kind string, hit bool) {
+	if m == nil {
+		return
+	}
+	result := "miss"
+	if hit {
+		result = "hit"
+	}
+	m.cache.WithLabelValues(kind, result).Inc()
+}
