@@ -84,7 +84,6 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 	return http.StatusInternalServerError, cad.EINTERNAL, "Internal server error"
 }
 
-
 // clientGone reports whether the caller closed the connection before the
 // answer: the request's context was cancelled rather than timed out.
 func clientGone(c *echo.Context) bool {

@@ -45,7 +45,6 @@ type limiter struct {
 	policy string // its name in RateLimit-Policy
 }
 
-
 // windowKeys are the counter keys of the current and the previous window;
 // the limit is a sliding window estimated from the two.
 func (l limiter) windowKeys(ip string, now time.Time) (cur, prev string, elapsed float64) {
@@ -300,7 +299,6 @@ func (f *inFlight) wait(ctx context.Context, until time.Time, key string) bool {
 func accountKey(usernameKey string) string { return "acct:" + usernameKey }
 func resetKey(usernameKey string) string   { return "reset:" + usernameKey }
 
-
 // accountFailed counts a failed login for an account (known or not, so
 // that both behave alike) and locks it for a growing time every
 // AccountFailureLimit failures. Failures while locked are not counted
@@ -325,7 +323,6 @@ func (s *Service) accountFailed(ctx context.Context, cl Client, usernameKey, use
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginLock, Outcome: cad.OutcomeFailure, UserID: userID, Username: usernameKey,
 		Detail: fmt.Sprintf("locked for %s", lock)})
 }
-
 
 // resetFailed counts a wrong set of answers and shuts the reset path after
 // ResetFailureLimit of them.

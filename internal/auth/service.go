@@ -146,7 +146,7 @@ type Observer interface {
 
 type noMetrics struct{}
 
-func (noMetrics) SignIn(string)                 {}
+func (noMetrics) SignIn(string)                {}
 func (noMetrics) HashWait(time.Duration, bool) {}
 
 // Hasher is the service's password hasher (for tests and benchmarks).
