@@ -157,6 +157,11 @@ func ceilSeconds(d time.Duration) int {
 // setRefusalHeaders adds what a 429 carries: the limit that refused it and
 // Retry-After.
 func setRefusalHeaders(c *echo.Context, err error) {
+	var busy *cad.BusyError
+	if errors.As(err, &busy) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(busy.RetryAfter))))
+		return
+	}
 	var le *cad.LimitError
 	if !errors.As(err, &le) {
 		return

@@ -169,23 +169,32 @@ func (s *Service) beginAttempt(ctx context.Context, cl Client, acct *account) (*
 			return nil, err
 		}
 		if full {
+			// Tries in flight fill the account's allowance: wait for
+			// them; if they were wrong, the account locks meanwhile.
 			a.releaseAccount(ctx)
+			a.giveBack(ctx)
 			if s.tries.wait(ctx, waitUntil, a.acct) {
-				a.giveBack(ctx)
 				continue
 			}
-			// Failures (or other instances' tries) fill the account's
-			// allowance: as good as locked.
-			a.locked = true
+			s.metrics.SignIn("busy")
+			return nil, errAccountBusy
 		}
 		s.tries.enter(a.ipKey, a.acct)
 		return a, nil
 	}
 }
 
+// errAccountBusy answers a try for an account whose allowance other tries
+// in flight hold (on this or another instance) past the wait: nothing was
+// checked, so it is no failure; come back in a moment.
+var errAccountBusy = &cad.BusyError{
+	Err:        cad.Errorf(cad.EUNAVAILABLE, "Too many sign-ins for this account at once; try again in a moment"),
+	RetryAfter: time.Second,
+}
+
 // reserveAccount holds a reservation on the account and reports whether
-// failures and reservations together are over its limit; a locked account
-// is marked locked.
+// failures and reservations together are over its limit. A locked account,
+// or one whose failures alone reach the limit, is marked locked.
 func (a *attempt) reserveAccount(ctx context.Context, limit int64, now time.Time) (full bool, err error) {
 	p, err := a.s.db.AddCounter(ctx, a.pend, 1, now.Add(time.Minute))
 	if err != nil {
@@ -196,7 +205,7 @@ func (a *attempt) reserveAccount(ctx context.Context, limit int64, now time.Time
 		return false, err
 	}
 	c := got[a.acct]
-	if now.Before(c.LockedUntil) {
+	if now.Before(c.LockedUntil) || c.Count >= limit {
 		a.locked = true
 		return false, nil
 	}

@@ -41,7 +41,10 @@ var DefaultParams = Params{Memory: 19456, Time: 2, Threads: 1, SaltLen: 16, KeyL
 // ErrBusy is returned, as a *cad.Error with code cad.EUNAVAILABLE, when no
 // hashing slot could be had: the queue was full, or the caller's context
 // ended while it waited. Compare with errors.Is.
-var ErrBusy error = cad.Errorf(cad.EUNAVAILABLE, "Server busy, try again shortly")
+var ErrBusy error = &cad.BusyError{
+	Err:        cad.Errorf(cad.EUNAVAILABLE, "Too many sign-ins are being checked right now; try again in a moment"),
+	RetryAfter: time.Second,
+}
 
 // Bounds on parameters read back from a stored hash. A row in the database
 // is not trusted: without these a tampered hash could make one login

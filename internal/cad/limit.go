@@ -19,3 +19,15 @@ func (e *LimitError) Error() string { return e.Err.Error() }
 
 // Unwrap exposes the *Error.
 func (e *LimitError) Unwrap() error { return e.Err }
+
+// BusyError is a refusal because the server is busy (503) that says when
+// to come back: the HTTP layer sends RetryAfter as Retry-After.
+type BusyError struct {
+	Err        *Error
+	RetryAfter time.Duration
+}
+
+func (e *BusyError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the *Error.
+func (e *BusyError) Unwrap() error { return e.Err }
