@@ -1,8 +1,8 @@
 package api_test
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
