@@ -77,7 +77,9 @@ func TestAPIKeys(t *testing.T) {
 }
 
 // R72: failed key attempts are limited per client IP, apart from sign-in
-// failures.
+// failures; and a bad key never locks out a good one: after 20 bad keys
+// from an address, a valid key from it is still served, while bad keys
+// from it get 429.
 func TestAPIKeyFailureLimit(t *testing.T) {
 	tn := newTenants(t)
 	bad := key("fvm_" + strings.Repeat("0", 64))
@@ -86,12 +88,20 @@ func TestAPIKeyFailureLimit(t *testing.T) {
 			t.Fatalf("attempt %d: %d", i+1, c)
 		}
 	}
-	res := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, key(tn.keyA), "198.51.100.77:1")
-	if res.Code != 429 || res.Header().Get("Retry-After") == "" {
-		t.Fatalf("after the limit: %d", res.Code)
+	for _, k := range []string{"fvm_" + strings.Repeat("1", 64), "fvm_malformed"} {
+		res := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, key(k), "198.51.100.77:1")
+		if res.Code != 429 || res.Header().Get("Retry-After") == "" {
+			t.Fatalf("a bad key after the limit: %d", res.Code)
+		}
+		apitest.CheckErrorBody(t, res, cad.ERATELIMITED)
 	}
-	if c := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, key(tn.keyA), "198.51.100.78:1").Code; c != 200 {
-		t.Fatalf("another IP: %d", c)
+	for i := 0; i < 3; i++ {
+		if c := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, key(tn.keyA), "198.51.100.77:1").Code; c != 200 {
+			t.Fatalf("a valid key from the same address, after its bad keys: %d", c)
+		}
+	}
+	if c := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, bad, "198.51.100.78:1").Code; c != 401 {
+		t.Fatalf("a bad key from another IP: %d", c)
 	}
 	// Sign-in from that address is not affected.
 	if c := tn.env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "memberA", "password": goodPassword}, nil, "198.51.100.77:1").Code; c != 200 {

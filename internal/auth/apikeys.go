@@ -96,20 +96,15 @@ func apiKeyFrom(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// authenticateKey resolves a game server's key. A malformed or unknown key
-// is 401, counted against the client IP; an IP over its limit is refused
-// before any look-up.
+// authenticateKey resolves a game server's key. A valid key is always
+// served (its own per-key limit applies later); a malformed or unknown key
+// is 401, counted against the client address, and once the address is over
+// its limit such keys get 429. So a misconfigured game server cannot lock
+// out another server behind the same address (R72).
 func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*cad.Principal, error) {
-	// Checked, then counted on failure: counting every key request in
-	// advance would add a write to the hot path of every game server.
-	if err := keyLimiter.check(ctx, s, cl, 0); err != nil {
-		return nil, err
-	}
 	now := s.now()
 	if !wellFormedKey(key) {
-		keyLimiter.failed(ctx, s, cl)
-		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventAPIKeyFail, Outcome: cad.OutcomeFailure, Detail: "malformed key"})
-		return nil, errBadKey
+		return nil, s.badKey(ctx, cl, "malformed key")
 	}
 	hash := hashToken(key)
 	k, err := s.db.APIKeyByHash(ctx, hash)
@@ -117,9 +112,7 @@ func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*
 		if cad.ErrorCode(err) != cad.ENOTFOUND {
 			return nil, err
 		}
-		keyLimiter.failed(ctx, s, cl)
-		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventAPIKeyFail, Outcome: cad.OutcomeFailure, Detail: "unknown key " + key[:len(APIKeyPrefix)+8]})
-		return nil, errBadKey
+		return nil, s.badKey(ctx, cl, "unknown key "+key[:len(APIKeyPrefix)+8])
 	}
 	if s.keys.needsTouch(hash, now) {
 		if err := s.db.TouchAPIKey(ctx, hash, now); err != nil {
@@ -127,6 +120,17 @@ func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*
 		}
 	}
 	return &cad.Principal{Kind: cad.PrincipalServer, APIKey: k}, nil
+}
+
+// badKey refuses a key that is not one: 429 when the address is over its
+// limit of failures (no more events written for it), else 401, counted.
+func (s *Service) badKey(ctx context.Context, cl Client, detail string) error {
+	if err := keyLimiter.check(ctx, s, cl, 0); err != nil {
+		return err
+	}
+	keyLimiter.failed(ctx, s, cl)
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventAPIKeyFail, Outcome: cad.OutcomeFailure, Detail: detail})
+	return errBadKey
 }
 
 var errBadKey = cad.Errorf(cad.EUNAUTHORIZED, "Invalid API key")

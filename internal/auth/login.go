@@ -17,6 +17,10 @@ var errInvalidLogin = cad.Errorf(cad.EUNAUTHORIZED, "Invalid username or passwor
 // are checked against the account's password (R10, R11): the others, and
 // every try while the account is locked, are refused after a dummy hash.
 func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, cl Client) (*Issued, error) {
+	if err := s.hasher.Admit(); err != nil {
+		s.metrics.SignIn("busy")
+		return nil, err
+	}
 	key := cad.NormalizeUsername(username)
 	att, err := s.beginAttempt(ctx, cl, &account{counter: accountKey(key), limit: AccountFailureLimit})
 	if err != nil {

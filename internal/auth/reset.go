@@ -44,6 +44,9 @@ func (s *Service) SecurityQuestionsFor(ctx context.Context, username string, cl 
 // hashes (R23), and returns a reset token: "rst_" + 256 random bits, stored
 // only as its SHA-256, valid ResetTokenLifetime, single use (R25).
 func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 string, cl Client) (string, error) {
+	if err := s.hasher.Admit(); err != nil {
+		return "", err
+	}
 	key := cad.NormalizeUsername(username)
 	att, err := s.beginAttempt(ctx, cl, &account{counter: resetKey(key), limit: ResetFailureLimit})
 	if err != nil {

@@ -41,7 +41,7 @@ type Config struct {
 	// the __Host- prefix.
 	Secure bool
 	// HashConcurrency bounds concurrent password hashes (R8); 0 picks
-	// 2 x GOMAXPROCS.
+	// GOMAXPROCS (see NewHasher).
 	HashConcurrency int
 	// Discord, when set, turns Discord sign-in on.
 	Discord *discord.Config
@@ -57,7 +57,7 @@ type Config struct {
 
 // ConfigFrom takes the service's settings from Precinct's configuration.
 func ConfigFrom(c *config.Config) Config {
-	out := Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn}
+	out := Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn, HashConcurrency: c.HashConcurrency}
 	if c.DiscordEnabled() {
 		out.Discord = &discord.Config{
 			ClientID: c.DiscordClientID, ClientSecret: c.DiscordClientSecret,

@@ -57,6 +57,9 @@ type Config struct {
 	// Limits are the published rate limits, by route group
 	// (docs/limits.md).
 	Limits Limits
+	// HashConcurrency bounds password hashes at once; 0 picks the
+	// measured default.
+	HashConcurrency int
 	// MetricsAllow are the networks that may read /metrics; MetricsToken,
 	// when set, lets anyone with it as a bearer token read them too.
 	MetricsAllow []*net.IPNet
@@ -219,6 +222,14 @@ func Settings() []Setting {
 			n, err := parseSize(v, 1024, 64<<20)
 			c.BodyLimit = n
 			return err
+		}},
+		{"password_hash_concurrency", "0", "password hashes computed at once (each holds 19 MiB and a core for ~17 ms); 0 picks GOMAXPROCS, measured to keep other requests' p99 under 50 ms during a login flood (docs/performance.md)", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 256 {
+				return errors.New("must be a whole number from 0 to 256")
+			}
+			c.HashConcurrency = n
+			return nil
 		}},
 		rule("rate_limit_api", "300/1m", "requests per user (per address when anonymous) to every route of no other group", func(c *Config) *ratelimit.Rule { return &c.Limits.API }),
 		rule("rate_limit_lookup", "60/1m", "look-ups and searches per user", func(c *Config) *ratelimit.Rule { return &c.Limits.Lookup }),

@@ -24,7 +24,17 @@ type identityCache struct {
 	members     *ttlMap[cad.Membership]
 	communities *ttlMap[cad.Community]
 	guilds      *ttlMap[string] // guild id -> community id
+	// absent remembers community ids and guild ids that name no community,
+	// so that asking for a missing community costs what asking for one
+	// that exists costs (no timing tells them apart). Its entries live
+	// absentTTL whatever the other lifetime, since another process's new
+	// community is not reported by every engine.
+	absent *ttlMap[bool]
 }
+
+// absentTTL bounds how long a community id found to name nothing is
+// believed: a community made by another process is found within it.
+const absentTTL = 5 * time.Second
 
 // maxEntries bounds each map; past it the map starts over. A bound, not a
 // policy: a deployment's hot set is far smaller.
@@ -32,16 +42,17 @@ const maxEntries = 100_000
 
 func newIdentityCache(ttl time.Duration) *identityCache {
 	c := &identityCache{
-		users:    newTTLMap(func(u *cad.User) *cad.User { v := *u; v.GuildIDs = append([]string(nil), u.GuildIDs...); return &v }),
-		sessions: newTTLMap(func(s *cad.Session) *cad.Session { v := *s; return &v }),
-		keys:     newTTLMap(func(k *cad.APIKey) *cad.APIKey { v := *k; v.Scopes = append([]string(nil), k.Scopes...); return &v }),
-		members: newTTLMap(func(m *cad.Membership) *cad.Membership {
+		users:    newTTLMap("user", func(u *cad.User) *cad.User { v := *u; v.GuildIDs = append([]string(nil), u.GuildIDs...); return &v }),
+		sessions: newTTLMap("session", func(s *cad.Session) *cad.Session { v := *s; return &v }),
+		keys:     newTTLMap("key", func(k *cad.APIKey) *cad.APIKey { v := *k; v.Scopes = append([]string(nil), k.Scopes...); return &v }),
+		members: newTTLMap("member", func(m *cad.Membership) *cad.Membership {
 			v := *m
 			v.Departments = append([]string{}, m.Departments...)
 			return &v
 		}),
-		communities: newTTLMap(cloneCommunity),
-		guilds:      newTTLMap(func(s *string) *string { v := *s; return &v }),
+		communities: newTTLMap("community", cloneCommunity),
+		guilds:      newTTLMap("guild", func(s *string) *string { v := *s; return &v }),
+		absent:      newTTLMap("absent-community", func(b *bool) *bool { v := *b; return &v }),
 	}
 	c.setTTL(ttl)
 	return c
@@ -64,6 +75,7 @@ func (c *identityCache) dropDoc(coll, id string) {
 		c.members.drop(id)
 	case communities.Name:
 		c.communities.drop(id)
+		c.absent.drop(id)
 	}
 }
 
@@ -75,9 +87,11 @@ func (c *identityCache) reset() {
 	c.members.clear()
 	c.communities.clear()
 	c.guilds.clear()
+	c.absent.clear()
 }
 
 type ttlMap[T any] struct {
+	kind  string // for metrics
 	mu    sync.Mutex
 	gen   uint64
 	m     map[string]ttlItem[T]
@@ -89,8 +103,8 @@ type ttlItem[T any] struct {
 	at time.Time
 }
 
-func newTTLMap[T any](clone func(*T) *T) *ttlMap[T] {
-	return &ttlMap[T]{m: map[string]ttlItem[T]{}, clone: clone}
+func newTTLMap[T any](kind string, clone func(*T) *T) *ttlMap[T] {
+	return &ttlMap[T]{kind: kind, m: map[string]ttlItem[T]{}, clone: clone}
 }
 
 // get returns a copy of a fresh entry, and the generation to hand to put
@@ -143,6 +157,7 @@ func cached[T any](s *Store, m *ttlMap[T], key string, load func() (*T, error), 
 		return load()
 	}
 	v, gen, ok := m.get(key, ttl)
+	s.obs.Cache(m.kind, ok)
 	if ok {
 		return v, nil
 	}

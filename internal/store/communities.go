@@ -61,7 +61,12 @@ var (
 // a conflict.
 func (s *Store) CreateCommunity(ctx context.Context, c *cad.Community) error {
 	r := &communityRec{ID: NewID(), Name: c.Name, GuildID: c.GuildID, Settings: c.Settings, CreatedAt: Millis(time.Now())}
-	if err := communityTable.insert(ctx, s.e, r); err != nil {
+	err := communityTable.insert(ctx, s.e, r)
+	s.changed(ctx, func() {
+		s.cache.absent.drop("id:" + r.ID)
+		s.cache.absent.drop("g:" + r.GuildID)
+	})
+	if err != nil {
 		if cad.ErrorCode(err) == cad.ECONFLICT {
 			return cad.Wrap(cad.ECONFLICT, err, "That Discord server already has a community")
 		}
@@ -75,11 +80,43 @@ func (s *Store) CreateCommunity(ctx context.Context, c *cad.Community) error {
 // Deleted communities are found only with includeDeleted. Every scoped
 // request asks, so the answer is cached.
 func (s *Store) Community(ctx context.Context, idOrGuild string, includeDeleted bool) (*cad.Community, error) {
-	id, ok := normID(idOrGuild)
-	if !ok {
+	id, isID := normID(idOrGuild)
+	ref := "id:" + id
+	if !isID {
 		if !isSnowflake(idOrGuild) {
 			return nil, errCommunityNotFound
 		}
+		ref = "g:" + idOrGuild
+	}
+	// A community that does not exist is remembered as absent, so that
+	// asking for one costs what asking for one that exists costs.
+	cacheable := s.cacheable(ctx)
+	var agen uint64
+	if cacheable {
+		_, gen, hit := s.cache.absent.get(ref, absentTTL)
+		s.obs.Cache(s.cache.absent.kind, hit)
+		if hit {
+			return nil, errCommunityNotFound
+		}
+		agen = gen
+	}
+	c, err := s.community(ctx, idOrGuild, id, isID)
+	if cad.ErrorCode(err) == cad.ENOTFOUND && cacheable {
+		absent := true
+		s.cache.absent.put(ref, &absent, agen, absentTTL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.DeletedAt != nil && !includeDeleted {
+		return nil, errCommunityNotFound
+	}
+	return c, nil
+}
+
+// community reads a community by id or guild through the cache.
+func (s *Store) community(ctx context.Context, idOrGuild, id string, isID bool) (*cad.Community, error) {
+	if !isID {
 		gid, err := cached(s, s.cache.guilds, idOrGuild, func() (*string, error) {
 			r, err := communityTable.get(ctx, s.e, Where(Eq("guildId", idOrGuild)), errCommunityNotFound)
 			if err != nil {
@@ -92,20 +129,13 @@ func (s *Store) Community(ctx context.Context, idOrGuild string, includeDeleted 
 		}
 		id = *gid
 	}
-	c, err := cached(s, s.cache.communities, id, func() (*cad.Community, error) {
+	return cached(s, s.cache.communities, id, func() (*cad.Community, error) {
 		r, err := communityTable.get(ctx, s.e, Where(ID(id)), errCommunityNotFound)
 		if err != nil {
 			return nil, err
 		}
 		return r.community(), nil
 	}, s.cacheable(ctx))
-	if err != nil {
-		return nil, err
-	}
-	if c.DeletedAt != nil && !includeDeleted {
-		return nil, errCommunityNotFound
-	}
-	return c, nil
 }
 
 // isSnowflake reports whether s looks like a Discord id: 5 to 20 digits.

@@ -30,13 +30,17 @@ type Options struct {
 	// and a negative value turns the cache off.
 	CacheTTL time.Duration
 	Logger   *slog.Logger
+	// Observer, when set, hears every engine operation and cache look-up.
+	Observer Observer
 }
 
 // Store implements every store interface of internal/cad on an engine.
 type Store struct {
-	e     Engine
+	e     Engine // the engine, observed when an Observer is set
+	raw   Engine // the engine as given
 	log   *slog.Logger
 	cache *identityCache
+	obs   Observer
 }
 
 var _ cad.Store = (*Store)(nil)
@@ -50,11 +54,23 @@ func New(e Engine, o Options) *Store {
 	if ttl == 0 {
 		ttl = DefaultCacheTTL
 	}
-	return &Store{e: e, log: o.Logger, cache: newIdentityCache(ttl)}
+	s := &Store{e: e, raw: e, log: o.Logger, cache: newIdentityCache(ttl), obs: o.Observer}
+	if o.Observer != nil {
+		s.e = observed{Engine: e, obs: o.Observer, kind: e.Kind()}
+	} else {
+		s.obs = noObserver{}
+	}
+	return s
 }
 
-// Engine is the engine under the store.
-func (s *Store) Engine() Engine { return s.e }
+type noObserver struct{}
+
+func (noObserver) DBOp(string, string, time.Duration, string) {}
+func (noObserver) Cache(string, bool)                         {}
+
+// Engine is the engine under the store, as given to New (so that callers
+// can reach what only one engine offers, such as SQLite's Backup).
+func (s *Store) Engine() Engine { return s.raw }
 
 // Ping answers whether the database is reachable within ctx.
 func (s *Store) Ping(ctx context.Context) error { return s.e.Ping(ctx) }
@@ -69,7 +85,7 @@ func (s *Store) Close(ctx context.Context) error { return s.e.Close(ctx) }
 // cache then relies on its lifetime (DefaultCacheTTL). A stream that breaks
 // empties the cache, falls back to the short lifetime and is opened again.
 func (s *Store) Watch(ctx context.Context) bool {
-	w, ok := s.e.(Watcher)
+	w, ok := s.raw.(Watcher)
 	if !ok {
 		return false
 	}

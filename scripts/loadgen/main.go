@@ -4,6 +4,7 @@
 // loopback: load is only ever aimed at a server of our own.
 //
 //	go run ./scripts/loadgen -url http://127.0.0.1:8080/healthz -c 32 -d 10s
+//	go run ./scripts/loadgen -url http://127.0.0.1:8080/api/auth/tablet-login -bodies logins.jsonl -c 32 -d 20s
 package main
 
 import (
@@ -16,7 +17,9 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,7 +28,23 @@ func main() {
 	conc := flag.Int("c", 32, "concurrent workers (1-1024)")
 	dur := flag.Duration("d", 10*time.Second, "how long to run (at most 5m)")
 	header := flag.String("H", "", `one extra header, "Name: value"`)
+	bodies := flag.String("bodies", "", "POST the lines of this file as JSON bodies, one per request, in turn (a login flood over many accounts)")
 	flag.Parse()
+	method, lines := http.MethodGet, []string(nil)
+	if *bodies != "" {
+		b, err := os.ReadFile(*bodies)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		method = http.MethodPost
+	}
+	var next atomic.Uint64
 
 	u, err := url.Parse(*target)
 	if err != nil || !isLoopback(u.Hostname()) {
@@ -65,7 +84,14 @@ func main() {
 			myStatus := map[int]int{}
 			myErrs := 0
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, *target, nil)
+				var body io.Reader
+				if len(lines) > 0 {
+					body = strings.NewReader(lines[next.Add(1)%uint64(len(lines))])
+				}
+				req, _ := http.NewRequestWithContext(ctx, method, *target, body)
+				if body != nil {
+					req.Header.Set("Content-Type", "application/json")
+				}
 				if hName != "" {
 					req.Header.Set(hName, hValue)
 				}
