@@ -55,6 +55,8 @@ func userOut(u *cad.User) userJSON {
 type credentials struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// RememberMe asks for a browser session of 30 days (login only).
+	RememberMe bool `json:"rememberMe"`
 }
 
 func (in credentials) check() error {
@@ -74,14 +76,14 @@ func (s *Server) login(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	out, err := s.deps.Auth.Login(ctx, in.Username, in.Password, cad.SessionBrowser, clientOf(c))
+	out, err := s.deps.Auth.Login(ctx, in.Username, in.Password, cad.SessionBrowser, in.RememberMe, clientOf(c))
 	if err != nil {
 		return err
 	}
 	if err := s.deps.Auth.ReplaceCookieSession(ctx, c.Request()); err != nil {
 		return err
 	}
-	if err := s.deps.Auth.Cookies().SetCookie(c.Request(), c.Response(), out.Secret); err != nil {
+	if err := s.deps.Auth.Cookies().SetCookie(c.Request(), c.Response(), out.Secret, s.deps.Auth.CookieMaxAge(out.Session)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"token": out.Token, "user": userOut(out.User)})
@@ -97,7 +99,7 @@ func (s *Server) tabletLogin(c *echo.Context) error {
 	if err := in.check(); err != nil {
 		return err
 	}
-	out, err := s.deps.Auth.Login(c.Request().Context(), in.Username, in.Password, cad.SessionTablet, clientOf(c))
+	out, err := s.deps.Auth.Login(c.Request().Context(), in.Username, in.Password, cad.SessionTablet, false, clientOf(c))
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return cad.Errorf(cad.EFORBIDDEN, "Cross-site request refused")
 			}
 		}
+		if p != nil && p.ViaCookie && p.Touched {
+			// The session's use was recorded: the cookie lives on from
+			// now (24 hours, or 30 days when remembered).
+			if err := s.deps.Auth.Cookies().Renew(c.Request(), c.Response(), s.deps.Auth.CookieMaxAge(p.Session)); err != nil {
+				return err
+			}
+		}
 		c.Set(principalKey, p)
 		return next(c)
 	}

@@ -40,7 +40,7 @@ func BenchmarkScale(b *testing.B) {
 			env, target := seededEnv(b, size.communities, size.members)
 			srv := benchServer(b, env)
 			h := srv.Handler()
-			login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, auth.Client{IP: "127.0.0.1"})
+			login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -93,7 +93,7 @@ func benchLogin(b *testing.B, env *apitest.Env) string {
 	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "bench", Password: "a benchmark passphrase"}, auth.Client{}); err != nil {
 		b.Fatal(err)
 	}
-	out, err := env.Auth.Login(context.Background(), "bench", "a benchmark passphrase", cad.SessionTablet, auth.Client{IP: "127.0.0.1"})
+	out, err := env.Auth.Login(context.Background(), "bench", "a benchmark passphrase", cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
 	if err != nil {
 		b.Fatal(err)
 	}

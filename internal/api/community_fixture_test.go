@@ -35,7 +35,12 @@ func newTenants(t *testing.T) *tenants {
 // newTenantsWith is newTenants with configuration options.
 func newTenantsWith(t *testing.T, opts ...apitest.Option) *tenants {
 	t.Helper()
-	env := authEnv(t, opts...)
+	return fixtureOn(t, authEnv(t, opts...))
+}
+
+// fixtureOn builds the fixture on an application made elsewhere.
+func fixtureOn(t *testing.T, env *apitest.Env) *tenants {
+	t.Helper()
 	ctx := context.Background()
 	cli := community.CLIActor()
 	tn := &tenants{env: env, users: map[string]*cad.User{}, tokens: map[string]string{}}

@@ -49,8 +49,11 @@ func (s *Server) scope(next echo.HandlerFunc) echo.HandlerFunc {
 		case ref != "":
 			com, err = s.deps.Community.Resolve(ctx, ref)
 			if err != nil {
-				if p.IsServer() && cad.ErrorCode(err) == cad.ENOTFOUND {
-					return cad.Errorf(cad.EFORBIDDEN, "This API key belongs to another community")
+				if cad.ErrorCode(err) == cad.ENOTFOUND {
+					if p.IsServer() {
+						return cad.Errorf(cad.EFORBIDDEN, "This API key belongs to another community")
+					}
+					s.deps.Community.ProbeAbsent(ctx, p)
 				}
 				return err
 			}

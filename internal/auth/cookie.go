@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
@@ -38,7 +39,9 @@ func newCookieStore(keys []cad.ServerKey, secure bool) *CookieStore {
 		sc := securecookie.New(derive(k.Secret, "cookie-hash"), derive(k.Secret, "cookie-block"))
 		// securecookie checks its own timestamp against this; gorilla's
 		// Options.MaxAge alone would not update it (gorilla/sessions#48).
-		sc.MaxAge(int(BrowserMax.Seconds()))
+		// The longest a browser session lives; each cookie's own Max-Age
+		// is its session's.
+		sc.MaxAge(int(RememberFor.Seconds()))
 		codecs = append(codecs, sc)
 	}
 	name := cookieNamePlain
@@ -50,7 +53,7 @@ func newCookieStore(keys []cad.ServerKey, secure bool) *CookieStore {
 		name:   name,
 		opts: sessions.Options{
 			Path:     "/",
-			MaxAge:   int(BrowserMax.Seconds()),
+			MaxAge:   int(BrowserIdle.Seconds()),
 			Secure:   secure,
 			HttpOnly: true,
 			SameSite: http.SameSiteLaxMode,
@@ -108,13 +111,25 @@ func (cs *CookieStore) Save(_ *http.Request, w http.ResponseWriter, s *sessions.
 	return nil
 }
 
-// SetCookie writes the cookie of a new browser session.
-func (cs *CookieStore) SetCookie(r *http.Request, w http.ResponseWriter, secret string) error {
+// SetCookie writes the cookie of a browser session, living maxAge.
+func (cs *CookieStore) SetCookie(r *http.Request, w http.ResponseWriter, secret string, maxAge time.Duration) error {
 	s := sessions.NewSession(cs, cs.name)
 	opts := cs.opts
+	opts.MaxAge = max(1, int((maxAge+time.Second-1)/time.Second))
 	s.Options = &opts
 	s.Values[cookieSecretKey] = secret
 	return cs.Save(r, w, s)
+}
+
+// Renew writes the request's session cookie again, living maxAge: the
+// Max-Age moves forward as the session is used.
+func (cs *CookieStore) Renew(r *http.Request, w http.ResponseWriter, maxAge time.Duration) error {
+	s, err := cs.New(r, cs.name)
+	if err != nil || s.IsNew {
+		return err
+	}
+	secret, _ := s.Values[cookieSecretKey].(string)
+	return cs.SetCookie(r, w, secret, maxAge)
 }
 
 // ClearCookie deletes the session cookie from the browser.

@@ -182,11 +182,11 @@ func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter
 	if err := s.ReplaceCookieSession(ctx, r); err != nil {
 		return nil, err
 	}
-	issued, err := s.issue(ctx, u, cad.SessionBrowser, "discord", cl)
+	issued, err := s.issue(ctx, u, cad.SessionBrowser, "discord", false, cl)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cookies.SetCookie(r, w, issued.Secret); err != nil {
+	if err := s.cookies.SetCookie(r, w, issued.Secret, s.CookieMaxAge(issued.Session)); err != nil {
 		return nil, err
 	}
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: issued.Session.ID, Detail: "discord"})

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // Token settings.
@@ -27,15 +29,19 @@ const (
 	leeway      = 30 * time.Second
 )
 
-// claims are the access token's claims.
+// claims are the access token's claims: the reference's user id (sub),
+// Discord id and expiry, and Precinct's session, type and the standard
+// claims.
 type claims struct {
 	jwt.RegisteredClaims
 	SessionID string `json:"sid"`
 	Type      string `json:"typ"`
+	// DiscordID is the user's Discord id, "" when none is linked.
+	DiscordID string `json:"discordId"`
 }
 
-// sign issues an access token for a session.
-func (s *Service) sign(userID, sessionID string, now, exp time.Time) (string, error) {
+// sign issues an access token for a session of u.
+func (s *Service) sign(u *cad.User, sessionID string, now, exp time.Time) (string, error) {
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return "", err
@@ -45,13 +51,14 @@ func (s *Service) sign(userID, sessionID string, now, exp time.Time) (string, er
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.cfg.Issuer,
 			Audience:  jwt.ClaimStrings{Audience},
-			Subject:   userID,
+			Subject:   u.ID,
 			ID:        hex.EncodeToString(jti),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},
 		SessionID: sessionID,
 		Type:      tokenType,
+		DiscordID: u.DiscordID,
 	})
 	t.Header["kid"] = k.ID
 	return t.SignedString(k.Secret)

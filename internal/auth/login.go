@@ -16,7 +16,10 @@ var errInvalidLogin = cad.Errorf(cad.EUNAUTHORIZED, "Invalid username or passwor
 // (R13, R14); but only the tries the address and the account still allow
 // are checked against the account's password (R10, R11): the others, and
 // every try while the account is locked, are refused after a dummy hash.
-func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, cl Client) (*Issued, error) {
+//
+// remember asks for a remembered browser session (RememberFor, as openfsd's
+// remember_me); it means nothing for other kinds.
+func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, remember bool, cl Client) (*Issued, error) {
 	if err := s.hasher.Admit(); err != nil {
 		s.metrics.SignIn("busy")
 		return nil, err
@@ -81,7 +84,7 @@ func (s *Service) Login(ctx context.Context, username, password string, kind cad
 			}
 		}
 	}
-	out, err := s.issue(ctx, u, kind, "password", cl)
+	out, err := s.issue(ctx, u, kind, "password", remember && kind == cad.SessionBrowser, cl)
 	if err != nil {
 		return nil, err
 	}

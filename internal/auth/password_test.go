@@ -313,15 +313,17 @@ func TestNewHasherRefusesBadParams(t *testing.T) {
 	}
 }
 
+// The defaults chosen by measurement (docs/performance.md): one hash per
+// core, and a queue of 64 per slot.
 func TestR8NewHasherDefaults(t *testing.T) {
 	h := NewHasher(cheapParams, 0, 0)
-	want := 2 * runtime.GOMAXPROCS(0)
-	if cap(h.slots) != want || h.maxWaiting != int64(4*want) {
-		t.Errorf("slots %d, maxWaiting %d; want %d, %d", cap(h.slots), h.maxWaiting, want, 4*want)
+	want := runtime.GOMAXPROCS(0)
+	if cap(h.slots) != want || h.maxWaiting != int64(64*want) {
+		t.Errorf("slots %d, maxWaiting %d; want %d, %d", cap(h.slots), h.maxWaiting, want, 64*want)
 	}
 	h = NewHasher(cheapParams, 3, -1)
-	if cap(h.slots) != 3 || h.maxWaiting != 12 {
-		t.Errorf("slots %d, maxWaiting %d; want 3, 12", cap(h.slots), h.maxWaiting)
+	if cap(h.slots) != 3 || h.maxWaiting != 192 {
+		t.Errorf("slots %d, maxWaiting %d; want 3, 192", cap(h.slots), h.maxWaiting)
 	}
 }
 

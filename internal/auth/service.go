@@ -21,6 +21,7 @@ import (
 const (
 	BrowserIdle        = 24 * time.Hour     // the reference's "24 hours of inactivity"
 	BrowserMax         = 7 * 24 * time.Hour // absolute, however active
+	RememberFor        = 30 * 24 * time.Hour // a remembered browser session ("rememberMe": true)
 	TabletIdle         = 7 * 24 * time.Hour
 	TabletMax          = 7 * 24 * time.Hour
 	MaxTokenLifetime   = 366 * 24 * time.Hour // a personal token lives at most a year

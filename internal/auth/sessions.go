@@ -21,10 +21,12 @@ type Issued struct {
 	Secret  string // the cookie's secret (browser sessions only)
 }
 
-// lifetimes returns the idle and absolute lifetime of a kind.
-func lifetimes(kind cad.SessionKind) (idle, max time.Duration) {
-	switch kind {
-	case cad.SessionBrowser:
+// lifetimes returns the idle and absolute lifetime of a kind of session.
+func lifetimes(kind cad.SessionKind, persistent bool) (idle, max time.Duration) {
+	switch {
+	case kind == cad.SessionBrowser && persistent:
+		return RememberFor, RememberFor
+	case kind == cad.SessionBrowser:
 		return BrowserIdle, BrowserMax
 	default:
 		return TabletIdle, TabletMax
@@ -32,20 +34,24 @@ func lifetimes(kind cad.SessionKind) (idle, max time.Duration) {
 }
 
 // issue creates a session for u and signs its first token. Every login gets
-// a new session (no fixation, R30).
-func (s *Service) issue(ctx context.Context, u *cad.User, kind cad.SessionKind, method string, cl Client) (*Issued, error) {
-	idle, max := lifetimes(kind)
-	return s.issueUntil(ctx, u, kind, "", method, cl, idle, s.now().Add(max))
+// a new session (no fixation, R30). persistent asks for a remembered
+// browser session.
+func (s *Service) issue(ctx context.Context, u *cad.User, kind cad.SessionKind, method string, persistent bool, cl Client) (*Issued, error) {
+	idle, max := lifetimes(kind, persistent)
+	return s.issueUntil(ctx, u, &cad.Session{Kind: kind, AuthMethod: method, Persistent: persistent}, cl, idle, s.now().Add(max))
 }
 
-func (s *Service) issueUntil(ctx context.Context, u *cad.User, kind cad.SessionKind, name, method string, cl Client, idle time.Duration, expires time.Time) (*Issued, error) {
+// issueUntil stores the session spec describes (its kind, name, method and
+// persistence) with an idle lifetime and an end.
+func (s *Service) issueUntil(ctx context.Context, u *cad.User, spec *cad.Session, cl Client, idle time.Duration, expires time.Time) (*Issued, error) {
 	secret, id, err := randomToken("")
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
+	kind := spec.Kind
 	sess := &cad.Session{
-		ID: id, Kind: kind, Name: name, UserID: u.ID, AuthMethod: method,
+		ID: id, Kind: kind, Name: spec.Name, UserID: u.ID, AuthMethod: spec.AuthMethod, Persistent: spec.Persistent,
 		CreatedAt: now, LastSeenAt: now, IdleExpiresAt: minTime(now.Add(idle), expires), ExpiresAt: expires,
 		IP: cl.IP, UserAgent: trimUA(cl.UserAgent),
 	}
@@ -58,11 +64,15 @@ func (s *Service) issueUntil(ctx context.Context, u *cad.User, kind cad.SessionK
 	if kind != cad.SessionToken {
 		tokenExp = minTime(now.Add(AccessTokenLifetime), expires)
 	}
-	tok, err := s.sign(u.ID, id, now, tokenExp)
+	tok, err := s.sign(u, id, now, tokenExp)
 	if err != nil {
 		return nil, err
 	}
-	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventSessionCreated, UserID: u.ID, SessionID: id, Detail: string(kind) + " via " + method})
+	detail := string(kind) + " via " + spec.AuthMethod
+	if spec.Persistent {
+		detail += ", remembered"
+	}
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventSessionCreated, UserID: u.ID, SessionID: id, Detail: detail})
 	out := &Issued{User: u, Session: sess, Token: tok}
 	if kind == cad.SessionBrowser {
 		out.Secret = secret
@@ -83,7 +93,7 @@ func (s *Service) IssueForUser(ctx context.Context, u *cad.User, kind cad.Sessio
 	if u.Disabled {
 		return nil, errInvalidLogin
 	}
-	return s.issue(ctx, u, kind, method, cl)
+	return s.issue(ctx, u, kind, method, false, cl)
 }
 
 // Authenticate resolves the request's credential into a Principal: a game
@@ -150,8 +160,9 @@ func (s *Service) principal(ctx context.Context, sessionID, subject string, viaC
 	if u.Disabled {
 		return nil, errNotAuthenticated
 	}
+	touched := false
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
-		idle, _ := lifetimes(sess.Kind)
+		idle, _ := lifetimes(sess.Kind, sess.Persistent)
 		if sess.Kind == cad.SessionToken {
 			idle = sess.ExpiresAt.Sub(now)
 		}
@@ -159,8 +170,17 @@ func (s *Service) principal(ctx context.Context, sessionID, subject string, viaC
 		if err := s.db.TouchSession(ctx, sess.ID, now, sess.IdleExpiresAt); err != nil {
 			return nil, err
 		}
+		touched = true
 	}
-	return &cad.Principal{Kind: cad.PrincipalUser, User: u, Session: sess, ViaCookie: viaCookie}, nil
+	return &cad.Principal{Kind: cad.PrincipalUser, User: u, Session: sess, ViaCookie: viaCookie, Touched: touched}, nil
+}
+
+// CookieMaxAge is how long a browser session's cookie lives from now: until
+// the session's idle expiry (24 hours, or 30 days when remembered), never
+// past its absolute one. The cookie is written again, with this Max-Age,
+// whenever the session's use is recorded.
+func (s *Service) CookieMaxAge(sess *cad.Session) time.Duration {
+	return max(sess.IdleExpiresAt.Sub(s.now()), 0)
 }
 
 // Logout ends the caller's session on the server: its cookie and every JWT
@@ -177,7 +197,7 @@ func (s *Service) Logout(ctx context.Context, p *cad.Principal, cl Client) error
 // outlives the session.
 func (s *Service) Refresh(ctx context.Context, p *cad.Principal, cl Client) (string, error) {
 	now := s.now()
-	tok, err := s.sign(p.User.ID, p.Session.ID, now, minTime(now.Add(AccessTokenLifetime), p.Session.ExpiresAt))
+	tok, err := s.sign(p.User, p.Session.ID, now, minTime(now.Add(AccessTokenLifetime), p.Session.ExpiresAt))
 	if err != nil {
 		return "", err
 	}
@@ -241,7 +261,7 @@ func (s *Service) CreateToken(ctx context.Context, p *cad.Principal, name string
 	if expires.After(now.Add(MaxTokenLifetime)) {
 		return nil, cad.Errorf(cad.EINVALID, "expiresAt must be within one year")
 	}
-	out, err := s.issueUntil(ctx, p.User, cad.SessionToken, name, "token", cl, expires.Sub(now), expires)
+	out, err := s.issueUntil(ctx, p.User, &cad.Session{Kind: cad.SessionToken, Name: name, AuthMethod: "token"}, cl, expires.Sub(now), expires)
 	if err != nil {
 		return nil, err
 	}

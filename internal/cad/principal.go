@@ -19,6 +19,9 @@ type Principal struct {
 	// ViaCookie is true when the session cookie (not a bearer token)
 	// authenticated the request; cross-origin checks apply then.
 	ViaCookie bool
+	// Touched is true when this request moved the session's idle expiry:
+	// a cookie's Max-Age is renewed then.
+	Touched bool
 
 	// Game servers.
 	APIKey *APIKey

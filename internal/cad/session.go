@@ -25,6 +25,9 @@ type Session struct {
 	AuthMethod string // how the user proved who they are: "password", "discord"
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// Persistent browser sessions ("remember me") live RememberFor, idle
+	// or not, instead of a day idle and a week at most.
+	Persistent bool
 	// IdleExpiresAt moves forward with use; ExpiresAt never moves.
 	IdleExpiresAt time.Time
 	ExpiresAt     time.Time

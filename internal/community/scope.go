@@ -20,6 +20,20 @@ func (s *Service) Resolve(ctx context.Context, idOrGuild string) (*cad.Community
 	return c, err
 }
 
+// absentCommunityID names no community (NewID never makes it: its time
+// part is zero).
+const absentCommunityID = "000000000000000000000000"
+
+// ProbeAbsent does, for a community that does not exist, the membership
+// read that a non-member's request for one that exists costs, so that
+// neither the 404 nor its timing tells the two apart (R64). Both are also
+// found (or found absent) in the store's cache alike.
+func (s *Service) ProbeAbsent(ctx context.Context, p *cad.Principal) {
+	if p.IsUser() {
+		_, _ = s.db.Member(ctx, absentCommunityID, p.User.ID)
+	}
+}
+
 // ScopeFor decides whether the principal may act in community c and with
 // what standing. A game server's key belongs to one community: naming
 // another is forbidden (R69). A user must be an active member; a

@@ -13,6 +13,7 @@ type sessionRec struct {
 	Name          string    `json:"name,omitempty"`
 	UserID        string    `json:"userId"`
 	AuthMethod    string    `json:"authMethod"`
+	Persistent    bool      `json:"persistent,omitempty"`
 	CreatedAt     time.Time `json:"createdAt"`
 	LastSeenAt    time.Time `json:"lastSeenAt"`
 	IdleExpiresAt time.Time `json:"idleExpiresAt"`
@@ -25,7 +26,7 @@ func (r *sessionRec) DocID() string { return r.ID }
 
 func (r *sessionRec) session() *cad.Session {
 	return &cad.Session{
-		ID: r.ID, Kind: cad.SessionKind(r.Kind), Name: r.Name, UserID: r.UserID, AuthMethod: r.AuthMethod,
+		ID: r.ID, Kind: cad.SessionKind(r.Kind), Name: r.Name, UserID: r.UserID, AuthMethod: r.AuthMethod, Persistent: r.Persistent,
 		CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), IdleExpiresAt: r.IdleExpiresAt.UTC(),
 		ExpiresAt: r.ExpiresAt.UTC(), IP: r.IP, UserAgent: r.UserAgent,
 	}
@@ -40,7 +41,7 @@ var (
 // cad.MaxSessionsPerUser live sessions, the oldest are deleted.
 func (s *Store) CreateSession(ctx context.Context, sess *cad.Session) error {
 	r := &sessionRec{
-		ID: sess.ID, Kind: string(sess.Kind), Name: sess.Name, UserID: sess.UserID, AuthMethod: sess.AuthMethod,
+		ID: sess.ID, Kind: string(sess.Kind), Name: sess.Name, UserID: sess.UserID, AuthMethod: sess.AuthMethod, Persistent: sess.Persistent,
 		CreatedAt: Millis(sess.CreatedAt), LastSeenAt: Millis(sess.LastSeenAt), IdleExpiresAt: Millis(sess.IdleExpiresAt),
 		ExpiresAt: Millis(sess.ExpiresAt), IP: sess.IP, UserAgent: sess.UserAgent,
 	}
