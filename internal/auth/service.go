@@ -19,8 +19,8 @@ import (
 
 // Lifetimes, documented in docs/auth.md.
 const (
-	BrowserIdle        = 24 * time.Hour     // the reference's "24 hours of inactivity"
-	BrowserMax         = 7 * 24 * time.Hour // absolute, however active
+	BrowserIdle        = 24 * time.Hour      // the reference's "24 hours of inactivity"
+	BrowserMax         = 7 * 24 * time.Hour  // absolute, however active
 	RememberFor        = 30 * 24 * time.Hour // a remembered browser session ("rememberMe": true)
 	TabletIdle         = 7 * 24 * time.Hour
 	TabletMax          = 7 * 24 * time.Hour
