@@ -17,6 +17,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/mongo"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -89,7 +90,7 @@ const (
 // openStore opens the database the configuration names (MongoDB when a URI
 // is set, else the SQLite file in the data directory), brings its schema up
 // to date and says which setting to fix when it cannot.
-func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mode openMode) (*db, error) {
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mode openMode, obs ...store.Observer) (*db, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
 	var e store.Engine
@@ -136,7 +137,11 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mod
 	if err := e.Prepare(ctx, store.Collections()); err != nil {
 		return fail(fmt.Errorf("preparing the database: %w", err))
 	}
-	return &db{Store: store.New(e, store.Options{Logger: logger}), close: func() {
+	so := store.Options{Logger: logger}
+	if len(obs) > 0 {
+		so.Observer = obs[0]
+	}
+	return &db{Store: store.New(e, so), close: func() {
 		for i := len(closers) - 1; i >= 0; i-- {
 			if err := closers[i](); err != nil {
 				logger.Warn("closing the database", "error", err.Error())
@@ -147,10 +152,14 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mod
 
 // newAuth builds the authentication service, loading or generating the
 // server keys.
-func newAuth(ctx context.Context, cfg *config.Config, db cad.AuthStore, logger *slog.Logger) (*auth.Service, error) {
+func newAuth(ctx context.Context, cfg *config.Config, db cad.AuthStore, logger *slog.Logger, obs ...auth.Observer) (*auth.Service, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
-	svc, err := auth.New(ctx, db, auth.ConfigFrom(cfg), logger)
+	ac := auth.ConfigFrom(cfg)
+	if len(obs) > 0 {
+		ac.Metrics = obs[0]
+	}
+	svc, err := auth.New(ctx, db, ac, logger)
 	if err != nil {
 		return nil, fmt.Errorf("loading the server keys: %w", err)
 	}
@@ -179,7 +188,8 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	v := versionString()
 	logger.Info("starting precinct", "version", v, "publicUrl", cfg.PublicURL)
 
-	db, err := openStore(ctx, cfg, logger, forServe)
+	m := metrics.New(v)
+	db, err := openStore(ctx, cfg, logger, forServe, m)
 	if err != nil {
 		return err
 	}
@@ -190,11 +200,12 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		logger.Info("identity cache: changes made by other processes are dropped as they arrive", "engine", db.Engine().Kind())
 	}
 
-	authSvc, err := newAuth(ctx, cfg, db, logger)
+	authSvc, err := newAuth(ctx, cfg, db, logger, m)
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: community.New(db, authSvc, logger), Logger: logger, Version: v})
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: community.New(db, authSvc, logger),
+		Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err
 	}

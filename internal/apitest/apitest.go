@@ -21,6 +21,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
@@ -35,6 +36,9 @@ type Env struct {
 	Server    *api.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
 	Logs      *LogBuffer // everything the application logged, as JSON lines
+	// Metrics is what /metrics serves (the store's operations only when
+	// the store was made with it as its Observer: NewStoreObserved).
+	Metrics *metrics.Metrics
 }
 
 // Clock is real time plus an offset that tests move forward, so that
@@ -93,18 +97,39 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 		h = health[0]
 	}
 	clock := &Clock{}
+	m := metricsFor(db)
 	ac := auth.ConfigFrom(cfg)
-	ac.HashConcurrency, ac.Now = 4, clock.Now
+	ac.HashConcurrency, ac.Now, ac.Metrics = 4, clock.Now, m
 	svc, err := auth.New(context.Background(), db, ac, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	com := community.New(db, svc, logger)
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Logger: logger, Version: "test"})
+	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Server: srv, Clock: clock, Logs: logs}
+	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Server: srv, Clock: clock, Logs: logs, Metrics: m}
+}
+
+// observed remembers the Metrics a store was made to report to.
+var observed sync.Map // *store.Store -> *metrics.Metrics
+
+// NewStoreObserved returns a fresh test store that reports its operations
+// to metrics the application built on it (NewWith) then serves.
+func NewStoreObserved(t testing.TB) *store.Store {
+	t.Helper()
+	m := metrics.New("test")
+	s := storetest.NewObserved(t, m)
+	observed.Store(s, m)
+	return s
+}
+
+func metricsFor(db *store.Store) *metrics.Metrics {
+	if m, ok := observed.Load(db); ok {
+		return m.(*metrics.Metrics)
+	}
+	return metrics.New("test")
 }
 
 // NeedAtomic skips a test of rules under concurrency on a database without

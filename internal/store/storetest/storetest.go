@@ -45,6 +45,14 @@ func New(t testing.TB) *store.Store {
 	return s
 }
 
+// NewObserved is New with an Observer of the store's operations (SQLite
+// only).
+func NewObserved(t testing.TB, obs store.Observer) *store.Store {
+	t.Helper()
+	_, e := NewSQLite(t, sqlite.Options{})
+	return store.New(e, store.Options{Logger: QuietLogger(), Observer: obs})
+}
+
 // NewSQLite returns a fresh Store on a new SQLite file in the test's
 // temporary directory, and its engine.
 func NewSQLite(t testing.TB, o sqlite.Options) (*store.Store, *sqlite.Engine) {
