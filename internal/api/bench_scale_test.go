@@ -94,7 +94,7 @@ const seedPassword = "a benchmark passphrase"
 func seededEnv(b *testing.B, n, m int) (*apitest.Env, seed.Community) {
 	b.Helper()
 	s, _ := storetest.NewSQLite(b, sqlite.Options{Path: filepath.Join(b.TempDir(), sqlite.FileName)})
-	env := apitest.NewWith(b, apitest.DefaultConfig(b), s)
+	env := apitest.NewWith(b, apitest.DefaultConfig(b, unlimited), s)
 	h, err := env.Auth.Hasher().Hash(context.Background(), seedPassword)
 	if err != nil {
 		b.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // The baseline later features compare against: one GET /healthz through the
@@ -30,7 +33,7 @@ func BenchmarkPipelineHealthz(b *testing.B) {
 // nowhere (so encoding is measured, not the terminal).
 func benchServer(b *testing.B, env ...*apitest.Env) *api.Server {
 	if len(env) == 0 {
-		env = append(env, apitest.New(b))
+		env = append(env, apitest.New(b, unlimited))
 	}
 	e := env[0]
 	srv, err := api.New(api.Deps{
@@ -67,13 +70,20 @@ func BenchmarkPipelineReadyz(b *testing.B) {
 // and verifies the JWT and reads the session and the user (two _id look-ups
 // on the embedded database). Compare with BenchmarkPipelineHealthz.
 func BenchmarkJWTAuthenticatedRequest(b *testing.B) {
-	env := apitest.New(b)
+	env := apitest.New(b, unlimited)
 	srv := benchServer(b, env)
 	tok := benchLogin(b, env)
 	h := srv.Handler()
 	req := httptest.NewRequest(http.MethodGet, "/api/auth/user", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	serveLoop(b, h, req)
+}
+
+// unlimited raises every rate limit out of the way: the limiter still runs
+// (and is measured), but never refuses a benchmark's requests.
+func unlimited(c *config.Config) {
+	huge := ratelimit.Rule{Limit: 1 << 40, Window: time.Minute}
+	c.Limits.API, c.Limits.Lookup, c.Limits.FiveM, c.Limits.FiveMHighImpact, c.Limits.Reports = huge, huge, huge, huge, huge
 }
 
 // serveLoop serves req through h for the benchmark's iterations, failing on
@@ -104,7 +114,7 @@ func benchLogin(b *testing.B, env *apitest.Env) string {
 // GET /api/civilian/fivem-departments (key look-up, cached for 5 s; the
 // community; its departments).
 func BenchmarkAPIKeyScopedRequest(b *testing.B) {
-	env := apitest.New(b)
+	env := apitest.New(b, unlimited)
 	srv := benchServer(b, env)
 	ctx := context.Background()
 	com, err := env.Community.Create(ctx, community.CLIActor(), "Bench RP", "123456789012345678", "")
@@ -122,4 +132,29 @@ func BenchmarkAPIKeyScopedRequest(b *testing.B) {
 	req := httptest.NewRequest(http.MethodGet, "/api/civilian/fivem-departments", nil)
 	req.Header.Set("x-api-key", key)
 	serveLoop(b, srv.Handler(), req)
+}
+
+// What the rate limiter adds to a request: the same trivial route in the
+// general API group (limited per address) and in the unlimited group,
+// through the whole pipeline. The difference is the limiter: the verdict,
+// the key and the four RateLimit-* headers.
+func BenchmarkLimiter(b *testing.B) {
+	env := apitest.New(b, unlimited)
+	ok := func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) }
+	env.Server.AddForTest(http.MethodGet, "/bench/limited", ok)
+	env.Server.AddUnlimitedForTest(http.MethodGet, "/bench/unlimited", ok)
+	for _, path := range []string{"/bench/unlimited", "/bench/limited"} {
+		b.Run(path[len("/bench/"):], func(b *testing.B) {
+			h := env.Server.Handler()
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusNoContent {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
 }

@@ -19,3 +19,8 @@ func (s *Server) AddScopedForTest(method, path string, h echo.HandlerFunc) {
 
 // ScopeCommunityForTest is the id of the request's scoped community.
 func ScopeCommunityForTest(c *echo.Context) string { return scopeOf(c).Community.ID }
+
+// AddUnlimitedForTest is AddForTest in the group that is never limited.
+func (s *Server) AddUnlimitedForTest(method, path string, h echo.HandlerFunc) {
+	s.add(method, path, Public, h, limitGroup(GroupNone))
+}

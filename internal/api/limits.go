@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -81,6 +82,7 @@ func (s *Server) limit(g Group) echo.MiddlewareFunc {
 			// community's limit, its keys start afresh under the new one.
 			v := s.limiter.Allow(limitKey(c, g)+"/"+strconv.Itoa(rule.Limit), rule)
 			setLimitHeaders(c.Response().Header(), v.Limit, v.Remaining, v.Reset, v.Window, string(g))
+
 			if !v.Allowed {
 				s.deps.Metrics.Limited(string(g))
 				return v.Error(string(g), what)
@@ -139,12 +141,49 @@ func (s *Server) ruleFor(c *echo.Context, g Group) (ratelimit.Rule, error) {
 
 // setLimitHeaders publishes a limit (IETF RateLimit header fields):
 // RateLimit-Limit, -Remaining, -Reset (seconds until the whole allowance is
-// back) and -Policy ("300;w=60;comment=\"api\"").
+// back) and -Policy ("300;w=60;comment=\"api\""). Every limited answer
+// carries them, so the values come from shared tables rather than being
+// formatted (and allocated) per request.
 func setLimitHeaders(h http.Header, limit, remaining int, reset, window time.Duration, policy string) {
-	h.Set("RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(max(remaining, 0)))
-	h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(reset)))
-	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d;comment=%q", limit, int(window/time.Second), policy))
+	h["Ratelimit-Limit"] = number(limit)
+	h["Ratelimit-Remaining"] = number(max(remaining, 0))
+	h["Ratelimit-Reset"] = number(ceilSeconds(reset))
+	h["Ratelimit-Policy"] = policyValue(limit, window, policy)
+}
+
+// numbers holds the header values of small whole numbers; others are
+// formatted.
+var numbers = func() [][]string {
+	out := make([][]string, 4096)
+	for i := range out {
+		out[i] = []string{strconv.Itoa(i)}
+	}
+	return out
+}()
+
+func number(n int) []string {
+	if n >= 0 && n < len(numbers) {
+		return numbers[n]
+	}
+	return []string{strconv.Itoa(n)}
+}
+
+type policyKey struct {
+	limit  int
+	window time.Duration
+	name   string
+}
+
+var policies sync.Map // policyKey -> []string
+
+func policyValue(limit int, window time.Duration, name string) []string {
+	k := policyKey{limit, window, name}
+	if v, ok := policies.Load(k); ok {
+		return v.([]string)
+	}
+	v := []string{fmt.Sprintf("%d;w=%d;comment=%q", limit, int(window/time.Second), name)}
+	policies.Store(k, v)
+	return v
 }
 
 func ceilSeconds(d time.Duration) int {

@@ -85,8 +85,24 @@ func (m *Metrics) Request(route, method string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(route, method, statusText(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// statuses are the label values of HTTP statuses, made once.
+var statuses = func() []string {
+	out := make([]string, 600)
+	for i := range out {
+		out[i] = strconv.Itoa(i)
+	}
+	return out
+}()
+
+func statusText(code int) string {
+	if code >= 0 && code < len(statuses) {
+		return statuses[code]
+	}
+	return strconv.Itoa(code)
 }
 
 // Limited records a refusal by a rate limit.

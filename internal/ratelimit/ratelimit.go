@@ -117,7 +117,7 @@ const sweepEvery = 256
 // Allow takes one request from key's allowance under r.
 func (l *Limiter) Allow(key string, r Rule) Verdict {
 	now := l.now().UnixNano()
-	t := int64(r.Window) / int64(r.Limit) // one request's share of the window
+	t := max(int64(r.Window)/int64(r.Limit), 1) // one request's share of the window
 	sh := &l.shards[maphash.String(l.seed, key)%uint64(len(l.shards))]
 	sh.mu.Lock()
 	tat, ok := sh.tat[key]
