@@ -13,6 +13,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
+	"sync"
 )
 
 func TestLoginAndTabletLogin(t *testing.T) {
@@ -313,4 +314,36 @@ func TestSignInBursts(t *testing.T) {
 			t.Fatalf("twelve correct sign-ins from one address at once: %v", codes)
 		}
 	})
+}
+
+// A sign-in that cannot get a hashing slot before its deadline answers 503
+// with Retry-After and a message about load, never "Database unavailable"
+// (the database is fine; the sign-in waited for a hash).
+func TestSignInPastItsDeadlineSaysBusy(t *testing.T) {
+	env := authEnv(t, func(c *config.Config) { c.RequestTimeout = 60 * time.Millisecond })
+	mkUser(t, env, "crowd")
+	var bodies sync.Map
+	codes := concurrently(40, func(i int) int {
+		res := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "crowd", "password": goodPassword}, nil,
+			fmt.Sprintf("203.0.113.%d:1", i))
+		if res.Code == 503 {
+			bodies.Store(i, res)
+		}
+		return res.Code
+	})
+	if codes[503] == 0 {
+		t.Skipf("no sign-in waited past its deadline on this machine: %v", codes)
+	}
+	bodies.Range(func(_, v any) bool {
+		res := v.(*httptest.ResponseRecorder)
+		apitest.CheckErrorBody(t, res, cad.EUNAVAILABLE)
+		if strings.Contains(res.Body.String(), "Database unavailable") || !strings.Contains(res.Body.String(), "try again in a moment") ||
+			res.Header().Get("Retry-After") == "" {
+			t.Errorf("a busy sign-in: %s, Retry-After %q", res.Body, res.Header().Get("Retry-After"))
+		}
+		return true
+	})
+	if codes[200]+codes[503] != 40 {
+		t.Fatalf("outcomes %v", codes)
+	}
 }

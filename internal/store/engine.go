@@ -15,6 +15,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -262,8 +263,16 @@ var (
 // Conflict wraps a unique-index refusal.
 func Conflict(err error) error { return cad.Wrap(cad.ECONFLICT, err, "Already exists") }
 
-// Unavailable wraps an outage or a timeout.
-func Unavailable(err error) error { return cad.Wrap(cad.EUNAVAILABLE, err, "Database unavailable") }
+// Unavailable wraps an outage of the database. When the cause is the
+// request's own context ending (its deadline passed while it waited for
+// something, a hashing slot, say), the database is not to blame and the
+// answer says so: a 503 to try again in a moment.
+func Unavailable(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &cad.BusyError{Err: cad.Wrap(cad.EUNAVAILABLE, err, "The request took too long; try again in a moment"), RetryAfter: time.Second}
+	}
+	return cad.Wrap(cad.EUNAVAILABLE, err, "Database unavailable")
+}
 
 // Internal wraps anything else.
 func Internal(err error) error { return cad.Wrap(cad.EINTERNAL, err, "Internal server error") }

@@ -25,6 +25,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
+	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/store"
 )
 
@@ -89,10 +90,20 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	// The first connection switches the file to WAL (a lasting change) and
-	// creates it with private permissions.
-	if err := w.PingContext(ctx); err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+	// creates it with private permissions. Two processes opening a new
+	// file at the same moment can find the switch locked (SQLITE_BUSY is
+	// returned then without waiting): try again for as long as the busy
+	// timeout.
+	for deadline := time.Now().Add(busyTimeout); ; {
+		err := w.PingContext(ctx)
+		if err == nil {
+			break
+		}
+		if cad.ErrorCode(mapErr(err)) != cad.EUNAVAILABLE || time.Now().After(deadline) || ctx.Err() != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("opening %s: %w", path, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	_ = os.Chmod(path, 0o600)
 	n := o.ReadConns
