@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,17 @@ func TestZeroSetupServeAndGracefulShutdown(t *testing.T) {
 			}
 			if err := c.Live(ctxT(t)); err != nil {
 				t.Fatal(err)
+			}
+			// Metrics, to loopback (the default allow-list).
+			res, err := c.Raw(ctxT(t), "GET", "/metrics", nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !strings.Contains(string(b), `precinct_build_info{version="e2e"} 1`) ||
+				!strings.Contains(string(b), `precinct_db_operation_duration_seconds_count{engine="sqlite"`) {
+				t.Fatalf("/metrics: %d\n%.400s", res.StatusCode, b)
 			}
 			if fi, err := os.Stat(filepath.Join(srv.DataDir, "precinct.db")); err != nil || fi.Mode().Perm() != 0o600 {
 				t.Fatalf("precinct.db while running: %v %v", fi, err)
