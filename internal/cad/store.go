@@ -263,6 +263,80 @@ type AuditStore interface {
 	Audit(ctx context.Context, communityID string, f AuditFilter) ([]*AuditEntry, string, error)
 }
 
+// CharacterStore keeps characters and their license history. SSNs are
+// unique in a community (conflict).
+type CharacterStore interface {
+	CreateCharacter(ctx context.Context, communityID string, c *Character) error
+	Character(ctx context.Context, communityID, id string) (*Character, error)
+	CharacterBySSN(ctx context.Context, communityID, ssn string) (*Character, error)
+	CharacterByIdentifier(ctx context.Context, communityID, identifier string) (*Character, error)
+	// UpdateCharacter lets fn change the stored character inside one
+	// transaction and stores what it leaves.
+	UpdateCharacter(ctx context.Context, communityID, id string, fn func(*Character) error) (*Character, error)
+	DeleteCharacter(ctx context.Context, communityID, id string) error
+	CharactersOf(ctx context.Context, communityID, ownerID string, limit int) ([]*Character, error)
+	CountCharactersOf(ctx context.Context, communityID, ownerID string) (int, error)
+	CharactersByDiscord(ctx context.Context, communityID, discordID string, limit int) ([]*Character, error)
+	// SearchCharacters pages through name or date-of-birth matches; name
+	// prefixes match case- and accent-insensitively.
+	SearchCharacters(ctx context.Context, communityID string, f CharacterFilter) ([]*Character, string, error)
+	MissingCharacters(ctx context.Context, communityID, after string, limit int) ([]*Character, string, error)
+	// CharactersWithLicenseStatus lists characters whose driver's license
+	// has one of the statuses.
+	CharactersWithLicenseStatus(ctx context.Context, communityID string, statuses []string, limit int) ([]*Character, error)
+	AddLicenseChange(ctx context.Context, ch *LicenseChange) error
+	LicenseHistory(ctx context.Context, communityID, characterID string, limit int) ([]*LicenseChange, error)
+}
+
+// VehicleStore keeps vehicles. Normalised plates and VINs are unique in a
+// community (conflict).
+type VehicleStore interface {
+	CreateVehicle(ctx context.Context, communityID string, v *Vehicle) error
+	Vehicle(ctx context.Context, communityID, id string) (*Vehicle, error)
+	VehicleByPlate(ctx context.Context, communityID, plateKey string) (*Vehicle, error)
+	UpdateVehicle(ctx context.Context, communityID, id string, fn func(*Vehicle) error) (*Vehicle, error)
+	DeleteVehicle(ctx context.Context, communityID, id string) error
+	DeleteVehiclesOf(ctx context.Context, communityID, ownerID string) (int64, error)
+	Vehicles(ctx context.Context, communityID string, f VehicleFilter) ([]*Vehicle, string, error)
+	// FlaggedVehicles lists vehicles flagged at now (stolen, registration
+	// or insurance not valid) or owned by one of owners.
+	FlaggedVehicles(ctx context.Context, communityID string, now time.Time, owners []string, limit int) ([]*Vehicle, error)
+	DesignedVehicles(ctx context.Context, communityID string, limit int) ([]*Vehicle, error)
+}
+
+// BankStore keeps accounts, their ledger and idempotent answers. Balance
+// rules are the service's: it reads and saves inside one transaction.
+type BankStore interface {
+	CreateAccount(ctx context.Context, communityID string, a *BankAccount) error
+	AccountOf(ctx context.Context, communityID, characterID string) (*BankAccount, error)
+	AccountByNumber(ctx context.Context, communityID, number string) (*BankAccount, error)
+	SaveAccount(ctx context.Context, a *BankAccount) error
+	AddLedgerEntry(ctx context.Context, e *LedgerEntry) error
+	Ledger(ctx context.Context, communityID, accountID, after string, limit int) ([]*LedgerEntry, string, error)
+	IdempotentResult(ctx context.Context, id string, now time.Time) (*IdempotentResult, error)
+	SaveIdempotentResult(ctx context.Context, r *IdempotentResult) error
+}
+
+// MediaStore keeps images apart from the records that show them.
+type MediaStore interface {
+	PutMedia(ctx context.Context, m *Media) error
+	Media(ctx context.Context, communityID, id string) (*Media, error)
+	DeleteMedia(ctx context.Context, communityID, id string) error
+	DeleteMediaOf(ctx context.Context, communityID, ownerID string) (int64, error)
+}
+
+// CivilStore is what the civil-records service needs.
+type CivilStore interface {
+	Transactor
+	CharacterStore
+	VehicleStore
+	BankStore
+	MediaStore
+	UserStore
+	DepartmentStore
+	AuditStore
+}
+
 // AuthStore is what the authentication service needs.
 type AuthStore interface {
 	UserStore
@@ -291,6 +365,7 @@ type TenancyStore interface {
 type Store interface {
 	AuthStore
 	TenancyStore
+	CivilStore
 	// Ping answers whether the database is reachable within ctx.
 	Ping(ctx context.Context) error
 }

@@ -144,6 +144,104 @@ var (
 		},
 	}
 	meta = &Collection{Name: "meta", Ephemeral: true}
+
+	// Civil records (issue 9).
+	characters = &Collection{
+		Name: "characters", Tenant: true,
+		Fields: []Field{
+			{Name: "ssn", Column: "ssn", Kind: String},
+			{Name: "identifier", Column: "identifier", Kind: String},
+			{Name: "ownerId", Column: "owner_id", Kind: String},
+			{Name: "discordId", Column: "discord_id", Kind: String},
+			{Name: "firstKey", Column: "first_key", Kind: String},
+			{Name: "lastKey", Column: "last_key", Kind: String},
+			{Name: "dateOfBirth", Column: "date_of_birth", Kind: String},
+			{Name: "missingPerson", Column: "missing_person", Kind: Bool},
+			{Name: "dlStatus", Column: "dl_status", Kind: String},
+		},
+		Indexes: []Index{
+			// The sync resources upsert by ssn (their framework id).
+			unique("characters_community_ssn", asc(FieldCommunity), asc("ssn")),
+			idx("characters_community_identifier", asc(FieldCommunity), asc("identifier")),
+			idx("characters_community_owner", asc(FieldCommunity), asc("ownerId"), asc(FieldID)),
+			idx("characters_community_discord", asc(FieldCommunity), asc("discordId"), asc(FieldID)),
+			// Name search: by last name then first, or first then last.
+			idx("characters_community_last_first", asc(FieldCommunity), asc("lastKey"), asc("firstKey"), asc(FieldID)),
+			idx("characters_community_first_last", asc(FieldCommunity), asc("firstKey"), asc("lastKey"), asc(FieldID)),
+			idx("characters_community_dob", asc(FieldCommunity), asc("dateOfBirth"), asc(FieldID)),
+			idx("characters_community_missing", asc(FieldCommunity), asc("missingPerson"), asc(FieldID)),
+			// Owners whose driver's license is not valid flag their plates.
+			idx("characters_community_dl", asc(FieldCommunity), asc("dlStatus"), asc(FieldID)),
+		},
+	}
+	licenseHistory = &Collection{
+		Name: "license_history", Tenant: true,
+		Fields: []Field{
+			{Name: "characterId", Column: "character_id", Kind: String},
+			{Name: "time", Column: "time", Kind: Time},
+		},
+		Indexes: []Index{idx("license_history_character_time", asc(FieldCommunity), asc("characterId"), desc("time"), desc(FieldID))},
+	}
+	vehicles = &Collection{
+		Name: "vehicles", Tenant: true,
+		Fields: []Field{
+			{Name: "plateKey", Column: "plate_key", Kind: String},
+			{Name: "vin", Column: "vin", Kind: String},
+			{Name: "ownerId", Column: "owner_id", Kind: String},
+			{Name: "ownerUserId", Column: "owner_user_id", Kind: String},
+			{Name: "stolen", Column: "stolen", Kind: Bool},
+			{Name: "registrationStatus", Column: "registration_status", Kind: String},
+			{Name: "registrationExpires", Column: "registration_expires", Kind: Time},
+			{Name: "insuranceStatus", Column: "insurance_status", Kind: String},
+			{Name: "insuranceExpires", Column: "insurance_expires", Kind: Time},
+			{Name: "plateDesignId", Column: "plate_design_id", Kind: String},
+		},
+		Indexes: []Index{
+			unique("vehicles_community_plate", asc(FieldCommunity), asc("plateKey")),
+			unique("vehicles_community_vin", asc(FieldCommunity), asc("vin")),
+			idx("vehicles_community_owner", asc(FieldCommunity), asc("ownerId"), asc(FieldID)),
+			idx("vehicles_community_owner_user", asc(FieldCommunity), asc("ownerUserId"), asc(FieldID)),
+			// The flagged-plates list is the union of these ranges.
+			idx("vehicles_community_stolen", asc(FieldCommunity), asc("stolen"), asc(FieldID)),
+			idx("vehicles_community_registration", asc(FieldCommunity), asc("registrationStatus"), asc(FieldID)),
+			idx("vehicles_community_registration_expires", asc(FieldCommunity), asc("registrationExpires"), asc(FieldID)),
+			idx("vehicles_community_insurance", asc(FieldCommunity), asc("insuranceStatus"), asc(FieldID)),
+			idx("vehicles_community_insurance_expires", asc(FieldCommunity), asc("insuranceExpires"), asc(FieldID)),
+			idx("vehicles_community_design", asc(FieldCommunity), asc("plateDesignId"), asc(FieldID)),
+		},
+	}
+	bankAccounts = &Collection{
+		Name: "bank_accounts", Tenant: true,
+		Fields: []Field{
+			{Name: "accountNumber", Column: "account_number", Kind: String},
+			{Name: "characterId", Column: "character_id", Kind: String},
+		},
+		Indexes: []Index{
+			unique("bank_accounts_community_number", asc(FieldCommunity), asc("accountNumber")),
+			unique("bank_accounts_community_character", asc(FieldCommunity), asc("characterId")),
+		},
+	}
+	bankLedger = &Collection{
+		Name: "bank_ledger", Tenant: true,
+		Fields: []Field{
+			{Name: "accountId", Column: "account_id", Kind: String},
+			{Name: "time", Column: "time", Kind: Time},
+		},
+		Indexes: []Index{idx("bank_ledger_account_time", asc(FieldCommunity), asc("accountId"), desc("time"), desc(FieldID))},
+	}
+	// The first answers of money requests sent with an idempotency key.
+	// The _id is a digest of the community, the caller and the key, so a
+	// look-up by _id is bound to one community without a tenant index.
+	idempotency = &Collection{
+		Name: "idempotency", Ephemeral: true, Expires: "expiresAt",
+		Fields:  []Field{{Name: "expiresAt", Column: "expires_at", Kind: Time}},
+		Indexes: []Index{idx("idempotency_expires", asc("expiresAt"))},
+	}
+	media = &Collection{
+		Name: "media", Tenant: true,
+		Fields:  []Field{{Name: "ownerId", Column: "owner_id", Kind: String}},
+		Indexes: []Index{idx("media_community_owner", asc(FieldCommunity), asc("ownerId"))},
+	}
 )
 
 // Collections lists every collection, parents before the records that
@@ -151,7 +249,8 @@ var (
 func Collections() []*Collection {
 	return []*Collection{
 		users, communities, members, departments, apiKeys, audit, authEvents,
-		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, meta,
+		characters, licenseHistory, vehicles, bankAccounts, bankLedger, media,
+		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, meta,
 	}
 }
 

@@ -50,6 +50,7 @@ func Contract(t *testing.T, open func(t *testing.T) *store.Store, f Features) {
 	t.Run("api keys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("audit", func(t *testing.T) { testAudit(t, open(t)) })
 	t.Run("isolation", func(t *testing.T) { testIsolation(t, open(t)) })
+	t.Run("civil", func(t *testing.T) { civilContract(t, open, atomicOnly) })
 	t.Run("export and import", func(t *testing.T) { testExportImport(t, open) })
 	t.Run("transactions", func(t *testing.T) { atomicOnly(t); testTx(t, open(t)) })
 	t.Run("concurrency", func(t *testing.T) {

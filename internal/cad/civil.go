@@ -1,0 +1,293 @@
+package cad
+
+import "time"
+
+// Civil records: the characters members play, their vehicles, licenses and
+// bank accounts. Each belongs to one community. The json names are the
+// wire names CDE's clients read and the stored field names (both engines).
+
+// Character is a civilian: a person in the roleplay world, owned by a
+// member (OwnerID) or synced by a game server for a Discord user who may not
+// have signed in yet (DiscordID).
+type Character struct {
+	ID          string `json:"_id"`
+	CommunityID string `json:"communityId"`
+	// OwnerID is the owning user's id; empty for a character a game
+	// server synced for a player who has no Precinct account yet.
+	OwnerID   string `json:"ownerId,omitempty"`
+	DiscordID string `json:"discordId,omitempty"`
+	// SSN is unique in the community. The sync resources put their
+	// framework identifier (citizenid, char1:…) here, so any short
+	// string is allowed; Precinct generates "123-45-6789" when none is
+	// given.
+	SSN string `json:"ssn"`
+	// Identifier is a framework identifier kept beside the SSN when a
+	// resource sends one (identifier, citizenid); unique when set.
+	Identifier string `json:"identifier,omitempty"`
+
+	FirstName      string `json:"firstName"`
+	MiddleName     string `json:"middleName,omitempty"`
+	LastName       string `json:"lastName"`
+	DateOfBirth    string `json:"dateOfBirth"` // YYYY-MM-DD
+	Gender         string `json:"gender,omitempty"`
+	Race           string `json:"race,omitempty"`
+	HairColor      string `json:"hairColor,omitempty"`
+	EyeColor       string `json:"eyeColor,omitempty"`
+	Height         string `json:"height,omitempty"`
+	Weight         string `json:"weight,omitempty"`
+	Address        string `json:"address,omitempty"`
+	Phone          string `json:"phone,omitempty"`
+	SecondaryPhone string `json:"secondaryPhone,omitempty"`
+	Occupation     string `json:"occupation,omitempty"`
+	BloodType      string `json:"bloodType,omitempty"`
+	Allergies      string `json:"allergies,omitempty"`
+	Medications    string `json:"medications,omitempty"`
+	Nationality    string `json:"nationality,omitempty"`
+	PlaceOfBirth   string `json:"placeOfBirth,omitempty"`
+	// MugshotURL is an outside image URL a caller gave; MugshotID names
+	// an image Precinct stores (MediaStore), served at the character's
+	// media URL. At most one is set.
+	MugshotURL string `json:"mugshotUrl,omitempty"`
+	MugshotID  string `json:"mugshotId,omitempty"`
+
+	Licenses []License `json:"licenses"`
+
+	MissingPerson    bool       `json:"missingPerson"`
+	MissingDate      *time.Time `json:"missingDate,omitempty"`
+	LastSeenLocation string     `json:"lastSeenLocation,omitempty"`
+	MissingNote      string     `json:"missingDescription,omitempty"`
+
+	// Extra holds the framework's own fields a sync resource sends
+	// (account, registration, job): kept, shown, never interpreted.
+	Extra map[string]string `json:"extra,omitempty"`
+
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// FullName is "First Middle Last".
+func (c *Character) FullName() string {
+	n := c.FirstName
+	if c.MiddleName != "" {
+		n += " " + c.MiddleName
+	}
+	return n + " " + c.LastName
+}
+
+// License returns the character's license of a type, or nil.
+func (c *Character) License(typ string) *License {
+	for i := range c.Licenses {
+		if c.Licenses[i].Type == typ {
+			return &c.Licenses[i]
+		}
+	}
+	return nil
+}
+
+// License types and statuses.
+const (
+	LicenseDrivers    = "drivers"
+	LicenseMotorcycle = "motorcycle"
+	LicenseCommercial = "commercial"
+	LicenseBoat       = "boat"
+	LicensePilot      = "pilot"
+	LicenseFirearms   = "firearms"
+	LicenseHunting    = "hunting"
+	LicenseFishing    = "fishing"
+
+	LicenseValid     = "VALID"
+	LicenseSuspended = "SUSPENDED"
+	LicenseRevoked   = "REVOKED"
+	LicenseExpired   = "EXPIRED"
+)
+
+// LicenseTypes lists every license type, in display order.
+var LicenseTypes = []string{LicenseDrivers, LicenseMotorcycle, LicenseCommercial, LicenseBoat, LicensePilot,
+	LicenseFirearms, LicenseHunting, LicenseFishing}
+
+// LicenseStatuses lists every license status.
+var LicenseStatuses = []string{LicenseValid, LicenseSuspended, LicenseRevoked, LicenseExpired}
+
+// License is one license a character holds, with its last change.
+type License struct {
+	Type      string     `json:"type"`
+	Status    string     `json:"status"`
+	Expires   *time.Time `json:"expires,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	UpdatedBy string     `json:"updatedBy,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+}
+
+// LicenseChange is one entry of a license's history: kept for ever.
+type LicenseChange struct {
+	ID          string    `json:"_id"`
+	CommunityID string    `json:"communityId"`
+	CharacterID string    `json:"characterId"`
+	Type        string    `json:"type"`
+	From        string    `json:"from,omitempty"`
+	To          string    `json:"to"`
+	Reason      string    `json:"reason,omitempty"`
+	ActorID     string    `json:"actorId"`
+	ActorKind   string    `json:"actorKind"`
+	Time        time.Time `json:"time"`
+}
+
+// Vehicle is a registered vehicle, owned by a character.
+type Vehicle struct {
+	ID          string `json:"_id"`
+	CommunityID string `json:"communityId"`
+	OwnerID     string `json:"ownerId"` // the owning character
+	// OwnerUserID is the owning character's user, so that a member's
+	// vehicles list without a join.
+	OwnerUserID string `json:"ownerUserId,omitempty"`
+	// Plate is as the owner wrote it; PlateKey is NormalizePlate(Plate),
+	// unique in the community, what look-ups match.
+	Plate    string `json:"plate"`
+	PlateKey string `json:"plateKey"`
+	VIN      string `json:"vin"`
+	Make     string `json:"make,omitempty"`
+	Model    string `json:"model,omitempty"`
+	Color    string `json:"color,omitempty"`
+	Year     int    `json:"year,omitempty"`
+
+	RegistrationStatus  string     `json:"registrationStatus"`
+	RegistrationExpires *time.Time `json:"registrationExpires,omitempty"`
+	InsuranceStatus     string     `json:"insuranceStatus"`
+	InsuranceExpires    *time.Time `json:"insuranceExpires,omitempty"`
+
+	Stolen            bool       `json:"stolen"`
+	StolenDescription string     `json:"stolenDescription,omitempty"`
+	StolenDate        *time.Time `json:"stolenDate,omitempty"`
+	Impounded         bool       `json:"impounded"`
+	PlateDesignID     string     `json:"plateDesignId,omitempty"`
+
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Registration and insurance statuses.
+const (
+	DocValid     = "VALID"
+	DocExpired   = "EXPIRED"
+	DocSuspended = "SUSPENDED"
+	DocNone      = "NONE"
+)
+
+// RegistrationValid reports whether the registration is valid at now.
+func (v *Vehicle) RegistrationValid(now time.Time) bool {
+	return v.RegistrationStatus == DocValid && (v.RegistrationExpires == nil || v.RegistrationExpires.After(now))
+}
+
+// InsuranceValid reports whether the insurance is valid at now.
+func (v *Vehicle) InsuranceValid(now time.Time) bool {
+	return v.InsuranceStatus == DocValid && (v.InsuranceExpires == nil || v.InsuranceExpires.After(now))
+}
+
+// BankAccount is a character's account. Money is integer cents.
+type BankAccount struct {
+	ID          string    `json:"_id"`
+	CommunityID string    `json:"communityId"`
+	CharacterID string    `json:"characterId"`
+	Number      string    `json:"accountNumber"` // unique in the community
+	Balance     int64     `json:"balanceCents"`
+	Frozen      bool      `json:"frozen"`
+	// Closed accounts belonged to a deleted character: kept with their
+	// ledger, their number never handed out again, moving nothing.
+	Closed    bool      `json:"closed,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// Ledger entry types.
+const (
+	TxOpening     = "opening"
+	TxDeposit     = "deposit"
+	TxWithdrawal  = "withdrawal"
+	TxTransferIn  = "transfer-in"
+	TxTransferOut = "transfer-out"
+	TxPaycheck    = "paycheck"
+	TxAdjustment  = "adjustment"
+	TxFreeze      = "freeze"
+	TxUnfreeze    = "unfreeze"
+)
+
+// LedgerEntry is one movement of an account, kept for ever. Amount is
+// signed cents: positive in, negative out.
+type LedgerEntry struct {
+	ID           string    `json:"_id"`
+	CommunityID  string    `json:"communityId"`
+	AccountID    string    `json:"accountId"`
+	Type         string    `json:"type"`
+	Amount       int64     `json:"amountCents"`
+	BalanceAfter int64     `json:"balanceAfterCents"`
+	Description  string    `json:"description,omitempty"`
+	Counterparty string    `json:"counterparty,omitempty"` // the other account's number
+	TransferID   string    `json:"transferId,omitempty"`
+	ActorID      string    `json:"actorId"`
+	ActorKind    string    `json:"actorKind"`
+	Time         time.Time `json:"time"`
+}
+
+// IdempotentResult is the stored first answer of a money request sent with
+// an idempotency key: a repeat gets it back and moves nothing.
+type IdempotentResult struct {
+	ID          string    `json:"_id"` // a digest of the community, caller and key
+	CommunityID string    `json:"communityId"`
+	Status      int       `json:"status"`
+	Body        string    `json:"body"` // the JSON answer
+	CreatedAt   time.Time `json:"createdAt"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+// Media is an image Precinct stores for a record (a mugshot): kept apart
+// from the record, served at an unguessable URL.
+type Media struct {
+	ID          string    `json:"_id"` // 32 hex characters of randomness: the URL's secret
+	CommunityID string    `json:"communityId"`
+	OwnerID     string    `json:"ownerId"` // the character
+	ContentType string    `json:"contentType"`
+	Data        []byte    `json:"data"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// MaxMediaBytes bounds one stored image.
+const MaxMediaBytes = 5 << 20
+
+// PlateDesign is a licence plate look a community offers.
+type PlateDesign struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Background string `json:"background,omitempty"` // #rrggbb
+	TextColor  string `json:"textColor,omitempty"`
+	Header     string `json:"header,omitempty"` // "SAN ANDREAS"
+	Footer     string `json:"footer,omitempty"`
+	ImageURL   string `json:"imageUrl,omitempty"`
+}
+
+// CardTemplate is how a community's ID card of one license type looks.
+type CardTemplate struct {
+	Title      string `json:"title,omitempty"`    // "SAN ANDREAS"
+	Subtitle   string `json:"subtitle,omitempty"` // "DRIVER LICENSE"
+	Background string `json:"background,omitempty"`
+	Accent     string `json:"accent,omitempty"`
+	TextColor  string `json:"textColor,omitempty"`
+}
+
+// CharacterFilter selects characters for a look-up; prefixes are folded
+// (FoldName). After is the cursor of the previous page.
+type CharacterFilter struct {
+	FirstPrefix string
+	LastPrefix  string
+	DateOfBirth string
+	After       string
+	Limit       int
+}
+
+// VehicleFilter selects a community's vehicles.
+type VehicleFilter struct {
+	OwnerID     string // a character
+	OwnerUserID string // a member's
+	StolenOnly  bool
+	After       string
+	Limit       int
+}
