@@ -185,17 +185,17 @@ func (v *Vehicle) InsuranceValid(now time.Time) bool {
 
 // BankAccount is a character's account. Money is integer cents.
 type BankAccount struct {
-	ID          string    `json:"_id"`
-	CommunityID string    `json:"communityId"`
-	CharacterID string    `json:"characterId"`
-	Number      string    `json:"accountNumber"` // unique in the community
-	Balance     int64     `json:"balanceCents"`
-	Frozen      bool      `json:"frozen"`
+	ID          string `json:"_id"`
+	CommunityID string `json:"communityId"`
+	CharacterID string `json:"characterId"`
+	Number      string `json:"accountNumber"` // unique in the community
+	Balance     int64  `json:"balanceCents"`
+	Frozen      bool   `json:"frozen"`
 	// Closed accounts belonged to a deleted character: kept with their
 	// ledger, their number never handed out again, moving nothing.
 	Closed    bool      `json:"closed,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Ledger entry types.
