@@ -45,6 +45,11 @@ type CommunitySettings struct {
 	StartingBalance      int64          `json:"startingBalance"`
 	MaxCharactersPerUser int            `json:"maxCharactersPerUser"`
 	AllowPublicStatus    bool           `json:"allowPublicStatus"`
+	// PlateDesigns are the plate looks a community offers (the Wraith
+	// plate reader shows them); CardTemplates style the ID cards the game
+	// shows, by license type ("drivers", or "default" for every type).
+	PlateDesigns  []PlateDesign           `json:"plateDesigns,omitempty"`
+	CardTemplates map[string]CardTemplate `json:"cardTemplates,omitempty"`
 }
 
 // StatusCode is one unit status a community uses ("10-8", "In Service").

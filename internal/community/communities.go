@@ -2,7 +2,9 @@ package community
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -99,13 +101,15 @@ type Patch struct {
 
 // SettingsPatch changes some settings.
 type SettingsPatch struct {
-	DispatchRoleID       *string           `json:"dispatchRoleId"`
-	CADSettings          *map[string]any   `json:"cadSettings"`
-	StatusCodes          *[]cad.StatusCode `json:"statusCodes"`
-	AutoJoin             *bool             `json:"autoJoin"`
-	StartingBalance      *int64            `json:"startingBalance"`
-	MaxCharactersPerUser *int              `json:"maxCharactersPerUser"`
-	AllowPublicStatus    *bool             `json:"allowPublicStatus"`
+	DispatchRoleID       *string                      `json:"dispatchRoleId"`
+	CADSettings          *map[string]any              `json:"cadSettings"`
+	StatusCodes          *[]cad.StatusCode            `json:"statusCodes"`
+	AutoJoin             *bool                        `json:"autoJoin"`
+	StartingBalance      *int64                       `json:"startingBalance"`
+	MaxCharactersPerUser *int                         `json:"maxCharactersPerUser"`
+	AllowPublicStatus    *bool                        `json:"allowPublicStatus"`
+	PlateDesigns         *[]cad.PlateDesign           `json:"plateDesigns"`
+	CardTemplates        *map[string]cad.CardTemplate `json:"cardTemplates"`
 }
 
 var settingKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
@@ -157,6 +161,18 @@ func (s *Service) Update(ctx context.Context, a Actor, sc *cad.Scope, p Patch) (
 		if sp.AllowPublicStatus != nil {
 			st.AllowPublicStatus = *sp.AllowPublicStatus
 		}
+		if sp.PlateDesigns != nil {
+			if err := checkPlateDesigns(*sp.PlateDesigns); err != nil {
+				return nil, err
+			}
+			st.PlateDesigns = *sp.PlateDesigns
+		}
+		if sp.CardTemplates != nil {
+			if err := checkCardTemplates(*sp.CardTemplates); err != nil {
+				return nil, err
+			}
+			st.CardTemplates = *sp.CardTemplates
+		}
 	}
 	out, err := s.db.UpdateCommunity(ctx, c.ID, name, st)
 	if err != nil {
@@ -183,6 +199,78 @@ func checkCADSettings(m map[string]any) error {
 			}
 		default:
 			return cad.Errorf(cad.EINVALID, "settings.cadSettings.%s must be a string, number, boolean or null", k)
+		}
+	}
+	return nil
+}
+
+var (
+	colorRE    = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
+	designIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+)
+
+func checkColor(field, v string) error {
+	if v != "" && !colorRE.MatchString(v) {
+		return cad.Errorf(cad.EINVALID, "%s must be a colour like #1a2b3c", field)
+	}
+	return nil
+}
+
+func checkText(field, v string, max int) error {
+	if utf8.RuneCountInString(v) > max {
+		return cad.Errorf(cad.EINVALID, "%s is longer than %d characters", field, max)
+	}
+	return nil
+}
+
+func checkPlateDesigns(list []cad.PlateDesign) error {
+	if len(list) > 50 {
+		return cad.Errorf(cad.EINVALID, "settings.plateDesigns holds at most 50 designs")
+	}
+	seen := map[string]bool{}
+	for i, d := range list {
+		f := fmt.Sprintf("settings.plateDesigns[%d]", i)
+		if !designIDRE.MatchString(d.ID) {
+			return cad.Errorf(cad.EINVALID, "%s.id must be 1 to 32 of A-Z a-z 0-9 _ -", f)
+		}
+		if seen[d.ID] {
+			return cad.Errorf(cad.EINVALID, "%s.id %q is used twice", f, d.ID)
+		}
+		seen[d.ID] = true
+		if n := utf8.RuneCountInString(d.Name); n < 1 || n > 64 {
+			return cad.Errorf(cad.EINVALID, "%s.name must be 1 to 64 characters", f)
+		}
+		for _, err := range []error{checkColor(f+".background", d.Background), checkColor(f+".textColor", d.TextColor),
+			checkText(f+".header", d.Header, 32), checkText(f+".footer", d.Footer, 32), checkURL(f+".imageUrl", d.ImageURL)} {
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkURL(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) > 512 || !(strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")) {
+		return cad.Errorf(cad.EINVALID, "%s must be an http(s) URL of at most 512 bytes", field)
+	}
+	return nil
+}
+
+func checkCardTemplates(m map[string]cad.CardTemplate) error {
+	for k, t := range m {
+		if k != "default" && !slices.Contains(cad.LicenseTypes, k) {
+			return cad.Errorf(cad.EINVALID, "settings.cardTemplates keys are license types (%s) or default", strings.Join(cad.LicenseTypes, ", "))
+		}
+		f := "settings.cardTemplates." + k
+		for _, err := range []error{checkText(f+".title", t.Title, 40), checkText(f+".subtitle", t.Subtitle, 40),
+			checkColor(f+".background", t.Background), checkColor(f+".accent", t.Accent), checkColor(f+".textColor", t.TextColor)} {
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil

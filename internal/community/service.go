@@ -64,6 +64,13 @@ func CLIActor() Actor {
 	return Actor{Kind: "cli", UserID: "cli", Rank: cad.SuperAdminRank, SuperAdmin: true, IP: "cli"}
 }
 
+// Record writes an entry in a community's audit trail (and the process
+// log) for another service: civil records log every look-up and change
+// through it. Like audit, it never fails the caller.
+func (s *Service) Record(ctx context.Context, a Actor, communityID, action, target string, before, after any) {
+	s.audit(ctx, a, communityID, action, target, before, after)
+}
+
 // audit records a change in a community's log and the process log. It never
 // fails the change: the log line is written even when the insert is not.
 func (s *Service) audit(ctx context.Context, a Actor, communityID, action, target string, before, after any) {

@@ -1,0 +1,310 @@
+package civil
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// Look-ups are what officers and dispatchers run, and game servers for
+// their plate readers. Every one is written to the community's audit trail
+// (who looked up whom, when), as real agencies require.
+
+// Flags.
+const (
+	FlagStolen              = "stolen"
+	FlagExpiredRegistration = "expired registration"
+	FlagNoRegistration      = "no registration"
+	FlagNoInsurance         = "no insurance"
+	FlagSuspendedLicense    = "suspended license"
+	FlagRevokedLicense      = "revoked license"
+	FlagImpounded           = "impounded"
+	FlagMissing             = "missing person"
+)
+
+// Alert levels.
+const (
+	AlertNone    = "none"
+	AlertCaution = "caution"
+	AlertAlert   = "alert"
+)
+
+// alertFlags raise the alert level to "alert"; any other flag is caution.
+var alertFlags = map[string]bool{FlagStolen: true}
+
+// AlertLevel is the level a set of flags calls for.
+func AlertLevel(flags []string) string {
+	level := AlertNone
+	for _, f := range flags {
+		if alertFlags[f] {
+			return AlertAlert
+		}
+		level = AlertCaution
+	}
+	return level
+}
+
+// PersonFlags are what a person's record flags.
+func PersonFlags(ch *cad.Character) []string {
+	flags := []string{}
+	if l := ch.License(cad.LicenseDrivers); l != nil {
+		switch l.Status {
+		case cad.LicenseSuspended:
+			flags = append(flags, FlagSuspendedLicense)
+		case cad.LicenseRevoked:
+			flags = append(flags, FlagRevokedLicense)
+		}
+	}
+	if ch.MissingPerson {
+		flags = append(flags, FlagMissing)
+	}
+	return flags
+}
+
+// VehicleFlags are what a vehicle and its owner flag at now.
+func (s *Service) VehicleFlags(v *cad.Vehicle, owner *cad.Character) []string {
+	now := s.now()
+	flags := []string{}
+	if v.Stolen {
+		flags = append(flags, FlagStolen)
+	}
+	switch {
+	case v.RegistrationStatus == cad.DocNone || v.RegistrationStatus == "":
+		flags = append(flags, FlagNoRegistration)
+	case !v.RegistrationValid(now):
+		flags = append(flags, FlagExpiredRegistration)
+	}
+	if !v.InsuranceValid(now) {
+		flags = append(flags, FlagNoInsurance)
+	}
+	if v.Impounded {
+		flags = append(flags, FlagImpounded)
+	}
+	if owner != nil {
+		for _, f := range PersonFlags(owner) {
+			if f != FlagMissing {
+				flags = append(flags, f)
+			}
+		}
+	}
+	return flags
+}
+
+// PersonQuery is a person look-up: a name ("first last", or one word for
+// either), a date of birth, or an SSN.
+type PersonQuery struct {
+	Name        string
+	FirstName   string
+	LastName    string
+	DateOfBirth string
+	SSN         string
+	After       string
+	Limit       int
+}
+
+// SearchPersons runs a person look-up for an officer. A one-word name
+// matches first or last names (the first page of each, merged); the other
+// forms page with the cursor.
+func (s *Service) SearchPersons(ctx context.Context, c Caller, q PersonQuery) ([]*cad.Character, string, error) {
+	if !c.officer() {
+		return nil, "", errNeedOfficer
+	}
+	limit := pageSize(q.Limit)
+	for _, v := range []string{q.Name, q.FirstName, q.LastName, q.SSN, q.DateOfBirth} {
+		if len(v) > 100 {
+			return nil, "", cad.Errorf(cad.EINVALID, "Search terms are at most 100 characters")
+		}
+	}
+	defer s.record(ctx, c, "lookup.person", "", nil, map[string]any{"name": q.Name + q.FirstName + " " + q.LastName, "dob": q.DateOfBirth, "ssn": q.SSN})
+	if ssn := strings.TrimSpace(q.SSN); ssn != "" {
+		ch, err := s.db.CharacterBySSN(ctx, c.communityID(), ssn)
+		if cad.ErrorCode(err) == cad.ENOTFOUND {
+			return []*cad.Character{}, "", nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return []*cad.Character{ch}, "", nil
+	}
+	f := cad.CharacterFilter{FirstPrefix: q.FirstName, LastPrefix: q.LastName, After: q.After, Limit: limit}
+	if d := strings.TrimSpace(q.DateOfBirth); d != "" {
+		norm, ok := NormalizeDate(d)
+		if !ok {
+			return nil, "", cad.Errorf(cad.EINVALID, "dob must be a date like 1990-05-15")
+		}
+		f.DateOfBirth = norm
+	}
+	words := strings.Fields(q.Name)
+	switch {
+	case len(words) >= 2:
+		f.FirstPrefix, f.LastPrefix = words[0], strings.Join(words[1:], " ")
+	case len(words) == 1 && q.After == "":
+		return s.eitherName(ctx, c, words[0], f)
+	case len(words) == 1:
+		f.LastPrefix = words[0]
+	}
+	return s.db.SearchCharacters(ctx, c.communityID(), f)
+}
+
+// eitherName merges the first page of last-name and first-name matches of
+// one word, last-name matches first.
+func (s *Service) eitherName(ctx context.Context, c Caller, word string, f cad.CharacterFilter) ([]*cad.Character, string, error) {
+	byLast := f
+	byLast.LastPrefix, byLast.FirstPrefix = word, ""
+	list, _, err := s.db.SearchCharacters(ctx, c.communityID(), byLast)
+	if err != nil {
+		return nil, "", err
+	}
+	byFirst := f
+	byFirst.FirstPrefix, byFirst.LastPrefix = word, ""
+	more, _, err := s.db.SearchCharacters(ctx, c.communityID(), byFirst)
+	if err != nil {
+		return nil, "", err
+	}
+	seen := map[string]bool{}
+	out := make([]*cad.Character, 0, len(list)+len(more))
+	for _, ch := range append(list, more...) {
+		if !seen[ch.ID] && len(out) < f.Limit {
+			seen[ch.ID] = true
+			out = append(out, ch)
+		}
+	}
+	return out, "", nil
+}
+
+// PersonRecord is a person's full record for an officer.
+type PersonRecord struct {
+	Character *cad.Character
+	Vehicles  []*cad.Vehicle
+	History   []*cad.LicenseChange
+	Flags     []string
+	Alert     string
+}
+
+// Person returns a person's record (licenses, vehicles, flags) for an
+// officer.
+func (s *Service) Person(ctx context.Context, c Caller, ref string) (*PersonRecord, error) {
+	if !c.officer() {
+		return nil, errNeedOfficer
+	}
+	ch, err := s.Resolve(ctx, c, ref)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := s.VehiclesOf(ctx, c, ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := s.db.LicenseHistory(ctx, c.communityID(), ch.ID, 50)
+	if err != nil {
+		return nil, err
+	}
+	flags := PersonFlags(ch)
+	s.record(ctx, c, "lookup.person", ch.ID, nil, map[string]any{"name": ch.FullName()})
+	return &PersonRecord{Character: ch, Vehicles: vs, History: hist, Flags: flags, Alert: AlertLevel(flags)}, nil
+}
+
+// PlateResult is a plate look-up's answer.
+type PlateResult struct {
+	Plate   string // as asked, normalised
+	Vehicle *cad.Vehicle
+	Owner   *cad.Character
+	Flags   []string
+	Alert   string
+}
+
+// PlateLookup runs a plate (normalised) for an officer or a game server.
+func (s *Service) PlateLookup(ctx context.Context, c Caller, plate string) (*PlateResult, error) {
+	if !c.officer() {
+		return nil, errNeedOfficer
+	}
+	key := NormalizePlate(plate)
+	if key == "" || len(key) > 32 {
+		return nil, cad.Errorf(cad.EINVALID, "plate must hold letters or digits")
+	}
+	res := &PlateResult{Plate: key, Flags: []string{}, Alert: AlertNone}
+	v, err := s.db.VehicleByPlate(ctx, c.communityID(), key)
+	switch {
+	case cad.ErrorCode(err) == cad.ENOTFOUND:
+	case err != nil:
+		return nil, err
+	default:
+		res.Vehicle = v
+		if owner, err := s.db.Character(ctx, c.communityID(), v.OwnerID); err == nil {
+			res.Owner = owner
+		} else if cad.ErrorCode(err) != cad.ENOTFOUND {
+			return nil, err
+		}
+		res.Flags = s.VehicleFlags(v, res.Owner)
+		res.Alert = AlertLevel(res.Flags)
+	}
+	s.record(ctx, c, "lookup.plate", key, nil, map[string]any{"found": res.Vehicle != nil, "alertLevel": res.Alert})
+	return res, nil
+}
+
+// FlaggedPlate is one plate a plate reader should watch for.
+type FlaggedPlate struct {
+	Vehicle *cad.Vehicle
+	Owner   *cad.Character
+	Flags   []string
+	Alert   string
+}
+
+// MaxFlaggedPlates bounds the list a plate reader downloads.
+const MaxFlaggedPlates = 5000
+
+// FlaggedPlates lists the community's flagged plates for the game's plate
+// readers: each flag is one index range, never a scan of every vehicle.
+func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, error) {
+	bad, err := s.db.CharactersWithLicenseStatus(ctx, c.communityID(), []string{cad.LicenseSuspended, cad.LicenseRevoked}, MaxFlaggedPlates)
+	if err != nil {
+		return nil, err
+	}
+	owners := map[string]*cad.Character{}
+	ids := make([]string, 0, len(bad))
+	for _, ch := range bad {
+		owners[ch.ID] = ch
+		ids = append(ids, ch.ID)
+	}
+	vs, err := s.db.FlaggedVehicles(ctx, c.communityID(), s.now(), ids, MaxFlaggedPlates)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FlaggedPlate, 0, len(vs))
+	for _, v := range vs {
+		owner := owners[v.OwnerID]
+		if owner == nil {
+			// Owners are read one by one only for flagged vehicles.
+			if o, err := s.db.Character(ctx, c.communityID(), v.OwnerID); err == nil {
+				owner = o
+			}
+		}
+		flags := s.VehicleFlags(v, owner)
+		if len(flags) == 0 {
+			continue
+		}
+		out = append(out, FlaggedPlate{Vehicle: v, Owner: owner, Flags: flags, Alert: AlertLevel(flags)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Vehicle.PlateKey < out[j].Vehicle.PlateKey })
+	return out, nil
+}
+
+// PlateDesigns returns the community's plate designs and which plates
+// wear which.
+func (s *Service) PlateDesigns(ctx context.Context, c Caller) ([]cad.PlateDesign, map[string]string, error) {
+	designs := c.Scope.Community.Settings.PlateDesigns
+	byPlate := map[string]string{}
+	if len(designs) == 0 {
+		return []cad.PlateDesign{}, byPlate, nil
+	}
+	vs, err := s.db.DesignedVehicles(ctx, c.communityID(), MaxFlaggedPlates)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range vs {
+		byPlate[v.PlateKey] = v.PlateDesignID
+	}
+	return designs, byPlate, nil
+}

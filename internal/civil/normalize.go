@@ -1,0 +1,235 @@
+package civil
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// MaxPlateLen bounds a plate as written (the resources cap it at 16).
+const MaxPlateLen = 16
+
+// NormalizePlate is the form plates are stored and matched in: letters and
+// digits only, upper case ("abc 123", "ABC-123" and "ABC%20123" decoded
+// are all "ABC123"). It returns "" when nothing is left.
+func NormalizePlate(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToUpper(r))
+		}
+	}
+	return b.String()
+}
+
+// checkPlate validates a plate as given and returns it trimmed with its key.
+func checkPlate(p string) (display, key string, err error) {
+	display = strings.TrimSpace(p)
+	key = NormalizePlate(display)
+	switch {
+	case key == "":
+		return "", "", cad.Errorf(cad.EINVALID, "plate is required (letters and digits)")
+	case utf8.RuneCountInString(display) > MaxPlateLen || utf8.RuneCountInString(key) > 10:
+		return "", "", cad.Errorf(cad.EINVALID, "plate is longer than %d characters (10 letters and digits)", MaxPlateLen)
+	}
+	return display, key, nil
+}
+
+// enum is a field with a fixed set of values and the spellings the game
+// resources use for them.
+type enum struct {
+	field    string
+	values   []string
+	synonyms map[string]string
+	// other is what an unknown value becomes from a game server ("" keeps
+	// it as given); members get a 400 instead.
+	other string
+}
+
+var (
+	genderEnum = enum{field: "gender", values: []string{"male", "female", "other"}, other: "other",
+		synonyms: map[string]string{"m": "male", "man": "male", "f": "female", "woman": "female", "w": "female",
+			"unknown": "other", "non-binary": "other", "nonbinary": "other", "x": "other", "0": "male", "1": "female"}}
+	hairEnum = enum{field: "hairColor", values: []string{"black", "brown", "blonde", "red", "gray", "white", "bald"},
+		synonyms: map[string]string{"blond": "blonde", "grey": "gray", "ginger": "red", "none": "bald"}}
+	eyeEnum = enum{field: "eyeColor", values: []string{"brown", "blue", "green", "hazel", "gray", "amber"},
+		synonyms: map[string]string{"grey": "gray"}}
+	bloodEnum = enum{field: "bloodType", values: []string{"A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"}}
+)
+
+// norm maps v onto the enum: "" stays "", a value or synonym in any case
+// is the enum's spelling; anything else is refused when strict, else
+// becomes e.other (or stays as given when e.other is "").
+func (e enum) norm(v string, strict bool) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	for _, ok := range e.values {
+		if strings.EqualFold(v, ok) {
+			return ok, nil
+		}
+	}
+	if s, ok := e.synonyms[strings.ToLower(v)]; ok {
+		return s, nil
+	}
+	if strict {
+		return "", cad.Errorf(cad.EINVALID, "%s must be one of %s", e.field, strings.Join(e.values, ", "))
+	}
+	if e.other != "" {
+		return e.other, nil
+	}
+	return clip(v, 32), nil
+}
+
+// clip cuts s to at most n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+var dateLayouts = []string{"2006-01-02", "2006/01/02", time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "01/02/2006", "1/2/2006"}
+
+// NormalizeDate reads a date of birth in the forms clients send and
+// returns it as YYYY-MM-DD: ISO dates and times, YYYY/MM/DD, US
+// MM/DD/YYYY, and DD/MM/YYYY when the day makes that certain (over 12).
+func NormalizeDate(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 40 {
+		return "", false
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return plausible(t)
+		}
+	}
+	// DD/MM/YYYY, which ESX's identity resource uses.
+	if parts := strings.Split(s, "/"); len(parts) == 3 {
+		d, e1 := strconv.Atoi(parts[0])
+		m, e2 := strconv.Atoi(parts[1])
+		y, e3 := strconv.Atoi(parts[2])
+		if e1 == nil && e2 == nil && e3 == nil && d > 12 {
+			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+			if t.Day() == d && int(t.Month()) == m {
+				return plausible(t)
+			}
+		}
+	}
+	return "", false
+}
+
+func plausible(t time.Time) (string, bool) {
+	if t.Year() < 1800 || t.Year() > 2200 {
+		return "", false
+	}
+	return t.Format("2006-01-02"), true
+}
+
+// randomDigits returns n random decimal digits.
+func randomDigits(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		d, _ := rand.Int(rand.Reader, big.NewInt(10))
+		b[i] = byte('0' + d.Int64())
+	}
+	return string(b)
+}
+
+// NewSSN makes a random SSN in the usual 3-2-4 form, with the area
+// numbers real SSNs never use (000, 666, 9xx) avoided.
+func NewSSN() string {
+	for {
+		d := randomDigits(9)
+		area := d[:3]
+		if area == "000" || area == "666" || area[0] == '9' || d[3:5] == "00" || d[5:] == "0000" {
+			continue
+		}
+		return area + "-" + d[3:5] + "-" + d[5:]
+	}
+}
+
+// vinAlphabet is what VINs use: no I, O or Q.
+const vinAlphabet = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+// NewVIN makes a random 17-character VIN.
+func NewVIN() string {
+	b := make([]byte, 17)
+	for i := range b {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(vinAlphabet))))
+		b[i] = vinAlphabet[n.Int64()]
+	}
+	return string(b)
+}
+
+// checkVIN validates a VIN as given: 1 to 17 letters and digits.
+func checkVIN(v string) (string, error) {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	if v == "" {
+		return NewVIN(), nil
+	}
+	if len(v) > 17 || NormalizePlate(v) != v {
+		return "", cad.Errorf(cad.EINVALID, "vin must be 1 to 17 letters and digits")
+	}
+	return v, nil
+}
+
+// NewAccountNumber makes a random 10-digit account number.
+func NewAccountNumber() string { return "1" + randomDigits(9) }
+
+// Year reads a model year: 0 (absent) or 1900 to 2100.
+func checkYear(y int) error {
+	if y != 0 && (y < 1900 || y > 2100) {
+		return cad.Errorf(cad.EINVALID, "year must be between 1900 and 2100")
+	}
+	return nil
+}
+
+// ParseAmount reads an amount of money in dollars, as a JSON number's
+// text ("12", "12.5", "12.34", "1e3"), into cents, exactly: never through
+// a float. More than two decimals, a negative amount or one over
+// MaxAmount are refused.
+func ParseAmount(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	bad := cad.Errorf(cad.EINVALID, "amount must be a number of dollars with at most two decimals, 0 to %d", MaxAmount/100)
+	if s == "" || len(s) > 32 {
+		return 0, bad
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || r.Sign() < 0 {
+		return 0, bad
+	}
+	r.Mul(r, big.NewRat(100, 1))
+	if !r.IsInt() || r.Num().Cmp(big.NewInt(MaxAmount)) > 0 {
+		return 0, bad
+	}
+	return r.Num().Int64(), nil
+}
+
+// MaxAmount bounds one movement and any balance, in cents ($10 billion):
+// far from int64's limit, so sums never overflow.
+const MaxAmount int64 = 1_000_000_000_000
+
+// FormatAmount writes cents as dollars: "12", "12.5", "12.34", "-3.05".
+func FormatAmount(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	whole, frac := cents/100, cents%100
+	switch {
+	case frac == 0:
+		return fmt.Sprintf("%s%d", sign, whole)
+	case frac%10 == 0:
+		return fmt.Sprintf("%s%d.%d", sign, whole, frac/10)
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, whole, frac)
+}

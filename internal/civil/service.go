@@ -1,0 +1,110 @@
+// Package civil holds the rules of civil records: characters, their
+// vehicles, licenses and bank accounts, and the look-ups officers run on
+// them. Every store call names the caller's community; every change and
+// every look-up is written to the community's audit trail.
+package civil
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
+)
+
+// Auditor writes a community's audit trail (community.Service does).
+type Auditor interface {
+	Record(ctx context.Context, a community.Actor, communityID, action, target string, before, after any)
+}
+
+// Service is the civil-records service.
+type Service struct {
+	db    cad.CivilStore
+	audit Auditor
+	log   *slog.Logger
+	now   func() time.Time
+	// mediaURL is the public URL of a stored image.
+	mediaURL func(communityID, id string) string
+}
+
+// Options configure the service.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// PublicURL is where browsers and the game reach Precinct; stored
+	// images are served under it.
+	PublicURL string
+}
+
+// New returns the service.
+func New(db cad.CivilStore, audit Auditor, o Options) *Service {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	base := o.PublicURL
+	return &Service{db: db, audit: audit, log: o.Logger, now: o.Now,
+		mediaURL: func(communityID, id string) string { return base + MediaPath(communityID, id) }}
+}
+
+// MediaPath is the path a stored image is served at. The id is 128 random
+// bits: knowing the path is the permission to see the image, as the game's
+// browser cannot send a header with an <img>.
+func MediaPath(communityID, id string) string {
+	return "/api/media/" + communityID + "/" + id
+}
+
+// Caller is who asks, in which community, as the HTTP layer resolved it.
+type Caller struct {
+	Scope *cad.Scope
+	Actor community.Actor
+	// UserID is the member's user id; "" for a game server.
+	UserID string
+	// DiscordID is the member's Discord id, given to the characters they
+	// make so that the game finds them.
+	DiscordID string
+}
+
+func (c Caller) communityID() string { return c.Scope.Community.ID }
+
+// server reports whether a game server's key asks.
+func (c Caller) server() bool { return c.Scope.Server }
+
+// supervisor reports whether the caller may act on every member's records.
+func (c Caller) supervisor() bool {
+	return c.Scope.Server || c.Scope.Rank >= cad.RoleRank(cad.RoleSupervisor)
+}
+
+// has reports whether the caller holds a department permission (game
+// servers hold them all in their community).
+func (c Caller) has(perm string) bool {
+	return c.Scope.Server || slices.Contains(c.Scope.Permissions, perm)
+}
+
+// officer reports whether the caller may run look-ups: LEO or dispatch.
+func (c Caller) officer() bool { return c.has(cad.DeptLEO) || c.has(cad.DeptDispatch) }
+
+// owns reports whether the character is the caller's own.
+func (c Caller) owns(ch *cad.Character) bool { return c.UserID != "" && ch.OwnerID == c.UserID }
+
+var (
+	errNeedOfficer = cad.Errorf(cad.EFORBIDDEN, "Look-ups need the LEO or dispatch permission")
+	errNeedLicense = cad.Errorf(cad.EFORBIDDEN, "Changing a license needs the LEO permission or the Supervisor role")
+)
+
+func (s *Service) record(ctx context.Context, c Caller, action, target string, before, after any) {
+	s.audit.Record(ctx, c.Actor, c.communityID(), action, target, before, after)
+}
+
+// MediaURL is the public URL of a character's stored mugshot, or its
+// outside URL, or "".
+func (s *Service) MediaURL(ch *cad.Character) string {
+	if ch.MugshotID != "" {
+		return s.mediaURL(ch.CommunityID, ch.MugshotID)
+	}
+	return ch.MugshotURL
+}
