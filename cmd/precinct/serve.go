@@ -15,6 +15,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/metrics"
@@ -204,7 +205,9 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: community.New(db, authSvc, logger),
+	com := community.New(db, authSvc, logger)
+	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL})
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ,
 		Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err

@@ -30,6 +30,10 @@ const (
 	// GameServer routes need a game server's fvm_ key and run in the
 	// key's community.
 	GameServer
+	// MemberOrServer routes run in a community for a member, or for a
+	// game server's key: the CDE paths that both the browser and the
+	// FiveM resources call. The service decides what each may do.
+	MemberOrServer
 	// Operator routes (/metrics) answer only an address in metrics_allow
 	// or a bearer token equal to metrics_token.
 	Operator
@@ -53,6 +57,8 @@ func (a Access) String() string {
 		return "community-super-admin"
 	case GameServer:
 		return "server-key"
+	case MemberOrServer:
+		return "community-member-or-server-key"
 	case Operator:
 		return "operator"
 	}
@@ -62,7 +68,7 @@ func (a Access) String() string {
 // Scoped reports whether routes of this kind run in a community.
 func (a Access) Scoped() bool {
 	switch a {
-	case Member, Supervisor, Admin, CommunitySuperAdmin, GameServer:
+	case Member, Supervisor, Admin, CommunitySuperAdmin, GameServer, MemberOrServer:
 		return true
 	}
 	return false
@@ -85,6 +91,8 @@ func (s *Server) guard(a Access) []echo.MiddlewareFunc {
 		return []echo.MiddlewareFunc{s.authenticate, requireUser, requireSuperAdmin, s.scope}
 	case GameServer:
 		return []echo.MiddlewareFunc{s.authenticate, requireServer, s.scope}
+	case MemberOrServer:
+		return []echo.MiddlewareFunc{s.authenticate, requireCredential, s.scope, requireMemberOrServer}
 	case Operator:
 		return []echo.MiddlewareFunc{s.requireOperator}
 	}
@@ -142,3 +150,25 @@ func requireSuperAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 var errNotAuthenticated = cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
+
+// requireCredential admits a signed-in user or a game server's key.
+func requireCredential(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if p := principalOf(c); !p.IsUser() && !p.IsServer() {
+			return cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
+		}
+		return next(c)
+	}
+}
+
+// requireMemberOrServer admits a game server's key in its community, or a
+// member (a Super Admin too).
+func requireMemberOrServer(next echo.HandlerFunc) echo.HandlerFunc {
+	member := requireRole(cad.RoleMember)(next)
+	return func(c *echo.Context) error {
+		if scopeOf(c).Server {
+			return next(c)
+		}
+		return member(c)
+	}
+}

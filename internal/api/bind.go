@@ -44,7 +44,11 @@ func isTooLarge(err error) bool { return errors.Is(err, echo.ErrStatusRequestEnt
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var own *cad.Error
 	switch {
+	case errors.As(err, &own):
+		// A field's own rule (an amount with three decimals): its message.
+		return own
 	case isTooLarge(err):
 		return err
 	case errors.Is(err, io.EOF):

@@ -7,6 +7,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 )
 
@@ -23,6 +24,10 @@ type tenants struct {
 	keyB   string
 	keyAID string
 	keyBID string
+	// Civil records: memberA's character in A with a vehicle (and its
+	// bank account); memberB's in B.
+	civA, civB *cad.Character
+	vehA, vehB *cad.Vehicle
 }
 
 // people of the fixture, by standing: super, adminA, adminA2, supA, memberA,
@@ -92,8 +97,33 @@ func fixtureOn(t *testing.T, env *apitest.Env) *tenants {
 		t.Fatal(err)
 	}
 	tn.keyBID = k.ID
+	tn.civA, tn.vehA = tn.mkCivil(t, tn.A, "memberA", "SSN-A-1", "AAA111", "400000000000000011")
+	tn.civB, tn.vehB = tn.mkCivil(t, tn.B, "memberB", "SSN-B-1", "BBB222", "400000000000000022")
 	return tn
 }
+
+// mkCivil makes a character of a member with a vehicle.
+func (tn *tenants) mkCivil(t *testing.T, com *cad.Community, member, ssn, plate, discordID string) (*cad.Character, *cad.Vehicle) {
+	t.Helper()
+	ctx := context.Background()
+	u := tn.users[member]
+	cl := civil.Caller{Scope: &cad.Scope{Community: com, Role: cad.RoleMember, Rank: 1, Permissions: []string{cad.DeptCivilian}},
+		Actor: community.Actor{UserID: u.ID, Kind: "user"}, UserID: u.ID, DiscordID: discordID}
+	str := func(v string) *string { return &v }
+	ch, err := tn.env.Civil.CreateCharacter(ctx, cl, civil.CharacterInput{FirstName: str("Pat"), LastName: str(member),
+		DateOfBirth: str("1990-05-15"), SSN: str(ssn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tn.env.Civil.RegisterVehicle(ctx, cl, civil.VehicleInput{Owner: &ch.ID, Plate: str(plate), Make: str("Bravado")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch, v
+}
+
+// in is the header naming a community, for routes whose path does not.
+func in(communityID string) map[string]string { return map[string]string{"x-community-id": communityID} }
 
 func (tn *tenants) as(name string) map[string]string { return bearer(tn.tokens[name]) }
 
@@ -103,7 +133,7 @@ func key(k string) map[string]string { return map[string]string{"x-api-key": k} 
 func (tn *tenants) snapshot(t *testing.T, communityID string) string {
 	t.Helper()
 	var out []any
-	for _, coll := range []string{"members", "departments", "api_keys"} {
+	for _, coll := range []string{"members", "departments", "api_keys", "characters", "vehicles", "bank_accounts", "bank_ledger", "license_history", "media"} {
 		for _, d := range dump(t, tn.env, coll) {
 			if d["communityId"] == communityID {
 				delete(d, "lastUsedAt")

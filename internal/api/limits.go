@@ -46,7 +46,13 @@ func Groups() []Group {
 // routeOption adjusts a route at registration.
 type routeOption func(*routeSpec)
 
-type routeSpec struct{ group Group }
+type routeSpec struct {
+	group     Group
+	bodyLimit int64 // 0: the configured body_limit
+}
+
+// bodyLimit lets a route take bodies up to n bytes (images, bulk sync).
+func bodyLimit(n int64) routeOption { return func(r *routeSpec) { r.bodyLimit = n } }
 
 // limitGroup puts a route in a group other than its access's default.
 func limitGroup(g Group) routeOption { return func(r *routeSpec) { r.group = g } }

@@ -25,8 +25,8 @@ import (
 // any other answer; everything after the deadline is added by later features
 // (authenticate, guards, community scope) per route group.
 func (s *Server) pipeline() error {
-	s.echo.Use(requestID, s.accessLog, s.recoverPanics,
-		middleware.BodyLimit(s.cfg.BodyLimit), s.securityHeaders)
+	s.echo.Pre(s.compat)
+	s.echo.Use(requestID, s.accessLog, s.recoverPanics, s.limitBody, s.payload, s.securityHeaders)
 	if len(s.cfg.CORSOrigins) > 0 {
 		cors, err := middleware.CORSConfig{
 			AllowOrigins:     s.cfg.CORSOrigins,
@@ -43,6 +43,33 @@ func (s *Server) pipeline() error {
 	}
 	s.echo.Use(s.deadline)
 	return nil
+}
+
+// limitBody bounds the request body: body_limit, or the route's own
+// larger limit (images, bulk sync).
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	std := middleware.BodyLimit(s.cfg.BodyLimit)(next)
+	sized := map[int64]echo.HandlerFunc{}
+	for _, n := range []int64{imageBodyLimit, bulkBodyLimit} {
+		sized[n] = middleware.BodyLimit(n)(next)
+	}
+	return func(c *echo.Context) error {
+		if h, ok := sized[s.bodyLimits[c.Request().Method+" "+c.Path()]]; ok {
+			return h(c)
+		}
+		return std(c)
+	}
+}
+
+// payload applies the x-payload rule (compat.go) after the request id is
+// known, so that a malformed one answers with the standard body.
+func (s *Server) payload(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if err := payloadBody(c.Request()); err != nil {
+			return err
+		}
+		return next(c)
+	}
 }
 
 // HeaderRequestID carries the request id in both directions.

@@ -21,5 +21,7 @@ func (s *Server) routes() error {
 	s.authRoutes()
 	s.discordRoutes()
 	s.communityRoutes()
+	s.civilRoutes()
+	s.fivemCivilRoutes()
 	return s.docsRoutes()
 }

@@ -134,6 +134,19 @@ func TestNoStateChangeThroughGET(t *testing.T) {
 		"/api/community/:id/members": true, "/api/community/:id/departments": true, "/api/community/:id/api-keys": true,
 		"/api/community/:id/audit": true, "/api/civilian/fivem-departments": true, "/api/community/:id/limits": true,
 		"/metrics": true,
+		// Civil records. Look-ups, fingerprints and ID cards write an
+		// audit entry (who looked up whom), never the records.
+		"/api/civilian": true, "/api/civilian/:id": true, "/api/civilian/:id/licenses": true,
+		"/api/civilian/missing-persons/:communityId": true, "/api/civilian/vehicle": true,
+		"/api/civilian/vehicle/:vehicleId": true, "/api/civilian/stolen-vehicles/:communityId": true,
+		"/api/civilian/:id/bank": true, "/api/lookup/person": true, "/api/lookup/person/:id": true,
+		"/api/lookup/plate/:plate": true, "/api/media/:communityId/:mediaId": true,
+		"/api/civilian/fivem-civilians-by-discord/:discordId": true, "/api/civilian/fivem-civilian/:ssnOrId": true,
+		"/api/civilian/fivem-fingerprint/:civilianId": true, "/api/civilian/fivem-vehicle/:plate": true,
+		"/api/civilian/fivem-plate-lookup/:plate": true, "/api/civilian/fivem-flagged-plates": true,
+		"/api/civilian/fivem-plate-designs": true, "/api/civilian/fivem-community-settings": true,
+		"/api/banking/fivem/account": true, "/api/fivem/bank/account/:civilianId": true,
+		"/api/fivem/license-templates/render/:civilianId/:licenseType": true,
 	}
 	for _, r := range apitest.New(t).Server.Routes() {
 		if (r.Method == "GET" || r.Method == "HEAD") && !reads[r.Path] {

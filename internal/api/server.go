@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/metrics"
@@ -33,6 +34,7 @@ type Deps struct {
 	Health    HealthChecker
 	Auth      *auth.Service
 	Community *community.Service
+	Civil     *civil.Service
 	Logger    *slog.Logger
 	Version   string
 	// Metrics records what /metrics serves; nil records nothing and
@@ -48,6 +50,8 @@ type Server struct {
 	deps   Deps
 	access map[string]Access // "METHOD path" -> who may call it
 	groups map[string]Group  // "METHOD path" -> its rate-limit group
+	// bodyLimits are the routes allowed bodies over body_limit.
+	bodyLimits map[string]int64
 
 	limiter     *ratelimit.Limiter
 	crossOrigin *http.CrossOriginProtection
@@ -56,8 +60,8 @@ type Server struct {
 // New builds the application. It registers every route; nothing is added
 // after it returns, which keeps the router free of data races.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Health == nil || d.Auth == nil || d.Community == nil {
-		return nil, errors.New("api: Config, Health, Auth and Community are required")
+	if d.Config == nil || d.Health == nil || d.Auth == nil || d.Community == nil || d.Civil == nil {
+		return nil, errors.New("api: Config, Health, Auth, Community and Civil are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -65,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	if d.Version == "" {
 		d.Version = "dev"
 	}
-	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}, groups: map[string]Group{},
+	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}, groups: map[string]Group{}, bodyLimits: map[string]int64{},
 		limiter: ratelimit.New(d.Auth.Now)}
 	cop, err := newCrossOrigin(d.Config.PublicURL, d.Config.CORSOrigins)
 	if err != nil {
@@ -133,6 +137,9 @@ func (s *Server) add(method, path string, access Access, h echo.HandlerFunc, opt
 	s.echo.Add(method, path, h, chain...)
 	s.access[method+" "+path] = access
 	s.groups[method+" "+path] = spec.group
+	if spec.bodyLimit > 0 {
+		s.bodyLimits[method+" "+path] = spec.bodyLimit
+	}
 }
 
 // HTTPServer returns an http.Server with every timeout set (R73), so that a

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,21 +18,13 @@ import (
 func TestTenancyMatrix(t *testing.T) {
 	tn := newTenants(t)
 	before := tn.snapshot(t, tn.A.ID)
-	const missing = "0123456789abcdef01234567"
-	fillWith := func(path, communityID string, objects bool) string {
-		user, dept, k := missing, missing, missing
-		if objects {
-			user, dept, k = tn.users["memberA"].ID, tn.deptA.ID, tn.keyAID
-		}
-		return strings.NewReplacer(":id", communityID, ":userId", user, ":deptId", dept, ":keyId", k).Replace(path)
-	}
-	fill := func(path, communityID string) string { return fillWith(path, communityID, true) }
 	// sameAsNothing checks that using A's ids answers like using ids of
-	// nothing, and refuses.
-	sameAsNothing := func(what, method, withA, withNothing string) {
-		got := tn.env.Do(method, withA, `{}`, tn.as("adminB"), "")
-		want := tn.env.Do(method, withNothing, `{}`, tn.as("adminB"), "")
-		if got.Code < 400 || errorBodyWithoutID(t, got) != errorBodyWithoutID(t, want) {
+	// nothing: the same status and body (the ids aside), and no success
+	// but an empty one.
+	sameAsNothing := func(what, method, withA, withNothing string, h map[string]string) {
+		got := tn.env.Do(method, withA, `{}`, h, "")
+		want := tn.env.Do(method, withNothing, `{}`, h, "")
+		if g, w := tn.normalized(t, got), tn.normalized(t, want); got.Code != want.Code || g != w {
 			t.Errorf("%s: %s answered %d %s; ids of nothing answer %d %s", what, withA, got.Code, got.Body, want.Code, want.Body)
 		}
 	}
@@ -40,26 +34,33 @@ func TestTenancyMatrix(t *testing.T) {
 			continue
 		}
 		n++
-		if r.Access == api.GameServer {
+		if r.Access == api.GameServer || r.Access == api.MemberOrServer {
 			// A's key acting in B.
-			h := merge(key(tn.keyA), map[string]string{"x-community-id": tn.B.ID})
-			if res := tn.env.Do(r.Method, fill(r.Path, tn.B.ID), `{}`, h, ""); res.Code != 403 {
+			h := merge(key(tn.keyA), in(tn.B.ID))
+			if res := tn.env.Do(r.Method, tn.fill(r.Path, tn.B.ID, true), `{}`, h, ""); res.Code != 403 {
 				t.Errorf("%s %s with A's key in B: %d %s", r.Method, r.Path, res.Code, res.Body)
 			}
 			// B's key naming A.
-			h = merge(key(tn.keyB), map[string]string{"x-community-id": tn.A.ID})
-			if res := tn.env.Do(r.Method, fill(r.Path, tn.A.ID), `{}`, h, ""); res.Code != 403 {
+			h = merge(key(tn.keyB), in(tn.A.ID))
+			if res := tn.env.Do(r.Method, tn.fill(r.Path, tn.A.ID, true), `{}`, h, ""); res.Code != 403 {
 				t.Errorf("%s %s with B's key naming A: %d %s", r.Method, r.Path, res.Code, res.Body)
 			}
-			continue
+			// B's key, in B, with A's objects.
+			if tn.namesObjects(r.Path) {
+				sameAsNothing(r.Method+" "+r.Path+" with B's key and A's objects", r.Method,
+					tn.fill(r.Path, tn.B.ID, true), tn.fill(r.Path, tn.B.ID, false), key(tn.keyB))
+			}
+			if r.Access == api.GameServer {
+				continue
+			}
 		}
-		// B's admin with A's community in the path.
-		if strings.Contains(r.Path, ":id") {
-			sameAsNothing(r.Method+" "+r.Path+" on A", r.Method, fill(r.Path, tn.A.ID), fillWith(r.Path, missing, false))
-		}
+		// B's admin naming A: in the path, or with the header.
+		sameAsNothing(r.Method+" "+r.Path+" on A", r.Method, tn.fill(r.Path, tn.A.ID, true), tn.fill(r.Path, missing, false),
+			merge(tn.as("adminB"), tn.inFor(r.Path, tn.A.ID)))
 		// B's admin in B, with A's object ids.
-		if strings.Contains(r.Path, ":userId") || strings.Contains(r.Path, ":deptId") || strings.Contains(r.Path, ":keyId") {
-			sameAsNothing(r.Method+" "+r.Path+" in B with A's objects", r.Method, fill(r.Path, tn.B.ID), fillWith(r.Path, tn.B.ID, false))
+		if tn.namesObjects(r.Path) {
+			sameAsNothing(r.Method+" "+r.Path+" in B with A's objects", r.Method, tn.fill(r.Path, tn.B.ID, true),
+				tn.fill(r.Path, tn.B.ID, false), merge(tn.as("adminB"), tn.inFor(r.Path, tn.B.ID)))
 		}
 	}
 	if n < 15 {
@@ -70,33 +71,92 @@ func TestTenancyMatrix(t *testing.T) {
 	}
 }
 
+// missing is an id of nothing.
+const missing = "0123456789abcdef01234567"
+
+// fill puts ids in a route's path: the community, and A's objects (or
+// ids of nothing).
+func (tn *tenants) fill(path, communityID string, objects bool) string {
+	user, dept, k, civ, veh, ssn, plate, discord := missing, missing, missing, missing, missing, "NO-SUCH-SSN", "ZZZ999", "400000000000000099"
+	if objects {
+		user, dept, k = tn.users["memberA"].ID, tn.deptA.ID, tn.keyAID
+		civ, veh, ssn, plate, discord = tn.civA.ID, tn.vehA.ID, tn.civA.SSN, tn.vehA.Plate, tn.civA.DiscordID
+	}
+	if strings.HasPrefix(path, "/api/community/:id") {
+		path = strings.Replace(path, ":id", communityID, 1)
+	} else {
+		path = strings.Replace(path, ":id", civ, 1)
+	}
+	return strings.NewReplacer(":userId", user, ":deptId", dept, ":keyId", k, ":vehicleId", veh, ":ssnOrId", ssn,
+		":civilianId", civ, ":plate", plate, ":discordId", discord, ":communityId", communityID, ":licenseType", "drivers").Replace(path)
+}
+
+// namesObjects reports whether a path names an object of a community.
+func (tn *tenants) namesObjects(path string) bool {
+	for _, p := range []string{":userId", ":deptId", ":keyId", ":vehicleId", ":ssnOrId", ":civilianId", ":plate", ":discordId"} {
+		if strings.Contains(path, p) {
+			return true
+		}
+	}
+	return strings.Contains(path, ":id") && !strings.HasPrefix(path, "/api/community/:id")
+}
+
+// inFor names the community in a header for routes whose path does not.
+func (tn *tenants) inFor(path, communityID string) map[string]string {
+	if strings.HasPrefix(path, "/api/community/:id") || strings.Contains(path, ":communityId") {
+		return nil
+	}
+	return in(communityID)
+}
+
+// normalized is an answer's status and body with the request id and the
+// ids the matrix uses taken out.
+func (tn *tenants) normalized(t *testing.T, res *httptest.ResponseRecorder) string {
+	t.Helper()
+	body := res.Body.String()
+	var m map[string]any
+	if json.Unmarshal(res.Body.Bytes(), &m) == nil {
+		delete(m, "requestId")
+		delete(m, "generatedAt")
+		b, _ := json.Marshal(m)
+		body = string(b)
+	}
+	for _, id := range []string{tn.A.ID, tn.B.ID, missing, tn.users["memberA"].ID, tn.deptA.ID, tn.keyAID, tn.civA.ID, tn.vehA.ID,
+		tn.civA.SSN, "NO-SUCH-SSN", tn.vehA.Plate, "ZZZ999", tn.civA.DiscordID, "400000000000000099"} {
+		body = strings.ReplaceAll(body, id, "X")
+	}
+	return res.Result().Status + " " + body
+}
+
 // Every scoped route refuses a role below its rule and a banned member
 // (R61), and answers a game server's key on user routes and a user on
 // game-server routes with 401 (R48), whatever the route.
 func TestEveryScopedRouteRefusesLowerRoles(t *testing.T) {
 	tn := newTenants(t)
 	below := map[api.Access]string{api.Supervisor: "memberA", api.Admin: "supA", api.CommunitySuperAdmin: "adminA"}
-	fill := strings.NewReplacer(":id", tn.A.ID, ":userId", tn.users["memberA"].ID, ":deptId", tn.deptA.ID, ":keyId", tn.keyAID)
 	before := tn.snapshot(t, tn.A.ID)
 	for _, r := range tn.env.Server.Routes() {
 		if !r.Access.Scoped() || strings.HasPrefix(r.Path, "/test/") {
 			continue
 		}
-		path := fill.Replace(r.Path)
+		path := tn.fill(r.Path, tn.A.ID, true)
+		h := tn.inFor(r.Path, tn.A.ID)
 		if r.Access == api.GameServer {
-			if res := tn.env.Do(r.Method, path, `{}`, merge(tn.as("adminA"), map[string]string{"x-community-id": tn.A.ID}), ""); res.Code != 401 {
+			if res := tn.env.Do(r.Method, path, `{}`, merge(tn.as("adminA"), in(tn.A.ID)), ""); res.Code != 401 {
 				t.Errorf("%s %s as a user: %d", r.Method, r.Path, res.Code)
 			}
 			continue
 		}
-		if res := tn.env.Do(r.Method, path, `{}`, key(tn.keyA), ""); res.Code != 401 {
-			t.Errorf("%s %s with a key: %d", r.Method, r.Path, res.Code)
+		if r.Access != api.MemberOrServer {
+			if res := tn.env.Do(r.Method, path, `{}`, merge(key(tn.keyA), h), ""); res.Code != 401 {
+				t.Errorf("%s %s with a key: %d", r.Method, r.Path, res.Code)
+			}
 		}
-		if res := tn.env.Do(r.Method, path, `{}`, tn.as("bannedA"), ""); res.Code != 403 {
+		if res := tn.env.Do(r.Method, path, `{}`, merge(tn.as("bannedA"), h), ""); res.Code != 403 {
 			t.Errorf("%s %s as a banned member: %d", r.Method, r.Path, res.Code)
 		}
 		if who, ok := below[r.Access]; ok {
-			res := tn.env.Do(r.Method, path, `{}`, tn.as(who), "")
+			res := tn.env.Do(r.Method, path, `{}`, merge(tn.as(who), h), "")
 			if res.Code != 403 {
 				t.Errorf("%s %s as %s: %d %s", r.Method, r.Path, who, res.Code, res.Body)
 			}

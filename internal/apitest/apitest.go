@@ -19,6 +19,7 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/metrics"
@@ -33,6 +34,7 @@ type Env struct {
 	DB        *store.Store
 	Auth      *auth.Service
 	Community *community.Service
+	Civil     *civil.Service
 	Server    *api.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
 	Logs      *LogBuffer // everything the application logged, as JSON lines
@@ -105,11 +107,12 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 		t.Fatal(err)
 	}
 	com := community.New(db, svc, logger)
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Logger: logger, Version: "test", Metrics: m})
+	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
+	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Server: srv, Clock: clock, Logs: logs, Metrics: m}
+	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Civil: civ, Server: srv, Clock: clock, Logs: logs, Metrics: m}
 }
 
 // observed remembers the Metrics a store was made to report to.

@@ -97,6 +97,9 @@ var (
 )
 
 func (s *Service) record(ctx context.Context, c Caller, action, target string, before, after any) {
+	if isQuiet(ctx) && action != "civilian.bulk-sync" && action != "vehicle.bulk-sync" {
+		return
+	}
 	s.audit.Record(ctx, c.Actor, c.communityID(), action, target, before, after)
 }
 
