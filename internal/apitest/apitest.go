@@ -269,6 +269,7 @@ func (env *Env) Do(method, path string, body any, headers map[string]string, rem
 	}
 	rec := httptest.NewRecorder()
 	env.Server.Handler().ServeHTTP(rec, req)
+	checkContract(env.T, req, rec)
 	return rec
 }
 
