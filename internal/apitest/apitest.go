@@ -162,7 +162,8 @@ type Scenario struct {
 	ExpectedContent []string
 	// NotExpectedContent are substrings the body must not contain.
 	NotExpectedContent []string
-	// ExpectedJSON maps dotted paths ("user.id", "items.0.name") to the
+	// ExpectedJSON maps dotted paths ("user.id", "items.0.name", "items.#"
+	// for a length) to the
 	// value the decoded JSON body must hold there.
 	ExpectedJSON map[string]any
 	// ExpectedHeaders are headers the answer must carry, with these values.
@@ -306,6 +307,11 @@ func Lookup(doc any, path string) (any, bool) {
 			}
 			cur = next
 		case []any:
+			if part == "#" {
+				// "items.#" is the array's length.
+				cur = float64(len(v))
+				continue
+			}
 			i, err := strconv.Atoi(part)
 			if err != nil || i < 0 || i >= len(v) {
 				return nil, false

@@ -521,7 +521,7 @@ func (s *Service) SetLicense(ctx context.Context, c Caller, ref, typ, status, re
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Millisecond)
 	var from string
 	var out *cad.Character
 	err = s.db.Tx(ctx, func(ctx context.Context) error {

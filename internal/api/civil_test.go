@@ -1,0 +1,265 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
+)
+
+// as in A: a person's token with community A named.
+func (tn *tenants) inA(name string) map[string]string { return merge(tn.as(name), in(tn.A.ID)) }
+
+// jsonOf decodes an answer.
+func jsonOf(t testing.TB, res *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(res.Body.Bytes(), &m); err != nil {
+		t.Fatalf("not a JSON object: %v: %s", err, res.Body)
+	}
+	return m
+}
+
+// giveDepartment puts a member of A in A's LEO department.
+func (tn *tenants) giveDepartment(t *testing.T, name string) {
+	t.Helper()
+	deps := []string{tn.deptA.Code}
+	if _, err := tn.env.Community.UpdateMember(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A},
+		tn.users[name].ID, community.MemberPatch{Departments: &deps}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var ssnRE = regexp.MustCompile(`^[0-8][0-9]{2}-[0-9]{2}-[0-9]{4}$`)
+
+func TestCivilianLifecycle(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	var made map[string]any
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "create: an SSN is generated, both ids, a bank account", Method: "POST", Path: "/api/civilian", Headers: tn.as("memberA"),
+			Body: map[string]any{"communityId": tn.A.GuildID, "firstName": "John", "lastName": "Doe", "dateOfBirth": "05/15/1990",
+				"gender": "Male", "hairColor": "blond", "bloodType": "O+", "height": `5'11"`},
+			ExpectedStatus: 201, ExpectedJSON: map[string]any{"firstName": "John", "dateOfBirth": "1990-05-15", "gender": "male",
+				"hairColor": "blonde", "name": "John Doe", "missingPerson": false, "ownerId": tn.users["memberA"].ID},
+			After: func(t testing.TB, env *apitest.Env, res *httptest.ResponseRecorder) {
+				made = jsonOf(t, res)
+				if made["_id"] != made["id"] || !ssnRE.MatchString(made["ssn"].(string)) {
+					t.Fatalf("ids or ssn: %v %v %v", made["_id"], made["id"], made["ssn"])
+				}
+			}},
+		{Name: "no name", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: map[string]any{"lastName": "Doe", "dateOfBirth": "1990-05-15"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID,
+			ExpectedContent: []string{"firstName and lastName are required"}},
+		{Name: "no date of birth", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: map[string]any{"firstName": "A", "lastName": "B"}, ExpectedStatus: 400, ExpectedContent: []string{"dateOfBirth is required"}},
+		{Name: "a date that is none", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-02-31"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "an enum a member may not invent", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01", "eyeColor": "purple"},
+			ExpectedStatus: 400, ExpectedContent: []string{"eyeColor must be one of"}},
+		{Name: "a name too long", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: map[string]any{"firstName": strings.Repeat("x", 51), "lastName": "B", "dateOfBirth": "1990-01-01"},
+			ExpectedStatus: 400, ExpectedContent: []string{"firstName is longer than 50"}},
+		{Name: "a field of the wrong kind", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: `{"firstName": {"a": 1}, "lastName": "B", "dateOfBirth": "1990-01-01"}`, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "malformed JSON", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"), Body: `{"firstName": `,
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "a taken SSN", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
+			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01", "ssn": tn.civA.SSN}, ExpectedStatus: 409, ErrorCode: cad.ECONFLICT},
+		{Name: "the same SSN is free in another community", Method: "POST", Path: "/api/civilian", Headers: merge(tn.as("memberB"), in(tn.B.ID)),
+			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01", "ssn": tn.civA.SSN}, ExpectedStatus: 201},
+		{Name: "no community", Method: "POST", Path: "/api/civilian", Headers: tn.as("memberA"),
+			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+	})
+	id := made["_id"].(string)
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "mine", Method: "GET", Path: "/api/civilian", Headers: tn.inA("memberA"), ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilians.#": 2}},
+		{Name: "the owner reads it", Method: "GET", Path: "/api/civilian/" + id, Headers: tn.inA("memberA"), ExpectedStatus: 200},
+		{Name: "by SSN too", Method: "GET", Path: "/api/civilian/" + made["ssn"].(string), Headers: tn.inA("memberA"), ExpectedStatus: 200},
+		{Name: "a supervisor reads it", Method: "GET", Path: "/api/civilian/" + id, Headers: tn.inA("supA"), ExpectedStatus: 200},
+		{Name: "another member does not see it", Method: "GET", Path: "/api/civilian/" + tn.civA.ID, Headers: tn.inA("adminA2"),
+			ExpectedStatus: 200}, // adminA2 is an admin: Supervisor and up
+		{Name: "a game server reads it", Method: "GET", Path: "/api/civilian/" + id, Headers: key(tn.keyA), ExpectedStatus: 200},
+		{Name: "update some fields", Method: "PUT", Path: "/api/civilian/" + id, Headers: tn.inA("memberA"),
+			Body: map[string]any{"phone": 5550100, "occupation": "Taxi driver"}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"phone": "5550100", "occupation": "Taxi driver", "firstName": "John"}},
+		{Name: "its account holds the starting balance", Method: "GET", Path: "/api/civilian/" + id + "/bank", Headers: tn.inA("memberA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"account.balance": 5000, "account.balanceCents": 500000,
+				"account.accountStatus": "active", "transactions.0.type": "opening"}},
+	})
+	// A member of A who is neither owner nor supervisor gets 404, as for
+	// nothing.
+	mkMemberOf(t, tn, "plainA")
+	for _, m := range []string{"GET", "PUT", "DELETE"} {
+		res := env.Do(m, "/api/civilian/"+id, `{"phone":"1"}`, tn.inA("plainA"), "")
+		if res.Code != 404 {
+			t.Errorf("%s another member's civilian: %d", m, res.Code)
+		}
+	}
+	// Register a vehicle, then delete the civilian: its vehicle goes, its
+	// account is closed and kept.
+	res := env.Do("POST", "/api/civilian/vehicle", map[string]any{"ownerId": id, "plate": "lsd 001", "year": "2020"}, tn.inA("memberA"), "")
+	if res.Code != 201 {
+		t.Fatalf("register: %d %s", res.Code, res.Body)
+	}
+	veh := jsonOf(t, res)["_id"].(string)
+	if c := status(env, "DELETE", "/api/civilian/"+id, nil, tn.inA("memberA")); c != 200 {
+		t.Fatal(c)
+	}
+	if c := status(env, "GET", "/api/civilian/vehicle/"+veh, nil, tn.inA("memberA")); c != 404 {
+		t.Fatalf("the deleted civilian's vehicle: %d", c)
+	}
+	closed := 0
+	for _, d := range dump(t, env, "bank_accounts") {
+		if d["characterId"] == id && d["closed"] == true && d["frozen"] == true {
+			closed++
+		}
+	}
+	if closed != 1 {
+		t.Fatal("the deleted civilian's account is not kept closed")
+	}
+	if !strings.Contains(env.Do("GET", "/api/community/"+tn.A.ID+"/audit?action=civilian.deleted", nil, tn.as("adminA"), "").Body.String(), id) {
+		t.Fatal("deletion not audited")
+	}
+}
+
+// mkMemberOf adds a plain member to A with a token.
+func mkMemberOf(t *testing.T, tn *tenants, name string) {
+	t.Helper()
+	ctx := context.Background()
+	u := mkUser(t, tn.env, name)
+	tn.users[name] = u
+	if _, err := tn.env.Community.AddMember(ctx, community.CLIActor(), &cad.Scope{Community: tn.A}, name, "", cad.RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	tn.tokens[name] = tokenFor(t, tn.env, u)
+}
+
+func TestCharacterLimitPerMember(t *testing.T) {
+	tn := newTenants(t)
+	max := 2
+	if _, err := tn.env.Community.Update(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A},
+		community.Patch{Settings: &community.SettingsPatch{MaxCharactersPerUser: &max}}); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01"}
+	// memberA has one already (the fixture's).
+	if c := status(tn.env, "POST", "/api/civilian", body, tn.inA("memberA")); c != 201 {
+		t.Fatal(c)
+	}
+	res := tn.env.Do("POST", "/api/civilian", body, tn.inA("memberA"), "")
+	if res.Code != 400 || !strings.Contains(res.Body.String(), "limit") {
+		t.Fatalf("over the limit: %d %s", res.Code, res.Body)
+	}
+}
+
+func TestVehicleRules(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	civ := tn.civA.ID
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "register with a year as a string; plate kept as written", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body:           map[string]any{"ownerId": civ, "plate": "abc 123", "make": "Declasse", "model": "Vigero", "year": "2004"},
+			ExpectedStatus: 201, ExpectedJSON: map[string]any{"plate": "abc 123", "plateKey": "ABC123", "year": 2004,
+				"registrationStatus": "VALID", "insuranceStatus": "VALID", "stolen": false}},
+		{Name: "the same plate spelled otherwise is taken", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: map[string]any{"ownerId": civ, "plate": "ABC-123"}, ExpectedStatus: 409, ErrorCode: cad.ECONFLICT},
+		{Name: "a VIN of the wrong form", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: map[string]any{"ownerId": civ, "plate": "NEW1", "vin": "not a vin!"}, ExpectedStatus: 400},
+		{Name: "a plate of nothing", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: map[string]any{"ownerId": civ, "plate": "--- ---"}, ExpectedStatus: 400},
+		{Name: "a plate too long", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: map[string]any{"ownerId": civ, "plate": "ABCDEFGHIJK"}, ExpectedStatus: 400},
+		{Name: "a year out of range", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: map[string]any{"ownerId": civ, "plate": "NEW2", "year": 1850}, ExpectedStatus: 400},
+		{Name: "a year that is no number", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: map[string]any{"ownerId": civ, "plate": "NEW3", "year": "soon"}, ExpectedStatus: 400, ExpectedContent: []string{`year`, "must be a number"}},
+		{Name: "to another member's civilian", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("supA"),
+			Body: map[string]any{"ownerId": tn.civB.ID, "plate": "NEW4"}, ExpectedStatus: 404},
+		{Name: "mine", Method: "GET", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"vehicles.#": 2}},
+		{Name: "reported stolen by its owner", Method: "PUT", Path: "/api/civilian/vehicle/AAA111/stolen", Headers: tn.inA("memberA"),
+			Body: map[string]any{"stolen": true, "stolenDescription": "Taken from Vinewood"}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"vehicle.stolen": true, "vehicle.stolenDescription": "Taken from Vinewood"}},
+		{Name: "the stolen list", Method: "GET", Path: "/api/civilian/stolen-vehicles/" + tn.A.ID, Headers: tn.as("memberA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"vehicles.#": 1, "vehicles.0.plate": "AAA111"}},
+		{Name: "B's stolen list does not hold it", Method: "GET", Path: "/api/civilian/stolen-vehicles/" + tn.B.ID, Headers: tn.as("memberB"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"vehicles.#": 0}},
+		{Name: "stolen needs the flag", Method: "PUT", Path: "/api/civilian/vehicle/AAA111/stolen", Headers: tn.inA("memberA"),
+			Body: map[string]any{"stolenDescription": "?"}, ExpectedStatus: 400},
+		{Name: "update", Method: "PUT", Path: "/api/civilian/vehicle/" + tn.vehA.ID, Headers: tn.inA("memberA"),
+			Body: map[string]any{"color": "Red", "insuranceStatus": "expired"}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"color": "Red", "insuranceStatus": "EXPIRED"}},
+		{Name: "a design the community does not have", Method: "PUT", Path: "/api/civilian/vehicle/" + tn.vehA.ID, Headers: tn.inA("memberA"),
+			Body: map[string]any{"plateDesignId": "gold"}, ExpectedStatus: 400},
+	})
+}
+
+func TestLicensesAndLookups(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	mkMemberOf(t, tn, "officerA")
+	tn.giveDepartment(t, "officerA")
+	path := "/api/civilian/" + tn.civA.ID + "/license"
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "a member without LEO may not", Method: "PUT", Path: path, Headers: tn.inA("memberA"),
+			Body: map[string]any{"licenseType": "drivers", "status": "VALID"}, ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
+		{Name: "an officer issues one", Method: "PUT", Path: path, Headers: tn.inA("officerA"),
+			Body: map[string]any{"licenseType": "dl", "status": "valid"}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"licenses.0.type": "drivers", "licenses.0.status": "VALID"}},
+		{Name: "a supervisor suspends it, with a reason", Method: "PUT", Path: path, Headers: tn.inA("supA"),
+			Body: map[string]any{"licenseType": "drivers", "status": "SUSPENDED", "reason": "DUI"}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"licenses.0.status": "SUSPENDED", "licenses.0.reason": "DUI"}},
+		{Name: "a game server may too", Method: "PUT", Path: path, Headers: key(tn.keyA),
+			Body: map[string]any{"licenseType": "firearms", "status": "VALID"}, ExpectedStatus: 200},
+		{Name: "an unknown type", Method: "PUT", Path: path, Headers: tn.inA("supA"),
+			Body: map[string]any{"licenseType": "spaceship", "status": "VALID"}, ExpectedStatus: 400},
+		{Name: "an unknown status", Method: "PUT", Path: path, Headers: tn.inA("supA"),
+			Body: map[string]any{"licenseType": "drivers", "status": "MAYBE"}, ExpectedStatus: 400},
+		{Name: "the history, newest first, with who and why", Method: "GET", Path: "/api/civilian/" + tn.civA.ID + "/licenses", Headers: tn.inA("memberA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"history.#": 3, "history.0.to": "VALID", "history.0.type": "firearms",
+				"history.1.to": "SUSPENDED", "history.1.from": "VALID", "history.1.reason": "DUI", "history.1.actorId": tn.users["supA"].ID}},
+
+		{Name: "look-ups need LEO or dispatch", Method: "GET", Path: "/api/lookup/plate/AAA111", Headers: tn.inA("memberA"),
+			ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
+		{Name: "plate look-up: flags and alert level", Method: "GET", Path: "/api/lookup/plate/aaa-111", Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"found": true, "plate": "AAA111", "alertLevel": "caution",
+				"flags.0": "suspended license", "owner.licenseStatus": "SUSPENDED", "vehicle.make": "Bravado"}},
+		{Name: "an unknown plate is found false", Method: "GET", Path: "/api/lookup/plate/NOPE1", Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"found": false, "alertLevel": "none", "vehicle": nil}},
+		{Name: "name search, any case and accent", Method: "GET", Path: "/api/lookup/person?name=PÁT", Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilians.#": 1, "civilians.0._id": tn.civA.ID}},
+		{Name: "first and last", Method: "GET", Path: "/api/lookup/person?name=pat+mem", Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilians.#": 1}},
+		{Name: "by SSN", Method: "GET", Path: "/api/lookup/person?ssn=" + tn.civA.SSN, Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilians.#": 1}},
+		{Name: "by date of birth", Method: "GET", Path: "/api/lookup/person?dob=1990-05-15", Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilians.#": 1}},
+		{Name: "B's people are not found from A", Method: "GET", Path: "/api/lookup/person?ssn=" + tn.civB.SSN, Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilians.#": 0}},
+		{Name: "no terms", Method: "GET", Path: "/api/lookup/person", Headers: tn.inA("officerA"), ExpectedStatus: 400},
+		{Name: "a person's record", Method: "GET", Path: "/api/lookup/person/" + tn.civA.SSN, Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"civilian._id": tn.civA.ID, "vehicles.#": 1, "flags.0": "suspended license",
+				"alertLevel": "caution", "licenseHistory.#": 3}},
+	})
+	// Every look-up is in the audit trail, with who ran it.
+	audit := env.Do("GET", "/api/community/"+tn.A.ID+"/audit?actorId="+tn.users["officerA"].ID, nil, tn.as("adminA"), "").Body.String()
+	for _, action := range []string{"lookup.plate", "lookup.person"} {
+		if !strings.Contains(audit, action) {
+			t.Errorf("%s not audited: %s", action, audit)
+		}
+	}
+	// The look-up group's limit is published on the answer.
+	res := env.Do("GET", "/api/lookup/plate/AAA111", nil, tn.inA("officerA"), "")
+	if res.Header().Get("RateLimit-Policy") == "" || !strings.Contains(res.Header().Get("RateLimit-Policy"), "lookup") {
+		t.Fatalf("policy %q", res.Header().Get("RateLimit-Policy"))
+	}
+}
+
