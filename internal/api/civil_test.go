@@ -62,10 +62,10 @@ func TestCivilianLifecycle(t *testing.T) {
 		{Name: "a date that is none", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
 			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-02-31"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
 		{Name: "an enum a member may not invent", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
-			Body: map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01", "eyeColor": "purple"},
+			Body:           map[string]any{"firstName": "A", "lastName": "B", "dateOfBirth": "1990-01-01", "eyeColor": "purple"},
 			ExpectedStatus: 400, ExpectedContent: []string{"eyeColor must be one of"}},
 		{Name: "a name too long", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
-			Body: map[string]any{"firstName": strings.Repeat("x", 51), "lastName": "B", "dateOfBirth": "1990-01-01"},
+			Body:           map[string]any{"firstName": strings.Repeat("x", 51), "lastName": "B", "dateOfBirth": "1990-01-01"},
 			ExpectedStatus: 400, ExpectedContent: []string{"firstName is longer than 50"}},
 		{Name: "a field of the wrong kind", Method: "POST", Path: "/api/civilian", Headers: tn.inA("memberA"),
 			Body: `{"firstName": {"a": 1}, "lastName": "B", "dateOfBirth": "1990-01-01"}`, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
@@ -262,4 +262,3 @@ func TestLicensesAndLookups(t *testing.T) {
 		t.Fatalf("policy %q", res.Header().Get("RateLimit-Policy"))
 	}
 }
-

@@ -123,7 +123,9 @@ func (tn *tenants) mkCivil(t *testing.T, com *cad.Community, member, ssn, plate,
 }
 
 // in is the header naming a community, for routes whose path does not.
-func in(communityID string) map[string]string { return map[string]string{"x-community-id": communityID} }
+func in(communityID string) map[string]string {
+	return map[string]string{"x-community-id": communityID}
+}
 
 func (tn *tenants) as(name string) map[string]string { return bearer(tn.tokens[name]) }
 
