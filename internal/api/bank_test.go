@@ -1,0 +1,226 @@
+package api_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// The money rules: cents, no balance below zero, frozen accounts move
+// nothing, transfers are atomic, idempotency keys move money once.
+func TestBankRules(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	base := "/api/civilian/" + tn.civA.ID + "/bank"
+	numberB := accountNumber(t, tn, tn.civB.ID)
+	// A second civilian in A to transfer to.
+	other := jsonOf(t, env.Do("POST", "/api/civilian", map[string]any{"firstName": "Sam", "lastName": "Second", "dateOfBirth": "1985-01-01"}, tn.inA("memberA"), ""))
+	otherID := other["_id"].(string)
+	numberOther := accountNumber(t, tn, otherID)
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "deposit cents exactly", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": 0.1, "description": "tip"}`, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"success": true, "balance": 5000.1, "balanceCents": 500010, "transaction.amountCents": 10, "transaction.type": "deposit"}},
+		{Name: "another 0.2 makes 0.3, not 0.30000000000000004", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": "0.20"}`, ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 500030}, ExpectedContent: []string{`"balance":5000.3,`}},
+		{Name: "three decimals are refused", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": 1.005}`, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "a negative amount is refused", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": -5}`, ExpectedStatus: 400},
+		{Name: "an absurd amount is refused", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": 1e30}`, ExpectedStatus: 400},
+		{Name: "no amount", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"), Body: `{}`, ExpectedStatus: 400},
+		{Name: "a zero deposit reads the balance and moves nothing", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": 0}`, ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 500030, "transaction": nil}},
+		{Name: "withdraw", Method: "POST", Path: base + "/withdraw", Headers: tn.inA("memberA"),
+			Body: `{"amount": 30.3}`, ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 497000, "transaction.amountCents": -3030}},
+		{Name: "never below zero", Method: "POST", Path: base + "/withdraw", Headers: tn.inA("memberA"),
+			Body: `{"amount": 4970.01}`, ExpectedStatus: 400, ExpectedContent: []string{"Insufficient funds"}},
+		{Name: "transfer within the community", Method: "POST", Path: base + "/transfer", Headers: tn.inA("memberA"),
+			Body: map[string]any{"amount": 970, "toAccountNumber": numberOther, "description": "rent"}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"senderBalance": 4000, "transaction.type": "transfer-out", "transaction.counterparty": numberOther}},
+		{Name: "never to another community's account", Method: "POST", Path: base + "/transfer", Headers: tn.inA("memberA"),
+			Body: map[string]any{"amount": 1, "toAccountNumber": numberB}, ExpectedStatus: 404},
+		{Name: "not to itself", Method: "POST", Path: base + "/transfer", Headers: tn.inA("memberA"),
+			Body: map[string]any{"amount": 1, "toAccountNumber": accountNumber(t, tn, tn.civA.ID)}, ExpectedStatus: 400},
+		{Name: "a member may not adjust", Method: "POST", Path: base + "/adjust", Headers: tn.inA("memberA"),
+			Body: `{"amount": 100, "description": "gift"}`, ExpectedStatus: 403},
+		{Name: "a supervisor adjusts with a reason", Method: "POST", Path: base + "/adjust?direction=debit", Headers: tn.inA("supA"),
+			Body: `{"amount": 1000, "description": "fine"}`, ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 300000, "transaction.type": "adjustment"}},
+		{Name: "a member may not freeze", Method: "POST", Path: base + "/freeze", Headers: tn.inA("memberA"), ExpectedStatus: 403},
+		{Name: "a supervisor freezes", Method: "POST", Path: base + "/freeze", Headers: tn.inA("supA"), Body: `{"description": "fraud"}`,
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"account.accountStatus": "frozen"}},
+		{Name: "a frozen account moves nothing", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: `{"amount": 1}`, ExpectedStatus: 403, ExpectedContent: []string{"frozen"}},
+		{Name: "nor receives", Method: "POST", Path: "/api/civilian/" + otherID + "/bank/transfer", Headers: tn.inA("memberA"),
+			Body: map[string]any{"amount": 1, "toAccountNumber": accountNumber(t, tn, tn.civA.ID)}, ExpectedStatus: 403},
+		{Name: "unfreeze", Method: "POST", Path: base + "/unfreeze", Headers: tn.inA("supA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"account.accountStatus": "active"}},
+		{Name: "the ledger, newest first", Method: "GET", Path: base + "?limit=2", Headers: tn.inA("memberA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"transactions.#": 2, "transactions.0.type": "unfreeze", "transactions.1.type": "freeze"}},
+	})
+	// The ledger sums to the balance.
+	var sum int64
+	var balance float64
+	for _, d := range dump(t, env, "bank_ledger") {
+		if acct := d["accountId"]; acct != nil && d["communityId"] == tn.A.ID {
+			if a := accountOfID(t, tn, acct.(string)); a == tn.civA.ID {
+				sum += int64(d["amountCents"].(float64))
+			}
+		}
+	}
+	for _, d := range dump(t, env, "bank_accounts") {
+		if d["characterId"] == tn.civA.ID {
+			balance = d["balanceCents"].(float64)
+		}
+	}
+	if sum != int64(balance) || sum != 300000 {
+		t.Fatalf("ledger sums to %d, balance %v", sum, balance)
+	}
+}
+
+func accountNumber(t *testing.T, tn *tenants, civID string) string {
+	t.Helper()
+	for _, d := range dump(t, tn.env, "bank_accounts") {
+		if d["characterId"] == civID {
+			return d["accountNumber"].(string)
+		}
+	}
+	t.Fatalf("no account for %s", civID)
+	return ""
+}
+
+func accountOfID(t *testing.T, tn *tenants, accountID string) string {
+	t.Helper()
+	for _, d := range dump(t, tn.env, "bank_accounts") {
+		if d["_id"] == accountID {
+			return d["characterId"].(string)
+		}
+	}
+	return ""
+}
+
+// 50 concurrent transfers among 10 accounts conserve the total to the
+// cent, no balance goes below zero, and each transfer's two entries are
+// both written or neither.
+func TestConcurrentTransfersConserveMoney(t *testing.T) {
+	tn := newTenants(t)
+	tn.env.NeedAtomic(t)
+	env := tn.env
+	var ids, numbers []string
+	for i := 0; i < 10; i++ {
+		res := env.Do("POST", "/api/civilian/fivem-sync-character", map[string]any{"firstName": "Acct", "lastName": fmt.Sprint(i),
+			"dateOfBirth": "1990-01-01", "ssn": fmt.Sprintf("bank-%d", i)}, key(tn.keyA), "")
+		if res.Code != 201 {
+			t.Fatalf("sync: %d %s", res.Code, res.Body)
+		}
+		id := jsonOf(t, res)["_id"].(string)
+		ids = append(ids, id)
+		numbers = append(numbers, accountNumber(t, tn, id))
+	}
+	total := func() int64 {
+		var n int64
+		for _, d := range dump(t, env, "bank_accounts") {
+			for _, id := range ids {
+				if d["characterId"] == id {
+					n += int64(d["balanceCents"].(float64))
+					if d["balanceCents"].(float64) < 0 {
+						t.Errorf("a balance below zero: %v", d)
+					}
+				}
+			}
+		}
+		return n
+	}
+	before := total()
+	var mu sync.Mutex
+	codes := map[int]int{}
+	burstN(50, func(i int) {
+		from, to := i%10, (i*7+3)%10
+		if from == to {
+			to = (to + 1) % 10
+		}
+		res := env.Do("POST", "/api/banking/fivem/transfer", map[string]any{"fromCivilianId": ids[from], "toAccountNumber": numbers[to],
+			"amount": fmt.Sprintf("%d.%02d", 1000+i*37, i)}, key(tn.keyA), "")
+		mu.Lock()
+		codes[res.Code]++
+		mu.Unlock()
+	})
+	if after := total(); after != before {
+		t.Fatalf("total moved from %d to %d (answers %v)", before, after, codes)
+	}
+	if codes[200] == 0 {
+		t.Fatalf("no transfer succeeded: %v", codes)
+	}
+	// Every transfer left two entries with one transfer id.
+	byTransfer := map[string]int{}
+	for _, d := range dump(t, env, "bank_ledger") {
+		if tid, ok := d["transferId"].(string); ok {
+			byTransfer[tid]++
+		}
+	}
+	for tid, n := range byTransfer {
+		if n != 2 {
+			t.Errorf("transfer %s has %d entries", tid, n)
+		}
+	}
+	if len(byTransfer) != codes[200] {
+		t.Errorf("%d transfers in the ledger, %d answered 200", len(byTransfer), codes[200])
+	}
+	t.Logf("answers: %v", codes)
+}
+
+// A deposit retried with its idempotency key, even 20 times at once, moves
+// money once and answers the first result every time.
+func TestIdempotentDeposit(t *testing.T) {
+	tn := newTenants(t)
+	tn.env.NeedAtomic(t)
+	env := tn.env
+	body := map[string]any{"civilianId": tn.civA.SSN, "amount": 250, "description": "LWK deposit", "idempotencyKey": "dep-42"}
+	var mu sync.Mutex
+	balances := map[string]int{}
+	burstN(20, func(int) {
+		res := env.Do("POST", "/api/fivem/bank/deposit", body, key(tn.keyA), "")
+		mu.Lock()
+		defer mu.Unlock()
+		if res.Code != 200 {
+			t.Errorf("deposit: %d %s", res.Code, res.Body)
+			return
+		}
+		balances[fmt.Sprint(jsonOf(t, res)["balance"])]++
+	})
+	if len(balances) != 1 || balances["5250"] != 20 {
+		t.Fatalf("answers: %v", balances)
+	}
+	res := env.Do("GET", "/api/fivem/bank/account/"+tn.civA.SSN, nil, key(tn.keyA), "")
+	if got := jsonOf(t, res)["balance"]; got != 5250.0 {
+		t.Fatalf("balance %v after 20 repeats", got)
+	}
+	// The same key for another request is a conflict, not a replay.
+	body["amount"] = 999
+	if c := status(env, "POST", "/api/fivem/bank/deposit", body, key(tn.keyA)); c != 409 {
+		t.Fatalf("a reused key: %d", c)
+	}
+	// Keys are per caller: B's server may use the same key for its own.
+	if c := status(env, "POST", "/api/fivem/bank/deposit", map[string]any{"civilianId": tn.civB.SSN, "amount": 1, "idempotencyKey": "dep-42"}, key(tn.keyB)); c != 200 {
+		t.Fatalf("another community's same key: %d", c)
+	}
+}
+
+func burstN(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			fn(i)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+}
