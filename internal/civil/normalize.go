@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -16,14 +15,18 @@ import (
 // MaxPlateLen bounds a plate as written (the resources cap it at 16).
 const MaxPlateLen = 16
 
-// NormalizePlate is the form plates are stored and matched in: letters and
-// digits only, upper case ("abc 123", "ABC-123" and "ABC%20123" decoded
-// are all "ABC123"). It returns "" when nothing is left.
+// NormalizePlate is the form plates are stored and matched in: the ASCII
+// letters and digits GTA plates are made of, upper case ("abc 123",
+// "ABC-123" and "ABC%20123" decoded are all "ABC123"); everything else is
+// dropped. It returns "" when nothing is left.
 func NormalizePlate(p string) string {
 	var b strings.Builder
-	for _, r := range p {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToUpper(r))
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c >= 'a' && c <= 'z':
+			b.WriteByte(c - 'a' + 'A')
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			b.WriteByte(c)
 		}
 	}
 	return b.String()
