@@ -43,6 +43,8 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return withStore(ctx, "seed", args, stderr, forBulk, time.Hour, func(fs *flag.FlagSet) {
 		fs.IntVar(&o.Communities, "communities", 10, "communities to make")
 		fs.IntVar(&o.Members, "members", 10, "members per community (one Community Admin and one plain Member among them)")
+		fs.IntVar(&o.Civilians, "civilians", 0, "characters per community, with licenses, a bank account and ledger entries")
+		fs.IntVar(&o.Vehicles, "vehicles", 0, "vehicles per community, owned by the characters")
 		fs.StringVar(&password, "password", "", "the password every seeded user signs in with (required)")
 		fs.BoolVar(&o.Force, "force", false, "seed even a database that holds data seed did not make")
 	}, func(ctx context.Context, env *adminEnv) error {
@@ -62,7 +64,8 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "seeded %d communities with %d members each in %s\n", o.Communities, o.Members, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "seeded %d communities with %d members, %d civilians and %d vehicles each in %s\n",
+			o.Communities, o.Members, o.Civilians, o.Vehicles, time.Since(start).Round(time.Millisecond))
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(res)
 	})

@@ -22,6 +22,11 @@ import (
 type Options struct {
 	Communities int
 	Members     int // per community, the admin and the plain member included
+	// Civilians and Vehicles are per community: characters (owned by the
+	// members, each with licenses and a bank account with ledger
+	// entries) and vehicles (owned by the characters).
+	Civilians int
+	Vehicles  int
 	// PasswordHash is the argon2id hash every seeded user gets.
 	PasswordHash string
 	// Force seeds a database that holds data not made by seed.
@@ -31,6 +36,7 @@ type Options struct {
 // Store is what seeding needs.
 type Store interface {
 	cad.TenancyStore
+	cad.CivilStore
 	// SeededOnly reports whether every user and community in the
 	// database was made by seed (true for an empty one).
 	SeededOnly(ctx context.Context, userPrefix, guildPrefix string) (bool, error)
@@ -107,6 +113,8 @@ func Run(ctx context.Context, s Store, o Options) (*Result, error) {
 
 func seedCommunity(ctx context.Context, s Store, o Options, run string, i int) (*Community, error) {
 	var out *Community
+	var community *cad.Community
+	var owners []owner
 	// One transaction per community: a thousand members commit at once,
 	// and a failure leaves no half community.
 	err := s.Tx(ctx, func(ctx context.Context) error {
@@ -131,6 +139,7 @@ func seedCommunity(ctx context.Context, s Store, o Options, run string, i int) (
 			return err
 		}
 		out = &Community{ID: c.ID, GuildID: c.GuildID, APIKey: key}
+		community = c
 		now := time.Now()
 		for j := 0; j < o.Members; j++ {
 			role, deps := cad.RoleMember, memberDepartments(j)
@@ -148,10 +157,11 @@ func seedCommunity(ctx context.Context, s Store, o Options, run string, i int) (
 					role = cad.RoleSupervisor
 				}
 			}
-			u := &cad.User{Username: uname, PasswordHash: o.PasswordHash}
+			u := &cad.User{Username: uname, PasswordHash: o.PasswordHash, DiscordID: fmt.Sprintf("4%s%04d%06d", run, i%10000, j)}
 			if err := s.CreateUser(ctx, u); err != nil {
 				return err
 			}
+			owners = append(owners, owner{id: u.ID, discordID: u.DiscordID})
 			m := &cad.Membership{CommunityID: c.ID, UserID: u.ID, Username: u.Username, Role: role, Departments: deps, Status: cad.MemberActive}
 			if len(deps) > 0 && deps[0] != "CIV" {
 				m.CallSign = fmt.Sprintf("%s-%d", strings.ToUpper(deps[0][:1]), j)
@@ -161,9 +171,15 @@ func seedCommunity(ctx context.Context, s Store, o Options, run string, i int) (
 			}
 		}
 		return s.AddAudit(ctx, &cad.AuditEntry{CommunityID: c.ID, Action: "community.seeded", ActorID: "seed", ActorKind: "cli",
-			IP: "cli", Target: c.ID, After: map[string]any{"members": o.Members}, Time: now})
+			IP: "cli", Target: c.ID, After: map[string]any{"members": o.Members, "civilians": o.Civilians, "vehicles": o.Vehicles}, Time: now})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if err := seedCivil(ctx, s, o, community, owners); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // memberDepartments spreads members over departments as a community's

@@ -13,7 +13,7 @@ import (
 func TestSeed(t *testing.T) {
 	s := storetest.New(t)
 	ctx := storetest.Ctx(t)
-	res, err := seed.Run(ctx, s, seed.Options{Communities: 3, Members: 12, PasswordHash: "$argon2id$seed"})
+	res, err := seed.Run(ctx, s, seed.Options{Communities: 3, Members: 12, Civilians: 30, Vehicles: 40, PasswordHash: "$argon2id$seed"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +45,34 @@ func TestSeed(t *testing.T) {
 		list, _, _ := s.Members(ctx, c.ID, cad.MemberFilter{Department: "LSPD", Limit: 50})
 		if len(list) == 0 {
 			t.Fatal("no police among the members")
+		}
+		// Civil records: every character has an account whose ledger
+		// sums to its balance, owners sign in with a Discord id, and
+		// vehicles are found by plate.
+		chars, err := s.CharactersByDiscord(ctx, c.ID, admin.DiscordID, 100)
+		if err != nil || len(chars) == 0 {
+			t.Fatalf("the admin plays no character: %v", err)
+		}
+		for _, ch := range chars {
+			a, err := s.AccountOf(ctx, c.ID, ch.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, _, _ := s.Ledger(ctx, c.ID, a.ID, "", 100)
+			var sum int64
+			for _, e := range entries {
+				sum += e.Amount
+			}
+			if sum != a.Balance || len(entries) < 2 {
+				t.Fatalf("ledger sums to %d of %d entries; balance %d", sum, len(entries), a.Balance)
+			}
+		}
+		if v, err := s.VehicleByPlate(ctx, c.ID, "AAA0039"); err != nil || v.OwnerID == "" {
+			t.Fatalf("vehicle 39: %+v %v", v, err)
+		}
+		found, _, err := s.SearchCharacters(ctx, c.ID, cad.CharacterFilter{DateOfBirth: chars[0].DateOfBirth, Limit: 10})
+		if err != nil || len(found) == 0 {
+			t.Fatalf("search by date of birth: %v", err)
 		}
 	}
 	// A second run adds beside the first: seeded data is no real data.
