@@ -93,13 +93,21 @@ const seedPassword = "a benchmark passphrase"
 // of m members, and the community in the middle of them.
 func seededEnv(b *testing.B, n, m int) (*apitest.Env, seed.Community) {
 	b.Helper()
+	return seededCivilEnv(b, seed.Options{Communities: n, Members: m})
+}
+
+// seededCivilEnv is seededEnv with civil records.
+func seededCivilEnv(b *testing.B, o seed.Options) (*apitest.Env, seed.Community) {
+	b.Helper()
+	n, m := o.Communities, o.Members
 	s, _ := storetest.NewSQLite(b, sqlite.Options{Path: filepath.Join(b.TempDir(), sqlite.FileName)})
 	env := apitest.NewWith(b, apitest.DefaultConfig(b, unlimited), s)
 	h, err := env.Auth.Hasher().Hash(context.Background(), seedPassword)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := seed.Run(context.Background(), s, seed.Options{Communities: n, Members: m, PasswordHash: h})
+	o.PasswordHash = h
+	res, err := seed.Run(context.Background(), s, o)
 	if err != nil {
 		b.Fatal(err)
 	}
