@@ -8,3 +8,9 @@ import _ "embed"
 //
 //go:embed openapi.yaml
 var OpenAPI []byte
+
+// Redoc is the vendored Redoc bundle (vendor/redoc) that renders OpenAPI
+// at /api/docs.
+//
+//go:embed vendor/redoc/redoc.standalone.js
+var Redoc []byte

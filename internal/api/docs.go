@@ -1,13 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
+	"encoding/hex"
 	"fmt"
-	"html/template"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -69,79 +66,47 @@ func OpenAPIRateLimits(b []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// The page has one inline style and no script, so its policy allows exactly
-// that style by hash.
-const docsStyle = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-h1{margin-bottom:.2rem}code,.path{font-family:ui-monospace,monospace}.op{border:1px solid #d0d7de;border-radius:6px;margin:.6rem 0;padding:.5rem .8rem}
-.m{display:inline-block;min-width:4.5rem;font-weight:700}.GET{color:#0969da}.POST{color:#1a7f37}.PUT,.PATCH{color:#9a6700}.DELETE{color:#cf222e}
-.d{white-space:pre-wrap;color:#57606a;margin:.3rem 0 0}.st{color:#57606a;font-size:.9em}`
-
-var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
+// docsPage renders docs/openapi.yaml with the vendored Redoc: one script
+// from Precinct itself (Redoc 3 is an ES module), no inline script, no
+// CDN. Redoc injects its styles
+// at run time, hence style-src 'unsafe-inline' on this page only.
+const docsPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{.Title}}</title><style>{{.Style}}</style></head><body>
-<h1>{{.Title}}</h1><p>{{.Summary}}</p><p class="d">{{.Description}}</p>
-<p>Machine-readable: <a href="/api/openapi.yaml">/api/openapi.yaml</a> (OpenAPI 3.1)</p>
-{{range .Ops}}<div class="op"><span class="m {{.Method}}">{{.Method}}</span> <span class="path">{{.Path}}</span> {{.Summary}}
-<div class="st">{{if .Public}}no credential{{else}}credential required{{end}} · answers {{.Statuses}}</div>
-{{if .Description}}<p class="d">{{.Description}}</p>{{end}}</div>
-{{end}}</body></html>`))
+<title>Precinct API</title></head><body>
+<noscript><h1>Precinct API</h1><p>This page needs JavaScript. The document itself: <a href="/api/openapi.yaml">/api/openapi.yaml</a> (OpenAPI 3.1).</p></noscript>
+<redoc spec-url="/api/openapi.yaml"></redoc>
+<script type="module" src="/api/docs/redoc.standalone.js"></script>
+</body></html>`
 
-type docsOp struct {
-	Method, Path, Summary, Description, Statuses string
-	Public                                       bool
-}
-
-// renderDocs builds the reference page once, at start-up.
-func renderDocs(spec []byte) ([]byte, string, error) {
-	var d openAPIDoc
-	if err := yaml.Unmarshal(spec, &d); err != nil {
-		return nil, "", fmt.Errorf("docs/openapi.yaml: %w", err)
-	}
-	var ops []docsOp
-	for path, methods := range d.Paths {
-		for method, op := range methods {
-			var codes []string
-			for code := range op.Responses {
-				codes = append(codes, code)
-			}
-			sort.Strings(codes)
-			ops = append(ops, docsOp{
-				Method: strings.ToUpper(method), Path: path, Summary: op.Summary,
-				Description: strings.TrimSpace(op.Description), Statuses: strings.Join(codes, ", "),
-				Public: op.Security != nil && len(op.Security) == 0,
-			})
-		}
-	}
-	sort.Slice(ops, func(i, j int) bool {
-		if ops[i].Path != ops[j].Path {
-			return ops[i].Path < ops[j].Path
-		}
-		return ops[i].Method < ops[j].Method
-	})
-	var buf bytes.Buffer
-	err := docsPage.Execute(&buf, map[string]any{
-		"Title": d.Info.Title, "Summary": d.Info.Summary, "Description": strings.TrimSpace(d.Info.Description),
-		"Style": template.CSS(docsStyle), "Ops": ops,
-	})
-	sum := sha256.Sum256([]byte(docsStyle))
-	csp := "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; frame-ancestors 'none'"
-	return buf.Bytes(), csp, err
-}
+const docsCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"font-src 'self' data:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 func (s *Server) docsRoutes() error {
-	page, csp, err := renderDocs(docs.OpenAPI)
-	if err != nil {
-		return err
+	if _, err := ParseOpenAPI(docs.OpenAPI); err != nil {
+		return fmt.Errorf("docs/openapi.yaml: %w", err)
 	}
 	s.add(http.MethodGet, "/api/openapi.yaml", Public, func(c *echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
 	})
-	s.add(http.MethodGet, "/api/docs", Public, func(c *echo.Context) error {
+	page := func(c *echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Security-Policy", docsCSP)
 		h.Set("Cache-Control", "no-cache")
-		return c.HTMLBlob(http.StatusOK, page)
+		return c.HTMLBlob(http.StatusOK, []byte(docsPage))
+	}
+	s.add(http.MethodGet, "/api/docs", Public, page)
+	s.add(http.MethodGet, "/api-docs", Public, page)
+	sum := sha256.Sum256(docs.Redoc)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	s.add(http.MethodGet, "/api/docs/redoc.standalone.js", Public, func(c *echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "public, max-age=86400")
+		h.Set("ETag", etag)
+		if c.Request().Header.Get("If-None-Match") == etag {
+			return c.NoContent(http.StatusNotModified)
+		}
+		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", docs.Redoc)
 	})
 	return nil
 }

@@ -70,7 +70,7 @@ func TestFiveMReplay(t *testing.T) {
 	guild := tn.A.GuildID
 	k := tn.keyA
 	// The headers each family of resources sends.
-	std := map[string]string{"x-api-key": k, "Content-Type": "application/json"}                                  // most
+	std := map[string]string{"x-api-key": k, "Content-Type": "application/json"}                                        // most
 	livemapStyle := map[string]string{"X-API-Key": k, "Content-Type": "application/json", "Accept": "application/json"} // cde-civ bank, LWK
 	renderOnly := map[string]string{"x-api-key": k, "Accept": "application/json"}
 	mugshot := tinyPNG(t)
@@ -94,7 +94,9 @@ func TestFiveMReplay(t *testing.T) {
 		{"cde-esx sync", "the full local record with framework keys", "PUT", "/api/civilian/fivem-update-character/ABC12345", std,
 			map[string]any{"firstName": "Tony", "lastName": "Cipriani", "dateOfBirth": "1979-03-02", "communityId": guild,
 				"identifier": "char1:1a2b3c4d5e", "citizenid": "ABC12345", "account": "bank", "registration": "SA-1", "weight": "80 kg"}, "2xx",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "civilian.weight", "80 kg") }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				wantField(t, doc, "civilian.weight", "80 kg")
+			}},
 		{"cdecad-vrp sync", "mugshot only", "PUT", "/api/civilian/fivem-update-character/ABC12345", std,
 			map[string]any{"mugshotUrl": mugshot, "communityId": guild}, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
@@ -112,7 +114,9 @@ func TestFiveMReplay(t *testing.T) {
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "_id", cadID) }},
 		{"cde-esx sync", "register a vehicle, year as os.date string", "POST", "/api/civilian/fivem-register-vehicle", std,
 			map[string]any{"plate": "46EEK 572", "ownerId": "ABC12345", "communityId": guild, "make": "Albany", "model": "Emperor", "color": "Black", "year": "2026"}, "2xx",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { vehicleID = field(t, doc, "vehicleId").(string) }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				vehicleID = field(t, doc, "vehicleId").(string)
+			}},
 		{"cde-civ", "register again: the same vehicle, no error", "POST", "/api/civilian/fivem-register-vehicle", std,
 			map[string]any{"plate": "46eek572", "ownerId": "ABC12345", "communityId": guild, "make": "Albany", "model": "Emperor", "color": "Black", "year": 2026}, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "vehicleId", vehicleID) }},
@@ -270,7 +274,9 @@ func TestFiveMReplay(t *testing.T) {
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "balance", 6200) }},
 		{"cde-civ bank", "withdraw too much: the client shows data.error", "POST", "/api/banking/fivem/withdraw", livemapStyle,
 			map[string]any{"civilianId": "ABC12345", "amount": 1e6, "description": "ATM", "communityId": guild}, "400",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "error", "Insufficient funds") }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				wantField(t, doc, "error", "Insufficient funds")
+			}},
 		{"cde-civ bank", "transfer by account number", "POST", "/api/banking/fivem/transfer", livemapStyle,
 			map[string]any{"fromCivilianId": "ABC12345", "toAccountNumber": "{numberA}", "amount": 200, "description": "rent", "communityId": guild}, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
@@ -309,12 +315,16 @@ func TestFiveMReplay(t *testing.T) {
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "_id", cadID) }},
 		{"cde-esx dead code", "a license", "PUT", "/api/civilian/{cadId}/license", std,
 			map[string]any{"licenseType": "drivers", "status": "SUSPENDED", "communityId": guild}, "2xx",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "licenses.0.status", "SUSPENDED") }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				wantField(t, doc, "licenses.0.status", "SUSPENDED")
+			}},
 		{"cde-esx dead code", "missing person", "PUT", "/api/civilian/{cadId}/missing", std,
 			map[string]any{"missingPerson": true, "missingDate": "2026-11-29T10:00:00Z", "lastSeenLocation": "Sandy Shores", "description": "Blue jacket", "communityId": guild}, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "missingPerson", true) }},
 		{"cde-esx dead code", "stolen vehicles", "GET", "/api/civilian/stolen-vehicles/" + guild, std, nil, "2xx",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "vehicles.0.plateKey", "46EEK572") }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				wantField(t, doc, "vehicles.0.plateKey", "46EEK572")
+			}},
 		{"cde-esx dead code", "missing persons", "GET", "/api/civilian/missing-persons/" + guild, std, nil, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "civilians.0._id", cadID) }},
 		{"cdecad wraith", "the owner's suspended license now flags the plate too", "GET", "/api/civilian/fivem-plate-lookup/SYNC01", std, nil, "200",

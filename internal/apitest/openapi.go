@@ -37,7 +37,7 @@ func openAPIRouter() (routers.Router, error) {
 		doc.Servers = nil // match paths on any host
 		// Bodies that are not JSON are checked for their content type
 		// only.
-		for _, ct := range []string{"text/html", "application/yaml", "text/plain", "image/png", "image/jpeg", "image/webp"} {
+		for _, ct := range []string{"text/html", "text/javascript", "application/yaml", "text/plain", "image/png", "image/jpeg", "image/webp"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 		}
 		contract.router, contract.err = legacy.NewRouter(doc)
