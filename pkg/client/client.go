@@ -95,7 +95,17 @@ func IsCode(err error, code string) bool {
 // JSON; a 2xx answer is decoded into out when out is not nil; any other
 // answer becomes an *Error.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
-	res, err := c.Raw(ctx, method, path, in, nil)
+	return c.do(ctx, method, path, nil, in, out)
+}
+
+// DoIn is Do in a community: the x-community-id header names it (a 24-hex
+// id or a Discord guild id), for routes whose path does not.
+func (c *Client) DoIn(ctx context.Context, communityID, method, path string, in, out any) error {
+	return c.do(ctx, method, path, http.Header{"X-Community-Id": {communityID}}, in, out)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, header http.Header, in, out any) error {
+	res, err := c.Raw(ctx, method, path, in, header)
 	if err != nil {
 		return err
 	}
