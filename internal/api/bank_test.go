@@ -7,6 +7,7 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
 
 // The money rules: cents, no balance below zero, frozen accounts move
@@ -138,7 +139,7 @@ func TestConcurrentTransfersConserveMoney(t *testing.T) {
 	before := total()
 	var mu sync.Mutex
 	codes := map[int]int{}
-	burstN(50, func(i int) {
+	storetest.Burst(50, func(i int) {
 		from, to := i%10, (i*7+3)%10
 		if from == to {
 			to = (to + 1) % 10
@@ -182,7 +183,7 @@ func TestIdempotentDeposit(t *testing.T) {
 	body := map[string]any{"civilianId": tn.civA.SSN, "amount": 250, "description": "LWK deposit", "idempotencyKey": "dep-42"}
 	var mu sync.Mutex
 	balances := map[string]int{}
-	burstN(20, func(int) {
+	storetest.Burst(20, func(int) {
 		res := env.Do("POST", "/api/fivem/bank/deposit", body, key(tn.keyA), "")
 		mu.Lock()
 		defer mu.Unlock()
@@ -208,19 +209,4 @@ func TestIdempotentDeposit(t *testing.T) {
 	if c := status(env, "POST", "/api/fivem/bank/deposit", map[string]any{"civilianId": tn.civB.SSN, "amount": 1, "idempotencyKey": "dep-42"}, key(tn.keyB)); c != 200 {
 		t.Fatalf("another community's same key: %d", c)
 	}
-}
-
-func burstN(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			fn(i)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
 }

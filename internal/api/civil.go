@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -252,15 +253,20 @@ func (s *Server) licenseHistory(c *echo.Context) error {
 }
 
 func (s *Server) missingPersons(c *echo.Context) error {
+	return listPage(c, "civilians", s.deps.Civil.MissingPersons, s.civiliansJSON)
+}
+
+// listPage answers one keyset page of a civil listing under name.
+func listPage[T, O any](c *echo.Context, name string, load func(context.Context, civil.Caller, string, int) ([]T, string, error), conv func([]T) []O) error {
 	p, err := pagination(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Civil.MissingPersons(c.Request().Context(), callerOf(c), p.After, p.Limit)
+	list, next, err := load(c.Request().Context(), callerOf(c), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer("civilians", s.civiliansJSON(list), next))
+	return c.JSON(http.StatusOK, p.answer(name, conv(list), next))
 }
 
 // vehicleIn is a vehicle as members and game servers send it.
@@ -302,15 +308,7 @@ func (s *Server) registerVehicle(c *echo.Context) error {
 }
 
 func (s *Server) myVehicles(c *echo.Context) error {
-	p, err := pagination(c)
-	if err != nil {
-		return err
-	}
-	list, next, err := s.deps.Civil.MyVehicles(c.Request().Context(), callerOf(c), p.After, p.Limit)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p.answer("vehicles", vehiclesJSON(list), next))
+	return listPage(c, "vehicles", s.deps.Civil.MyVehicles, vehiclesJSON)
 }
 
 func (s *Server) getVehicle(c *echo.Context) error {
@@ -366,15 +364,7 @@ func (s *Server) setStolen(c *echo.Context) error {
 }
 
 func (s *Server) stolenVehicles(c *echo.Context) error {
-	p, err := pagination(c)
-	if err != nil {
-		return err
-	}
-	list, next, err := s.deps.Civil.StolenVehicles(c.Request().Context(), callerOf(c), p.After, p.Limit)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p.answer("vehicles", vehiclesJSON(list), next))
+	return listPage(c, "vehicles", s.deps.Civil.StolenVehicles, vehiclesJSON)
 }
 
 func (s *Server) bankAccount(c *echo.Context) error {
@@ -391,7 +381,7 @@ func (s *Server) bankAccount(c *echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// moneyIn is a money request's body.
+// moneyIn is a money request's body, from the browser or a game server.
 type moneyIn struct {
 	Amount         looseAmount `json:"amount"`
 	Description    looseString `json:"description"`
@@ -399,8 +389,9 @@ type moneyIn struct {
 	IdempotencyKey looseString `json:"idempotencyKey"`
 	// Transfers.
 	ToAccountNumber looseString `json:"toAccountNumber"`
-	// Adjustments: a signed amount (amount is never negative).
-	Direction looseString `json:"direction"`
+	// Game servers name the civilian in the body.
+	CivilianID     looseString `json:"civilianId"`
+	FromCivilianID looseString `json:"fromCivilianId"`
 }
 
 func (in moneyIn) description() string {
@@ -410,6 +401,8 @@ func (in moneyIn) description() string {
 	return in.Reason.V
 }
 
+// bindMoney reads a money request; the Idempotency-Key header stands for
+// idempotencyKey.
 func bindMoney(c *echo.Context) (moneyIn, error) {
 	var in moneyIn
 	if err := bindJSON(c, &in); err != nil {
@@ -421,7 +414,12 @@ func bindMoney(c *echo.Context) (moneyIn, error) {
 	return in, nil
 }
 
-func (s *Server) bankMove(c *echo.Context, op func(civil.Caller, civil.MoneyInput) (*civil.Movement, error)) error {
+// moneyOp is one of the service's one-account movements.
+type moneyOp func(context.Context, civil.Caller, civil.MoneyInput) (*civil.Movement, error)
+
+// move answers a one-account movement of the civilian the path names
+// (members) or the body names (game servers: civilianID).
+func (s *Server) move(c *echo.Context, op moneyOp, adjust func(*civil.MoneyInput) error) error {
 	in, err := bindMoney(c)
 	if err != nil {
 		return err
@@ -430,25 +428,41 @@ func (s *Server) bankMove(c *echo.Context, op func(civil.Caller, civil.MoneyInpu
 	if err != nil {
 		return err
 	}
-	m, err := op(callerOf(c), civil.MoneyInput{Character: c.Param("id"), Amount: amount, Description: in.description(), IdempotencyKey: in.IdempotencyKey.V})
+	who := c.Param("id")
+	if who == "" {
+		who = in.CivilianID.V
+	}
+	mi := civil.MoneyInput{Character: who, Amount: amount, Description: in.description(), IdempotencyKey: in.IdempotencyKey.V}
+	if adjust != nil {
+		if err := adjust(&mi); err != nil {
+			return err
+		}
+	}
+	m, err := op(c.Request().Context(), callerOf(c), mi)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, movementJSON(m, false))
 }
 
-func (s *Server) bankDeposit(c *echo.Context) error {
-	return s.bankMove(c, func(cl civil.Caller, in civil.MoneyInput) (*civil.Movement, error) {
-		return s.deps.Civil.Deposit(c.Request().Context(), cl, in)
+func (s *Server) bankDeposit(c *echo.Context) error  { return s.move(c, s.deps.Civil.Deposit, nil) }
+func (s *Server) bankWithdraw(c *echo.Context) error { return s.move(c, s.deps.Civil.Withdraw, nil) }
+
+func (s *Server) bankAdjust(c *echo.Context) error {
+	return s.move(c, s.deps.Civil.Adjust, func(in *civil.MoneyInput) error {
+		switch c.QueryParam("direction") {
+		case "", "credit":
+		case "debit":
+			in.Amount = -in.Amount
+		default:
+			return cad.Errorf(cad.EINVALID, "direction must be credit or debit")
+		}
+		return nil
 	})
 }
 
-func (s *Server) bankWithdraw(c *echo.Context) error {
-	return s.bankMove(c, func(cl civil.Caller, in civil.MoneyInput) (*civil.Movement, error) {
-		return s.deps.Civil.Withdraw(c.Request().Context(), cl, in)
-	})
-}
-
+// bankTransfer moves money from the civilian the path names (members) or
+// the body names (game servers: fromCivilianId) to an account number.
 func (s *Server) bankTransfer(c *echo.Context) error {
 	in, err := bindMoney(c)
 	if err != nil {
@@ -458,7 +472,11 @@ func (s *Server) bankTransfer(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.deps.Civil.Transfer(c.Request().Context(), callerOf(c), civil.TransferInput{From: c.Param("id"),
+	from := c.Param("id")
+	if from == "" {
+		from = firstNonEmpty(in.FromCivilianID.V, in.CivilianID.V)
+	}
+	m, err := s.deps.Civil.Transfer(c.Request().Context(), callerOf(c), civil.TransferInput{From: from,
 		ToAccount: in.ToAccountNumber.V, Amount: amount, Description: in.description(), IdempotencyKey: in.IdempotencyKey.V})
 	if err != nil {
 		return err
@@ -466,17 +484,13 @@ func (s *Server) bankTransfer(c *echo.Context) error {
 	return c.JSON(http.StatusOK, movementJSON(m, true))
 }
 
-func (s *Server) bankAdjust(c *echo.Context) error {
-	return s.bankMove(c, func(cl civil.Caller, in civil.MoneyInput) (*civil.Movement, error) {
-		switch d := c.QueryParam("direction"); d {
-		case "", "credit":
-		case "debit":
-			in.Amount = -in.Amount
-		default:
-			return nil, cad.Errorf(cad.EINVALID, "direction must be credit or debit")
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
 		}
-		return s.deps.Civil.Adjust(c.Request().Context(), cl, in)
-	})
+	}
+	return ""
 }
 
 func (s *Server) bankFreeze(c *echo.Context) error {

@@ -33,12 +33,14 @@ func (s *Server) fivemCivilRoutes() {
 	s.add(http.MethodPost, "/api/civilian/fivem-paycheck", GameServer, s.fivemPaycheck)
 
 	s.add(http.MethodGet, "/api/banking/fivem/account", GameServer, s.fivemBankingAccount)
-	s.add(http.MethodPost, "/api/banking/fivem/deposit", GameServer, s.fivemBankingDeposit)
-	s.add(http.MethodPost, "/api/banking/fivem/withdraw", GameServer, s.fivemBankingWithdraw)
-	s.add(http.MethodPost, "/api/banking/fivem/transfer", GameServer, s.fivemBankingTransfer)
+	// The same handlers as the members' (civil.go): the civilian comes
+	// from the body's civilianId (fromCivilianId) instead of the path.
+	s.add(http.MethodPost, "/api/banking/fivem/deposit", GameServer, s.bankDeposit)
+	s.add(http.MethodPost, "/api/banking/fivem/withdraw", GameServer, s.bankWithdraw)
+	s.add(http.MethodPost, "/api/banking/fivem/transfer", GameServer, s.bankTransfer)
 	s.add(http.MethodGet, "/api/fivem/bank/account/:civilianId", GameServer, s.fivemBankAccount)
-	s.add(http.MethodPost, "/api/fivem/bank/deposit", GameServer, s.fivemBankingDeposit)
-	s.add(http.MethodPost, "/api/fivem/bank/withdraw", GameServer, s.fivemBankingWithdraw)
+	s.add(http.MethodPost, "/api/fivem/bank/deposit", GameServer, s.bankDeposit)
+	s.add(http.MethodPost, "/api/fivem/bank/withdraw", GameServer, s.bankWithdraw)
 
 	s.add(http.MethodGet, "/api/fivem/license-templates/render/:civilianId/:licenseType", GameServer, s.fivemRenderLicense)
 }
@@ -296,68 +298,6 @@ func (s *Server) fivemBankAccount(c *echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "balance": money(a.Balance), "civilianName": ch.FullName(),
 		"accountNumber": a.Number, "accountStatus": accountJSON(a).AccountStatus})
-}
-
-type fivemMoneyIn struct {
-	moneyIn
-	CivilianID     looseString `json:"civilianId"`
-	FromCivilianID looseString `json:"fromCivilianId"`
-}
-
-func (s *Server) fivemMove(c *echo.Context, op func(civil.Caller, civil.MoneyInput) (*civil.Movement, error)) error {
-	var in fivemMoneyIn
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	amount, err := requireAmount(in.Amount)
-	if err != nil {
-		return err
-	}
-	m, err := op(callerOf(c), civil.MoneyInput{Character: in.CivilianID.V, Amount: amount, Description: in.description(),
-		IdempotencyKey: firstNonEmpty(in.IdempotencyKey.V, c.Request().Header.Get("Idempotency-Key"))})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, movementJSON(m, false))
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func (s *Server) fivemBankingDeposit(c *echo.Context) error {
-	return s.fivemMove(c, func(cl civil.Caller, in civil.MoneyInput) (*civil.Movement, error) {
-		return s.deps.Civil.Deposit(c.Request().Context(), cl, in)
-	})
-}
-
-func (s *Server) fivemBankingWithdraw(c *echo.Context) error {
-	return s.fivemMove(c, func(cl civil.Caller, in civil.MoneyInput) (*civil.Movement, error) {
-		return s.deps.Civil.Withdraw(c.Request().Context(), cl, in)
-	})
-}
-
-func (s *Server) fivemBankingTransfer(c *echo.Context) error {
-	var in fivemMoneyIn
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	amount, err := requireAmount(in.Amount)
-	if err != nil {
-		return err
-	}
-	m, err := s.deps.Civil.Transfer(c.Request().Context(), callerOf(c), civil.TransferInput{
-		From: firstNonEmpty(in.FromCivilianID.V, in.CivilianID.V), ToAccount: in.ToAccountNumber.V, Amount: amount,
-		Description: in.description(), IdempotencyKey: firstNonEmpty(in.IdempotencyKey.V, c.Request().Header.Get("Idempotency-Key"))})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, movementJSON(m, true))
 }
 
 func (s *Server) fivemRenderLicense(c *echo.Context) error {

@@ -23,7 +23,7 @@ func FuzzNormalizePlate(f *testing.F) {
 				t.Fatalf("%q kept %q", p, r)
 			}
 		}
-		if NormalizePlate(strings.ToLower(p)) != n && strings.ToUpper(strings.ToLower(p)) == strings.ToUpper(p) {
+		if NormalizePlate(strings.ToLower(p)) != n && strings.EqualFold(strings.ToLower(p), p) {
 			t.Fatalf("case matters: %q", p)
 		}
 		if _, key, err := checkPlate(p); err == nil && (key == "" || len([]rune(key)) > 10) {

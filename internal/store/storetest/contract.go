@@ -803,8 +803,9 @@ func testTx(t *testing.T, s *store.Store) {
 	wantCode(t, second(s.Member(ctx, c.ID, u.ID)), cad.ENOTFOUND, "a rolled-back member")
 }
 
-// burst runs fn n times at once and waits.
-func burst(n int, fn func(i int)) {
+// Burst runs fn n times at once: the goroutines start together, so the
+// calls race as concurrent requests do. It returns when all are done.
+func Burst(n int, fn func(i int)) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := 0; i < n; i++ {
@@ -827,7 +828,7 @@ func testConcurrentSpend(t *testing.T, s *store.Store) {
 	must(t, s.CreateResetToken(ctx, "tok", u.ID, now, now.Add(time.Minute)))
 	must(t, s.CreateOAuthState(ctx, "state", now.Add(time.Minute)))
 	var tokens, states atomic.Int64
-	burst(20, func(int) {
+	Burst(20, func(int) {
 		if _, err := s.ConsumeResetToken(ctx, "tok", now); err == nil {
 			tokens.Add(1)
 		} else if cad.ErrorCode(err) != cad.ENOTFOUND {
@@ -847,7 +848,7 @@ func testConcurrentSpend(t *testing.T, s *store.Store) {
 // R12: 50 concurrent increments of one counter end at 50.
 func testConcurrentCounter(t *testing.T, s *store.Store) {
 	ctx := Ctx(t)
-	burst(50, func(int) {
+	Burst(50, func(int) {
 		if _, err := s.AddCounter(ctx, "k", 1, time.Now().Add(time.Hour)); err != nil {
 			t.Error(err)
 		}
@@ -870,7 +871,7 @@ func testConcurrentMemberCounts(t *testing.T, s *store.Store) {
 	for _, u := range users[:25] {
 		mkMember(t, s, c, u, cad.RoleAdmin)
 	}
-	burst(50, func(i int) {
+	Burst(50, func(i int) {
 		u := users[i]
 		var err error
 		if i < 25 {
@@ -902,7 +903,7 @@ func testLastAdmins(t *testing.T, s *store.Store) {
 		mkMember(t, s, c, a2, cad.RoleAdmin)
 		sc := &cad.Scope{Community: c}
 		var left atomic.Int64
-		burst(2, func(i int) {
+		Burst(2, func(i int) {
 			u := []*cad.User{a1, a2}[i]
 			err := svc.RemoveMember(ctx, community.Actor{UserID: u.ID, Kind: "user", Rank: cad.RoleRank(cad.RoleAdmin)}, sc, u.ID)
 			switch cad.ErrorCode(err) {
