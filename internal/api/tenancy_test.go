@@ -185,3 +185,60 @@ func TestAdminRemovesAMember(t *testing.T) {
 		t.Fatal("removal not audited")
 	}
 }
+
+// Ids of another community's records in bodies and queries, where the
+// matrix (which fills paths) does not reach: each answers as ids of
+// nothing do, and community A does not change.
+func TestTenancyOfIDsInBodies(t *testing.T) {
+	tn := newTenants(t)
+	before := tn.snapshot(t, tn.A.ID)
+	numberA := accountNumber(t, tn, tn.civA.ID)
+	for _, c := range []struct {
+		name, method, path string
+		h                  map[string]string
+		withA, withNothing string
+	}{
+		{"register a vehicle to A's civilian", "POST", "/api/civilian/fivem-register-vehicle", key(tn.keyB),
+			`{"plate":"STEAL1","ownerId":"` + tn.civA.SSN + `"}`, `{"plate":"STEAL1","ownerId":"NO-SUCH-SSN"}`},
+		{"a member registers to A's civilian", "POST", "/api/civilian/vehicle", merge(tn.as("adminB"), in(tn.B.ID)),
+			`{"plate":"STEAL2","ownerId":"` + tn.civA.ID + `"}`, `{"plate":"STEAL2","ownerId":"` + missing + `"}`},
+		{"deposit to A's civilian", "POST", "/api/fivem/bank/deposit", key(tn.keyB),
+			`{"civilianId":"` + tn.civA.ID + `","amount":1000}`, `{"civilianId":"` + missing + `","amount":1000}`},
+		{"withdraw from A's civilian", "POST", "/api/banking/fivem/withdraw", key(tn.keyB),
+			`{"civilianId":"` + tn.civA.SSN + `","amount":1}`, `{"civilianId":"NO-SUCH-SSN","amount":1}`},
+		{"transfer from A's civilian", "POST", "/api/banking/fivem/transfer", key(tn.keyB),
+			`{"fromCivilianId":"` + tn.civA.ID + `","toAccountNumber":"` + accountNumber(t, tn, tn.civB.ID) + `","amount":1}`,
+			`{"fromCivilianId":"` + missing + `","toAccountNumber":"` + accountNumber(t, tn, tn.civB.ID) + `","amount":1}`},
+		{"transfer to A's account", "POST", "/api/banking/fivem/transfer", key(tn.keyB),
+			`{"fromCivilianId":"` + tn.civB.ID + `","toAccountNumber":"` + numberA + `","amount":1}`,
+			`{"fromCivilianId":"` + tn.civB.ID + `","toAccountNumber":"1999999999","amount":1}`},
+		{"pay A's civilian", "POST", "/api/civilian/fivem-paycheck", key(tn.keyB),
+			`{"civilianId":"` + tn.civA.ID + `","department":"LSPD"}`, `{"civilianId":"` + missing + `","department":"LSPD"}`},
+		{"A's account by query", "GET", "/api/banking/fivem/account?civilianId=" + tn.civA.SSN, key(tn.keyB), "", ""},
+	} {
+		withNothing := c.path
+		if c.method == "GET" {
+			withNothing = strings.Replace(c.path, tn.civA.SSN, "NO-SUCH-SSN", 1)
+		}
+		got := tn.env.Do(c.method, c.path, nilIfEmpty(c.withA), c.h, "")
+		want := tn.env.Do(c.method, withNothing, nilIfEmpty(c.withNothing), c.h, "")
+		if got.Code < 400 || got.Code != want.Code || tn.normalized(t, got) != tn.normalized(t, want) {
+			t.Errorf("%s: %d %s; with ids of nothing %d %s", c.name, got.Code, got.Body, want.Code, want.Body)
+		}
+	}
+	// A bulk sync naming A's civilian makes nothing in A.
+	res := tn.env.Do("POST", "/api/civilian/fivem-sync-vehicles", `{"vehicles":[{"citizenid":"`+tn.civA.SSN+`","plate":"STEAL3"}]}`, key(tn.keyB), "")
+	if !strings.Contains(res.Body.String(), `"failed":1`) {
+		t.Errorf("sync to A's civilian: %s", res.Body)
+	}
+	if after := tn.snapshot(t, tn.A.ID); after != before {
+		t.Fatalf("community A changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
