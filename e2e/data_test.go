@@ -32,7 +32,7 @@ func TestDataCommands(t *testing.T) {
 	srv := e2etest.Start(t, e2etest.Options{DataDir: dir})
 	ctx := ctxT(t)
 
-	code, out, errOut := e2etest.RunSplit(t, []string{"seed", "--communities", "3", "--members", "20", "--password", seedPassword}, env, time.Minute)
+	code, out, errOut := e2etest.RunSplit(t, []string{"seed", "--communities", "3", "--members", "20", "--civilians", "10", "--vehicles", "10", "--password", seedPassword}, env, time.Minute)
 	if code != 0 {
 		t.Fatalf("seed: %d %s", code, errOut)
 	}
@@ -73,6 +73,22 @@ func TestDataCommands(t *testing.T) {
 	if deps, err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).FiveMDepartments(ctx); err != nil || len(deps) == 0 {
 		t.Fatalf("the seeded key: %v", err)
 	}
+	// The seeded civil records: the admin plays the first character, whose
+	// first vehicle is AAA 0000; the admin (an officer by role) runs it,
+	// and so does the game server.
+	mine, err := admin.MyCivilians(ctx, first.ID)
+	if err != nil || len(mine) == 0 {
+		t.Fatalf("the admin's characters: %d %v", len(mine), err)
+	}
+	if p, err := admin.LookupPlate(ctx, first.GuildID, "aaa 0000"); err != nil || !p.Found || p.Owner == nil || p.Owner.ID != mine[0].ID {
+		t.Fatalf("plate look-up: %+v %v", p, err)
+	}
+	var lookup struct {
+		Found bool `json:"found"`
+	}
+	if err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).Do(ctx, "GET", "/api/api/civilian/fivem-plate-lookup/AAA0000", nil, &lookup); err != nil || !lookup.Found {
+		t.Fatalf("the game server's plate look-up: %+v %v", lookup, err)
+	}
 	member := client.New(srv.URL)
 	if _, err := member.Login(ctx, first.Member.Username, seedPassword); err != nil {
 		t.Fatalf("the seeded member signs in: %v", err)
@@ -80,7 +96,8 @@ func TestDataCommands(t *testing.T) {
 
 	// Export and back up beside the running server.
 	code, exported, errOut := e2etest.RunSplit(t, []string{"export"}, env, time.Minute)
-	if code != 0 || !strings.HasPrefix(exported, `{"format":"precinct-export"`) || !strings.Contains(errOut, "members 60") {
+	if code != 0 || !strings.HasPrefix(exported, `{"format":"precinct-export"`) || !strings.Contains(errOut, "members 60") ||
+		!strings.Contains(errOut, "characters 30") || !strings.Contains(errOut, "vehicles 30") {
 		t.Fatalf("export: %d %s", code, errOut)
 	}
 	if strings.Contains(exported, seedPassword) || strings.Contains(exported, first.APIKey[4:]) {
@@ -132,6 +149,9 @@ func TestDataCommands(t *testing.T) {
 		c := client.New(s.URL, client.WithToken(login.Token))
 		if com, err := c.Community(ctx, first.GuildID); err != nil || com.MemberCount != 20 {
 			t.Fatalf("%s: %+v %v", d, com, err)
+		}
+		if acct, txs, err := c.BankAccount(ctx, first.GuildID, mine[0].ID); err != nil || len(txs) != 4 || acct.BalanceCents <= 0 {
+			t.Fatalf("%s: the civil records moved with the data: %+v %d %v", d, acct, len(txs), err)
 		}
 		s.Stop(t)
 	}

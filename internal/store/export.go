@@ -64,6 +64,18 @@ func newRecord(c *Collection) (Doc, bool) {
 		return &auditRec{}, true
 	case authEvents:
 		return &authEventRec{}, true
+	case characters:
+		return &characterRec{}, true
+	case licenseHistory:
+		return &licenseChangeRec{}, true
+	case vehicles:
+		return &vehicleRec{}, true
+	case bankAccounts:
+		return &accountRec{}, true
+	case bankLedger:
+		return &ledgerRec{}, true
+	case media:
+		return &mediaRec{}, true
 	}
 	return nil, false
 }
@@ -115,6 +127,11 @@ func (s *Store) Export(ctx context.Context, w io.Writer, communityID string) (Ex
 	byID := []OrderKey{Order(FieldID, false)}
 	for _, c := range Collections() {
 		if _, ok := newRecord(c); !ok {
+			if !c.Ephemeral {
+				// A collection added without its record type here would
+				// silently be left out of every export.
+				return nil, fmt.Errorf("store: %s is not ephemeral and has no export record type", c.Name)
+			}
 			continue
 		}
 		var err error

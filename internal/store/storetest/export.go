@@ -52,6 +52,17 @@ func Fill(t *testing.T, s *store.Store) (a, b *cad.Community) {
 			Before: map[string]any{"role": "member", "departments": []string{"LSPD"}}, After: map[string]any{"n": 3}, Time: time.Now()}))
 	}
 	must(t, s.TouchAPIKey(ctx, "hash-"+a.ID, time.Now()))
+	// Civil records of A: every kind once.
+	ch := &cad.Character{SSN: "123-45-6789", FirstName: "Zoë", LastName: "O'Brien", DateOfBirth: "1991-07-04",
+		Licenses: []cad.License{{Type: cad.LicenseDrivers, Status: cad.LicenseValid, UpdatedAt: store.Millis(time.Now())}}, Extra: map[string]string{"job": "taxi"}}
+	must(t, s.CreateCharacter(ctx, a.ID, ch))
+	must(t, s.AddLicenseChange(ctx, &cad.LicenseChange{CommunityID: a.ID, CharacterID: ch.ID, Type: cad.LicenseDrivers, To: cad.LicenseValid, ActorID: "x", ActorKind: "user", Time: time.Now()}))
+	expires := time.Now().Add(time.Hour)
+	must(t, s.CreateVehicle(ctx, a.ID, &cad.Vehicle{OwnerID: ch.ID, Plate: "zoe 1", PlateKey: "ZOE1", VIN: "VIN1", RegistrationStatus: cad.DocValid, RegistrationExpires: &expires}))
+	acct := &cad.BankAccount{CharacterID: ch.ID, Number: "1000000001", Balance: 500000}
+	must(t, s.CreateAccount(ctx, a.ID, acct))
+	must(t, s.AddLedgerEntry(ctx, &cad.LedgerEntry{CommunityID: a.ID, AccountID: acct.ID, Type: cad.TxOpening, Amount: 500000, BalanceAfter: 500000, Time: time.Now()}))
+	must(t, s.PutMedia(ctx, &cad.Media{ID: "0123456789abcdef0123456789abcdef", CommunityID: a.ID, OwnerID: ch.ID, ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n\x00\xff"), CreatedAt: time.Now()}))
 	at := time.Now()
 	b, err = s.MarkCommunityDeleted(ctx, b.ID, &at)
 	must(t, err)
@@ -108,7 +119,9 @@ func testExportImport(t *testing.T, open func(t *testing.T) *store.Store) {
 		RoundTrip(t, src, dst, "")
 		recs := Records(t, exportOf(t, src, ""))
 		for _, want := range []string{`"collection":"users"`, `"collection":"communities"`, `"collection":"members"`, `"collection":"departments"`,
-			`"collection":"api_keys"`, `"collection":"community_audit"`, `"collection":"auth_events"`} {
+			`"collection":"api_keys"`, `"collection":"community_audit"`, `"collection":"auth_events"`, `"collection":"characters"`,
+			`"collection":"license_history"`, `"collection":"vehicles"`, `"collection":"bank_accounts"`, `"collection":"bank_ledger"`,
+			`"collection":"media"`} {
 			if !strings.Contains(strings.Join(recs, "\n"), want) {
 				t.Errorf("the export lacks %s", want)
 			}
@@ -124,6 +137,11 @@ func testExportImport(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 		if k, err := dst.APIKeyByHash(Ctx(t), "hash-"+a.ID); err != nil || k.LastUsedAt == nil {
 			t.Fatalf("imported key %+v %v", k, err)
+		}
+		if ch, err := dst.CharacterBySSN(Ctx(t), a.ID, "123-45-6789"); err != nil || ch.FirstName != "Zoë" {
+			t.Fatalf("imported character %+v %v", ch, err)
+		} else if found, _, _ := dst.SearchCharacters(Ctx(t), a.ID, cad.CharacterFilter{FirstPrefix: "zoe", Limit: 5}); len(found) != 1 {
+			t.Fatal("the imported character is not found by name: its look-up keys were not kept")
 		}
 		// Importing the same file again is refused, and doubles nothing.
 		_, err = dst.Import(Ctx(t), bytes.NewReader(exportOf(t, src, "")))
