@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -260,5 +261,46 @@ func TestLicensesAndLookups(t *testing.T) {
 	res := env.Do("GET", "/api/lookup/plate/AAA111", nil, tn.inA("officerA"), "")
 	if res.Header().Get("RateLimit-Policy") == "" || !strings.Contains(res.Header().Get("RateLimit-Policy"), "lookup") {
 		t.Fatalf("policy %q", res.Header().Get("RateLimit-Policy"))
+	}
+}
+
+// A force-sync of more than one batch: every character is made once, with
+// its account, and a record repeated in the request is one character.
+func TestForceSyncBatches(t *testing.T) {
+	tn := newTenants(t)
+	var chars []map[string]any
+	for i := 0; i < 600; i++ {
+		chars = append(chars, map[string]any{"firstName": "Bulk", "lastName": fmt.Sprint(i), "dateOfBirth": "1990-01-01", "ssn": fmt.Sprintf("BULK-%d", i)})
+	}
+	chars = append(chars, chars[10], map[string]any{"firstName": "Bad", "lastName": "Enum", "ssn": "BULK-BAD", "dateOfBirth": "1990-01-01", "bloodType": "Q+"},
+		map[string]any{"firstName": strings.Repeat("x", 60), "lastName": "Long", "ssn": "BULK-LONG"})
+	res := tn.env.Do("POST", "/api/civilian/fivem-force-sync-characters", map[string]any{"characters": chars}, key(tn.keyA), "")
+	if res.Code != 200 {
+		t.Fatalf("%d %s", res.Code, res.Body)
+	}
+	got := jsonOf(t, res)
+	// The unknown blood type of a game server is kept (loose); the long
+	// name fails alone.
+	if got["created"] != 601.0 || got["skipped"] != 1.0 || got["failed"] != 1.0 {
+		t.Fatalf("counts: %s", res.Body)
+	}
+	accounts := map[string]bool{}
+	for _, d := range dump(t, tn.env, "bank_accounts") {
+		accounts[d["characterId"].(string)] = true
+	}
+	n := 0
+	for _, d := range dump(t, tn.env, "characters") {
+		if d["communityId"] == tn.A.ID {
+			n++
+			if !accounts[d["_id"].(string)] {
+				t.Fatalf("character %v has no account", d["ssn"])
+			}
+		}
+	}
+	if n != 602 { // the fixture's and the 601
+		t.Fatalf("%d characters", n)
+	}
+	if !strings.Contains(tn.env.Do("GET", "/api/community/"+tn.A.ID+"/audit?action=civilian.bulk-sync", nil, tn.as("adminA"), "").Body.String(), `"created":601`) {
+		t.Fatal("the bulk sync is not audited once with its counts")
 	}
 }

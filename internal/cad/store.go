@@ -328,6 +328,9 @@ type MediaStore interface {
 // CivilStore is what the civil-records service needs.
 type CivilStore interface {
 	Transactor
+	// InTx reports whether ctx carries a transaction: a rule that would
+	// retry after a conflict may only do so in the outermost one.
+	InTx(ctx context.Context) bool
 	CharacterStore
 	VehicleStore
 	BankStore

@@ -54,7 +54,19 @@ var (
 // openAccount opens a character's account with a starting balance, inside
 // the caller's transaction.
 func (s *Service) openAccount(ctx context.Context, c Caller, characterID string, start int64) error {
-	a := &cad.BankAccount{CharacterID: characterID, Number: NewAccountNumber(), Balance: start}
+	number := ""
+	for i := 0; i < 10 && number == ""; i++ {
+		n := NewAccountNumber()
+		if _, err := s.db.AccountByNumber(ctx, c.communityID(), n); cad.ErrorCode(err) == cad.ENOTFOUND {
+			number = n
+		} else if err != nil {
+			return err
+		}
+	}
+	if number == "" {
+		return cad.Errorf(cad.EUNAVAILABLE, "No free account number was found; try again")
+	}
+	a := &cad.BankAccount{CharacterID: characterID, Number: number, Balance: start}
 	if err := s.db.CreateAccount(ctx, c.communityID(), a); err != nil {
 		return err
 	}

@@ -202,23 +202,24 @@ func (s *Service) CreateCharacter(ctx context.Context, c Caller, in CharacterInp
 }
 
 // insertCharacter stores ch, its image and its account in one
-// transaction, drawing a new SSN or account number when a drawn one is
-// taken.
+// transaction. A generated SSN and account number are drawn until free
+// (read first, so that a conflict is only a race with a concurrent
+// request). A race is retried, but only when this is the outermost
+// transaction: inside a caller's (a bulk sync's batch) the first attempt's
+// writes cannot be undone alone, so the conflict goes to the caller, whose
+// transaction rolls back whole.
 func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Character, img *Image) error {
 	given := ch.SSN != ""
-	if given {
-		if _, err := s.db.CharacterBySSN(ctx, c.communityID(), ch.SSN); err == nil {
-			return cad.Errorf(cad.ECONFLICT, "A civilian with that SSN exists already in this community")
-		} else if cad.ErrorCode(err) != cad.ENOTFOUND {
-			return err
-		}
-	}
 	start := c.Scope.Community.Settings.StartingBalance * 100
+	attempts := 4
+	if s.db.InTx(ctx) {
+		attempts = 1
+	}
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < attempts; attempt++ {
 		draft := *ch
-		if !given {
-			draft.SSN = NewSSN()
+		if draft.SSN, err = s.freeSSN(ctx, c, ch.SSN); err != nil {
+			return err
 		}
 		err = s.db.Tx(ctx, func(ctx context.Context) error {
 			d := draft
@@ -246,11 +247,32 @@ func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Charact
 			*ch = d
 			return nil
 		})
-		if cad.ErrorCode(err) != cad.ECONFLICT {
+		if cad.ErrorCode(err) != cad.ECONFLICT || given {
 			return err
 		}
 	}
 	return err
+}
+
+// freeSSN is the given SSN when no character has it (else a conflict), or
+// a generated one no character has.
+func (s *Service) freeSSN(ctx context.Context, c Caller, given string) (string, error) {
+	for i := 0; i < 10; i++ {
+		ssn := given
+		if ssn == "" {
+			ssn = NewSSN()
+		}
+		_, err := s.db.CharacterBySSN(ctx, c.communityID(), ssn)
+		switch {
+		case cad.ErrorCode(err) == cad.ENOTFOUND:
+			return ssn, nil
+		case err != nil:
+			return "", err
+		case given != "":
+			return "", cad.Errorf(cad.ECONFLICT, "A civilian with that SSN exists already in this community")
+		}
+	}
+	return "", cad.Errorf(cad.EUNAVAILABLE, "No free SSN was found; try again")
 }
 
 // Resolve finds a character by its CAD id, its SSN or its framework
@@ -307,6 +329,11 @@ func (s *Service) CharactersByDiscord(ctx context.Context, c Caller, discordID s
 // UpdateCharacter changes the fields in gives of a character the caller may
 // manage.
 func (s *Service) UpdateCharacter(ctx context.Context, c Caller, ref string, in CharacterInput) (*cad.Character, error) {
+	if !c.server() {
+		// A member's characters carry the member's own Discord id: moving
+		// one to another player's would put it in their game.
+		in.DiscordID = nil
+	}
 	ch, err := s.visible(ctx, c, ref)
 	if err != nil {
 		return nil, err

@@ -154,6 +154,9 @@ func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context) error) erro
 	return err
 }
 
+// InTx reports whether ctx carries a transaction (cad.CivilStore).
+func (s *Store) InTx(ctx context.Context) bool { return s.e.InTx(ctx) }
+
 // changed is called after a write of a cached record: it drops the entry
 // now and, inside a transaction, again when the transaction ends (until
 // then, readers outside it still see, and may cache, the old record).
