@@ -304,3 +304,44 @@ func TestForceSyncBatches(t *testing.T) {
 		t.Fatal("the bulk sync is not audited once with its counts")
 	}
 }
+
+// A community's plate designs and ID card template, set by its admin,
+// reach the game: the plate readers' designs and the rendered card.
+func TestPlateDesignsAndCardTemplates(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	path := "/api/community/" + tn.A.ID
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "a colour that is none", Method: "PATCH", Path: path, Headers: tn.as("adminA"),
+			Body: map[string]any{"settings": map[string]any{"plateDesigns": []map[string]any{{"id": "gold", "name": "Gold", "background": "gold"}}}},
+			ExpectedStatus: 400, ExpectedContent: []string{"background"}},
+		{Name: "a template of no license type", Method: "PATCH", Path: path, Headers: tn.as("adminA"),
+			Body: map[string]any{"settings": map[string]any{"cardTemplates": map[string]any{"spaceship": map[string]any{"title": "X"}}}}, ExpectedStatus: 400},
+		{Name: "a member may not", Method: "PATCH", Path: path, Headers: tn.as("memberA"),
+			Body: map[string]any{"settings": map[string]any{"plateDesigns": []map[string]any{}}}, ExpectedStatus: 403},
+		{Name: "the admin sets them", Method: "PATCH", Path: path, Headers: tn.as("adminA"),
+			Body: map[string]any{"settings": map[string]any{
+				"plateDesigns":  []map[string]any{{"id": "gold", "name": "Gold", "background": "#d4af37", "textColor": "#000000", "header": "SAN ANDREAS"}},
+				"cardTemplates": map[string]any{"drivers": map[string]any{"title": "LOS SANTOS", "accent": "#8b0000"}}}},
+			ExpectedStatus: 200},
+		{Name: "a vehicle wears one", Method: "PUT", Path: "/api/civilian/vehicle/" + tn.vehA.ID, Headers: tn.inA("memberA"),
+			Body: map[string]any{"plateDesignId": "gold"}, ExpectedStatus: 200},
+		{Name: "the plate readers get them", Method: "GET", Path: "/api/civilian/fivem-plate-designs", Headers: key(tn.keyA), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"plateDesigns.gold.background": "#d4af37", "designIdByPlate.AAA111": "gold"}},
+		{Name: "a plate look-up carries its design", Method: "GET", Path: "/api/civilian/fivem-plate-lookup/AAA111", Headers: key(tn.keyA),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"plateDesign.id": "gold"}},
+		{Name: "the card renders from the template", Method: "GET", Path: "/api/fivem/license-templates/render/" + tn.civA.SSN + "/dl", Headers: key(tn.keyA),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"ok": true}},
+		{Name: "a license type that is none", Method: "GET", Path: "/api/fivem/license-templates/render/" + tn.civA.SSN + "/spaceship", Headers: key(tn.keyA),
+			ExpectedStatus: 400},
+	})
+	// The card is a PNG with the template's accent in its header band.
+	res := env.Do("GET", "/api/fivem/license-templates/render/"+tn.civA.SSN+"/drivers", nil, key(tn.keyA), "")
+	img, err := pngDecode(decodeDataURI(t, jsonOf(t, res)["dataUri"].(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, b, _ := img.At(5, 5).RGBA(); r>>8 != 0x8b || g>>8 != 0 || b>>8 != 0 {
+		t.Fatalf("header colour %d %d %d", r>>8, g>>8, b>>8)
+	}
+}
