@@ -313,7 +313,7 @@ func TestPlateDesignsAndCardTemplates(t *testing.T) {
 	path := "/api/community/" + tn.A.ID
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "a colour that is none", Method: "PATCH", Path: path, Headers: tn.as("adminA"),
-			Body: map[string]any{"settings": map[string]any{"plateDesigns": []map[string]any{{"id": "gold", "name": "Gold", "background": "gold"}}}},
+			Body:           map[string]any{"settings": map[string]any{"plateDesigns": []map[string]any{{"id": "gold", "name": "Gold", "background": "gold"}}}},
 			ExpectedStatus: 400, ExpectedContent: []string{"background"}},
 		{Name: "a template of no license type", Method: "PATCH", Path: path, Headers: tn.as("adminA"),
 			Body: map[string]any{"settings": map[string]any{"cardTemplates": map[string]any{"spaceship": map[string]any{"title": "X"}}}}, ExpectedStatus: 400},
