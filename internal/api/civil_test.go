@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
@@ -343,5 +344,40 @@ func TestPlateDesignsAndCardTemplates(t *testing.T) {
 	}
 	if r, g, b, _ := img.At(5, 5).RGBA(); r>>8 != 0x8b || g>>8 != 0 || b>>8 != 0 {
 		t.Fatalf("header colour %d %d %d", r>>8, g>>8, b>>8)
+	}
+}
+
+// Every civil route that takes a body refuses one over its limit (413)
+// and a malformed one (400), with the standard body, whoever may call it.
+func TestCivilRoutesRefuseOversizedAndMalformedBodies(t *testing.T) {
+	tn := newTenants(t)
+	n := 0
+	for _, r := range tn.env.Server.Routes() {
+		if (r.Method != "POST" && r.Method != "PUT") || !(strings.HasPrefix(r.Path, "/api/civilian") || strings.HasPrefix(r.Path, "/api/banking") ||
+			strings.HasPrefix(r.Path, "/api/fivem/bank")) {
+			continue
+		}
+		n++
+		h := merge(tn.as("adminA"), in(tn.A.ID))
+		if r.Access == api.GameServer {
+			h = key(tn.keyA)
+		}
+		path := tn.fill(r.Path, tn.A.ID, true)
+		big := `{"description":"` + strings.Repeat("x", int(r.BodyLimit)) + `"}`
+		res := tn.env.Do(r.Method, path, big, h, "")
+		if res.Code != 413 {
+			t.Errorf("%s %s with %d bytes: %d", r.Method, r.Path, len(big), res.Code)
+			continue
+		}
+		apitest.CheckErrorBody(t, res, cad.ETOOLARGE)
+		res = tn.env.Do(r.Method, path, `{"firstName": `, h, "")
+		if res.Code != 400 {
+			t.Errorf("%s %s with malformed JSON: %d %s", r.Method, r.Path, res.Code, res.Body)
+			continue
+		}
+		apitest.CheckErrorBody(t, res, cad.EINVALID)
+	}
+	if n < 25 {
+		t.Fatalf("only %d routes checked", n)
 	}
 }

@@ -103,7 +103,11 @@ func (s *Server) Routes() []Route {
 			continue
 		}
 		a, ok := s.access[r.Method+" "+r.Path]
-		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok, Limit: s.groups[r.Method+" "+r.Path]})
+		limit := s.cfg.BodyLimit
+		if n, ok := s.bodyLimits[r.Method+" "+r.Path]; ok {
+			limit = n
+		}
+		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok, Limit: s.groups[r.Method+" "+r.Path], BodyLimit: limit})
 	}
 	return out
 }
@@ -115,6 +119,8 @@ type Route struct {
 	Access   Access
 	Declared bool // false means the route was added without an access rule: a bug
 	Limit    Group
+	// BodyLimit is the largest request body the route takes.
+	BodyLimit int64
 }
 
 // add registers a route together with the rule for who may call it and
