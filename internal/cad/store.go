@@ -340,6 +340,79 @@ type CivilStore interface {
 	AuditStore
 }
 
+// CallStore keeps calls and the sequences of their incident numbers.
+type CallStore interface {
+	// NextSequence hands out a community's next number of a sequence,
+	// inside the caller's transaction.
+	NextSequence(ctx context.Context, communityID, name string) (int64, error)
+	CreateCall(ctx context.Context, communityID string, c *Call) error
+	Call(ctx context.Context, communityID, id string) (*Call, error)
+	CallByIncident(ctx context.Context, communityID, number string) (*Call, error)
+	CallByERS(ctx context.Context, communityID, ersID string) (*Call, error)
+	UpdateCall(ctx context.Context, communityID, id string, fn func(*Call) error) (*Call, error)
+	// Calls pages through a community's calls, newest first: the open ones
+	// not expired at now, or any.
+	Calls(ctx context.Context, communityID string, f CallFilter, now time.Time) ([]*Call, string, error)
+	CallsByID(ctx context.Context, communityID string, ids []string) ([]*Call, error)
+	// ExpiredOpenCalls is the janitor's work list, across communities.
+	ExpiredOpenCalls(ctx context.Context, now time.Time, limit int) ([]*Call, error)
+}
+
+// UnitStore keeps members' units, duty periods and game-identifier links.
+type UnitStore interface {
+	Unit(ctx context.Context, communityID, userID string) (*Unit, error)
+	UnitByDiscord(ctx context.Context, communityID, discordID string) (*Unit, error)
+	// UpdateUnit lets fn change a member's unit (made from fresh when
+	// none exists; nil fresh answers not_found) in one transaction.
+	UpdateUnit(ctx context.Context, communityID, userID string, fresh func() *Unit, fn func(*Unit) error) (*Unit, error)
+	OnDutyUnits(ctx context.Context, communityID string, limit int) ([]*Unit, error)
+	AddDutyPeriod(ctx context.Context, p *DutyPeriod) error
+	DutyPeriods(ctx context.Context, communityID, userID, after string, limit int) ([]*DutyPeriod, string, error)
+	LinkGame(ctx context.Context, l *GameLink) error
+	GameLink(ctx context.Context, communityID, identifier string) (*GameLink, error)
+	GameLinksOf(ctx context.Context, communityID, userID string) ([]*GameLink, error)
+	UnlinkGame(ctx context.Context, communityID, userID, identifier string) error
+}
+
+// BOLOStore keeps BOLOs.
+type BOLOStore interface {
+	CreateBOLO(ctx context.Context, communityID string, b *BOLO) error
+	BOLO(ctx context.Context, communityID, id string) (*BOLO, error)
+	UpdateBOLO(ctx context.Context, communityID, id string, fn func(*BOLO) error) (*BOLO, error)
+	BOLOs(ctx context.Context, communityID string, activeOnly bool, after string, limit int) ([]*BOLO, string, error)
+	// BOLOsFor returns the active BOLOs on a plate or a character.
+	BOLOsFor(ctx context.Context, communityID, plateKey, characterID string) ([]*BOLO, error)
+}
+
+// ALPRStore keeps cameras, hits, upload tokens, camera commands and ERS
+// call-outs: what the game's devices exchange with the CAD.
+type ALPRStore interface {
+	SyncCameras(ctx context.Context, communityID string, list []*Camera) error
+	Cameras(ctx context.Context, communityID string) ([]*Camera, error)
+	AddHit(ctx context.Context, h *ALPRHit) error
+	UpdateHit(ctx context.Context, communityID, id string, fn func(*ALPRHit) error) (*ALPRHit, error)
+	Hits(ctx context.Context, communityID, after string, limit int) ([]*ALPRHit, string, error)
+	PutUploadToken(ctx context.Context, t *UploadToken) error
+	// SpendUploadToken takes a token once: of concurrent spends one wins.
+	SpendUploadToken(ctx context.Context, digest string, now time.Time) (*UploadToken, error)
+	AddCameraCommand(ctx context.Context, c *CameraCommand) error
+	// TakeCameraCommands hands each command out once.
+	TakeCameraCommands(ctx context.Context, communityID string, limit int) ([]*CameraCommand, error)
+	AddERSCallout(ctx context.Context, c *ERSCallout) error
+	PendingERSCallouts(ctx context.Context, communityID string, limit int) ([]*ERSCallout, error)
+	AckERSCallout(ctx context.Context, communityID, ersID string) (bool, error)
+}
+
+// DispatchStore is what the dispatch service needs.
+type DispatchStore interface {
+	CivilStore
+	CallStore
+	UnitStore
+	BOLOStore
+	ALPRStore
+	MemberStore
+}
+
 // AuthStore is what the authentication service needs.
 type AuthStore interface {
 	UserStore
@@ -368,7 +441,7 @@ type TenancyStore interface {
 type Store interface {
 	AuthStore
 	TenancyStore
-	CivilStore
+	DispatchStore
 	// Ping answers whether the database is reachable within ctx.
 	Ping(ctx context.Context) error
 }

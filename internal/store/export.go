@@ -76,6 +76,26 @@ func newRecord(c *Collection) (Doc, bool) {
 		return &ledgerRec{}, true
 	case media:
 		return &mediaRec{}, true
+	case sequences:
+		return &sequenceRec{}, true
+	case calls:
+		return &callRec{}, true
+	case units:
+		return &unitRec{}, true
+	case dutyPeriods:
+		return &dutyRec{}, true
+	case gameLinks:
+		return &linkRec{}, true
+	case bolos:
+		return &boloRec{}, true
+	case cameras:
+		return &cameraRec{}, true
+	case alprHits:
+		return &hitRec{}, true
+	case cameraCommands:
+		return &commandRec{}, true
+	case ersCallouts:
+		return &ersRec{}, true
 	}
 	return nil, false
 }

@@ -242,6 +242,111 @@ var (
 		Fields:  []Field{{Name: "ownerId", Column: "owner_id", Kind: String}},
 		Indexes: []Index{idx("media_community_owner", asc(FieldCommunity), asc("ownerId"))},
 	}
+
+	// Dispatch (issue 10).
+	// sequences hand out numbers never given twice (incident numbers);
+	// the _id is the community and the sequence's name.
+	sequences = &Collection{
+		Name: "sequences", Tenant: true,
+		Fields:  []Field{{Name: "name", Column: "name", Kind: String}},
+		Indexes: []Index{unique("sequences_community_name", asc(FieldCommunity), asc("name"))},
+	}
+	calls = &Collection{
+		Name: "calls", Tenant: true,
+		Fields: []Field{
+			{Name: "incidentNumber", Column: "incident_number", Kind: String},
+			{Name: "status", Column: "status", Kind: String},
+			{Name: "open", Column: "open", Kind: Bool},
+			{Name: "ersCalloutId", Column: "ers_callout_id", Kind: String},
+			{Name: "createdAt", Column: "created_at", Kind: Time},
+			{Name: "expiresAt", Column: "expires_at", Kind: Time},
+		},
+		Indexes: []Index{
+			unique("calls_community_incident", asc(FieldCommunity), asc("incidentNumber")),
+			idx("calls_community_open_created", asc(FieldCommunity), asc("open"), desc("createdAt"), desc(FieldID)),
+			idx("calls_community_status_created", asc(FieldCommunity), asc("status"), desc("createdAt"), desc(FieldID)),
+			idx("calls_community_created", asc(FieldCommunity), desc("createdAt"), desc(FieldID)),
+			idx("calls_community_ers", asc(FieldCommunity), asc("ersCalloutId")),
+			// The janitor finds the open calls past their expiry in every
+			// community at once.
+			{Name: "calls_open_expires", Keys: []IndexKey{asc("open"), asc("expiresAt")}, CrossTenant: true},
+		},
+	}
+	units = &Collection{
+		Name: "units", Tenant: true,
+		Fields: []Field{
+			{Name: "discordId", Column: "discord_id", Kind: String},
+			{Name: "onDuty", Column: "on_duty", Kind: Bool},
+			{Name: "callSign", Column: "call_sign", Kind: String},
+		},
+		Indexes: []Index{
+			idx("units_community_discord", asc(FieldCommunity), asc("discordId")),
+			idx("units_community_duty_callsign", asc(FieldCommunity), asc("onDuty"), asc("callSign"), asc(FieldID)),
+		},
+	}
+	dutyPeriods = &Collection{
+		Name: "duty_periods", Tenant: true,
+		Fields: []Field{
+			{Name: "userId", Column: "user_id", Kind: String},
+			{Name: "start", Column: "start", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("duty_periods_community_user_start", asc(FieldCommunity), asc("userId"), desc("start"), desc(FieldID)),
+			idx("duty_periods_community_start", asc(FieldCommunity), desc("start"), desc(FieldID)),
+		},
+	}
+	gameLinks = &Collection{
+		Name: "game_links", Tenant: true,
+		Fields:  []Field{{Name: "userId", Column: "user_id", Kind: String}},
+		Indexes: []Index{idx("game_links_community_user", asc(FieldCommunity), asc("userId"))},
+	}
+	bolos = &Collection{
+		Name: "bolos", Tenant: true,
+		Fields: []Field{
+			{Name: "active", Column: "active", Kind: Bool},
+			{Name: "plateKey", Column: "plate_key", Kind: String},
+			{Name: "characterId", Column: "character_id", Kind: String},
+			{Name: "createdAt", Column: "created_at", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("bolos_community_active_created", asc(FieldCommunity), asc("active"), desc("createdAt"), desc(FieldID)),
+			idx("bolos_community_created", asc(FieldCommunity), desc("createdAt"), desc(FieldID)),
+			idx("bolos_community_plate", asc(FieldCommunity), asc("plateKey")),
+			idx("bolos_community_character", asc(FieldCommunity), asc("characterId")),
+		},
+	}
+	cameras = &Collection{
+		Name: "alpr_cameras", Tenant: true,
+		Fields:  []Field{{Name: "camId", Column: "cam_id", Kind: String}},
+		Indexes: []Index{unique("alpr_cameras_community_cam", asc(FieldCommunity), asc("camId"))},
+	}
+	alprHits = &Collection{
+		Name: "alpr_hits", Tenant: true,
+		Fields:  []Field{{Name: "time", Column: "time", Kind: Time}},
+		Indexes: []Index{idx("alpr_hits_community_time", asc(FieldCommunity), desc("time"), desc(FieldID))},
+	}
+	// One-time upload tokens: the _id is the token's digest.
+	uploadTokens = &Collection{
+		Name: "upload_tokens", Ephemeral: true, Expires: "expiresAt",
+		Fields:  []Field{{Name: "expiresAt", Column: "expires_at", Kind: Time}},
+		Indexes: []Index{idx("upload_tokens_expires", asc("expiresAt"))},
+	}
+	cameraCommands = &Collection{
+		Name: "camera_commands", Tenant: true,
+		Fields:  []Field{{Name: "delivered", Column: "delivered", Kind: Bool}},
+		Indexes: []Index{idx("camera_commands_community_delivered", asc(FieldCommunity), asc("delivered"), asc(FieldID))},
+	}
+	ersCallouts = &Collection{
+		Name: "ers_callouts", Tenant: true,
+		Fields: []Field{
+			{Name: "acknowledged", Column: "acknowledged", Kind: Bool},
+			{Name: "ersCalloutId", Column: "ers_callout_id", Kind: String},
+		},
+		Indexes: []Index{
+			idx("ers_callouts_community_ack", asc(FieldCommunity), asc("acknowledged"), asc(FieldID)),
+			idx("ers_callouts_community_ers", asc(FieldCommunity), asc("ersCalloutId")),
+		},
+	}
 )
 
 // Collections lists every collection, parents before the records that
@@ -250,7 +355,8 @@ func Collections() []*Collection {
 	return []*Collection{
 		users, communities, members, departments, apiKeys, audit, authEvents,
 		characters, licenseHistory, vehicles, bankAccounts, bankLedger, media,
-		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, meta,
+		sequences, calls, units, dutyPeriods, gameLinks, bolos, cameras, alprHits, cameraCommands, ersCallouts,
+		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, meta,
 	}
 }
 
