@@ -50,6 +50,9 @@ type CommunitySettings struct {
 	// shows, by license type ("drivers", or "default" for every type).
 	PlateDesigns  []PlateDesign           `json:"plateDesigns,omitempty"`
 	CardTemplates map[string]CardTemplate `json:"cardTemplates,omitempty"`
+	// CallExpiryMinutes is how long an open call may go without a change
+	// before it expires; 0 means DefaultCallExpiryMinutes.
+	CallExpiryMinutes int `json:"callExpiryMinutes,omitempty"`
 }
 
 // StatusCode is one unit status a community uses ("10-8", "In Service").

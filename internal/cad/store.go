@@ -325,9 +325,17 @@ type MediaStore interface {
 	DeleteMediaOf(ctx context.Context, communityID, ownerID string) (int64, error)
 }
 
+// BOLOReader reads the BOLOs that civil look-ups show.
+type BOLOReader interface {
+	BOLOs(ctx context.Context, communityID string, activeOnly bool, after string, limit int) ([]*BOLO, string, error)
+	// BOLOsFor returns the active BOLOs on a plate or a character.
+	BOLOsFor(ctx context.Context, communityID, plateKey, characterID string) ([]*BOLO, error)
+}
+
 // CivilStore is what the civil-records service needs.
 type CivilStore interface {
 	Transactor
+	BOLOReader
 	// InTx reports whether ctx carries a transaction: a rule that would
 	// retry after a conflict may only do so in the outermost one.
 	InTx(ctx context.Context) bool
@@ -379,9 +387,7 @@ type BOLOStore interface {
 	CreateBOLO(ctx context.Context, communityID string, b *BOLO) error
 	BOLO(ctx context.Context, communityID, id string) (*BOLO, error)
 	UpdateBOLO(ctx context.Context, communityID, id string, fn func(*BOLO) error) (*BOLO, error)
-	BOLOs(ctx context.Context, communityID string, activeOnly bool, after string, limit int) ([]*BOLO, string, error)
-	// BOLOsFor returns the active BOLOs on a plate or a character.
-	BOLOsFor(ctx context.Context, communityID, plateKey, characterID string) ([]*BOLO, error)
+	BOLOReader
 }
 
 // ALPRStore keeps cameras, hits, upload tokens, camera commands and ERS

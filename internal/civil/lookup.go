@@ -22,6 +22,7 @@ const (
 	FlagRevokedLicense      = "revoked license"
 	FlagImpounded           = "impounded"
 	FlagMissing             = "missing person"
+	FlagBOLO                = "bolo"
 )
 
 // Alert levels.
@@ -32,7 +33,7 @@ const (
 )
 
 // alertFlags raise the alert level to "alert"; any other flag is caution.
-var alertFlags = map[string]bool{FlagStolen: true}
+var alertFlags = map[string]bool{FlagStolen: true, FlagBOLO: true}
 
 // AlertLevel is the level a set of flags calls for.
 func AlertLevel(flags []string) string {
@@ -181,6 +182,7 @@ type PersonRecord struct {
 	History   []*cad.LicenseChange
 	Flags     []string
 	Alert     string
+	BOLO      *cad.BOLO // an active BOLO on the person
 }
 
 // Person returns a person's record (licenses, vehicles, flags) for an
@@ -202,8 +204,15 @@ func (s *Service) Person(ctx context.Context, c Caller, ref string) (*PersonReco
 		return nil, err
 	}
 	flags := PersonFlags(ch)
+	_, bolo, err := s.bolosOn(ctx, c, "", ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	if bolo != nil {
+		flags = append(flags, FlagBOLO)
+	}
 	s.record(ctx, c, "lookup.person", ch.ID, nil, map[string]any{"name": ch.FullName()})
-	return &PersonRecord{Character: ch, Vehicles: vs, History: hist, Flags: flags, Alert: AlertLevel(flags)}, nil
+	return &PersonRecord{Character: ch, Vehicles: vs, History: hist, Flags: flags, Alert: AlertLevel(flags), BOLO: bolo}, nil
 }
 
 // PlateResult is a plate look-up's answer.
@@ -213,6 +222,29 @@ type PlateResult struct {
 	Owner   *cad.Character
 	Flags   []string
 	Alert   string
+	// BOLO is an active BOLO on the plate; OwnerBOLO one on its owner.
+	BOLO, OwnerBOLO *cad.BOLO
+}
+
+// bolosOn returns the live BOLOs on a plate and on a character.
+func (s *Service) bolosOn(ctx context.Context, c Caller, plateKey, characterID string) (plate, person *cad.BOLO, err error) {
+	list, err := s.db.BOLOsFor(ctx, c.communityID(), plateKey, characterID)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	for _, b := range list {
+		if !b.Live(now) {
+			continue
+		}
+		if plateKey != "" && b.PlateKey == plateKey && plate == nil {
+			plate = b
+		}
+		if characterID != "" && b.CharacterID == characterID && person == nil {
+			person = b
+		}
+	}
+	return plate, person, nil
 }
 
 // PlateLookup runs a plate (normalised) for an officer or a game server.
@@ -238,8 +270,19 @@ func (s *Service) PlateLookup(ctx context.Context, c Caller, plate string) (*Pla
 			return nil, err
 		}
 		res.Flags = s.VehicleFlags(v, res.Owner)
-		res.Alert = AlertLevel(res.Flags)
 	}
+	// A BOLO may name a plate no vehicle is registered under.
+	ownerID := ""
+	if res.Owner != nil {
+		ownerID = res.Owner.ID
+	}
+	if res.BOLO, res.OwnerBOLO, err = s.bolosOn(ctx, c, key, ownerID); err != nil {
+		return nil, err
+	}
+	if res.BOLO != nil || res.OwnerBOLO != nil {
+		res.Flags = append(res.Flags, FlagBOLO)
+	}
+	res.Alert = AlertLevel(res.Flags)
 	s.record(ctx, c, "lookup.plate", key, nil, map[string]any{"found": res.Vehicle != nil, "alertLevel": res.Alert})
 	return res, nil
 }
@@ -268,12 +311,34 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 		owners[ch.ID] = ch
 		ids = append(ids, ch.ID)
 	}
+	// Active BOLOs flag their plates, and the vehicles of the people
+	// they name.
+	bolos, _, err := s.db.BOLOs(ctx, c.communityID(), true, "", MaxFlaggedPlates)
+	if err != nil {
+		return nil, err
+	}
+	boloPlates, boloPeople := map[string]bool{}, map[string]bool{}
+	now := s.now()
+	for _, b := range bolos {
+		if !b.Live(now) {
+			continue
+		}
+		if b.PlateKey != "" {
+			boloPlates[b.PlateKey] = true
+		}
+		if b.CharacterID != "" {
+			boloPeople[b.CharacterID] = true
+			ids = append(ids, b.CharacterID)
+		}
+	}
 	vs, err := s.db.FlaggedVehicles(ctx, c.communityID(), s.now(), ids, MaxFlaggedPlates)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]FlaggedPlate, 0, len(vs))
+	out := make([]FlaggedPlate, 0, len(vs)+len(boloPlates))
+	seen := map[string]bool{}
 	for _, v := range vs {
+		seen[v.PlateKey] = true
 		owner := owners[v.OwnerID]
 		if owner == nil {
 			// Owners are read one by one only for flagged vehicles.
@@ -282,10 +347,19 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 			}
 		}
 		flags := s.VehicleFlags(v, owner)
+		if boloPlates[v.PlateKey] || boloPeople[v.OwnerID] {
+			flags = append(flags, FlagBOLO)
+		}
 		if len(flags) == 0 {
 			continue
 		}
 		out = append(out, FlaggedPlate{Vehicle: v, Owner: owner, Flags: flags, Alert: AlertLevel(flags)})
+	}
+	for plate := range boloPlates {
+		if !seen[plate] {
+			v := &cad.Vehicle{Plate: plate, PlateKey: plate}
+			out = append(out, FlaggedPlate{Vehicle: v, Flags: []string{FlagBOLO}, Alert: AlertAlert})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Vehicle.PlateKey < out[j].Vehicle.PlateKey })
 	return out, nil

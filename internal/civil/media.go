@@ -128,3 +128,16 @@ func (s *Service) Media(ctx context.Context, communityID, id string) (*cad.Media
 	}
 	return s.db.Media(ctx, communityID, id)
 }
+
+// StoreImage checks data (as CheckImage) and stores it as an image of a
+// record of the community (an ALPR photo), returning its id.
+func (s *Service) StoreImage(ctx context.Context, communityID, ownerID string, data []byte) (string, error) {
+	img, err := CheckImage(data)
+	if err != nil {
+		return "", err
+	}
+	return s.putImage(ctx, communityID, ownerID, img)
+}
+
+// ImageURL is the public URL of a stored image.
+func (s *Service) ImageURL(communityID, id string) string { return s.mediaURL(communityID, id) }

@@ -88,6 +88,20 @@ func (c Caller) has(perm string) bool {
 // officer reports whether the caller may run look-ups: LEO or dispatch.
 func (c Caller) officer() bool { return c.has(cad.DeptLEO) || c.has(cad.DeptDispatch) }
 
+// CommunityID is the community the caller acts in.
+func (c Caller) CommunityID() string { return c.communityID() }
+
+// IsServer reports whether a game server's key asks.
+func (c Caller) IsServer() bool { return c.server() }
+
+// IsSupervisor reports whether the caller may act on every member's
+// records: a Supervisor and up, or a game server.
+func (c Caller) IsSupervisor() bool { return c.supervisor() }
+
+// Has reports whether the caller holds a department permission (game
+// servers hold them all in their community).
+func (c Caller) Has(perm string) bool { return c.has(perm) }
+
 // owns reports whether the character is the caller's own.
 func (c Caller) owns(ch *cad.Character) bool { return c.UserID != "" && ch.OwnerID == c.UserID }
 

@@ -110,6 +110,7 @@ type SettingsPatch struct {
 	AllowPublicStatus    *bool                        `json:"allowPublicStatus"`
 	PlateDesigns         *[]cad.PlateDesign           `json:"plateDesigns"`
 	CardTemplates        *map[string]cad.CardTemplate `json:"cardTemplates"`
+	CallExpiryMinutes    *int                         `json:"callExpiryMinutes"`
 }
 
 var settingKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
@@ -166,6 +167,12 @@ func (s *Service) Update(ctx context.Context, a Actor, sc *cad.Scope, p Patch) (
 				return nil, err
 			}
 			st.PlateDesigns = *sp.PlateDesigns
+		}
+		if sp.CallExpiryMinutes != nil {
+			if *sp.CallExpiryMinutes < 1 || *sp.CallExpiryMinutes > 24*60 {
+				return nil, cad.Errorf(cad.EINVALID, "settings.callExpiryMinutes must be 1 to 1440")
+			}
+			st.CallExpiryMinutes = *sp.CallExpiryMinutes
 		}
 		if sp.CardTemplates != nil {
 			if err := checkCardTemplates(*sp.CardTemplates); err != nil {

@@ -1,0 +1,158 @@
+package dispatch
+
+import (
+	"hash/maphash"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// Live positions are kept in memory, per community, never one database
+// write per update: a position is worth its freshness only. A position
+// older than PositionTTL is stale: left out of snapshots and swept.
+
+// PositionTTL is how long a position stays on the map without an update.
+const PositionTTL = 2 * time.Minute
+
+// Position is where a unit was last seen.
+type Position struct {
+	UnitID    string     `json:"unitId"` // a Discord id, or a steam:/license: identifier
+	UnitName  string     `json:"unitName,omitempty"`
+	Coords    cad.Coords `json:"coordinates"`
+	Heading   float64    `json:"heading"`
+	Status    string     `json:"status,omitempty"`
+	Job       string     `json:"job,omitempty"`
+	Postal    string     `json:"postal,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+}
+
+const positionShards = 32
+
+// Positions holds the live map of every community, sharded so that
+// updates of different communities do not contend.
+type Positions struct {
+	seed   maphash.Seed
+	shards [positionShards]struct {
+		mu sync.Mutex
+		m  map[string]map[string]*Position // community -> unit -> position
+	}
+}
+
+// NewPositions returns an empty live map.
+func NewPositions() *Positions {
+	p := &Positions{seed: maphash.MakeSeed()}
+	for i := range p.shards {
+		p.shards[i].m = map[string]map[string]*Position{}
+	}
+	return p
+}
+
+func (p *Positions) shard(communityID string) int {
+	return int(maphash.String(p.seed, communityID) % positionShards)
+}
+
+// MaxUnitsPerCommunity bounds one community's live map, so that a
+// misbehaving server cannot grow it without end.
+const MaxUnitsPerCommunity = 5000
+
+// Set stores a unit's position (overwriting its last). It reports false
+// when the community's map is full of fresh units.
+func (p *Positions) Set(communityID string, pos Position) bool {
+	sh := &p.shards[p.shard(communityID)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	m := sh.m[communityID]
+	if m == nil {
+		m = map[string]*Position{}
+		sh.m[communityID] = m
+	}
+	if cur, ok := m[pos.UnitID]; ok {
+		*cur = pos
+		return true
+	}
+	if len(m) >= MaxUnitsPerCommunity {
+		sweep(m, pos.UpdatedAt)
+		if len(m) >= MaxUnitsPerCommunity {
+			return false
+		}
+	}
+	cp := pos
+	m[pos.UnitID] = &cp
+	return true
+}
+
+// Remove takes a unit off the map (it went offline or off duty).
+func (p *Positions) Remove(communityID, unitID string) {
+	if unitID == "" {
+		return
+	}
+	sh := &p.shards[p.shard(communityID)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if m := sh.m[communityID]; m != nil {
+		delete(m, unitID)
+		if len(m) == 0 {
+			delete(sh.m, communityID)
+		}
+	}
+}
+
+// Snapshot is a community's fresh positions at now, by unit id.
+func (p *Positions) Snapshot(communityID string, now time.Time) []Position {
+	sh := &p.shards[p.shard(communityID)]
+	sh.mu.Lock()
+	out := make([]Position, 0, len(sh.m[communityID]))
+	for _, pos := range sh.m[communityID] {
+		if now.Sub(pos.UpdatedAt) < PositionTTL {
+			out = append(out, *pos)
+		}
+	}
+	sh.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].UnitID < out[j].UnitID })
+	return out
+}
+
+// Sweep drops every stale position; the server runs it every minute, so
+// memory stays flat however many units come and go.
+func (p *Positions) Sweep(now time.Time) int {
+	n := 0
+	for i := range p.shards {
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		for c, m := range sh.m {
+			n += sweep(m, now)
+			if len(m) == 0 {
+				delete(sh.m, c)
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+func sweep(m map[string]*Position, now time.Time) int {
+	n := 0
+	for id, pos := range m {
+		if now.Sub(pos.UpdatedAt) >= PositionTTL {
+			delete(m, id)
+			n++
+		}
+	}
+	return n
+}
+
+// Len counts the positions held (fresh or not yet swept).
+func (p *Positions) Len() int {
+	n := 0
+	for i := range p.shards {
+		sh := &p.shards[i]
+		sh.mu.Lock()
+		for _, m := range sh.m {
+			n += len(m)
+		}
+		sh.mu.Unlock()
+	}
+	return n
+}
