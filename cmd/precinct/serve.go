@@ -18,6 +18,8 @@ import (
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/dispatch"
+	"github.com/precinct-cad/precinct/internal/events"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/mongo"
@@ -207,7 +209,9 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	}
 	com := community.New(db, authSvc, logger)
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL})
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ,
+	bus := events.New()
+	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: authSvc.Now, Publisher: bus})
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ, Dispatch: dis,
 		Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err
@@ -215,6 +219,19 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	jctx, stopJanitor := context.WithCancel(context.Background())
 	defer stopJanitor()
 	go authSvc.RunJanitor(jctx, time.Minute)
+	go dis.RunJanitor(jctx, 30*time.Second)
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-jctx.Done():
+				return
+			case now := <-t.C:
+				dis.Positions().Sweep(now)
+			}
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("%sHTTP_ADDR: %w", config.EnvPrefix, err)

@@ -37,7 +37,7 @@ func benchServer(b *testing.B, env ...*apitest.Env) *api.Server {
 	}
 	e := env[0]
 	srv, err := api.New(api.Deps{
-		Config: e.Config, Health: e.DB, Auth: e.Auth, Community: e.Community, Civil: e.Civil,
+		Config: e.Config, Health: e.DB, Auth: e.Auth, Community: e.Community, Civil: e.Civil, Dispatch: e.Dispatch,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Version: "bench",
 	})
 	if err != nil {

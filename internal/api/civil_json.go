@@ -150,8 +150,8 @@ type plateResultOut struct {
 	Flags       []string         `json:"flags"`
 	Vehicle     *plateVehicle    `json:"vehicle"`
 	Owner       *plateOwner      `json:"owner"`
-	Bolo        *struct{}        `json:"bolo"`
-	OwnerBolo   *struct{}        `json:"ownerBolo"`
+	Bolo        *boloOut         `json:"bolo"`
+	OwnerBolo   *boloOut         `json:"ownerBolo"`
 	PlateDesign *cad.PlateDesign `json:"plateDesign"`
 }
 
@@ -224,9 +224,27 @@ func designOf(com *cad.Community, id string) *cad.PlateDesign {
 	return nil
 }
 
+// boloOut is a BOLO as the plate readers read it (reason, description,
+// priority).
+type boloOut struct {
+	ID          string `json:"_id"`
+	Type        string `json:"type"`
+	Reason      string `json:"reason"`
+	Description string `json:"description"`
+	Priority    string `json:"priority"`
+	Plate       string `json:"plate,omitempty"`
+}
+
+func boloJSON(b *cad.BOLO) *boloOut {
+	if b == nil {
+		return nil
+	}
+	return &boloOut{ID: b.ID, Type: b.Kind, Reason: b.Reason, Description: b.Description, Priority: b.Priority, Plate: b.Plate}
+}
+
 func (s *Server) plateResultJSON(com *cad.Community, r *civil.PlateResult) plateResultOut {
 	out := plateResultOut{Success: true, Found: r.Vehicle != nil, Plate: r.Plate, AlertLevel: r.Alert, Flags: r.Flags,
-		Owner: s.plateOwnerJSON(r.Owner)}
+		Owner: s.plateOwnerJSON(r.Owner), Bolo: boloJSON(r.BOLO), OwnerBolo: boloJSON(r.OwnerBOLO)}
 	if r.Vehicle != nil {
 		out.Vehicle = s.plateVehicleJSON(r.Vehicle)
 		out.Plate = r.Vehicle.PlateKey

@@ -49,6 +49,9 @@ type routeOption func(*routeSpec)
 type routeSpec struct {
 	group     Group
 	bodyLimit int64 // 0: the configured body_limit
+	// before runs ahead of the route's guard (the legacy apiKey in a
+	// body).
+	before echo.MiddlewareFunc
 }
 
 // bodyLimit lets a route take bodies up to n bytes (images, bulk sync).

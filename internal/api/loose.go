@@ -237,3 +237,76 @@ var (
 	timeType   = reflect.TypeOf("")
 	amountType = reflect.TypeOf(0.0)
 )
+
+// looseFloat is a number, or a string holding one.
+type looseFloat struct {
+	Set bool
+	V   float64
+}
+
+func (l *looseFloat) UnmarshalJSON(b []byte) error {
+	var s looseString
+	if err := s.UnmarshalJSON(b); err != nil || s.V == "true" || s.V == "false" {
+		return &json.UnmarshalTypeError{Value: "value", Type: amountType}
+	}
+	v := strings.TrimSpace(s.V)
+	if !s.Set || v == "" {
+		*l = looseFloat{}
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e7 {
+		return &json.UnmarshalTypeError{Value: "value", Type: amountType}
+	}
+	*l = looseFloat{Set: true, V: f}
+	return nil
+}
+
+// looseCoords are coordinates as the resources send them: an object
+// {x, y, z} (numbers or strings), or an array [x, y, z] (a Lua vector3).
+type looseCoords struct {
+	Set     bool
+	X, Y, Z float64
+}
+
+func (l *looseCoords) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	bad := &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeOf(map[string]any{})}
+	switch {
+	case string(b) == "null" || string(b) == "[]" || string(b) == "{}":
+		*l = looseCoords{}
+		return nil
+	case len(b) > 0 && b[0] == '[':
+		var arr []looseFloat
+		if err := json.Unmarshal(b, &arr); err != nil || len(arr) < 2 || len(arr) > 3 {
+			return bad
+		}
+		*l = looseCoords{Set: true, X: arr[0].V, Y: arr[1].V}
+		if len(arr) == 3 {
+			l.Z = arr[2].V
+		}
+		return nil
+	}
+	var o struct {
+		X, Y, Z looseFloat
+	}
+	if err := json.Unmarshal(b, &o); err != nil || !o.X.Set || !o.Y.Set {
+		return bad
+	}
+	*l = looseCoords{Set: true, X: o.X.V, Y: o.Y.V, Z: o.Z.V}
+	return nil
+}
+
+// coordsOf picks the coordinates a body carries: coordinates, coords, or
+// flat x, y, z.
+func coordsOf(cs []looseCoords, x, y, z looseFloat) *cad.Coords {
+	for _, c := range cs {
+		if c.Set {
+			return &cad.Coords{X: c.X, Y: c.Y, Z: c.Z}
+		}
+	}
+	if x.Set && y.Set {
+		return &cad.Coords{X: x.V, Y: y.V, Z: z.V}
+	}
+	return nil
+}

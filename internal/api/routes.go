@@ -23,5 +23,7 @@ func (s *Server) routes() error {
 	s.communityRoutes()
 	s.civilRoutes()
 	s.fivemCivilRoutes()
+	s.dispatchRoutes()
+	s.fivemDispatchRoutes()
 	return s.docsRoutes()
 }

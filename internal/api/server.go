@@ -18,6 +18,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
@@ -35,6 +36,7 @@ type Deps struct {
 	Auth      *auth.Service
 	Community *community.Service
 	Civil     *civil.Service
+	Dispatch  *dispatch.Service
 	Logger    *slog.Logger
 	Version   string
 	// Metrics records what /metrics serves; nil records nothing and
@@ -60,8 +62,8 @@ type Server struct {
 // New builds the application. It registers every route; nothing is added
 // after it returns, which keeps the router free of data races.
 func New(d Deps) (*Server, error) {
-	if d.Config == nil || d.Health == nil || d.Auth == nil || d.Community == nil || d.Civil == nil {
-		return nil, errors.New("api: Config, Health, Auth, Community and Civil are required")
+	if d.Config == nil || d.Health == nil || d.Auth == nil || d.Community == nil || d.Civil == nil || d.Dispatch == nil {
+		return nil, errors.New("api: Config, Health, Auth, Community, Civil and Dispatch are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -133,11 +135,17 @@ func (s *Server) add(method, path string, access Access, h echo.HandlerFunc, opt
 		o(&spec)
 	}
 	chain := s.guard(access)
+	if spec.before != nil {
+		chain = append([]echo.MiddlewareFunc{spec.before}, chain...)
+	}
 	if spec.group != GroupNone {
 		// After the credential is known (the first two steps of every
 		// guard: authenticate, then the user or server check), before the
 		// community scope and its reads.
 		at := min(2, len(chain))
+		if spec.before != nil {
+			at = min(3, len(chain))
+		}
 		chain = append(chain[:at:at], append([]echo.MiddlewareFunc{s.limit(spec.group)}, chain[at:]...)...)
 	}
 	s.echo.Add(method, path, h, chain...)

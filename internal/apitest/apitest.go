@@ -22,6 +22,8 @@ import (
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/dispatch"
+	"github.com/precinct-cad/precinct/internal/events"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/storetest"
@@ -35,6 +37,8 @@ type Env struct {
 	Auth      *auth.Service
 	Community *community.Service
 	Civil     *civil.Service
+	Dispatch  *dispatch.Service
+	Events    *events.Bus
 	Server    *api.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
 	Logs      *LogBuffer // everything the application logged, as JSON lines
@@ -108,11 +112,13 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	}
 	com := community.New(db, svc, logger)
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Logger: logger, Version: "test", Metrics: m})
+	bus := events.New()
+	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
+	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Civil: civ, Server: srv, Clock: clock, Logs: logs, Metrics: m}
+	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Events: bus, Server: srv, Clock: clock, Logs: logs, Metrics: m}
 }
 
 // observed remembers the Metrics a store was made to report to.

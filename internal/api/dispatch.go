@@ -1,0 +1,497 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/dispatch"
+)
+
+// dispatchRoutes are the dispatch routes for members: calls for
+// dispatchers and responders, duty and units, BOLOs, the live map, ALPR
+// and ERS for dispatchers. The service checks department permissions.
+func (s *Server) dispatchRoutes() {
+	s.add(http.MethodPost, "/api/calls", Member, s.createCall)
+	s.add(http.MethodGet, "/api/calls", Member, s.listCalls)
+	s.add(http.MethodGet, "/api/calls/pending", Member, s.pendingCalls)
+	s.add(http.MethodPost, "/api/calls/911", Member, s.memberCall, limitGroup(GroupFiveMHigh))
+	s.add(http.MethodGet, "/api/calls/:id", Member, s.getCall)
+	s.add(http.MethodPatch, "/api/calls/:id", Member, s.updateCall)
+	s.add(http.MethodPut, "/api/calls/:id/status", Member, s.callStatus)
+	s.add(http.MethodPost, "/api/calls/:id/close", Member, s.callStatus)
+	s.add(http.MethodPost, "/api/calls/:id/cancel", Member, s.callStatus)
+	s.add(http.MethodPost, "/api/calls/:id/units", Member, s.assignUnits)
+	s.add(http.MethodDelete, "/api/calls/:id/units/:userId", Member, s.unassignUnit)
+	s.add(http.MethodPost, "/api/calls/:id/notes", Member, s.callNote)
+	s.add(http.MethodPost, "/api/calls/:id/attach", Member, s.attachRecords)
+	s.add(http.MethodPost, "/api/calls/:id/detach", Member, s.attachRecords)
+
+	s.add(http.MethodGet, "/api/units", Member, s.listUnits)
+	s.add(http.MethodPost, "/api/units/duty", Member, s.myDuty)
+	s.add(http.MethodPut, "/api/units/:userId/status", Member, s.unitStatus)
+	s.add(http.MethodGet, "/api/units/duty-log", Member, s.dutyLog)
+	s.add(http.MethodGet, "/api/units/links", Member, s.listLinks)
+	s.add(http.MethodPost, "/api/units/links", Member, s.addLink)
+	s.add(http.MethodDelete, "/api/units/links/:identifier", Member, s.removeLink)
+
+	s.add(http.MethodGet, "/api/bolos", Member, s.listBOLOs)
+	s.add(http.MethodPost, "/api/bolos", MemberOrServer, s.createBOLO)
+	s.add(http.MethodPatch, "/api/bolos/:id", Member, s.updateBOLO)
+	s.add(http.MethodPost, "/api/bolos/:id/resolve", MemberOrServer, s.resolveBOLO)
+
+	s.add(http.MethodGet, "/api/dispatch/positions", MemberOrServer, s.positions)
+	s.add(http.MethodGet, "/api/civilian/911-markers/:communityId", MemberOrServer, s.markers)
+	s.add(http.MethodGet, "/api/dispatch/alpr/hits", Member, s.alprHits)
+	s.add(http.MethodGet, "/api/dispatch/alpr/cameras", Member, s.alprCameras)
+	s.add(http.MethodPost, "/api/dispatch/alpr/cameras/:camId/commands", Member, s.cameraCommand)
+	s.add(http.MethodPost, "/api/dispatch/ers-callouts", Member, s.queueERSCallout)
+}
+
+// callOut is a call as clients read it: both ids, the caller as "caller"
+// (CDE) and "callerName" (the 911 resources' word).
+type callOut struct {
+	*cad.Call
+	IDAlias    string `json:"id"`
+	CallerName string `json:"callerName,omitempty"`
+}
+
+func callJSON(c *cad.Call) callOut {
+	return callOut{Call: c, IDAlias: c.ID, CallerName: c.CallerName}
+}
+
+func callsJSON(list []*cad.Call) []callOut {
+	out := make([]callOut, len(list))
+	for i, c := range list {
+		out[i] = callJSON(c)
+	}
+	return out
+}
+
+// callIn is a call as dispatchers and the game send it.
+type callIn struct {
+	CallType     looseString `json:"callType"`
+	Location     looseString `json:"location"`
+	Postal       looseString `json:"postal"`
+	CallerName   looseString `json:"callerName"`
+	Caller       looseString `json:"caller"`
+	CallerNumber looseString `json:"callerNumber"`
+	Description  looseString `json:"description"`
+	Priority     looseString `json:"priority"`
+	Source       looseString `json:"source"`
+	ServerName   looseString `json:"serverName"`
+	Coordinates  looseCoords `json:"coordinates"`
+	Coords       looseCoords `json:"coords"`
+	X            looseFloat  `json:"x"`
+	Y            looseFloat  `json:"y"`
+	Z            looseFloat  `json:"z"`
+	CharacterID  looseString `json:"characterId"`
+}
+
+func (in callIn) input() dispatch.CallInput {
+	return dispatch.CallInput{CallType: in.CallType.Ptr(), Location: in.Location.Ptr(), Postal: in.Postal.Ptr(),
+		CallerName: firstSet(in.CallerName, in.Caller), CallerNumber: in.CallerNumber.Ptr(), Description: in.Description.Ptr(),
+		Priority: in.Priority.Ptr(), Source: in.Source.Ptr(), ServerName: in.ServerName.Ptr(),
+		Coordinates: coordsOf([]looseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)}
+}
+
+func (s *Server) createCall(c *echo.Context) error {
+	var in callIn
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, err := s.deps.Dispatch.CreateCall(c.Request().Context(), callerOf(c), in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, callJSON(call))
+}
+
+// memberCall is a member's 911 call as one of their characters.
+func (s *Server) memberCall(c *echo.Context) error {
+	var in callIn
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if in.CharacterID.V == "" {
+		return cad.Errorf(cad.EINVALID, "characterId (the civilian who calls) is required")
+	}
+	call, err := s.deps.Dispatch.MemberCall(c.Request().Context(), callerOf(c), in.CharacterID.V, in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, callJSON(call))
+}
+
+func (s *Server) listCalls(c *echo.Context) error {
+	p, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	active := c.QueryParam("active") == "true"
+	list, next, err := s.deps.Dispatch.Calls(c.Request().Context(), callerOf(c), cad.CallFilter{OpenOnly: active,
+		Status: c.QueryParam("status"), Priority: c.QueryParam("priority"), After: p.After, Limit: p.Limit})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p.answer("calls", callsJSON(list), next))
+}
+
+// pendingCalls is a bare array, as CDE documents it.
+func (s *Server) pendingCalls(c *echo.Context) error {
+	list, err := s.deps.Dispatch.Pending(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callsJSON(list))
+}
+
+// callDetailOut is a call with its units, civilians and vehicles filled
+// in beside their ids.
+type callDetailOut struct {
+	callOut
+	AssignedUnits     []*cad.Unit   `json:"assignedUnits"`
+	AttachedCivilians []civilianOut `json:"attachedCivilians"`
+	AttachedVehicles  []vehicleOut  `json:"attachedVehicles"`
+}
+
+func (s *Server) getCall(c *echo.Context) error {
+	d, err := s.deps.Dispatch.Detail(c.Request().Context(), callerOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	units := d.Units
+	if units == nil {
+		units = []*cad.Unit{}
+	}
+	return c.JSON(http.StatusOK, callDetailOut{callOut: callJSON(d.Call), AssignedUnits: units,
+		AttachedCivilians: s.civiliansJSON(d.Characters), AttachedVehicles: vehiclesJSON(d.Vehicles)})
+}
+
+func (s *Server) updateCall(c *echo.Context) error {
+	var in callIn
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, err := s.deps.Dispatch.UpdateCall(c.Request().Context(), callerOf(c), c.Param("id"), in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callJSON(call))
+}
+
+// callStatus moves a call: PUT …/status {status}, or …/close, …/cancel.
+func (s *Server) callStatus(c *echo.Context) error {
+	var status string
+	switch c.Path() {
+	case "/api/calls/:id/close":
+		status = cad.CallClosed
+	case "/api/calls/:id/cancel":
+		status = cad.CallCancelled
+	default:
+		var in struct {
+			Status looseString `json:"status"`
+		}
+		if err := bindJSON(c, &in); err != nil {
+			return err
+		}
+		status = in.Status.V
+	}
+	call, err := s.deps.Dispatch.SetStatus(c.Request().Context(), callerOf(c), c.Param("id"), status)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callJSON(call))
+}
+
+func (s *Server) assignUnits(c *echo.Context) error {
+	var in struct {
+		Units   []string    `json:"units"`
+		Primary looseString `json:"primary"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, err := s.deps.Dispatch.Assign(c.Request().Context(), callerOf(c), c.Param("id"), in.Units, in.Primary.V)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callJSON(call))
+}
+
+func (s *Server) unassignUnit(c *echo.Context) error {
+	call, err := s.deps.Dispatch.Unassign(c.Request().Context(), callerOf(c), c.Param("id"), c.Param("userId"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callJSON(call))
+}
+
+func (s *Server) callNote(c *echo.Context) error {
+	var in struct {
+		Note looseString `json:"note"`
+		Text looseString `json:"text"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	note := in.Note.V
+	if !in.Note.Set {
+		note = in.Text.V
+	}
+	call, err := s.deps.Dispatch.AddNote(c.Request().Context(), callerOf(c), c.Param("id"), note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, callJSON(call))
+}
+
+func (s *Server) attachRecords(c *echo.Context) error {
+	var in struct {
+		Characters []string `json:"characters"`
+		Vehicles   []string `json:"vehicles"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, err := s.deps.Dispatch.Attach(c.Request().Context(), callerOf(c), c.Param("id"), in.Characters, in.Vehicles,
+		c.Path() == "/api/calls/:id/detach")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, callJSON(call))
+}
+
+func (s *Server) listUnits(c *echo.Context) error {
+	list, err := s.deps.Dispatch.Units(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"units": list})
+}
+
+func (s *Server) myDuty(c *echo.Context) error {
+	var in struct {
+		OnDuty     looseBool   `json:"onDuty"`
+		Department looseString `json:"department"`
+		CallSign   looseString `json:"callSign"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	if !in.OnDuty.Set {
+		return cad.Errorf(cad.EINVALID, "onDuty (true or false) is required")
+	}
+	u, err := s.deps.Dispatch.MyDuty(c.Request().Context(), callerOf(c), dispatch.DutyInput{OnDuty: in.OnDuty.V,
+		Department: in.Department.V, CallSign: in.CallSign.V})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "unit": u})
+}
+
+func (s *Server) unitStatus(c *echo.Context) error {
+	var in struct {
+		Status looseString `json:"status"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := s.deps.Dispatch.SetUnitStatus(c.Request().Context(), callerOf(c), c.Param("userId"), in.Status.V)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "unit": u})
+}
+
+func (s *Server) dutyLog(c *echo.Context) error {
+	p, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	user := c.QueryParam("userId")
+	if user == "" && c.QueryParam("all") != "true" {
+		user = callerOf(c).UserID
+	}
+	list, next, err := s.deps.Dispatch.DutyLog(c.Request().Context(), callerOf(c), user, p.After, p.Limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p.answer("periods", list, next))
+}
+
+func (s *Server) listLinks(c *echo.Context) error {
+	list, err := s.deps.Dispatch.Links(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"links": list})
+}
+
+func (s *Server) addLink(c *echo.Context) error {
+	var in struct {
+		Identifier looseString `json:"identifier"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	l, err := s.deps.Dispatch.Link(c.Request().Context(), callerOf(c), in.Identifier.V)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, l)
+}
+
+func (s *Server) removeLink(c *echo.Context) error {
+	if err := s.deps.Dispatch.Unlink(c.Request().Context(), callerOf(c), c.Param("identifier")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})
+}
+
+// boloIn is a BOLO as members and the game send it.
+type boloIn struct {
+	Type        looseString `json:"type"`
+	Reason      looseString `json:"reason"`
+	Description looseString `json:"description"`
+	Priority    looseString `json:"priority"`
+	Plate       looseString `json:"plate"`
+	CharacterID looseString `json:"characterId"`
+	ExpiresAt   looseTime   `json:"expiresAt"`
+}
+
+func (in boloIn) input() dispatch.BOLOInput {
+	return dispatch.BOLOInput{Kind: in.Type.Ptr(), Reason: in.Reason.Ptr(), Description: in.Description.Ptr(), Priority: in.Priority.Ptr(),
+		Plate: in.Plate.Ptr(), Character: in.CharacterID.Ptr(), ExpiresAt: in.ExpiresAt.Ptr()}
+}
+
+func (s *Server) listBOLOs(c *echo.Context) error {
+	p, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.deps.Dispatch.BOLOs(c.Request().Context(), callerOf(c), c.QueryParam("all") != "true", p.After, p.Limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p.answer("bolos", list, next))
+}
+
+func (s *Server) createBOLO(c *echo.Context) error {
+	var in boloIn
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := s.deps.Dispatch.CreateBOLO(c.Request().Context(), callerOf(c), in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, b)
+}
+
+func (s *Server) updateBOLO(c *echo.Context) error {
+	var in boloIn
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := s.deps.Dispatch.UpdateBOLO(c.Request().Context(), callerOf(c), c.Param("id"), in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b)
+}
+
+func (s *Server) resolveBOLO(c *echo.Context) error {
+	b, err := s.deps.Dispatch.ResolveBOLO(c.Request().Context(), callerOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b)
+}
+
+func (s *Server) positions(c *echo.Context) error {
+	list, err := s.deps.Dispatch.LivePositions(callerOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "positions": list, "generatedAt": s.deps.Auth.Now().UTC()})
+}
+
+// markers are the open calls with coordinates (CDE's 911 markers).
+func (s *Server) markers(c *echo.Context) error {
+	list, err := s.deps.Dispatch.Markers(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "markers": callsJSON(list)})
+}
+
+// hitOut is an ALPR hit with its photos' URLs.
+type hitOut struct {
+	*cad.ALPRHit
+	PhotoURLs []string `json:"photoUrls"`
+}
+
+func (s *Server) alprHits(c *echo.Context) error {
+	p, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.deps.Dispatch.Hits(c.Request().Context(), callerOf(c), p.After, p.Limit)
+	if err != nil {
+		return err
+	}
+	out := make([]hitOut, len(list))
+	for i, h := range list {
+		out[i] = hitOut{ALPRHit: h, PhotoURLs: []string{}}
+		for _, id := range h.Photos {
+			out[i].PhotoURLs = append(out[i].PhotoURLs, s.deps.Dispatch.PhotoURL(h.CommunityID, id))
+		}
+	}
+	return c.JSON(http.StatusOK, p.answer("hits", out, next))
+}
+
+func (s *Server) alprCameras(c *echo.Context) error {
+	list, err := s.deps.Dispatch.Cameras(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"cameras": list})
+}
+
+func (s *Server) cameraCommand(c *echo.Context) error {
+	var in struct {
+		Enabled    looseBool   `json:"enabled"`
+		SpeedLimit looseInt    `json:"speedLimit"`
+		Name       looseString `json:"name"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	cmd, err := s.deps.Dispatch.QueueCameraCommand(c.Request().Context(), callerOf(c), c.Param("camId"),
+		dispatch.CameraChange{Enabled: in.Enabled.Ptr(), SpeedLimit: in.SpeedLimit.Ptr(), Name: in.Name.Ptr()})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, cmd)
+}
+
+func (s *Server) queueERSCallout(c *echo.Context) error {
+	var in struct {
+		callIn
+		ServiceType looseString    `json:"serviceType"`
+		ERSConfig   map[string]any `json:"ersConfig"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	co, err := s.deps.Dispatch.QueueERSCallout(c.Request().Context(), callerOf(c), in.callIn.input(), in.ServiceType.V, in.ERSConfig)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, co)
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,610 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/civil"
+	"github.com/precinct-cad/precinct/internal/dispatch"
+)
+
+// fivemDispatchRoutes are the dispatch routes CDE's FiveM resources call
+// with a game server's key, answering what they read (docs/dispatch.md).
+func (s *Server) fivemDispatchRoutes() {
+	high := limitGroup(GroupFiveMHigh)
+	s.add(http.MethodPost, "/api/fivem/911", GameServer, s.fivem911, high)
+	s.add(http.MethodPost, "/api/civilian/fivem-911-call", GameServer, s.legacy911, high)
+	s.add(http.MethodPost, "/api/civilian/911-call", GameServer, s.legacy911, high)
+	s.add(http.MethodPost, "/api/fivem/panic", GameServer, s.fivemPanic, high)
+	s.add(http.MethodPost, "/api/fivem/traffic-stop", GameServer, s.fivemTrafficStop)
+	s.add(http.MethodGet, "/api/fivem/unit-calls", GameServer, s.fivemUnitCalls)
+	s.add(http.MethodGet, "/api/fivem/unit-active", GameServer, s.fivemUnitActive)
+	s.add(http.MethodGet, "/api/fivem/route-call", GameServer, s.fivemRouteCall)
+	s.add(http.MethodPost, "/api/fivem/cde-duty", GameServer, s.fivemDuty)
+	s.add(http.MethodPost, "/api/ers/duty", GameServer, s.fivemDuty)
+	s.add(http.MethodPost, "/api/fivem/ers/duty", GameServer, s.fivemDuty)
+	// The tablet also sends its key in the body as apiKey.
+	s.add(http.MethodPost, "/api/dispatch/location-update", GameServer, s.locationUpdate, routeOption(func(r *routeSpec) { r.before = bodyAPIKey }))
+
+	s.add(http.MethodPost, "/api/fivem/alpr/cameras/sync", GameServer, s.camerasSync)
+	s.add(http.MethodPost, "/api/fivem/alpr/hit", GameServer, s.alprHit)
+	s.add(http.MethodGet, "/api/fivem/alpr/commands", GameServer, s.alprCommands)
+	// The player's browser uploads the photo; the one-time token is the
+	// credential.
+	s.add(http.MethodPost, "/api/alpr-upload/:token", Public, s.alprUpload, bodyLimit(imageBodyLimit))
+
+	for _, p := range []string{"callout", "unit-attach", "callout-arrived", "callout-end", "traffic-stop", "civilian", "vehicle", "ack-dispatch-callout"} {
+		s.add(http.MethodPost, "/api/fivem/ers/"+p, GameServer, s.ers)
+	}
+	s.add(http.MethodGet, "/api/fivem/ers/pending-dispatch-callouts", GameServer, s.ersPending)
+}
+
+// bodyAPIKey lets the key ride in a JSON body's apiKey, as the tablet's
+// location updates send it, when no header carries one. Only this route
+// takes it; the key is never read from a query string (R71).
+func bodyAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		r := c.Request()
+		if r.Header.Get("X-Api-Key") == "" && r.Header.Get("Authorization") == "" && r.Body != nil {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				return err
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			var peek struct {
+				APIKey string `json:"apiKey"`
+			}
+			if json.Unmarshal(b, &peek) == nil && peek.APIKey != "" {
+				r.Header.Set("X-Api-Key", peek.APIKey)
+			}
+		}
+		return next(c)
+	}
+}
+
+// game911In is a 911 call as the bundle and the legacy resources send it.
+type game911In struct {
+	callIn
+	Metadata struct {
+		IsNPCReport looseBool   `json:"isNPCReport"`
+		IsAnonymous looseBool   `json:"isAnonymous"`
+		ReportType  looseString `json:"reportType"`
+	} `json:"metadata"`
+	CallerInfo struct {
+		PlayerName looseString `json:"playerName"`
+	} `json:"callerInfo"`
+	IsAnonymous looseBool   `json:"isAnonymous"`
+	IsNPC       looseBool   `json:"isNPC"`
+	ReportType  looseString `json:"reportType"`
+}
+
+func (in game911In) input() dispatch.CallInput {
+	ci := in.callIn.input()
+	if in.IsNPC.V || in.Metadata.IsNPCReport.V {
+		npc := "npc"
+		ci.Source = &npc
+	}
+	if ci.CallerName == nil && in.CallerInfo.PlayerName.Set {
+		ci.CallerName = in.CallerInfo.PlayerName.Ptr()
+	}
+	if in.IsAnonymous.V || in.Metadata.IsAnonymous.V {
+		anon := "Anonymous"
+		ci.CallerName = &anon
+	}
+	if rt := firstSet(in.ReportType, in.Metadata.ReportType); rt != nil && ci.Description == nil {
+		ci.Description = rt
+	}
+	return ci
+}
+
+// fivem911 answers 201 with incidentNumber (read only on 201).
+func (s *Server) fivem911(c *echo.Context) error {
+	var in game911In
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, err := s.deps.Dispatch.Place911(c.Request().Context(), callerOf(c), in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "_id": call.ID, "id": call.ID,
+		"callId": call.ID, "call": callJSON(call)})
+}
+
+// legacy911 is the old resources' 911: 200 or 201 with _id.
+func (s *Server) legacy911(c *echo.Context) error {
+	var in game911In
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, err := s.deps.Dispatch.Place911(c.Request().Context(), callerOf(c), in.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"success": true, "_id": call.ID, "id": call.ID, "incidentNumber": call.IncidentNumber,
+		"message": "911 call received"})
+}
+
+func (s *Server) fivemPanic(c *echo.Context) error {
+	var in struct {
+		OfficerName looseString `json:"officerName"`
+		OfficerID   looseString `json:"officerId"`
+		DiscordID   looseString `json:"discordId"`
+		Location    looseString `json:"location"`
+		Postal      looseString `json:"postal"`
+		Coordinates looseCoords `json:"coordinates"`
+		Coords      looseCoords `json:"coords"`
+		ServerName  looseString `json:"serverName"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	officer := in.OfficerID.V
+	if officer == "" {
+		officer = in.DiscordID.V
+	}
+	alert, err := s.deps.Dispatch.Panic(c.Request().Context(), callerOf(c), dispatch.PanicInput{OfficerName: in.OfficerName.V,
+		OfficerID: officer, Location: in.Location.V, Postal: in.Postal.V, ServerName: in.ServerName.V,
+		Coordinates: coordsOf([]looseCoords{in.Coordinates, in.Coords}, looseFloat{}, looseFloat{}, looseFloat{})})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Panic alert sent", "alert": alert})
+}
+
+// fivemTrafficStop answers exactly 201 with the plate look-up.
+func (s *Server) fivemTrafficStop(c *echo.Context) error {
+	var in struct {
+		Plate       looseString `json:"plate"`
+		DiscordID   looseString `json:"discordId"`
+		CallSign    looseString `json:"callSign"`
+		Location    looseString `json:"location"`
+		Postal      looseString `json:"postal"`
+		Coordinates looseCoords `json:"coordinates"`
+		Coords      looseCoords `json:"coords"`
+		X           looseFloat  `json:"x"`
+		Y           looseFloat  `json:"y"`
+		Z           looseFloat  `json:"z"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	call, res, err := s.deps.Dispatch.TrafficStop(c.Request().Context(), callerOf(c), dispatch.TrafficStopInput{Plate: in.Plate.V,
+		Player: in.DiscordID.V, CallSign: in.CallSign.V, Location: in.Location.V, Postal: in.Postal.V,
+		Coordinates: coordsOf([]looseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)})
+	if err != nil {
+		return err
+	}
+	out := s.plateResultJSON(scopeOf(c).Community, res)
+	return c.JSON(http.StatusCreated, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "callId": call.ID,
+		"plate": out.Plate, "found": out.Found, "alertLevel": out.AlertLevel, "flags": out.Flags, "vehicle": out.Vehicle, "owner": out.Owner,
+		"bolo": out.Bolo, "ownerBolo": out.OwnerBolo, "msg": "Traffic stop " + call.IncidentNumber})
+}
+
+// unitCallOut is a call as the tablet reads it.
+type unitCallOut struct {
+	ID          string      `json:"id"`
+	IDAlias     string      `json:"_id"`
+	Incident    string      `json:"incidentNumber"`
+	CallType    string      `json:"callType"`
+	Status      string      `json:"status"`
+	Priority    string      `json:"priority"`
+	Location    string      `json:"location"`
+	Postal      string      `json:"postal"`
+	Description string      `json:"description"`
+	Coordinates *cad.Coords `json:"coordinates,omitempty"`
+}
+
+func unitCallJSON(call *cad.Call) unitCallOut {
+	return unitCallOut{ID: call.ID, IDAlias: call.ID, Incident: call.IncidentNumber, CallType: call.CallType, Status: call.Status,
+		Priority: call.Priority, Location: call.Location, Postal: call.Postal, Description: call.Description, Coordinates: call.Coordinates}
+}
+
+// fivemUnitCalls is the tablet's 10-second poll: exactly 200, success.
+func (s *Server) fivemUnitCalls(c *echo.Context) error {
+	list, _, err := s.deps.Dispatch.UnitCalls(c.Request().Context(), callerOf(c), c.QueryParam("discordId"))
+	if err != nil {
+		return err
+	}
+	out := make([]unitCallOut, len(list))
+	for i, call := range list {
+		out[i] = unitCallJSON(call)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "calls": out})
+}
+
+// fivemUnitActive is the tablet's 30-second poll: exactly 200, success.
+func (s *Server) fivemUnitActive(c *echo.Context) error {
+	u, err := s.deps.Dispatch.UnitByDiscord(c.Request().Context(), callerOf(c), c.QueryParam("discordId"))
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"success": true, "active": false, "status": "", "department": "", "callSign": ""}
+	if u != nil && u.OnDuty {
+		out["active"], out["status"], out["department"], out["callSign"] = true, u.Status, u.Department, u.CallSign
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// fivemRouteCall is the caller's current call with coordinates.
+func (s *Server) fivemRouteCall(c *echo.Context) error {
+	call, err := s.deps.Dispatch.RouteCall(c.Request().Context(), callerOf(c), c.QueryParam("discordId"))
+	if err != nil {
+		return err
+	}
+	if call == nil {
+		return c.JSON(http.StatusOK, map[string]any{"success": false, "msg": "You are not on a call", "call": nil})
+	}
+	out := unitCallJSON(call)
+	if out.Coordinates == nil {
+		return c.JSON(http.StatusOK, map[string]any{"success": false, "msg": "Your call has no coordinates", "call": out})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "call": out})
+}
+
+// fivemDuty serves cde-duty, ers/duty and fivem/ers/duty; the resources
+// ignore the answer.
+func (s *Server) fivemDuty(c *echo.Context) error {
+	var in struct {
+		DiscordID   looseString `json:"discordId"`
+		OnShift     looseBool   `json:"onShift"`
+		OnDuty      looseBool   `json:"onDuty"`
+		Department  looseString `json:"department"`
+		ServiceType looseString `json:"serviceType"`
+		CallSign    looseString `json:"callSign"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	on := in.OnShift
+	if !on.Set {
+		on = in.OnDuty
+	}
+	if !on.Set {
+		return cad.Errorf(cad.EINVALID, "onShift (true or false) is required")
+	}
+	dep := in.Department.V
+	if dep == "" {
+		dep = in.ServiceType.V
+	}
+	source := "cde-duty"
+	if strings.Contains(c.Path(), "/ers/") {
+		source = "ers"
+	}
+	u, err := s.deps.Dispatch.GameDuty(c.Request().Context(), callerOf(c), in.DiscordID.V, dispatch.DutyInput{OnDuty: on.V,
+		Department: dep, CallSign: in.CallSign.V, Source: source})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Duty updated", "onDuty": u.OnDuty, "callSign": u.CallSign,
+		"department": u.Department})
+}
+
+// locationUpdate takes a live position (no database write).
+func (s *Server) locationUpdate(c *echo.Context) error {
+	var in struct {
+		UnitID   looseString `json:"unitId"`
+		UnitName looseString `json:"unitName"`
+		X        looseFloat  `json:"x"`
+		Y        looseFloat  `json:"y"`
+		Z        looseFloat  `json:"z"`
+		Lat      looseFloat  `json:"lat"`
+		Lng      looseFloat  `json:"lng"`
+		Heading  looseFloat  `json:"heading"`
+		Status   looseString `json:"status"`
+		Job      looseString `json:"job"`
+		Postal   looseString `json:"postal"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	x, y := in.X, in.Y
+	if !x.Set && in.Lng.Set {
+		x = in.Lng
+	}
+	if !y.Set && in.Lat.Set {
+		y = in.Lat
+	}
+	err := s.deps.Dispatch.UpdatePosition(callerOf(c), dispatch.LocationInput{UnitID: in.UnitID.V, UnitName: in.UnitName.V,
+		Coords: cad.Coords{X: x.V, Y: y.V, Z: in.Z.V}, Heading: in.Heading.V, Status: in.Status.V, Job: in.Job.V, Postal: in.Postal.V,
+		HasPosition: x.Set && y.Set})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true})
+}
+
+// camerasSync answers exactly 200 (a 201 makes the server retry).
+func (s *Server) camerasSync(c *echo.Context) error {
+	var in struct {
+		Cameras []struct {
+			ID         looseString `json:"id"`
+			X          looseFloat  `json:"x"`
+			Y          looseFloat  `json:"y"`
+			Z          looseFloat  `json:"z"`
+			Heading    looseFloat  `json:"heading"`
+			Label      looseString `json:"label"`
+			Name       looseString `json:"name"`
+			Postal     looseString `json:"postal"`
+			PlacedBy   looseString `json:"placedBy"`
+			Enabled    looseBool   `json:"enabled"`
+			SpeedLimit looseInt    `json:"speedLimit"`
+		} `json:"cameras"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	list := make([]*cad.Camera, len(in.Cameras))
+	for i, x := range in.Cameras {
+		enabled := true
+		if x.Enabled.Set {
+			enabled = x.Enabled.V
+		}
+		name := x.Name.V
+		if name == "" {
+			name = x.Label.V
+		}
+		list[i] = &cad.Camera{CamID: x.ID.V, Name: name, Label: x.Label.V, Coords: cad.Coords{X: x.X.V, Y: x.Y.V, Z: x.Z.V},
+			Heading: x.Heading.V, Postal: x.Postal.V, PlacedBy: x.PlacedBy.V, Enabled: enabled, SpeedLimit: x.SpeedLimit.V}
+	}
+	n, err := s.deps.Dispatch.SyncCameras(c.Request().Context(), callerOf(c), list)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "count": n})
+}
+
+// alprHit answers exactly 201 with one-time photo tokens.
+func (s *Server) alprHit(c *echo.Context) error {
+	var in struct {
+		CamID          looseString `json:"camId"`
+		CameraName     looseString `json:"cameraName"`
+		Plate          looseString `json:"plate"`
+		Kind           looseString `json:"kind"`
+		Flags          []string    `json:"flags"`
+		AlertLevel     looseString `json:"alertLevel"`
+		Speed          looseFloat  `json:"speed"`
+		SpeedLimit     looseFloat  `json:"speedLimit"`
+		Location       looseString `json:"location"`
+		Coordinates    looseCoords `json:"coordinates"`
+		IncidentNumber looseString `json:"incidentNumber"`
+		Screenshots    struct {
+			Enabled looseBool `json:"enabled"`
+		} `json:"screenshots"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	h := &cad.ALPRHit{CamID: in.CamID.V, CameraName: in.CameraName.V, Plate: in.Plate.V, Kind: in.Kind.V, Flags: in.Flags,
+		AlertLevel: in.AlertLevel.V, Speed: in.Speed.V, SpeedLimit: in.SpeedLimit.V, Location: in.Location.V,
+		Coordinates: coordsOf([]looseCoords{in.Coordinates}, looseFloat{}, looseFloat{}, looseFloat{}), IncidentNumber: in.IncidentNumber.V}
+	if h.Flags == nil {
+		h.Flags = []string{}
+	}
+	hit, tokens, err := s.deps.Dispatch.RecordHit(c.Request().Context(), callerOf(c), h, in.Screenshots.Enabled.V)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"success": true, "hitId": hit.ID, "_id": hit.ID}
+	if tokens != nil {
+		out["screenshotToken"], out["plateToken"] = tokens.Screenshot, tokens.Plate
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) alprCommands(c *echo.Context) error {
+	list, err := s.deps.Dispatch.TakeCameraCommands(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, cmd := range list {
+		out[i] = map[string]any{"camId": cmd.CamID, "changes": cmd.Changes}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "commands": out})
+}
+
+// alprUpload takes one photo (multipart field file) for a hit; the token
+// in the path is single use.
+func (s *Server) alprUpload(c *echo.Context) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		if isTooLarge(err) {
+			return err
+		}
+		return cad.Errorf(cad.EINVALID, "The photo must be a multipart/form-data field named file")
+	}
+	if fh.Size > cad.MaxMediaBytes {
+		return cad.Errorf(cad.ETOOLARGE, "The image is over %d MB", cad.MaxMediaBytes>>20)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return cad.Wrap(cad.EINVALID, err, "The photo could not be read")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, cad.MaxMediaBytes+1))
+	if err != nil {
+		return cad.Wrap(cad.EINVALID, err, "The photo could not be read")
+	}
+	hit, err := s.deps.Dispatch.UploadPhoto(c.Request().Context(), c.Param("token"), data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"success": true, "hitId": hit.ID, "photos": len(hit.Photos)})
+}
+
+// ersIn is every ERS request's body: the fields of the one it is.
+type ersIn struct {
+	callIn
+	ERSCalloutID looseString `json:"ersCalloutId"`
+	DiscordID    looseString `json:"discordId"`
+	CallSign     looseString `json:"callSign"`
+	ServiceType  looseString `json:"serviceType"`
+	Plate        looseString `json:"plate"`
+	// civilian
+	civilianIn
+	CivID         looseString `json:"civId"`
+	PedID         looseString `json:"pedId"`
+	MDTCivilianID looseString `json:"mdtCivilianId"`
+	LicenseCar    looseBool   `json:"license_car_is_valid"`
+	DLStatus      looseString `json:"driversLicenseStatus"`
+	// vehicle
+	Make      looseString `json:"make"`
+	Model     looseString `json:"model"`
+	Color     looseString `json:"color"`
+	Year      looseInt    `json:"year"`
+	OwnerName looseString `json:"ownerName"`
+	Stolen    looseBool   `json:"stolen"`
+	Insurance looseBool   `json:"insurance"`
+	BOLO      looseBool   `json:"bolo"`
+	BOLODesc  looseString `json:"boloDescription"`
+}
+
+// ers serves the ERS bridge's POSTs; each answers 2xx with what the
+// bridge reads.
+func (s *Server) ers(c *echo.Context) error {
+	var in ersIn
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	ctx, cl := c.Request().Context(), callerOf(c)
+	d := s.deps.Dispatch
+	ersID := in.ERSCalloutID.V
+	switch strings.TrimPrefix(c.Path(), "/api/fivem/ers/") {
+	case "callout":
+		call, created, err := d.ERSCallout(ctx, cl, ersID, in.callIn.input())
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		return c.JSON(status, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "callId": call.ID, "_id": call.ID,
+			"ersCalloutId": ersID, "msg": "Callout " + call.IncidentNumber})
+	case "unit-attach":
+		call, err := d.ERSAttach(ctx, cl, ersID, in.DiscordID.V)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Unit attached", "incidentNumber": call.IncidentNumber, "status": call.Status})
+	case "callout-arrived":
+		call, err := d.ERSStatus(ctx, cl, ersID, cad.CallOnScene)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "On scene", "status": call.Status})
+	case "callout-end":
+		call, err := d.ERSStatus(ctx, cl, ersID, cad.CallClosed)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Callout closed", "status": call.Status})
+	case "traffic-stop":
+		call, res, err := d.TrafficStop(ctx, cl, dispatch.TrafficStopInput{Plate: in.Plate.V, Player: in.DiscordID.V, CallSign: in.CallSign.V,
+			Location: in.callIn.Location.V, Postal: in.callIn.Postal.V,
+			Coordinates: coordsOf([]looseCoords{in.callIn.Coordinates, in.callIn.Coords}, in.callIn.X, in.callIn.Y, in.callIn.Z)})
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "callId": call.ID,
+			"plate": res.Plate, "alertLevel": res.Alert, "flags": res.Flags, "msg": "Traffic stop " + call.IncidentNumber})
+	case "civilian":
+		return s.ersCivilian(c, in)
+	case "vehicle":
+		return s.ersVehicle(c, in)
+	case "ack-dispatch-callout":
+		acked, err := d.AckERSCallout(ctx, cl, ersID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]any{"success": true, "acknowledged": acked, "msg": "Acknowledged"})
+	}
+	return cad.Errorf(cad.ENOTFOUND, "Not found")
+}
+
+// ersCivilian makes (or updates) an ERS pedestrian as a civilian.
+func (s *Server) ersCivilian(c *echo.Context, in ersIn) error {
+	ci := in.civilianIn.input()
+	id := firstNonEmpty(in.MDTCivilianID.V, in.CivID.V, in.PedID.V)
+	if id == "" {
+		id = "ERS-" + strings.ToUpper(strings.ReplaceAll(in.civilianIn.FirstName.V+in.civilianIn.LastName.V+in.civilianIn.DateOfBirth.V, " ", ""))
+	} else {
+		id = "ERS-" + id
+	}
+	ci.SSN = &id
+	ctx, cl := c.Request().Context(), callerOf(c)
+	ch, _, err := s.deps.Civil.SyncCharacter(ctx, cl, ci)
+	if err != nil {
+		return err
+	}
+	if status := in.DLStatus.V; status != "" {
+		if _, err := s.deps.Civil.SetLicense(ctx, cl, ch.ID, "drivers", status, "ERS"); err != nil && cad.ErrorCode(err) != cad.EINVALID {
+			return err
+		}
+	}
+	s.deps.Dispatch.AttachToERSCall(ctx, cl, in.ERSCalloutID.V, ch.ID, "")
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "civilianId": ch.ID, "_id": ch.ID, "fullName": ch.FullName(), "ssn": ch.SSN})
+}
+
+// ersVehicle registers an ERS vehicle to its owner (an ERS civilian made
+// by name when none is named), with its stolen flag and BOLO.
+func (s *Server) ersVehicle(c *echo.Context, in ersIn) error {
+	ctx, cl := c.Request().Context(), callerOf(c)
+	key := civil.NormalizePlate(in.Plate.V)
+	if key == "" {
+		return cad.Errorf(cad.EINVALID, "plate is required")
+	}
+	owner := strings.TrimSpace(in.OwnerName.V)
+	if owner == "" {
+		owner = "Unknown Owner"
+	}
+	first, last, _ := strings.Cut(owner, " ")
+	if last == "" {
+		last = "-"
+	}
+	ssn := "ERS-OWNER-" + key
+	ch, _, err := s.deps.Civil.SyncCharacter(ctx, cl, civil.CharacterInput{FirstName: &first, LastName: &last, SSN: &ssn})
+	if err != nil {
+		return err
+	}
+	v, _, err := s.deps.Civil.RegisterOrFind(ctx, cl, civil.VehicleInput{Owner: &ch.ID, Plate: in.Plate.Ptr(), Make: in.Make.Ptr(),
+		Model: in.Model.Ptr(), Color: in.Color.Ptr(), Year: in.Year.Ptr()})
+	if err != nil {
+		return err
+	}
+	if in.Stolen.V {
+		if v, err = s.deps.Civil.SetStolen(ctx, cl, v.ID, civil.StolenInput{Stolen: true, Description: "Reported by ERS"}); err != nil {
+			return err
+		}
+	}
+	if in.BOLO.V {
+		kind, reason, desc := cad.BOLOVehicle, "ERS BOLO", in.BOLODesc.V
+		if _, err := s.deps.Dispatch.CreateBOLO(ctx, cl, dispatch.BOLOInput{Kind: &kind, Reason: &reason, Description: &desc, Plate: in.Plate.Ptr()}); err != nil {
+			return err
+		}
+	}
+	s.deps.Dispatch.AttachToERSCall(ctx, cl, in.ERSCalloutID.V, "", v.ID)
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "vehicleId": v.ID, "_id": v.ID, "plate": v.Plate, "msg": "Vehicle recorded"})
+}
+
+// ersPending hands the game the call-outs it has not acknowledged.
+func (s *Server) ersPending(c *echo.Context) error {
+	list, err := s.deps.Dispatch.PendingERSCallouts(c.Request().Context(), callerOf(c))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, len(list))
+	for i, co := range list {
+		out[i] = map[string]any{"ersCalloutId": co.ERSCalloutID, "callType": co.CallType, "location": co.Location, "postal": co.Postal,
+			"coordinates": co.Coordinates, "priority": co.Priority, "description": co.Description, "serviceType": co.ServiceType,
+			"ersConfig": co.Config}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "callouts": out})
+}
