@@ -150,6 +150,15 @@ func TestNoStateChangeThroughGET(t *testing.T) {
 		"/api/civilian/fivem-plate-designs": true, "/api/civilian/fivem-community-settings": true,
 		"/api/banking/fivem/account": true, "/api/fivem/bank/account/:civilianId": true,
 		"/api/fivem/license-templates/render/:civilianId/:licenseType": true,
+		// Dispatch.
+		"/api/calls": true, "/api/calls/pending": true, "/api/calls/:id": true, "/api/units": true, "/api/units/duty-log": true,
+		"/api/units/links": true, "/api/bolos": true, "/api/dispatch/positions": true, "/api/civilian/911-markers/:communityId": true,
+		"/api/dispatch/alpr/hits": true, "/api/dispatch/alpr/cameras": true, "/api/fivem/unit-calls": true, "/api/fivem/unit-active": true,
+		"/api/fivem/route-call": true, "/api/fivem/ers/pending-dispatch-callouts": true,
+		// The one GET that changes state, by CDE's design: the ALPR
+		// resource polls it with no acknowledgement, so each camera
+		// command is handed out once, and marked delivered as it is.
+		"/api/fivem/alpr/commands": true,
 	}
 	for _, r := range apitest.New(t).Server.Routes() {
 		if (r.Method == "GET" || r.Method == "HEAD") && !reads[r.Path] {
