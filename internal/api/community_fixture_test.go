@@ -9,6 +9,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/dispatch"
 )
 
 // tenants is two communities with the same kinds of objects, and people of
@@ -28,6 +29,10 @@ type tenants struct {
 	// bank account); memberB's in B.
 	civA, civB *cad.Character
 	vehA, vehB *cad.Vehicle
+	// Dispatch: a call, a BOLO, a camera and adminA's unit (on duty, with
+	// a linked game identifier) in A.
+	callA *cad.Call
+	boloA *cad.BOLO
 }
 
 // people of the fixture, by standing: super, adminA, adminA2, supA, memberA,
@@ -99,7 +104,48 @@ func fixtureOn(t *testing.T, env *apitest.Env) *tenants {
 	tn.keyBID = k.ID
 	tn.civA, tn.vehA = tn.mkCivil(t, tn.A, "memberA", "SSN-A-1", "AAA111", "400000000000000011")
 	tn.civB, tn.vehB = tn.mkCivil(t, tn.B, "memberB", "SSN-B-1", "BBB222", "400000000000000022")
+	tn.mkDispatch(t)
 	return tn
+}
+
+// serverIn is a game server's view of a community, for fixtures.
+func serverIn(com *cad.Community) civil.Caller {
+	return civil.Caller{Scope: &cad.Scope{Community: com, Server: true, Permissions: []string{cad.ScopeFiveM}},
+		Actor: community.Actor{UserID: "apikey:fixture", Kind: "server"}}
+}
+
+// mkDispatch makes A's dispatch records.
+func (tn *tenants) mkDispatch(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	cl := serverIn(tn.A)
+	typ, loc := "911 Call", "Legion Square"
+	var err error
+	if tn.callA, err = tn.env.Dispatch.Place911(ctx, cl, dispatch.CallInput{CallType: &typ, Location: &loc}); err != nil {
+		t.Fatal(err)
+	}
+	kind, reason, plate := cad.BOLOVehicle, "Robbery", "ZZZ000"
+	if tn.boloA, err = tn.env.Dispatch.CreateBOLO(ctx, cl, dispatch.BOLOInput{Kind: &kind, Reason: &reason, Plate: &plate}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.env.Dispatch.SyncCameras(ctx, cl, []*cad.Camera{{CamID: "camA", Name: "Del Perro", Enabled: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.env.Dispatch.GameDuty(ctx, cl, tn.users["adminA"].DiscordID, dispatch.DutyInput{}); err == nil {
+		t.Fatal("a user without a Discord id went on duty")
+	}
+	m, err := tn.env.DB.Member(ctx, tn.A.ID, tn.users["adminA"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.env.Dispatch.SetDuty(ctx, cl, m, tn.users["adminA"], dispatch.DutyInput{OnDuty: true, Department: "LSPD", Source: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := civil.Caller{Scope: &cad.Scope{Community: tn.A, Role: cad.RoleAdmin, Rank: 3, Membership: m}, UserID: m.UserID,
+		Actor: community.Actor{UserID: m.UserID, Kind: "user"}}
+	if _, err := tn.env.Dispatch.Link(ctx, admin, "license:aaaa"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // mkCivil makes a character of a member with a vehicle.
@@ -135,7 +181,8 @@ func key(k string) map[string]string { return map[string]string{"x-api-key": k} 
 func (tn *tenants) snapshot(t *testing.T, communityID string) string {
 	t.Helper()
 	var out []any
-	for _, coll := range []string{"members", "departments", "api_keys", "characters", "vehicles", "bank_accounts", "bank_ledger", "license_history", "media"} {
+	for _, coll := range []string{"members", "departments", "api_keys", "characters", "vehicles", "bank_accounts", "bank_ledger", "license_history", "media",
+		"calls", "units", "duty_periods", "game_links", "bolos", "alpr_cameras", "alpr_hits", "camera_commands", "ers_callouts", "sequences"} {
 		for _, d := range dump(t, tn.env, coll) {
 			if d["communityId"] == communityID {
 				delete(d, "lastUsedAt")

@@ -82,18 +82,28 @@ func (tn *tenants) fill(path, communityID string, objects bool) string {
 		user, dept, k = tn.users["memberA"].ID, tn.deptA.ID, tn.keyAID
 		civ, veh, ssn, plate, discord = tn.civA.ID, tn.vehA.ID, tn.civA.SSN, tn.vehA.Plate, tn.civA.DiscordID
 	}
-	if strings.HasPrefix(path, "/api/community/:id") {
+	call, bolo, cam, ident := missing, missing, "no-cam", "license:none"
+	if objects {
+		call, bolo, cam, ident = tn.callA.ID, tn.boloA.ID, "camA", "license:aaaa"
+	}
+	switch {
+	case strings.HasPrefix(path, "/api/community/:id"):
 		path = strings.Replace(path, ":id", communityID, 1)
-	} else {
+	case strings.HasPrefix(path, "/api/calls/:id"):
+		path = strings.Replace(path, ":id", call, 1)
+	case strings.HasPrefix(path, "/api/bolos/:id"):
+		path = strings.Replace(path, ":id", bolo, 1)
+	default:
 		path = strings.Replace(path, ":id", civ, 1)
 	}
 	return strings.NewReplacer(":userId", user, ":deptId", dept, ":keyId", k, ":vehicleId", veh, ":ssnOrId", ssn,
-		":civilianId", civ, ":plate", plate, ":discordId", discord, ":communityId", communityID, ":licenseType", "drivers").Replace(path)
+		":civilianId", civ, ":plate", plate, ":discordId", discord, ":communityId", communityID, ":licenseType", "drivers",
+		":camId", cam, ":identifier", ident, ":token", strings.Repeat("0", 64)).Replace(path)
 }
 
 // namesObjects reports whether a path names an object of a community.
 func (tn *tenants) namesObjects(path string) bool {
-	for _, p := range []string{":userId", ":deptId", ":keyId", ":vehicleId", ":ssnOrId", ":civilianId", ":plate", ":discordId"} {
+	for _, p := range []string{":userId", ":deptId", ":keyId", ":vehicleId", ":ssnOrId", ":civilianId", ":plate", ":discordId", ":camId", ":identifier"} {
 		if strings.Contains(path, p) {
 			return true
 		}
@@ -122,7 +132,8 @@ func (tn *tenants) normalized(t *testing.T, res *httptest.ResponseRecorder) stri
 		body = string(b)
 	}
 	for _, id := range []string{tn.A.ID, tn.B.ID, missing, tn.users["memberA"].ID, tn.deptA.ID, tn.keyAID, tn.civA.ID, tn.vehA.ID,
-		tn.civA.SSN, "NO-SUCH-SSN", tn.vehA.Plate, "ZZZ999", tn.civA.DiscordID, "400000000000000099"} {
+		tn.civA.SSN, "NO-SUCH-SSN", tn.vehA.Plate, "ZZZ999", tn.civA.DiscordID, "400000000000000099", tn.callA.ID, tn.boloA.ID,
+		"camA", "no-cam", "license:aaaa", "license:none"} {
 		body = strings.ReplaceAll(body, id, "X")
 	}
 	return res.Result().Status + " " + body
