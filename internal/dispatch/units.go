@@ -137,8 +137,22 @@ func (s *Service) SetDuty(ctx context.Context, c Caller, m *cad.Membership, u *c
 		return nil, cad.Errorf(cad.EINVALID, "callSign must be 1 to 24 letters, digits, spaces, dots, dashes or underscores")
 	}
 	if in.OnDuty {
-		var err error
-		if dep, err = s.pickDepartment(ctx, c, m, in.Department); err != nil {
+		// A unit already on duty keeps its call sign and department
+		// unless the change names new ones (ERS and cde-duty both report
+		// the same shift).
+		cur, err := s.db.Unit(ctx, c.CommunityID(), m.UserID)
+		if err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
+			return nil, err
+		}
+		onDuty := err == nil && cur.OnDuty
+		if onDuty && callSign == "" {
+			callSign = cur.CallSign
+		}
+		depRef := in.Department
+		if onDuty && depRef == "" && cur.Department != "" {
+			depRef = cur.Department
+		}
+		if dep, err = s.pickDepartment(ctx, c, m, depRef); err != nil {
 			return nil, err
 		}
 		if callSign == "" {
