@@ -73,7 +73,7 @@ func TestFiveMDispatchReplay(t *testing.T) {
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { field(t, doc, "incidentNumber") }},
 		{"cde-cad911", "legacy 911 with metadata, no coordinates", "POST", "/api/civilian/fivem-911-call", livemap,
 			map[string]any{"callType": "911 - Shots fired", "location": "Grove Street", "callerName": "Anonymous", "communityId": guild,
-				"metadata": map[string]any{"isNPCReport": true, "isAnonymous": true, "reportType": "gunshots", "timestamp": 1764537851},
+				"metadata":   map[string]any{"isNPCReport": true, "isAnonymous": true, "reportType": "gunshots", "timestamp": 1764537851},
 				"callerInfo": map[string]any{"playerId": 12, "playerName": "Lamar"}}, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { field(t, doc, "_id") }},
 		{"cde-esx sync", "panic from the sync resource: coords and flat x,y,z", "POST", "/api/civilian/fivem-911-call", std,
@@ -156,10 +156,14 @@ func TestFiveMDispatchReplay(t *testing.T) {
 		{"cdecad ERS", "callout (x-payload only, base URL raw)", "POST", "/api/api/fivem/ers/callout", payloadOnly(map[string]any{"ersCalloutId": "ers-77",
 			"callType": "Shots fired", "location": "Sandy Shores Airfield", "postal": "2001", "coordinates": map[string]any{"x": 1700, "y": 3250, "z": 41},
 			"description": "Shots fired near the hangar", "priority": 4, "serviceType": "police"}), nil, "2xx",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { ersIncident = field(t, doc, "incidentNumber").(string) }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				ersIncident = field(t, doc, "incidentNumber").(string)
+			}},
 		{"cde-ers", "the same callout again: the same call", "POST", "//api/fivem/ers/callout", std,
 			map[string]any{"ersCalloutId": "ers-77", "callType": "Shots fired", "priority": 4}, "2xx",
-			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { wantField(t, doc, "incidentNumber", ersIncident) }},
+			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
+				wantField(t, doc, "incidentNumber", ersIncident)
+			}},
 		{"cdecad ERS", "unit-attach", "POST", "/api/fivem/ers/unit-attach", std, map[string]any{"ersCalloutId": "ers-77", "callSign": "1-ADAM-12", "discordId": officer}, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { field(t, doc, "msg") }},
 		{"cdecad ERS", "civilian", "POST", "/api/fivem/ers/civilian", std, map[string]any{"ersCalloutId": "ers-77", "firstName": "Trevor", "middleName": "",
