@@ -45,6 +45,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fs.IntVar(&o.Members, "members", 10, "members per community (one Community Admin and one plain Member among them)")
 		fs.IntVar(&o.Civilians, "civilians", 0, "characters per community, with licenses, a bank account and ledger entries")
 		fs.IntVar(&o.Vehicles, "vehicles", 0, "vehicles per community, owned by the characters")
+		fs.IntVar(&o.Calls, "calls", 0, "past calls per community (closed, cancelled and expired, over the last 90 days)")
 		fs.StringVar(&password, "password", "", "the password every seeded user signs in with (required)")
 		fs.BoolVar(&o.Force, "force", false, "seed even a database that holds data seed did not make")
 	}, func(ctx context.Context, env *adminEnv) error {
@@ -64,8 +65,8 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "seeded %d communities with %d members, %d civilians and %d vehicles each in %s\n",
-			o.Communities, o.Members, o.Civilians, o.Vehicles, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "seeded %d communities with %d members, %d civilians, %d vehicles and %d calls each in %s\n",
+			o.Communities, o.Members, o.Civilians, o.Vehicles, o.Calls, time.Since(start).Round(time.Millisecond))
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(res)
 	})

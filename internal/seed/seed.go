@@ -27,6 +27,9 @@ type Options struct {
 	// entries) and vehicles (owned by the characters).
 	Civilians int
 	Vehicles  int
+	// Calls is past calls per community (closed, cancelled and expired,
+	// spread over the last 90 days), with units and notes.
+	Calls int
 	// PasswordHash is the argon2id hash every seeded user gets.
 	PasswordHash string
 	// Force seeds a database that holds data not made by seed.
@@ -36,7 +39,7 @@ type Options struct {
 // Store is what seeding needs.
 type Store interface {
 	cad.TenancyStore
-	cad.CivilStore
+	cad.DispatchStore
 	// SeededOnly reports whether every user and community in the
 	// database was made by seed (true for an empty one).
 	SeededOnly(ctx context.Context, userPrefix, guildPrefix string) (bool, error)
@@ -171,12 +174,15 @@ func seedCommunity(ctx context.Context, s Store, o Options, run string, i int) (
 			}
 		}
 		return s.AddAudit(ctx, &cad.AuditEntry{CommunityID: c.ID, Action: "community.seeded", ActorID: "seed", ActorKind: "cli",
-			IP: "cli", Target: c.ID, After: map[string]any{"members": o.Members, "civilians": o.Civilians, "vehicles": o.Vehicles}, Time: now})
+			IP: "cli", Target: c.ID, After: map[string]any{"members": o.Members, "civilians": o.Civilians, "vehicles": o.Vehicles, "calls": o.Calls}, Time: now})
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := seedCivil(ctx, s, o, community, owners); err != nil {
+		return nil, err
+	}
+	if err := seedCalls(ctx, s, o, community, owners); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
@@ -13,7 +14,7 @@ import (
 func TestSeed(t *testing.T) {
 	s := storetest.New(t)
 	ctx := storetest.Ctx(t)
-	res, err := seed.Run(ctx, s, seed.Options{Communities: 3, Members: 12, Civilians: 30, Vehicles: 40, PasswordHash: "$argon2id$seed"})
+	res, err := seed.Run(ctx, s, seed.Options{Communities: 3, Members: 12, Civilians: 30, Vehicles: 40, Calls: 25, PasswordHash: "$argon2id$seed"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +70,17 @@ func TestSeed(t *testing.T) {
 		}
 		if v, err := s.VehicleByPlate(ctx, c.ID, "AAA0039"); err != nil || v.OwnerID == "" {
 			t.Fatalf("vehicle 39: %+v %v", v, err)
+		}
+		// Call history: none open, every one numbered, the next number
+		// after them.
+		if open, _, err := s.Calls(ctx, c.ID, cad.CallFilter{OpenOnly: true, Limit: 10}, time.Now()); err != nil || len(open) != 0 {
+			t.Fatalf("open seeded calls: %d %v", len(open), err)
+		}
+		if all, _, _ := s.Calls(ctx, c.ID, cad.CallFilter{Limit: 100}, time.Now()); len(all) != 25 {
+			t.Fatalf("%d seeded calls", len(all))
+		}
+		if n, _ := s.NextSequence(ctx, c.ID, "incident"); n != 26 {
+			t.Fatalf("the next incident number is %d", n)
 		}
 		found, _, err := s.SearchCharacters(ctx, c.ID, cad.CharacterFilter{DateOfBirth: chars[0].DateOfBirth, Limit: 10})
 		if err != nil || len(found) == 0 {
