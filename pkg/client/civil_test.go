@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
@@ -81,5 +82,72 @@ func TestCivilRecords(t *testing.T) {
 	}
 	if _, err := c.Civilian(ctx, g, civ.ID); !client.IsCode(err, cad.ENOTFOUND) {
 		t.Fatalf("deleted: %v", err)
+	}
+}
+
+// The dispatcher's calls against the real server: an admin (every
+// permission) on duty runs a call through its lifecycle.
+func TestDispatchCalls(t *testing.T) {
+	env := apitest.New(t)
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	const pw = "Correct horse battery staple 7"
+	if _, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: "chief", Password: pw}, auth.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	com, err := env.Community.Create(ctx, community.CLIActor(), "Los Santos RP", "100000000000000001", "chief")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Community.CreateDepartment(ctx, community.CLIActor(), &cad.Scope{Community: com},
+		community.DepartmentInput{Code: "LSPD", Name: "Police", Type: cad.DeptLEO, CallSignTemplate: "1-A-{n}"}); err != nil {
+		t.Fatal(err)
+	}
+	login, err := client.New(srv.URL).Login(ctx, "chief", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(srv.URL, client.WithToken(login.Token))
+	g := com.GuildID
+	unit, err := c.SetDuty(ctx, g, true, "LSPD", "")
+	if err != nil || unit.CallSign != "1-A-1" || !unit.OnDuty {
+		t.Fatalf("duty: %+v %v", unit, err)
+	}
+	call, err := c.CreateCall(ctx, g, client.CallInput{CallType: "Robbery", Location: "Fleeca", Priority: "high", Coordinates: &client.Coords{X: 1, Y: 2}})
+	if err != nil || call.Status != "pending" || call.IncidentNumber == "" {
+		t.Fatalf("create: %+v %v", call, err)
+	}
+	if pend, err := c.PendingCalls(ctx, g); err != nil || len(pend) != 1 {
+		t.Fatalf("pending: %d %v", len(pend), err)
+	}
+	if _, err := c.AssignUnits(ctx, g, call.ID, []string{unit.UserID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddCallNote(ctx, g, call.IncidentNumber, "On it"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetCallStatus(ctx, g, call.ID, "sleeping"); !client.IsCode(err, cad.EINVALID) {
+		t.Fatalf("a status that is none: %v", err)
+	}
+	d, err := c.Call(ctx, g, call.ID)
+	if err != nil || d.Status != "assigned" || len(d.AssignedUnits) != 1 || len(d.Notes) != 1 {
+		t.Fatalf("detail: %+v %v", d, err)
+	}
+	if closed, err := c.SetCallStatus(ctx, g, call.ID, "closed"); err != nil || closed.Status != "closed" {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+	b, err := c.CreateBOLO(ctx, g, client.BOLOInput{Type: "vehicle", Reason: "Getaway car", Plate: "FAST1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := c.BOLOs(ctx, g, false); len(list) != 1 {
+		t.Fatal("active BOLOs")
+	}
+	if _, err := c.ResolveBOLO(ctx, g, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, _, err := c.Calls(ctx, g, url.Values{"status": {"closed"}}); err != nil || len(list) != 1 {
+		t.Fatalf("history: %d %v", len(list), err)
 	}
 }
