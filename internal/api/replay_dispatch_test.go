@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"mime/multipart"
 	"net/http/httptest"
 	"strings"
@@ -257,23 +256,7 @@ func TestFiveMDispatchReplay(t *testing.T) {
 		if r.body == nil && r.method == "POST" && r.headers["x-payload"] != "" {
 			body = nil
 		}
-		ok := t.Run(fmt.Sprintf("%02d %s: %s", i, r.resource, r.name), func(t *testing.T) {
-			res := env.Do(r.method, path, body, r.headers, "")
-			if r.status == "2xx" {
-				if res.Code < 200 || res.Code > 299 {
-					t.Fatalf("%s %s: %d %s", r.method, path, res.Code, res.Body)
-				}
-			} else if fmt.Sprint(res.Code) != r.status {
-				t.Fatalf("%s %s: %d, the resource needs exactly %s: %s", r.method, path, res.Code, r.status, res.Body)
-			}
-			var doc any
-			if err := json.Unmarshal(res.Body.Bytes(), &doc); err != nil {
-				t.Fatalf("not JSON (a Lua error in the resource): %v: %q", err, res.Body)
-			}
-			if r.reads != nil {
-				r.reads(t, doc, res)
-			}
-		})
+		ok := r.run(t, env, i, path, body)
 		if !ok {
 			t.FailNow()
 		}

@@ -354,30 +354,33 @@ func TestFiveMReplay(t *testing.T) {
 			b, _ := json.Marshal(m)
 			body = strings.NewReplacer("{cadId}", cadID, "{numberA}", accountNumber(t, tn, tn.civA.ID)).Replace(string(b))
 		}
-		ok := t.Run(fmt.Sprintf("%02d %s: %s", i, r.resource, r.name), func(t *testing.T) {
-			res := env.Do(r.method, path, body, r.headers, "")
-			switch r.status {
-			case "2xx":
-				if res.Code < 200 || res.Code > 299 {
-					t.Fatalf("%s %s: %d %s", r.method, path, res.Code, res.Body)
-				}
-			default:
-				if fmt.Sprint(res.Code) != r.status {
-					t.Fatalf("%s %s: %d, the resource needs exactly %s: %s", r.method, path, res.Code, r.status, res.Body)
-				}
-			}
-			var doc any
-			if err := json.Unmarshal(res.Body.Bytes(), &doc); err != nil {
-				t.Fatalf("not JSON (a Lua error in the resource): %v: %q", err, res.Body)
-			}
-			if r.reads != nil {
-				r.reads(t, doc, res)
-			}
-		})
+		ok := r.run(t, env, i, path, body)
 		if !ok {
 			t.FailNow() // later rows build on this one
 		}
 	}
+}
+
+// run sends one row and judges the answer by the resource's rules; false
+// when it failed (later rows build on it).
+func (r replay) run(t *testing.T, env *apitest.Env, i int, path string, body any) bool {
+	return t.Run(fmt.Sprintf("%02d %s: %s", i, r.resource, r.name), func(t *testing.T) {
+		res := env.Do(r.method, path, body, r.headers, "")
+		if r.status == "2xx" {
+			if res.Code < 200 || res.Code > 299 {
+				t.Fatalf("%s %s: %d %s", r.method, path, res.Code, res.Body)
+			}
+		} else if fmt.Sprint(res.Code) != r.status {
+			t.Fatalf("%s %s: %d, the resource needs exactly %s: %s", r.method, path, res.Code, r.status, res.Body)
+		}
+		var doc any
+		if err := json.Unmarshal(res.Body.Bytes(), &doc); err != nil {
+			t.Fatalf("not JSON (a Lua error in the resource): %v: %q", err, res.Body)
+		}
+		if r.reads != nil {
+			r.reads(t, doc, res)
+		}
+	})
 }
 
 func decodeDataURI(t *testing.T, uri string) []byte {
