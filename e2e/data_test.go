@@ -32,7 +32,7 @@ func TestDataCommands(t *testing.T) {
 	srv := e2etest.Start(t, e2etest.Options{DataDir: dir})
 	ctx := ctxT(t)
 
-	code, out, errOut := e2etest.RunSplit(t, []string{"seed", "--communities", "3", "--members", "20", "--civilians", "10", "--vehicles", "10", "--password", seedPassword}, env, time.Minute)
+	code, out, errOut := e2etest.RunSplit(t, []string{"seed", "--communities", "3", "--members", "20", "--civilians", "10", "--vehicles", "10", "--calls", "5", "--password", seedPassword}, env, time.Minute)
 	if code != 0 {
 		t.Fatalf("seed: %d %s", code, errOut)
 	}
@@ -88,6 +88,21 @@ func TestDataCommands(t *testing.T) {
 	}
 	if err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).Do(ctx, "GET", "/api/api/civilian/fivem-plate-lookup/AAA0000", nil, &lookup); err != nil || !lookup.Found {
 		t.Fatalf("the game server's plate look-up: %+v %v", lookup, err)
+	}
+	// Dispatch on the real binary: a 911 call from the game server is on
+	// the admin's pending board beside the seeded history.
+	var placed struct {
+		IncidentNumber string `json:"incidentNumber"`
+	}
+	if err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).Do(ctx, "POST", "/api/fivem/911",
+		map[string]any{"callType": "911 Call", "location": "Legion Square"}, &placed); err != nil || placed.IncidentNumber == "" {
+		t.Fatalf("911: %+v %v", placed, err)
+	}
+	if pend, err := admin.PendingCalls(ctx, first.ID); err != nil || len(pend) != 1 || pend[0].IncidentNumber != placed.IncidentNumber {
+		t.Fatalf("pending: %+v %v", pend, err)
+	}
+	if hist, _, err := admin.Calls(ctx, first.ID, url.Values{"limit": {"50"}}); err != nil || len(hist) != 6 {
+		t.Fatalf("history: %d %v", len(hist), err)
 	}
 	member := client.New(srv.URL)
 	if _, err := member.Login(ctx, first.Member.Username, seedPassword); err != nil {
