@@ -125,6 +125,9 @@ func (s *Service) TrafficStop(ctx context.Context, c Caller, in TrafficStopInput
 
 // Markers are the open calls with coordinates, for a live map.
 func (s *Service) Markers(ctx context.Context, c Caller) ([]*cad.Call, error) {
+	if !responder(c) {
+		return nil, errNeedUnit
+	}
 	list, _, err := s.db.Calls(ctx, c.CommunityID(), cad.CallFilter{OpenOnly: true, Limit: 200}, s.now())
 	if err != nil {
 		return nil, err
