@@ -9,7 +9,7 @@ VULNDB   ?= $(abspath ../shared/vulndb)
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test test-short bench lint vuln tidy clean
+.PHONY: all build run test testclient test-short bench lint vuln tidy clean
 
 all: build
 
@@ -22,9 +22,17 @@ run: build
 	./$(BIN) serve
 
 ## test: vet, then every test with the race detector
-test:
+test: testclient
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m ./...
+
+## testclient: the real socket.io-client the realtime tests drive (npm ci)
+testclient:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix internal/realtime/testdata/client --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "!!! npm is missing: the Socket.IO client tests will be SKIPPED (install Node 20 and npm)"; \
+	fi
 
 ## test-short: every test without the race detector, for a quick loop
 test-short:

@@ -21,6 +21,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/events"
 	"github.com/precinct-cad/precinct/internal/metrics"
+	"github.com/precinct-cad/precinct/internal/realtime"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/mongo"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -211,7 +212,8 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL})
 	bus := events.New()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: authSvc.Now, Publisher: bus})
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ, Dispatch: dis,
+	hub := realtime.NewHub(authSvc, com, dis, realtime.Options{Logger: logger})
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ, Dispatch: dis, Hub: hub,
 		Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err
@@ -220,6 +222,8 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	defer stopJanitor()
 	go authSvc.RunJanitor(jctx, time.Minute)
 	go dis.RunJanitor(jctx, 30*time.Second)
+	go hub.Run(jctx, bus)
+	defer srv.Close()
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()

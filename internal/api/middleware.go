@@ -207,6 +207,11 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // database call can outlive it.
 func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
+		if longLived(c.Path()) {
+			// Sockets and long polls live past any request deadline;
+			// their own heartbeats bound them.
+			return next(c)
+		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
@@ -228,3 +233,7 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
+
+// longLived reports whether a route holds its connection open: the
+// Socket.IO endpoint and the event stream.
+func longLived(path string) bool { return path == "/socket.io/" || path == "/api/events" }

@@ -25,5 +25,6 @@ func (s *Server) routes() error {
 	s.fivemCivilRoutes()
 	s.dispatchRoutes()
 	s.fivemDispatchRoutes()
+	s.realtimeRoutes()
 	return s.docsRoutes()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/ratelimit"
+	"github.com/precinct-cad/precinct/internal/realtime"
 )
 
 // HealthChecker answers whether the database is reachable.
@@ -37,8 +38,11 @@ type Deps struct {
 	Community *community.Service
 	Civil     *civil.Service
 	Dispatch  *dispatch.Service
-	Logger    *slog.Logger
-	Version   string
+	// Hub delivers events to /socket.io/ and /api/events; nil leaves them
+	// out.
+	Hub     *realtime.Hub
+	Logger  *slog.Logger
+	Version string
 	// Metrics records what /metrics serves; nil records nothing and
 	// leaves /metrics answering 404.
 	Metrics *metrics.Metrics
@@ -57,6 +61,8 @@ type Server struct {
 
 	limiter     *ratelimit.Limiter
 	crossOrigin *http.CrossOriginProtection
+	gateway     *realtime.Gateway
+	stream      *realtime.Stream
 }
 
 // New builds the application. It registers every route; nothing is added
@@ -92,6 +98,14 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Close ends what the server runs beside its routes (the Socket.IO
+// server).
+func (s *Server) Close() {
+	if s.gateway != nil {
+		s.gateway.Close()
+	}
 }
 
 // Handler is the http.Handler of the application.

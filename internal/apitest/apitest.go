@@ -25,6 +25,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/events"
 	"github.com/precinct-cad/precinct/internal/metrics"
+	"github.com/precinct-cad/precinct/internal/realtime"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
@@ -39,6 +40,7 @@ type Env struct {
 	Civil     *civil.Service
 	Dispatch  *dispatch.Service
 	Events    *events.Bus
+	Hub       *realtime.Hub
 	Server    *api.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
 	Logs      *LogBuffer // everything the application logged, as JSON lines
@@ -114,11 +116,19 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
 	bus := events.New()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Logger: logger, Version: "test", Metrics: m})
+	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: 200 * time.Millisecond, MapInterval: 100 * time.Millisecond})
+	ctx, stop := context.WithCancel(context.Background())
+	go hub.Run(ctx, bus)
+	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Hub: hub, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
+		stop()
 		t.Fatal(err)
 	}
-	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Events: bus, Server: srv, Clock: clock, Logs: logs, Metrics: m}
+	t.Cleanup(func() {
+		stop()
+		srv.Close()
+	})
+	return &Env{T: t, Config: cfg, DB: db, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Events: bus, Hub: hub, Server: srv, Clock: clock, Logs: logs, Metrics: m}
 }
 
 // observed remembers the Metrics a store was made to report to.

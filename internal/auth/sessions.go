@@ -279,3 +279,32 @@ func (s *Service) ReplaceCookieSession(ctx context.Context, r *http.Request) err
 	}
 	return s.db.DeleteSessionByID(ctx, id)
 }
+
+// Revalidate answers whether a principal authenticated earlier still
+// holds, without recording a use: its session is live and its user not
+// disabled, or its key not revoked. Long-lived connections (sockets) call
+// it often, so it reads through the identity cache, which a logout, a
+// revocation or a disabling on this instance drops at once.
+func (s *Service) Revalidate(ctx context.Context, p *cad.Principal) error {
+	switch {
+	case p.IsServer():
+		_, err := s.db.APIKeyByHash(ctx, p.APIKey.Hash)
+		if cad.ErrorCode(err) == cad.ENOTFOUND {
+			return errNotAuthenticated
+		}
+		return err
+	case p.IsUser():
+		sess, err := s.db.Session(ctx, p.Session.ID, s.now())
+		if cad.ErrorCode(err) == cad.ENOTFOUND {
+			return errNotAuthenticated
+		} else if err != nil {
+			return err
+		}
+		u, err := s.db.UserByID(ctx, sess.UserID)
+		if cad.ErrorCode(err) == cad.ENOTFOUND || (err == nil && u.Disabled) {
+			return errNotAuthenticated
+		}
+		return err
+	}
+	return errNotAuthenticated
+}

@@ -3,9 +3,11 @@ package dispatch
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
+	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // Place911 opens a 911 call from the game (or a member's browser):
@@ -139,4 +141,40 @@ func (s *Service) Markers(ctx context.Context, c Caller) ([]*cad.Call, error) {
 		}
 	}
 	return out, nil
+}
+
+// Announcement is a Community Admin's message to members' screens.
+type Announcement struct {
+	ID          string    `json:"_id"`
+	CommunityID string    `json:"communityId"`
+	Title       string    `json:"title"`
+	Message     string    `json:"message"`
+	Priority    string    `json:"priority"`
+	AuthorID    string    `json:"authorId"`
+	Time        time.Time `json:"timestamp"`
+}
+
+// Announce publishes an announcement to the community's members (the
+// route admits Community Admins) and audits it.
+func (s *Service) Announce(ctx context.Context, c Caller, title, message, priority string) (*Announcement, error) {
+	title, err := clean(text{"title", 100}, title)
+	if err != nil {
+		return nil, err
+	}
+	message, err = clean(text{"message", 2000}, message)
+	if err != nil {
+		return nil, err
+	}
+	if message == "" {
+		return nil, cad.Errorf(cad.EINVALID, "message is required")
+	}
+	p, ok := priorityOf(priority)
+	if !ok {
+		return nil, cad.Errorf(cad.EINVALID, "priority must be one of low, normal, medium, high, critical")
+	}
+	a := &Announcement{ID: store.NewID(), CommunityID: c.CommunityID(), Title: title, Message: message, Priority: p,
+		AuthorID: c.Actor.UserID, Time: s.now().UTC()}
+	s.record(ctx, c, "announcement", a.ID, nil, map[string]any{"title": title})
+	s.publish("announcement", c.CommunityID(), a.ID, a)
+	return a, nil
 }

@@ -1,0 +1,85 @@
+// Package realtime delivers domain events (cad.Event) to browsers and
+// clients: a Socket.IO v4 gateway at /socket.io/ and a plain WebSocket
+// stream at /api/events, both with community rooms, permission filters, a
+// coalesced live map, and a bounded queue per connection so that no slow
+// client slows anyone else (docs/realtime.md).
+package realtime
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// Audience says who in a community receives an event.
+type Audience int
+
+const (
+	// Members: every member joined to the community (calls, announcements).
+	Members Audience = iota + 1
+	// Responders: members with the dispatch, LEO, fire or EMS permission,
+	// and game servers (panic, unit status, BOLOs, ALPR hits).
+	Responders
+	// MapWatchers: sockets that asked for the live map (positions, coalesced).
+	MapWatchers
+)
+
+// route is how one domain event is delivered: the names it is emitted
+// under (the first is the canonical one; the rest are aliases old clients
+// listen for), who receives it, and whether a client that cannot take it
+// must be disconnected (critical) rather than skip it.
+type route struct {
+	names    []string
+	audience Audience
+	critical bool
+}
+
+// routes maps every domain event to its delivery. CDE fires three names
+// for a new call; its names are not public, so Precinct chooses and
+// documents them (docs/realtime.md).
+var routes = map[string]route{
+	"call.created":  {[]string{"call:new", "newCall", "call-created", "call.created"}, Members, true},
+	"call.updated":  {[]string{"call:updated", "callUpdated", "call-updated", "call.updated"}, Members, true},
+	"call.closed":   {[]string{"call:closed", "callClosed", "call-closed", "call.closed"}, Members, true},
+	"call.expired":  {[]string{"call:expired", "callExpired", "call-expired", "call.expired"}, Members, true},
+	"call.deleted":  {[]string{"call:deleted", "callDeleted", "call-deleted", "call.deleted"}, Members, true},
+	"unit.status":   {[]string{"unit:status", "unitStatus", "unit.status"}, Responders, false},
+	"panic":         {[]string{"panic", "panicAlert", "panic-alert", "panic.created"}, Responders, true},
+	"bolo.created":  {[]string{"bolo:new", "boloCreated", "bolo-created", "bolo.created"}, Responders, false},
+	"bolo.resolved": {[]string{"bolo:resolved", "boloResolved", "bolo-resolved", "bolo.resolved"}, Responders, false},
+	"alpr.hit":      {[]string{"alpr:hit", "alprHit", "alpr.hit"}, Responders, false},
+	"announcement":  {[]string{"announcement", "announcement.created"}, Members, false},
+}
+
+// MapEvent is the name of a live-map batch.
+const MapEvent = "map:positions"
+
+// frame is an event ready to send: its payload encoded once, whatever the
+// number of receivers.
+type frame struct {
+	names    []string
+	payload  rawJSON
+	critical bool
+}
+
+// rawJSON is JSON already encoded; it marshals as itself.
+type rawJSON []byte
+
+// MarshalJSON implements json.Marshaler.
+func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
+
+// payloadOf is what every event carries: the record's _id, the community
+// and a timestamp, beside the record's own fields.
+func payloadOf(e cad.Event) rawJSON {
+	body := map[string]any{}
+	if b, err := json.Marshal(e.Payload); err == nil {
+		_ = json.Unmarshal(b, &body)
+	}
+	if body == nil {
+		body = map[string]any{}
+	}
+	body["_id"], body["communityId"], body["timestamp"], body["type"] = e.ID, e.CommunityID, e.Time.UTC().Format(time.RFC3339Nano), e.Type
+	out, _ := json.Marshal(body)
+	return out
+}

@@ -1,0 +1,552 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/dispatch"
+)
+
+// Transport is one client connection: Socket.IO or the plain stream.
+type Transport interface {
+	// Send writes one event; it is called from the connection's own
+	// writer goroutine only.
+	Send(name string, payload rawJSON) error
+	// Close ends the connection with a reason.
+	Close(reason string)
+}
+
+// Subscriber is where events come from (events.Bus, or the MongoDB bus of
+// several instances).
+type Subscriber interface {
+	Subscribe(size int) (<-chan cad.Event, func())
+}
+
+// Options tune the hub.
+type Options struct {
+	Logger *slog.Logger
+	// QueueSize bounds each connection's send queue (events).
+	QueueSize int
+	// CriticalGrace is how long a connection may stay unable to take a
+	// critical event (a call, a panic) before it is disconnected.
+	CriticalGrace time.Duration
+	// MapInterval is how often live-map batches go out (at most).
+	MapInterval time.Duration
+	// Revalidate is how often every connection's credential and rooms are
+	// checked again (logout, revocation, ban, role change, deletion).
+	Revalidate time.Duration
+	Now        func() time.Time
+}
+
+// Hub routes events to connections: rooms per community, permission
+// filters, live-map batches, bounded queues.
+type Hub struct {
+	auth     *auth.Service
+	com      *community.Service
+	dis      *dispatch.Service
+	audit    func(ctx context.Context, a community.Actor, communityID, action, target string)
+	log      *slog.Logger
+	opts     Options
+	stats    Stats
+	mu       sync.RWMutex
+	conns    map[*Conn]struct{}
+	rooms    map[string]map[*Conn]struct{} // community id -> joined connections
+	watchers map[string]map[*Conn]struct{} // community id -> map watchers
+	pending  map[string]map[string]any     // community id -> unit -> latest position (or removal)
+	pmu      sync.Mutex
+}
+
+// Stats are the gateway's counters (exported to /metrics).
+type Stats struct {
+	Connected     atomic.Int64
+	EventsSent    atomic.Int64
+	EventsDropped atomic.Int64
+	Overflows     atomic.Int64
+	Batches       atomic.Int64
+	Disconnects   sync.Map // reason -> *atomic.Int64
+}
+
+func (s *Stats) disconnected(reason string) {
+	v, _ := s.Disconnects.LoadOrStore(reason, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+// NewHub returns a hub; Run starts its work.
+func NewHub(a *auth.Service, com *community.Service, dis *dispatch.Service, o Options) *Hub {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 256
+	}
+	if o.CriticalGrace <= 0 {
+		o.CriticalGrace = 5 * time.Second
+	}
+	if o.MapInterval <= 0 {
+		o.MapInterval = 500 * time.Millisecond
+	}
+	if o.Revalidate <= 0 {
+		o.Revalidate = 500 * time.Millisecond
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	h := &Hub{auth: a, com: com, dis: dis, log: o.Logger, opts: o, conns: map[*Conn]struct{}{},
+		rooms: map[string]map[*Conn]struct{}{}, watchers: map[string]map[*Conn]struct{}{}, pending: map[string]map[string]any{}}
+	h.audit = func(ctx context.Context, a community.Actor, communityID, action, target string) {
+		com.Record(ctx, a, communityID, action, target, nil, nil)
+	}
+	return h
+}
+
+// Stats are the hub's counters.
+func (h *Hub) Stats() *Stats { return &h.stats }
+
+// Run delivers events from sub, sends live-map batches and revalidates
+// connections until ctx ends.
+func (h *Hub) Run(ctx context.Context, sub Subscriber) {
+	events, stop := sub.Subscribe(65536)
+	defer stop()
+	mapTick := time.NewTicker(h.opts.MapInterval)
+	defer mapTick.Stop()
+	check := time.NewTicker(h.opts.Revalidate)
+	defer check.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			h.closeAll("server shutting down")
+			return
+		case e := <-events:
+			h.route(e)
+		case <-mapTick.C:
+			h.flushMap()
+		case <-check.C:
+			h.revalidate(ctx)
+		}
+	}
+}
+
+// Conn is one connection's state in the hub.
+type Conn struct {
+	hub       *Hub
+	t         Transport
+	principal *cad.Principal // nil: anonymous (nothing private)
+	client    auth.Client
+	queue     chan frame
+	mapSlot   atomic.Pointer[rawJSON] // the newest map batch not sent yet
+	wake      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	blocked   atomic.Int64 // unix nano since a critical event found no room; 0 when none
+	// canonicalOnly: one name per event (the plain stream).
+	canonicalOnly bool
+
+	mu     sync.Mutex
+	scopes map[string]*cad.Scope // joined communities
+}
+
+// Connect registers a connection for principal (nil when anonymous) and
+// starts its writer. canonicalOnly sends each event under its canonical
+// name only (the plain stream); else under every alias (Socket.IO).
+func (h *Hub) Connect(t Transport, p *cad.Principal, cl auth.Client, canonicalOnly bool) *Conn {
+	c := &Conn{hub: h, t: t, principal: p, client: cl, queue: make(chan frame, h.opts.QueueSize), wake: make(chan struct{}, 1),
+		done: make(chan struct{}), scopes: map[string]*cad.Scope{}, canonicalOnly: canonicalOnly}
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+	h.stats.Connected.Add(1)
+	go c.writer()
+	return c
+}
+
+// Principal is the connection's credential, nil when anonymous.
+func (c *Conn) Principal() *cad.Principal { return c.principal }
+
+// Disconnected is called by the transport when the client went away: the
+// connection leaves every room.
+func (c *Conn) Disconnected(reason string) { c.end(reason, false) }
+
+// end removes the connection from the hub once, closing the transport
+// when the hub ends it.
+func (c *Conn) end(reason string, closeTransport bool) {
+	c.closeOnce.Do(func() {
+		h := c.hub
+		h.mu.Lock()
+		delete(h.conns, c)
+		for id := range c.scopes {
+			delete(h.rooms[id], c)
+			delete(h.watchers[id], c)
+		}
+		h.mu.Unlock()
+		h.stats.Connected.Add(-1)
+		h.stats.disconnected(reason)
+		close(c.done)
+		if closeTransport {
+			c.t.Close(reason)
+		}
+	})
+}
+
+// errNotAllowed is the one answer to a join the caller may not make,
+// whether the community exists or not.
+var errNotAllowed = errors.New("Not allowed: sign in as a member of that community")
+
+// Join puts the connection in a community's room: a member only (a Super
+// Admin too, audited); a game server only its own community. It returns
+// the community's id.
+func (c *Conn) Join(ctx context.Context, ref string) (string, error) {
+	if c.principal == nil || len(ref) == 0 || len(ref) > 64 {
+		return "", errNotAllowed
+	}
+	com, err := c.hub.com.Resolve(ctx, ref)
+	if err != nil {
+		c.hub.com.ProbeAbsent(ctx, c.principal)
+		return "", errNotAllowed
+	}
+	sc, err := c.hub.com.ScopeFor(ctx, c.principal, com)
+	if err != nil {
+		return "", errNotAllowed
+	}
+	if sc.SuperAdmin && sc.Membership == nil {
+		c.hub.audit(ctx, community.ActorOf(c.principal, sc, c.client), com.ID, "superadmin.socket_join", com.ID)
+	}
+	c.mu.Lock()
+	c.scopes[com.ID] = sc
+	c.mu.Unlock()
+	h := c.hub
+	h.mu.Lock()
+	if h.rooms[com.ID] == nil {
+		h.rooms[com.ID] = map[*Conn]struct{}{}
+	}
+	h.rooms[com.ID][c] = struct{}{}
+	h.mu.Unlock()
+	return com.ID, nil
+}
+
+// Leave takes the connection out of a community's room (and its map).
+func (c *Conn) Leave(ctx context.Context, ref string) {
+	id := c.joinedID(ctx, ref)
+	if id == "" {
+		return
+	}
+	c.mu.Lock()
+	delete(c.scopes, id)
+	c.mu.Unlock()
+	h := c.hub
+	h.mu.Lock()
+	delete(h.rooms[id], c)
+	delete(h.watchers[id], c)
+	h.mu.Unlock()
+}
+
+// joinedID finds a joined community by id or guild id.
+func (c *Conn) joinedID(ctx context.Context, ref string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, sc := range c.scopes {
+		if id == ref || sc.Community.GuildID == ref {
+			return id
+		}
+	}
+	return ""
+}
+
+// scope is the connection's standing in a joined community, or nil.
+func (c *Conn) scope(id string) *cad.Scope {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.scopes[id]
+}
+
+// responder reports whether a scope receives responder events.
+func responder(sc *cad.Scope) bool {
+	if sc.Server || sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleSupervisor) {
+		return true
+	}
+	for _, p := range []string{cad.DeptDispatch, cad.DeptLEO, cad.DeptFire, cad.DeptEMS} {
+		if slices.Contains(sc.Permissions, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// WatchMap subscribes the connection to a joined community's live map
+// (responders only) and sends the full snapshot at once.
+func (c *Conn) WatchMap(ctx context.Context, ref string) error {
+	id := c.joinedID(ctx, ref)
+	sc := c.scope(id)
+	if sc == nil || !responder(sc) {
+		return errNotAllowed
+	}
+	h := c.hub
+	h.mu.Lock()
+	if h.watchers[id] == nil {
+		h.watchers[id] = map[*Conn]struct{}{}
+	}
+	h.watchers[id][c] = struct{}{}
+	h.mu.Unlock()
+	snap := h.dis.Positions().Snapshot(id, h.opts.Now())
+	b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": snap, "removed": []string{},
+		"timestamp": h.opts.Now().UTC().Format(time.RFC3339Nano)})
+	c.setMap(b)
+	return nil
+}
+
+// Sync is what a client that reconnects (or fell behind) needs to catch up
+// on a joined community: open calls, units on duty and, for responders,
+// positions.
+func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
+	id := c.joinedID(ctx, ref)
+	sc := c.scope(id)
+	if sc == nil {
+		return nil, errNotAllowed
+	}
+	caller := dispatch.Caller{Scope: sc, Actor: community.ActorOf(c.principal, sc, c.client)}
+	if c.principal.IsUser() {
+		caller.UserID = c.principal.User.ID
+	}
+	out := map[string]any{"communityId": id, "calls": []any{}, "units": []any{}, "positions": []any{},
+		"timestamp": c.hub.opts.Now().UTC().Format(time.RFC3339Nano)}
+	calls, _, err := c.hub.dis.Calls(ctx, caller, cad.CallFilter{OpenOnly: true, Limit: 100})
+	if err == nil {
+		out["calls"] = calls
+	} else if cad.ErrorCode(err) != cad.EFORBIDDEN {
+		return nil, err
+	}
+	if responder(sc) {
+		if units, err := c.hub.dis.Units(ctx, caller); err == nil {
+			out["units"] = units
+		}
+		out["positions"] = c.hub.dis.Positions().Snapshot(id, c.hub.opts.Now())
+	}
+	return out, nil
+}
+
+// enqueue hands a frame to the connection without blocking. A critical
+// frame that finds the queue full starts the grace clock; one that still
+// finds no room after CriticalGrace disconnects the client, which can
+// reconnect and sync.
+func (c *Conn) enqueue(f frame) {
+	select {
+	case c.queue <- f:
+		c.blocked.Store(0)
+		return
+	default:
+	}
+	h := c.hub
+	h.stats.Overflows.Add(1)
+	h.stats.EventsDropped.Add(1)
+	if !f.critical {
+		return
+	}
+	now := h.opts.Now().UnixNano()
+	since := c.blocked.Load()
+	if since == 0 {
+		c.blocked.CompareAndSwap(0, now)
+		return
+	}
+	if time.Duration(now-since) >= h.opts.CriticalGrace {
+		go c.end("slow consumer", true)
+	}
+}
+
+// setMap replaces the pending map batch (a newer one makes an older one
+// worthless) and wakes the writer.
+func (c *Conn) setMap(b rawJSON) {
+	c.mapSlot.Store(&b)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writer sends the connection's frames, one at a time, on its own
+// goroutine: a slow client holds up only itself.
+func (c *Conn) writer() {
+	h := c.hub
+	for {
+		select {
+		case <-c.done:
+			return
+		case f := <-c.queue:
+			names := f.names
+			if c.canonicalOnly {
+				names = canonical(names)
+			}
+			for _, n := range names {
+				if err := c.t.Send(n, f.payload); err != nil {
+					go c.end("write failed", true)
+					return
+				}
+			}
+			h.stats.EventsSent.Add(1)
+		case <-c.wake:
+			if b := c.mapSlot.Swap(nil); b != nil {
+				if err := c.t.Send(MapEvent, *b); err != nil {
+					go c.end("write failed", true)
+					return
+				}
+				h.stats.Batches.Add(1)
+			}
+		}
+	}
+}
+
+// route delivers one domain event to the connections that may have it.
+func (h *Hub) route(e cad.Event) {
+	if e.Type == "unit.position" {
+		h.pmu.Lock()
+		m := h.pending[e.CommunityID]
+		if m == nil {
+			m = map[string]any{}
+			h.pending[e.CommunityID] = m
+		}
+		m[e.ID] = e.Payload
+		h.pmu.Unlock()
+		return
+	}
+	r, ok := routes[e.Type]
+	if !ok {
+		return
+	}
+	f := frame{names: r.names, payload: payloadOf(e), critical: r.critical}
+	h.mu.RLock()
+	targets := make([]*Conn, 0, len(h.rooms[e.CommunityID]))
+	for c := range h.rooms[e.CommunityID] {
+		targets = append(targets, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range targets {
+		sc := c.scope(e.CommunityID)
+		if sc == nil || (r.audience == Responders && !responder(sc)) {
+			continue
+		}
+		c.enqueue(f)
+	}
+}
+
+// flushMap sends each watched community's changed positions as one batch,
+// at most once an interval; a connection that has not sent the last batch
+// gets the new one in its place (with the full state, never a gap).
+func (h *Hub) flushMap() {
+	h.pmu.Lock()
+	pending := h.pending
+	h.pending = map[string]map[string]any{}
+	h.pmu.Unlock()
+	now := h.opts.Now()
+	for id, changes := range pending {
+		h.mu.RLock()
+		targets := make([]*Conn, 0, len(h.watchers[id]))
+		for c := range h.watchers[id] {
+			targets = append(targets, c)
+		}
+		h.mu.RUnlock()
+		if len(targets) == 0 {
+			continue
+		}
+		positions, removed := []any{}, []string{}
+		for unit, p := range changes {
+			if m, ok := p.(map[string]any); ok && m["status"] == "offline" {
+				removed = append(removed, unit)
+				continue
+			}
+			positions = append(positions, p)
+		}
+		delta, _ := json.Marshal(map[string]any{"communityId": id, "full": false, "positions": positions, "removed": removed,
+			"timestamp": now.UTC().Format(time.RFC3339Nano)})
+		var full rawJSON
+		for _, c := range targets {
+			if c.mapSlot.Load() != nil {
+				// Behind: replace the unsent batch by the whole map.
+				if full == nil {
+					full, _ = json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.Positions().Snapshot(id, now),
+						"removed": []string{}, "timestamp": now.UTC().Format(time.RFC3339Nano)})
+				}
+				c.setMap(full)
+				continue
+			}
+			c.setMap(delta)
+		}
+	}
+}
+
+// revalidate closes connections whose credential no longer holds and
+// takes them out of rooms they may no longer be in (a ban, a role or
+// department change, a deleted community).
+func (h *Hub) revalidate(ctx context.Context) {
+	h.mu.RLock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		if c.principal != nil {
+			conns = append(conns, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		if err := h.auth.Revalidate(ctx, c.principal); err != nil {
+			if cad.ErrorCode(err) == cad.EUNAUTHORIZED {
+				c.end("credential ended", true)
+			}
+			continue
+		}
+		c.mu.Lock()
+		ids := make([]string, 0, len(c.scopes))
+		for id := range c.scopes {
+			ids = append(ids, id)
+		}
+		c.mu.Unlock()
+		for _, id := range ids {
+			com, err := h.com.Resolve(ctx, id)
+			var sc *cad.Scope
+			if err == nil {
+				sc, err = h.com.ScopeFor(ctx, c.principal, com)
+			}
+			switch {
+			case err == nil:
+				c.mu.Lock()
+				c.scopes[id] = sc
+				c.mu.Unlock()
+				if !responder(sc) {
+					h.mu.Lock()
+					delete(h.watchers[id], c)
+					h.mu.Unlock()
+				}
+			case cad.ErrorCode(err) == cad.EFORBIDDEN || cad.ErrorCode(err) == cad.ENOTFOUND:
+				c.Leave(ctx, id)
+				b, _ := json.Marshal(map[string]any{"communityId": id, "message": "You no longer have access to this community"})
+				c.enqueue(frame{names: []string{"left-community"}, payload: b, critical: false})
+			}
+		}
+	}
+}
+
+// closeAll ends every connection.
+func (h *Hub) closeAll(reason string) {
+	h.mu.RLock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		c.end(reason, true)
+	}
+}
+
+// Authenticate resolves a connection's credential from a request made of
+// the handshake (its cookie header, an Authorization bearer, or x-api-key).
+// No credential is an anonymous connection (nil, nil); a bad one an error.
+func (h *Hub) Authenticate(ctx context.Context, r *http.Request, cl auth.Client) (*cad.Principal, error) {
+	return h.auth.Authenticate(ctx, r, cl)
+}

@@ -1,0 +1,228 @@
+package realtime
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/zishang520/socket.io/servers/socket/v3"
+
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
+)
+
+// Gateway is the Socket.IO v4 server, on Precinct's own HTTP server at
+// /socket.io/ (WebSocket and long-polling, and the upgrade between them).
+type Gateway struct {
+	hub *Hub
+	io  *socket.Server
+	h   http.Handler
+	// clientIP is how Precinct reads a request's client address (the
+	// trusted-proxy rule of the HTTP layer).
+	clientIP func(*http.Request) string
+}
+
+// NewGateway builds the Socket.IO server on hub. clientIP reads a
+// request's client address as the HTTP layer does.
+func NewGateway(hub *Hub, clientIP func(*http.Request) string) *Gateway {
+	opts := socket.DefaultServerOptions()
+	opts.SetPingInterval(25 * time.Second)
+	opts.SetPingTimeout(20 * time.Second)
+	opts.SetMaxHttpBufferSize(64 << 10)
+	opts.SetConnectTimeout(10 * time.Second)
+	// No CORS: the dashboard is served from Precinct's own origin (or a
+	// configured one that proxies); a cross-site page gets no grant.
+	opts.SetServeClient(false)
+	g := &Gateway{hub: hub, clientIP: clientIP}
+	g.io = socket.NewServer(nil, opts)
+	g.io.Use(g.authenticate)
+	_ = g.io.On("connection", func(args ...any) {
+		if s, ok := args[0].(*socket.Socket); ok {
+			g.connected(s)
+		}
+	})
+	g.h = g.io.ServeHandler(opts)
+	return g
+}
+
+// Handler serves /socket.io/.
+func (g *Gateway) Handler() http.Handler { return g.h }
+
+// Close ends the server.
+func (g *Gateway) Close() { g.io.Close(nil) }
+
+// handshakeRequest is a request made of the handshake, for the
+// authentication service: the cookie the browser sent, and the handshake's
+// auth.token as a bearer.
+func handshakeRequest(s *socket.Socket) *http.Request {
+	r, _ := http.NewRequest(http.MethodGet, "/socket.io/", nil)
+	hs := s.Handshake()
+	for k, v := range hs.Headers {
+		if !strings.EqualFold(k, "cookie") {
+			continue
+		}
+		switch vv := v.(type) {
+		case []string:
+			for _, x := range vv {
+				r.Header.Add("Cookie", x)
+			}
+		case string:
+			r.Header.Add("Cookie", vv)
+		}
+	}
+	if tok, ok := hs.Auth["token"].(string); ok && tok != "" {
+		r.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return r
+}
+
+// sessionKey carries a socket's connection in the socket's data.
+type sessionData struct {
+	principal *cad.Principal
+	client    auth.Client
+	conn      *Conn
+}
+
+// authenticate resolves the handshake's credential: none connects as
+// anonymous (receiving nothing private), a bad one is refused.
+func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError)) {
+	req := handshakeRequest(s)
+	cl := auth.Client{IP: g.addressOf(s), UserAgent: headerOf(s, "User-Agent")}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := g.hub.Authenticate(ctx, req, cl)
+	if err != nil {
+		next(socket.NewExtendedError("unauthorized", map[string]any{"message": "The credential is not valid; sign in again"}))
+		return
+	}
+	s.SetData(&sessionData{principal: p, client: cl})
+	next(nil)
+}
+
+func headerOf(s *socket.Socket, name string) string {
+	for k, v := range s.Handshake().Headers {
+		if strings.EqualFold(k, name) {
+			switch vv := v.(type) {
+			case []string:
+				if len(vv) > 0 {
+					return vv[0]
+				}
+			case string:
+				return vv
+			}
+		}
+	}
+	return ""
+}
+
+func (g *Gateway) addressOf(s *socket.Socket) string {
+	if g.clientIP != nil {
+		if ctx := s.Request(); ctx != nil && ctx.Request() != nil {
+			return g.clientIP(ctx.Request())
+		}
+	}
+	host, _, err := net.SplitHostPort(s.Handshake().Address)
+	if err != nil {
+		return s.Handshake().Address
+	}
+	return host
+}
+
+// ioTransport sends on a Socket.IO socket.
+type ioTransport struct{ s *socket.Socket }
+
+func (t ioTransport) Send(name string, payload rawJSON) error { return t.s.Emit(name, payload) }
+func (t ioTransport) Close(reason string)                     { t.s.Disconnect(true) }
+
+// refArg reads a community reference sent as a bare string or
+// {communityId}.
+func refArg(args []any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	switch v := args[0].(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case map[string]any:
+		if id, ok := v["communityId"].(string); ok {
+			return strings.TrimSpace(id)
+		}
+	}
+	return ""
+}
+
+// ackOf is the acknowledgement callback a client passed last, if any.
+func ackOf(args []any) func([]any, error) {
+	if len(args) == 0 {
+		return nil
+	}
+	if f, ok := args[len(args)-1].(func([]any, error)); ok {
+		return f
+	}
+	return nil
+}
+
+func (g *Gateway) connected(s *socket.Socket) {
+	d, _ := s.Data().(*sessionData)
+	if d == nil {
+		s.Disconnect(true)
+		return
+	}
+	conn := g.hub.Connect(ioTransport{s}, d.principal, d.client, false)
+	d.conn = conn
+	reply := func(args []any, event string, body map[string]any) {
+		if ack := ackOf(args); ack != nil {
+			ack([]any{body}, nil)
+			return
+		}
+		_ = s.Emit(event, body)
+	}
+	refuse := func(args []any, ref string, err error) {
+		body := map[string]any{"ok": false, "communityId": ref, "message": err.Error()}
+		if ack := ackOf(args); ack != nil {
+			ack([]any{body}, nil)
+		}
+		_ = s.Emit("error", body)
+	}
+	_ = s.On("join-community", func(args ...any) {
+		ref := refArg(args)
+		id, err := conn.Join(context.Background(), ref)
+		if err != nil {
+			refuse(args, ref, err)
+			return
+		}
+		reply(args, "joined-community", map[string]any{"ok": true, "communityId": id})
+	})
+	_ = s.On("leave-community", func(args ...any) {
+		conn.Leave(context.Background(), refArg(args))
+		reply(args, "left-community", map[string]any{"ok": true, "communityId": refArg(args)})
+	})
+	_ = s.On("watch-map", func(args ...any) {
+		ref := refArg(args)
+		if err := conn.WatchMap(context.Background(), ref); err != nil {
+			refuse(args, ref, err)
+			return
+		}
+		reply(args, "watching-map", map[string]any{"ok": true, "communityId": ref})
+	})
+	_ = s.On("sync", func(args ...any) {
+		ref := refArg(args)
+		out, err := conn.Sync(context.Background(), ref)
+		if err != nil {
+			refuse(args, ref, err)
+			return
+		}
+		reply(args, "sync", out)
+	})
+	_ = s.On("disconnect", func(args ...any) {
+		reason := "client disconnected"
+		if len(args) > 0 {
+			if r, ok := args[0].(string); ok && r != "" {
+				reason = r
+			}
+		}
+		conn.Disconnected(reason)
+	})
+}
