@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
 )
 
@@ -19,6 +20,13 @@ func (s *Server) realtimeRoutes() {
 	extract := ipExtractor(s.cfg.TrustedProxies)
 	s.gateway = realtime.NewGateway(s.deps.Hub, func(r *http.Request) string { return extract(r) })
 	s.stream = realtime.NewStream(s.deps.Hub, s.trustedOrigin)
+	hub := s.deps.Hub
+	s.deps.Metrics.Gateway(func() metrics.GatewayStats {
+		conns, rooms, watchers, disc := hub.Snapshot()
+		st := hub.Stats()
+		return metrics.GatewayStats{Connected: conns, Rooms: rooms, MapWatchers: watchers, EventsSent: st.EventsSent.Load(),
+			EventsDropped: st.EventsDropped.Load(), Overflows: st.Overflows.Load(), MapBatches: st.Batches.Load(), Disconnects: disc}
+	})
 	// Socket.IO authenticates its handshake itself (cookie or auth.token);
 	// polling and the upgrade are GET and POST on one path. Not limited
 	// per request: a long-poll comes back every 25 s.

@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -12,6 +15,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/community"
 )
 
 // sioClient is a real socket.io-client 4.8 (Node), driven through its
@@ -267,3 +275,166 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 
 // MapEvent is the live map's batch event.
 const MapEvent = "map:positions"
+
+// wsDial opens the plain event stream with headers.
+func wsDial(t *testing.T, srv *httptest.Server, query string, h map[string]string) *websocket.Conn {
+	t.Helper()
+	hdr := http.Header{}
+	for k, v := range h {
+		hdr.Set(k, v)
+	}
+	u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/events" + query
+	ws, res, err := websocket.DefaultDialer.Dial(u, hdr)
+	if err != nil {
+		code := 0
+		if res != nil {
+			code = res.StatusCode
+		}
+		t.Fatalf("dial %s: %v (%d)", u, err, code)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	return ws
+}
+
+// readUntil reads frames until one named event arrives.
+func readUntil(t *testing.T, ws *websocket.Conn, event string, d time.Duration) map[string]any {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(d))
+	for {
+		var f struct {
+			Event string         `json:"event"`
+			Data  map[string]any `json:"data"`
+		}
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("waiting for %s: %v", event, err)
+		}
+		if f.Event == event {
+			return f.Data
+		}
+	}
+}
+
+// The plain stream: a game server's key joins its community at once and
+// receives each event once, under its dotted name; a member joins,
+// watches the map and syncs; an anonymous join is refused; a ban takes
+// the member out of the room within a second.
+func TestEventStream(t *testing.T) {
+	tn := newTenants(t)
+	dispatchPeople(t, tn)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	game := wsDial(t, srv, "", key(tn.keyA))
+	if d := readUntil(t, game, "joined-community", 5*time.Second); d["communityId"] != tn.A.ID {
+		t.Fatalf("joined %v", d)
+	}
+	officer := wsDial(t, srv, "?communityId="+tn.A.GuildID, tn.as("officerA"))
+	readUntil(t, officer, "joined-community", 5*time.Second)
+	_ = officer.WriteJSON(map[string]string{"type": "watch-map", "communityId": tn.A.ID})
+	if d := readUntil(t, officer, MapEvent, 5*time.Second); d["full"] != true {
+		t.Fatalf("snapshot %v", d)
+	}
+	anon := wsDial(t, srv, "", nil)
+	_ = anon.WriteJSON(map[string]string{"type": "join", "communityId": tn.A.ID})
+	readUntil(t, anon, "error", 5*time.Second)
+
+	if c := status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, key(tn.keyA)); c != 201 {
+		t.Fatal(c)
+	}
+	for _, ws := range []*websocket.Conn{game, officer} {
+		d := readUntil(t, ws, "call.created", 5*time.Second)
+		if d["communityId"] != tn.A.ID || d["incidentNumber"] == nil {
+			t.Fatalf("call.created %v", d)
+		}
+	}
+	// Once: no alias frames follow.
+	_ = game.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	for {
+		var f struct {
+			Event string `json:"event"`
+		}
+		if err := game.ReadJSON(&f); err != nil {
+			break
+		}
+		if strings.Contains(f.Event, "call") {
+			t.Fatalf("a second frame for the call: %s", f.Event)
+		}
+	}
+	_ = officer.WriteJSON(map[string]string{"type": "sync", "communityId": tn.A.ID})
+	if d := readUntil(t, officer, "sync", 5*time.Second); len(d["calls"].([]any)) == 0 {
+		t.Fatalf("sync %v", d)
+	}
+	// A ban narrows the socket at once: out of the room.
+	banned := cad.MemberBanned
+	start := time.Now()
+	if _, err := env.Community.UpdateMember(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A}, tn.users["officerA"].ID,
+		community.MemberPatch{Status: &banned}); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, officer, "left-community", time.Second)
+	t.Logf("left the room %s after the ban", time.Since(start).Round(time.Millisecond))
+	if c := status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, key(tn.keyA)); c != 201 {
+		t.Fatal(c)
+	}
+	_ = officer.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	for {
+		var f struct {
+			Event string `json:"event"`
+		}
+		if err := officer.ReadJSON(&f); err != nil {
+			break
+		}
+		if f.Event == "call.created" {
+			t.Fatal("a banned member still receives A's calls")
+		}
+	}
+	// A revoked key ends its stream.
+	if err := env.Community.RevokeKey(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A}, tn.keyAID); err != nil {
+		t.Fatal(err)
+	}
+	_ = game.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		if _, _, err := game.ReadMessage(); err != nil {
+			break
+		}
+	}
+}
+
+// A client that stops reading fills only its own queue: it is cut off
+// after the grace, and everyone else keeps getting events and answers.
+func TestSlowConsumerIsCutOff(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	stuck := wsDial(t, srv, "", key(tn.keyA)) // never read again
+	healthy := wsDial(t, srv, "", key(tn.keyA))
+	readUntil(t, healthy, "joined-community", 5*time.Second)
+	big := strings.Repeat("x", 32<<10)
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		env.Events.Publish(cad.Event{Type: "call.created", CommunityID: tn.A.ID, ID: fmt.Sprint(i), Time: time.Now(),
+			Payload: map[string]any{"description": big}})
+		if (i+1)%50 == 0 {
+			// The healthy client keeps up.
+			_ = healthy.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for n := 0; n < 50; n++ {
+				if _, _, err := healthy.ReadMessage(); err != nil {
+					t.Fatalf("the healthy client: %v", err)
+				}
+			}
+			if _, _, _, disc := env.Hub.Snapshot(); disc["slow consumer"] > 0 {
+				break
+			}
+		}
+	}
+	if _, _, _, disc := env.Hub.Snapshot(); disc["slow consumer"] != 1 {
+		t.Fatalf("disconnects %v", disc)
+	}
+	// The server still answers at once.
+	start := time.Now()
+	if c := status(env, "GET", "/healthz", nil, nil); c != 200 || time.Since(start) > time.Second {
+		t.Fatalf("healthz %d after %s", c, time.Since(start))
+	}
+	_ = stuck
+}

@@ -116,7 +116,8 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
 	bus := events.New()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
-	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: 200 * time.Millisecond, MapInterval: 100 * time.Millisecond})
+	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: 200 * time.Millisecond, MapInterval: 100 * time.Millisecond,
+		CriticalGrace: time.Second})
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx, bus)
 	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Hub: hub, Logger: logger, Version: "test", Metrics: m})

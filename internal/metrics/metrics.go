@@ -156,3 +156,54 @@ func (m *Metrics) Cache(kind string, hit bool) {
 	}
 	m.cache.WithLabelValues(kind, result).Inc()
 }
+
+// GatewayStats are the real-time gateway's numbers, read at each scrape.
+type GatewayStats struct {
+	Connected, Rooms, MapWatchers        int64
+	EventsSent, EventsDropped, Overflows int64
+	MapBatches                           int64
+	Disconnects                          map[string]int64 // by reason, a small fixed set
+}
+
+// gatewayCollector reads GatewayStats when Prometheus scrapes.
+type gatewayCollector struct{ read func() GatewayStats }
+
+var (
+	gwConnected   = prometheus.NewDesc("precinct_realtime_connections", "Open Socket.IO and event-stream connections.", nil, nil)
+	gwRooms       = prometheus.NewDesc("precinct_realtime_rooms", "Community rooms with at least one connection.", nil, nil)
+	gwWatchers    = prometheus.NewDesc("precinct_realtime_map_watchers", "Connections watching a live map.", nil, nil)
+	gwSent        = prometheus.NewDesc("precinct_realtime_events_sent_total", "Events written to connections.", nil, nil)
+	gwDropped     = prometheus.NewDesc("precinct_realtime_events_dropped_total", "Events a connection had no room for.", nil, nil)
+	gwOverflows   = prometheus.NewDesc("precinct_realtime_queue_overflows_total", "Times a connection's send queue was full.", nil, nil)
+	gwBatches     = prometheus.NewDesc("precinct_realtime_map_batches_total", "Live-map batches written.", nil, nil)
+	gwDisconnects = prometheus.NewDesc("precinct_realtime_disconnects_total", "Connections ended, by reason.", []string{"reason"}, nil)
+)
+
+func (g gatewayCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{gwConnected, gwRooms, gwWatchers, gwSent, gwDropped, gwOverflows, gwBatches, gwDisconnects} {
+		ch <- d
+	}
+}
+
+func (g gatewayCollector) Collect(ch chan<- prometheus.Metric) {
+	s := g.read()
+	ch <- prometheus.MustNewConstMetric(gwConnected, prometheus.GaugeValue, float64(s.Connected))
+	ch <- prometheus.MustNewConstMetric(gwRooms, prometheus.GaugeValue, float64(s.Rooms))
+	ch <- prometheus.MustNewConstMetric(gwWatchers, prometheus.GaugeValue, float64(s.MapWatchers))
+	ch <- prometheus.MustNewConstMetric(gwSent, prometheus.CounterValue, float64(s.EventsSent))
+	ch <- prometheus.MustNewConstMetric(gwDropped, prometheus.CounterValue, float64(s.EventsDropped))
+	ch <- prometheus.MustNewConstMetric(gwOverflows, prometheus.CounterValue, float64(s.Overflows))
+	ch <- prometheus.MustNewConstMetric(gwBatches, prometheus.CounterValue, float64(s.MapBatches))
+	for reason, n := range s.Disconnects {
+		ch <- prometheus.MustNewConstMetric(gwDisconnects, prometheus.CounterValue, float64(n), reason)
+	}
+}
+
+// Gateway exports the real-time gateway's numbers, read from read at each
+// scrape.
+func (m *Metrics) Gateway(read func() GatewayStats) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(gatewayCollector{read: read})
+}

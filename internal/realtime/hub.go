@@ -550,3 +550,23 @@ func (h *Hub) closeAll(reason string) {
 func (h *Hub) Authenticate(ctx context.Context, r *http.Request, cl auth.Client) (*cad.Principal, error) {
 	return h.auth.Authenticate(ctx, r, cl)
 }
+
+// Snapshot is the hub's numbers now.
+func (h *Hub) Snapshot() (connected, rooms, watchers int64, disconnects map[string]int64) {
+	h.mu.RLock()
+	for _, r := range h.rooms {
+		if len(r) > 0 {
+			rooms++
+		}
+	}
+	for _, w := range h.watchers {
+		watchers += int64(len(w))
+	}
+	h.mu.RUnlock()
+	disconnects = map[string]int64{}
+	h.stats.Disconnects.Range(func(k, v any) bool {
+		disconnects[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return h.stats.Connected.Load(), rooms, watchers, disconnects
+}
