@@ -181,10 +181,10 @@ func (g *Gateway) connected(s *socket.Socket) {
 	}
 	refuse := func(args []any, ref string, err error) {
 		body := map[string]any{"ok": false, "communityId": ref, "message": err.Error()}
+		_ = s.Emit("error", body)
 		if ack := ackOf(args); ack != nil {
 			ack([]any{body}, nil)
 		}
-		_ = s.Emit("error", body)
 	}
 	_ = s.On("join-community", func(args ...any) {
 		ref := refArg(args)
