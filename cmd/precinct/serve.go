@@ -212,7 +212,8 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL})
 	bus := events.New()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: authSvc.Now, Publisher: bus})
-	hub := realtime.NewHub(authSvc, com, dis, realtime.Options{Logger: logger})
+	hub := realtime.NewHub(authSvc, com, dis, realtime.Options{Logger: logger, MapInterval: cfg.MapInterval, Revalidate: cfg.RevalidateInterval,
+		CriticalGrace: cfg.SlowConsumerGrace})
 	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ, Dispatch: dis, Hub: hub,
 		Logger: logger, Version: v, Metrics: m})
 	if err != nil {

@@ -441,3 +441,61 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	}
 	_ = stuck
 }
+
+// A Socket.IO client that stops reading (a frozen tab) backs up into its
+// own bounded queue, not into the server's memory, and is cut off after
+// the grace, while a client beside it keeps receiving every event. A
+// client that asked for no aliases gets each event once.
+func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
+	tn := newTenants(t)
+	dispatchPeople(t, tn)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	stuck := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	healthy := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}, "aliases": false})
+	stuck.mustWait("ack:join", 10*time.Second)
+	healthy.mustWait("ack:join", 10*time.Second)
+	_, _ = stuck.stdin.Write([]byte(`{"pause":true}` + "\n"))
+	stuck.mustWait("paused", 5*time.Second)
+
+	big := strings.Repeat("x", 4<<10)
+	var last int
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		env.Events.Publish(cad.Event{Type: "call.created", CommunityID: tn.A.ID, ID: fmt.Sprint(i), Time: time.Now(),
+			Payload: map[string]any{"incidentNumber": fmt.Sprint("N", i), "description": big}})
+		last = i
+		time.Sleep(time.Millisecond)
+		if _, _, _, disc := env.Hub.Snapshot(); disc["slow consumer"] > 0 {
+			break
+		}
+	}
+	if _, _, _, disc := env.Hub.Snapshot(); disc["slow consumer"] != 1 {
+		t.Fatalf("disconnects %v after %d events", disc, last+1)
+	}
+	// The healthy client got everything, under one name each.
+	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		healthy.mu.Lock()
+		n, other := 0, 0
+		for _, e := range healthy.events {
+			switch e.Event {
+			case "call:new":
+				n++
+			case "newCall", "call-created", "call.created", "disconnect":
+				other++
+			}
+		}
+		healthy.mu.Unlock()
+		if other > 0 {
+			t.Fatalf("the healthy lean client got %d aliases or a disconnect", other)
+		}
+		if n == last+1 {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatalf("the healthy client got %d of %d calls", n, last+1)
+		}
+	}
+	t.Logf("cut off after %d events", last+1)
+}

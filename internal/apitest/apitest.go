@@ -88,6 +88,8 @@ func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Tests wait for batches and cut-offs: shorter than an operator's.
+	cfg.MapInterval, cfg.RevalidateInterval, cfg.SlowConsumerGrace = 100*time.Millisecond, 200*time.Millisecond, time.Second
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -116,8 +118,8 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
 	bus := events.New()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
-	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: 200 * time.Millisecond, MapInterval: 100 * time.Millisecond,
-		CriticalGrace: time.Second})
+	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: cfg.RevalidateInterval, MapInterval: cfg.MapInterval,
+		CriticalGrace: cfg.SlowConsumerGrace})
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx, bus)
 	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Hub: hub, Logger: logger, Version: "test", Metrics: m})

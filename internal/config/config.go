@@ -64,6 +64,15 @@ type Config struct {
 	// when set, lets anyone with it as a bearer token read them too.
 	MetricsAllow []*net.IPNet
 	MetricsToken string
+	// MapInterval is how often live-map batches go out, at most
+	// (docs/realtime.md).
+	MapInterval time.Duration
+	// RevalidateInterval is how often every real-time connection's
+	// credential and rooms are checked again.
+	RevalidateInterval time.Duration
+	// SlowConsumerGrace is how long a real-time client may stay unable to
+	// take a call or panic event before it is disconnected.
+	SlowConsumerGrace time.Duration
 }
 
 // Limits are the published rate limits of the route groups.
@@ -248,6 +257,21 @@ func Settings() []Setting {
 			}
 			c.MetricsToken = v
 			return nil
+		}},
+		{"realtime_map_interval", "500ms", "how often live-map position batches go out to the sockets watching the map, at most (Go duration, 100ms to 10s)", func(c *Config, v string) error {
+			d, err := parseDuration(v, 100*time.Millisecond, 10*time.Second)
+			c.MapInterval = d
+			return err
+		}},
+		{"realtime_revalidate_interval", "500ms", "how often every real-time connection's credential and rooms are checked again, so that a logout, revocation, ban, role change or community deletion reaches open sockets within one second (Go duration, 100ms to 1s)", func(c *Config, v string) error {
+			d, err := parseDuration(v, 100*time.Millisecond, time.Second)
+			c.RevalidateInterval = d
+			return err
+		}},
+		{"realtime_slow_consumer_grace", "5s", "how long a real-time client may stay unable to take a call or panic event before it is disconnected to reconnect and sync (Go duration, 1s to 1m)", func(c *Config, v string) error {
+			d, err := parseDuration(v, time.Second, time.Minute)
+			c.SlowConsumerGrace = d
+			return err
 		}},
 	}
 }

@@ -7,6 +7,8 @@ package realtime
 
 import (
 	"encoding/json"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -55,12 +57,63 @@ var routes = map[string]route{
 // MapEvent is the name of a live-map batch.
 const MapEvent = "map:positions"
 
-// frame is an event ready to send: its payload encoded once, whatever the
-// number of receivers.
-type frame struct {
+var mapNames = []string{MapEvent}
+
+// message is an event ready to send to any number of connections: its
+// payload is encoded once, and each transport's wire form once, on first
+// use, whatever the number of receivers (1,000 dispatchers cost one
+// encoding, not 4,000).
+type message struct {
 	names    []string
 	payload  rawJSON
 	critical bool
+
+	ioOnce    sync.Once
+	ioPackets [][]byte // Socket.IO event packets, one per name
+	wsOnce    sync.Once
+	wsFrame   []byte // the plain stream's frame, canonical name only
+}
+
+func newMessage(names []string, payload rawJSON, critical bool) *message {
+	return &message{names: names, payload: payload, critical: critical}
+}
+
+// socketIO is the message as Socket.IO v4 EVENT packets on the default
+// namespace, one per name: "2" followed by the JSON array [name, payload]
+// (socket.io-parser's encoding of a packet without binary or ack id).
+func (m *message) socketIO() [][]byte {
+	m.ioOnce.Do(func() {
+		for _, n := range m.names {
+			name, _ := json.Marshal(n)
+			b := make([]byte, 0, len(m.payload)+len(name)+4)
+			b = append(append(append(append(append(b, "2["...), name...), ','), m.payload...), ']')
+			m.ioPackets = append(m.ioPackets, b)
+		}
+	})
+	return m.ioPackets
+}
+
+// plain is the message as one plain-stream frame: {"event", "data"} under
+// the canonical (dotted) name.
+func (m *message) plain() []byte {
+	m.wsOnce.Do(func() {
+		name, _ := json.Marshal(canonical(m.names))
+		b := make([]byte, 0, len(m.payload)+len(name)+20)
+		b = append(append(append(append(append(b, `{"event":`...), name...), `,"data":`...), m.payload...), '}')
+		m.wsFrame = b
+	})
+	return m.wsFrame
+}
+
+// canonical is the one name the plain stream sends of an event: the
+// dotted one, else the first.
+func canonical(names []string) string {
+	for _, n := range names {
+		if strings.Contains(n, ".") {
+			return n
+		}
+	}
+	return names[0]
 }
 
 // rawJSON is JSON already encoded; it marshals as itself.

@@ -21,7 +21,7 @@ import (
 type Transport interface {
 	// Send writes one event; it is called from the connection's own
 	// writer goroutine only.
-	Send(name string, payload rawJSON) error
+	Send(m *message) error
 	// Close ends the connection with a reason.
 	Close(reason string)
 }
@@ -142,25 +142,23 @@ type Conn struct {
 	t         Transport
 	principal *cad.Principal // nil: anonymous (nothing private)
 	client    auth.Client
-	queue     chan frame
-	mapSlot   atomic.Pointer[rawJSON] // the newest map batch not sent yet
+	queue     chan *message
+	mapSlot   atomic.Pointer[message] // the newest map batch not sent yet
 	wake      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
 	blocked   atomic.Int64 // unix nano since a critical event found no room; 0 when none
-	// canonicalOnly: one name per event (the plain stream).
-	canonicalOnly bool
 
 	mu     sync.Mutex
 	scopes map[string]*cad.Scope // joined communities
 }
 
 // Connect registers a connection for principal (nil when anonymous) and
-// starts its writer. canonicalOnly sends each event under its canonical
-// name only (the plain stream); else under every alias (Socket.IO).
-func (h *Hub) Connect(t Transport, p *cad.Principal, cl auth.Client, canonicalOnly bool) *Conn {
-	c := &Conn{hub: h, t: t, principal: p, client: cl, queue: make(chan frame, h.opts.QueueSize), wake: make(chan struct{}, 1),
-		done: make(chan struct{}), scopes: map[string]*cad.Scope{}, canonicalOnly: canonicalOnly}
+// starts its writer. The transport decides the names an event goes out
+// under (Socket.IO: every alias; the plain stream: the canonical one).
+func (h *Hub) Connect(t Transport, p *cad.Principal, cl auth.Client) *Conn {
+	c := &Conn{hub: h, t: t, principal: p, client: cl, queue: make(chan *message, h.opts.QueueSize), wake: make(chan struct{}, 1),
+		done: make(chan struct{}), scopes: map[string]*cad.Scope{}}
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
@@ -299,7 +297,7 @@ func (c *Conn) WatchMap(ctx context.Context, ref string) error {
 	snap := h.dis.Positions().Snapshot(id, h.opts.Now())
 	b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": snap, "removed": []string{},
 		"timestamp": h.opts.Now().UTC().Format(time.RFC3339Nano)})
-	c.setMap(b)
+	c.setMap(newMessage(mapNames, b, false))
 	return nil
 }
 
@@ -333,11 +331,11 @@ func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
 	return out, nil
 }
 
-// enqueue hands a frame to the connection without blocking. A critical
-// frame that finds the queue full starts the grace clock; one that still
+// enqueue hands a message to the connection without blocking. A critical
+// message that finds the queue full starts the grace clock; one that still
 // finds no room after CriticalGrace disconnects the client, which can
 // reconnect and sync.
-func (c *Conn) enqueue(f frame) {
+func (c *Conn) enqueue(f *message) {
 	select {
 	case c.queue <- f:
 		c.blocked.Store(0)
@@ -363,8 +361,8 @@ func (c *Conn) enqueue(f frame) {
 
 // setMap replaces the pending map batch (a newer one makes an older one
 // worthless) and wakes the writer.
-func (c *Conn) setMap(b rawJSON) {
-	c.mapSlot.Store(&b)
+func (c *Conn) setMap(m *message) {
+	c.mapSlot.Store(m)
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -379,28 +377,30 @@ func (c *Conn) writer() {
 		select {
 		case <-c.done:
 			return
-		case f := <-c.queue:
-			names := f.names
-			if c.canonicalOnly {
-				names = canonical(names)
-			}
-			for _, n := range names {
-				if err := c.t.Send(n, f.payload); err != nil {
-					go c.end("write failed", true)
-					return
-				}
+		case m := <-c.queue:
+			if err := c.t.Send(m); err != nil {
+				go c.end(failure(err), true)
+				return
 			}
 			h.stats.EventsSent.Add(1)
 		case <-c.wake:
-			if b := c.mapSlot.Swap(nil); b != nil {
-				if err := c.t.Send(MapEvent, *b); err != nil {
-					go c.end("write failed", true)
+			if m := c.mapSlot.Swap(nil); m != nil {
+				if err := c.t.Send(m); err != nil {
+					go c.end(failure(err), true)
 					return
 				}
 				h.stats.Batches.Add(1)
 			}
 		}
 	}
+}
+
+// failure is the disconnect reason of a failed send.
+func failure(err error) string {
+	if errors.Is(err, errStalled) {
+		return "slow consumer"
+	}
+	return "write failed"
 }
 
 // route delivers one domain event to the connections that may have it.
@@ -420,7 +420,7 @@ func (h *Hub) route(e cad.Event) {
 	if !ok {
 		return
 	}
-	f := frame{names: r.names, payload: payloadOf(e), critical: r.critical}
+	f := newMessage(r.names, payloadOf(e), r.critical)
 	h.mu.RLock()
 	targets := make([]*Conn, 0, len(h.rooms[e.CommunityID]))
 	for c := range h.rooms[e.CommunityID] {
@@ -463,15 +463,17 @@ func (h *Hub) flushMap() {
 			}
 			positions = append(positions, p)
 		}
-		delta, _ := json.Marshal(map[string]any{"communityId": id, "full": false, "positions": positions, "removed": removed,
+		b, _ := json.Marshal(map[string]any{"communityId": id, "full": false, "positions": positions, "removed": removed,
 			"timestamp": now.UTC().Format(time.RFC3339Nano)})
-		var full rawJSON
+		delta := newMessage(mapNames, b, false)
+		var full *message
 		for _, c := range targets {
 			if c.mapSlot.Load() != nil {
 				// Behind: replace the unsent batch by the whole map.
 				if full == nil {
-					full, _ = json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.Positions().Snapshot(id, now),
+					b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.Positions().Snapshot(id, now),
 						"removed": []string{}, "timestamp": now.UTC().Format(time.RFC3339Nano)})
+					full = newMessage(mapNames, b, false)
 				}
 				c.setMap(full)
 				continue
@@ -525,7 +527,7 @@ func (h *Hub) revalidate(ctx context.Context) {
 			case cad.ErrorCode(err) == cad.EFORBIDDEN || cad.ErrorCode(err) == cad.ENOTFOUND:
 				c.Leave(ctx, id)
 				b, _ := json.Marshal(map[string]any{"communityId": id, "message": "You no longer have access to this community"})
-				c.enqueue(frame{names: []string{"left-community"}, payload: b, critical: false})
+				c.enqueue(newMessage([]string{"left-community"}, b, false))
 			}
 		}
 	}

@@ -2,12 +2,16 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/socket/v3"
+	"github.com/zishang520/socket.io/v3/pkg/types"
 
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -78,11 +82,12 @@ func handshakeRequest(s *socket.Socket) *http.Request {
 	return r
 }
 
-// sessionKey carries a socket's connection in the socket's data.
+// sessionData carries a socket's connection in the socket's data.
 type sessionData struct {
 	principal *cad.Principal
 	client    auth.Client
 	conn      *Conn
+	lean      bool // auth.aliases false: each event under its first name only
 }
 
 // authenticate resolves the handshake's credential: none connects as
@@ -97,7 +102,11 @@ func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError
 		next(socket.NewExtendedError("unauthorized", map[string]any{"message": "The credential is not valid; sign in again"}))
 		return
 	}
-	s.SetData(&sessionData{principal: p, client: cl})
+	lean := false
+	if v, ok := s.Handshake().Auth["aliases"].(bool); ok && !v {
+		lean = true
+	}
+	s.SetData(&sessionData{principal: p, client: cl, lean: lean})
 	next(nil)
 }
 
@@ -131,10 +140,77 @@ func (g *Gateway) addressOf(s *socket.Socket) string {
 }
 
 // ioTransport sends on a Socket.IO socket.
-type ioTransport struct{ s *socket.Socket }
+type ioTransport struct {
+	s    *socket.Socket
+	lean bool // the first name only, not the aliases
+	// buffered counts packets in the engine's write buffer, not yet handed
+	// to the transport: the engine buffers without bound while a client
+	// does not read, so Send waits here instead, which fills the
+	// connection's own bounded queue and lets the hub cut it off.
+	buffered atomic.Int64
+	flushed  chan struct{}
+}
 
-func (t ioTransport) Send(name string, payload rawJSON) error { return t.s.Emit(name, payload) }
-func (t ioTransport) Close(reason string)                     { t.s.Disconnect(true) }
+// maxEngineBuffer is how many packets may wait in the engine for one
+// socket before Send waits; engineWait how long it waits at most.
+const (
+	maxEngineBuffer = 64
+	engineWait      = 10 * time.Second
+)
+
+func newIOTransport(s *socket.Socket, lean bool) *ioTransport {
+	t := &ioTransport{s: s, lean: lean, flushed: make(chan struct{}, 1)}
+	eng := s.Conn()
+	_ = eng.On("packetCreate", func(...any) { t.buffered.Add(1) })
+	_ = eng.On("flush", func(args ...any) {
+		if w, ok := args[0].([]*packet.Packet); ok {
+			t.buffered.Add(-int64(len(w)))
+		}
+		select {
+		case t.flushed <- struct{}{}:
+		default:
+		}
+	})
+	return t
+}
+
+// Send writes the message's packets, encoded once for every socket, to the
+// socket's Engine.IO connection: what Emit does after encoding, without
+// encoding again per socket (the engine reads each packet through its own
+// reader; the bytes are shared and never written).
+func (t *ioTransport) Send(m *message) error {
+	pkts := m.socketIO()
+	if t.lean {
+		pkts = pkts[:1]
+	}
+	conn := t.s.Client().Conn()
+	deadline := time.Now().Add(engineWait)
+	for t.buffered.Load() > maxEngineBuffer {
+		select {
+		case <-t.flushed:
+		case <-time.After(50 * time.Millisecond):
+		}
+		if conn.ReadyState() != "open" {
+			return errClosed
+		}
+		if time.Now().After(deadline) {
+			return errStalled
+		}
+	}
+	if conn.ReadyState() != "open" {
+		return errClosed
+	}
+	for _, p := range pkts {
+		conn.Write(types.NewStringBuffer(p), &packet.Options{}, nil)
+	}
+	return nil
+}
+
+var errStalled = errors.New("the client has read nothing for too long")
+
+var errClosed = errors.New("the connection is closed")
+
+func (t *ioTransport) Close(reason string) { t.s.Disconnect(true) }
 
 // refArg reads a community reference sent as a bare string or
 // {communityId}.
@@ -170,7 +246,7 @@ func (g *Gateway) connected(s *socket.Socket) {
 		s.Disconnect(true)
 		return
 	}
-	conn := g.hub.Connect(ioTransport{s}, d.principal, d.client, false)
+	conn := g.hub.Connect(newIOTransport(s, d.lean), d.principal, d.client)
 	d.conn = conn
 	reply := func(args []any, event string, body map[string]any) {
 		if ack := ackOf(args); ack != nil {

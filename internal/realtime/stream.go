@@ -3,7 +3,6 @@ package realtime
 import (
 	"context"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -54,8 +53,11 @@ func (t *wsTransport) write(v any) error {
 
 // Send sends an event under its canonical (dotted) name only: the aliases
 // are for Socket.IO clients.
-func (t *wsTransport) Send(name string, payload rawJSON) error {
-	return t.write(map[string]any{"event": name, "data": payload})
+func (t *wsTransport) Send(m *message) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_ = t.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return t.ws.WriteMessage(websocket.TextMessage, m.plain())
 }
 
 func (t *wsTransport) Close(reason string) {
@@ -63,16 +65,6 @@ func (t *wsTransport) Close(reason string) {
 	_ = t.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason), time.Now().Add(time.Second))
 	t.mu.Unlock()
 	_ = t.ws.Close()
-}
-
-// canonical is the one name the stream sends of an event: the dotted one.
-func canonical(names []string) []string {
-	for _, n := range names {
-		if strings.Contains(n, ".") {
-			return []string{n}
-		}
-	}
-	return names[:1]
 }
 
 // Serve upgrades an authenticated request (p, nil when anonymous) to the
@@ -84,7 +76,7 @@ func (st *Stream) Serve(w http.ResponseWriter, r *http.Request, p *cad.Principal
 	}
 	ws.SetReadLimit(4096)
 	t := &wsTransport{ws: ws}
-	conn := st.hub.Connect(t, p, cl, true)
+	conn := st.hub.Connect(t, p, cl)
 	ctx := context.Background()
 	if p.IsServer() {
 		if id, err := conn.Join(ctx, p.APIKey.CommunityID); err == nil {

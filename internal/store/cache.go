@@ -24,6 +24,9 @@ type identityCache struct {
 	members     *ttlMap[cad.Membership]
 	communities *ttlMap[cad.Community]
 	guilds      *ttlMap[string] // guild id -> community id
+	// departments: a community's departments, which make a member's
+	// permissions on every scoped request and every socket revalidation.
+	departments *ttlMap[[]*cad.Department]
 	// absent remembers community ids and guild ids that name no community,
 	// so that asking for a missing community costs what asking for one
 	// that exists costs (no timing tells them apart). Its entries live
@@ -52,7 +55,15 @@ func newIdentityCache(ttl time.Duration) *identityCache {
 		}),
 		communities: newTTLMap("community", cloneCommunity),
 		guilds:      newTTLMap("guild", func(s *string) *string { v := *s; return &v }),
-		absent:      newTTLMap("absent-community", func(b *bool) *bool { v := *b; return &v }),
+		departments: newTTLMap("departments", func(l *[]*cad.Department) *[]*cad.Department {
+			v := make([]*cad.Department, len(*l))
+			for i, d := range *l {
+				c := *d
+				v[i] = &c
+			}
+			return &v
+		}),
+		absent: newTTLMap("absent-community", func(b *bool) *bool { v := *b; return &v }),
 	}
 	c.setTTL(ttl)
 	return c
@@ -76,6 +87,10 @@ func (c *identityCache) dropDoc(coll, id string) {
 	case communities.Name:
 		c.communities.drop(id)
 		c.absent.drop(id)
+	case departments.Name:
+		// A report names the department, not its community: drop all
+		// (departments change seldom).
+		c.departments.clear()
 	}
 }
 
@@ -87,6 +102,7 @@ func (c *identityCache) reset() {
 	c.members.clear()
 	c.communities.clear()
 	c.guilds.clear()
+	c.departments.clear()
 	c.absent.clear()
 }
 

@@ -47,24 +47,33 @@ func (s *Store) CreateDepartment(ctx context.Context, communityID string, dep *c
 	r := &departmentRec{ID: NewID(), CommunityID: communityID, Code: dep.Code, Name: dep.Name, Type: dep.Type,
 		CallSignTemplate: dep.CallSignTemplate, BlipColor: dep.BlipColor, BlipSprite: dep.BlipSprite, Paycheck: dep.Paycheck,
 		CreatedAt: Millis(time.Now())}
-	if err := departmentTable.insert(ctx, s.e, r); err != nil {
+	err := departmentTable.insert(ctx, s.e, r)
+	s.changed(ctx, func() { s.cache.departments.drop(communityID) })
+	if err != nil {
 		return dupDepartment(err)
 	}
 	*dep = *r.department()
 	return nil
 }
 
-// Departments lists a community's departments by code.
+// Departments lists a community's departments by code. A member's
+// permissions come from them on every request, so the answer is cached.
 func (s *Store) Departments(ctx context.Context, communityID string) ([]*cad.Department, error) {
-	list, err := departmentTable.find(ctx, s.e, Where(Community(communityID)).SortBy(Order("code", false)))
+	out, err := cached(s, s.cache.departments, communityID, func() (*[]*cad.Department, error) {
+		list, err := departmentTable.find(ctx, s.e, Where(Community(communityID)).SortBy(Order("code", false)))
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*cad.Department, len(list))
+		for i, r := range list {
+			out[i] = r.department()
+		}
+		return &out, nil
+	}, s.cacheable(ctx))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*cad.Department, len(list))
-	for i, r := range list {
-		out[i] = r.department()
-	}
-	return out, nil
+	return *out, nil
 }
 
 // Department returns one department of a community; another community's is
@@ -92,6 +101,7 @@ func (s *Store) UpdateDepartment(ctx context.Context, communityID string, dep *c
 		r.BlipColor, r.BlipSprite, r.Paycheck = dep.BlipColor, dep.BlipSprite, dep.Paycheck
 		return nil
 	})
+	s.changed(ctx, func() { s.cache.departments.drop(communityID) })
 	if err != nil {
 		return nil, dupDepartment(err)
 	}
@@ -105,6 +115,7 @@ func (s *Store) DeleteDepartment(ctx context.Context, communityID, id string) er
 		return errDepartmentNotFound
 	}
 	n, err := departmentTable.delete(ctx, s.e, Where(Community(communityID), ID(id)))
+	s.changed(ctx, func() { s.cache.departments.drop(communityID) })
 	if err != nil {
 		return err
 	}

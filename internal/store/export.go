@@ -307,6 +307,8 @@ func (s *Store) Import(ctx context.Context, r io.Reader) (ImportStats, error) {
 		return nil, cad.Wrap(cad.EINVALID, err, fmt.Sprintf("line %d: %v", line+1, err))
 	}
 	stats := ImportStats{}
+	// What was cached of the communities the file adds to is stale after.
+	defer s.cache.reset()
 	if err := s.importBatch(ctx, platform, stats); err != nil {
 		return stats, err
 	}

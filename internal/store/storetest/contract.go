@@ -617,16 +617,29 @@ func testDepartments(t *testing.T, s *store.Store) {
 	if got.Name != "Fire" || got.CommunityID != c.ID {
 		t.Fatalf("department %+v", got)
 	}
+	// The list is cached (permissions come from it): changing what a
+	// caller was given changes nothing, and every write is seen at once.
+	list[0].Type = cad.DeptDispatch
 	changed := *d
-	changed.Name, changed.Paycheck = "Fire & Rescue", 700
+	changed.Name, changed.Paycheck, changed.Type = "Fire & Rescue", 700, cad.DeptEMS
 	out, err := s.UpdateDepartment(ctx, c.ID, &changed)
 	must(t, err)
 	if out.Name != "Fire & Rescue" || out.Paycheck != 700 || out.Code != "SAFR" {
 		t.Fatalf("updated %+v", out)
 	}
+	if list, _ := s.Departments(ctx, c.ID); len(list) != 2 || list[0].Type != cad.DeptLEO || list[1].Type != cad.DeptEMS {
+		t.Fatalf("departments after an update, read through the cache: %+v %+v", list[0], list[1])
+	}
 	changed.Code = "LSPD"
 	wantCode(t, second(s.UpdateDepartment(ctx, c.ID, &changed)), cad.ECONFLICT, "an update onto a taken code")
 	must(t, s.DeleteDepartment(ctx, c.ID, d.ID))
+	if list, _ := s.Departments(ctx, c.ID); len(list) != 1 {
+		t.Fatalf("departments after a delete, read through the cache: %d", len(list))
+	}
+	must(t, s.CreateDepartment(ctx, c.ID, &cad.Department{Code: "EMS", Name: "EMS", Type: cad.DeptEMS}))
+	if list, _ := s.Departments(ctx, c.ID); len(list) != 2 {
+		t.Fatalf("departments after a create, read through the cache: %d", len(list))
+	}
 	wantCode(t, s.DeleteDepartment(ctx, c.ID, d.ID), cad.ENOTFOUND, "deleted twice")
 	wantCode(t, second(s.Department(ctx, c.ID, d.ID)), cad.ENOTFOUND, "a deleted department")
 	wantCode(t, second(s.Department(ctx, c.ID, "junk")), cad.ENOTFOUND, "a malformed id")

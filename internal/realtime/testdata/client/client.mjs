@@ -1,5 +1,5 @@
 // A socket.io-client 4.8 the Go tests drive. Options come as JSON in
-// OPTS: {token, cookie, transports, join: [ids], watchMap, sync, reconnection}.
+// OPTS: {token, cookie, transports, join: [ids], watchMap, sync, aliases}.
 // Every event received is printed as one JSON line on stdout, with the
 // time it arrived (ms). The process ends when stdin closes or the socket
 // disconnects.
@@ -10,7 +10,7 @@ const out = (event, args) => process.stdout.write(JSON.stringify({ event, args, 
 
 const socket = io(process.env.URL, {
   transports: opts.transports,
-  auth: opts.token ? { token: opts.token } : {},
+  auth: { ...(opts.token ? { token: opts.token } : {}), ...(opts.aliases === false ? { aliases: false } : {}) },
   extraHeaders: opts.cookie ? { Cookie: opts.cookie } : undefined,
   reconnection: false,
   timeout: 5000,
@@ -34,7 +34,8 @@ socket.on("disconnect", (reason) => {
   out("disconnect", [reason]);
   process.exit(0);
 });
-// Commands from the test on stdin, one JSON per line: {emit, args}.
+// Commands from the test on stdin, one JSON per line: {emit, args}, or
+// {pause: true} to stop reading the socket.
 let buf = "";
 process.stdin.on("data", (d) => {
   buf += d;
@@ -44,6 +45,13 @@ process.stdin.on("data", (d) => {
     buf = buf.slice(i + 1);
     if (!line.trim()) continue;
     const cmd = JSON.parse(line);
+    if (cmd.pause) {
+      // Stop reading from the network, as a frozen browser tab would: the
+      // server's writes back up in TCP.
+      socket.io.engine.transport.ws._socket.pause();
+      out("paused", []);
+      continue;
+    }
     socket.emit(cmd.emit, ...(cmd.args || []), (ack) => out("ack:" + cmd.emit, [ack]));
   }
 });

@@ -1,0 +1,284 @@
+package api_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/precinct-cad/precinct/internal/config"
+)
+
+// The real-time load figures of docs/performance.md: not part of make
+// test (no timing thresholds there). Run with
+//
+//	PRECINCT_RT_LOAD=1 go test -run TestRealtimeLoad -v -timeout 10m ./internal/api/
+//
+// The server runs in this process on loopback; the sockets are real
+// socket.io-client sockets in one Node process (load.mjs).
+func TestRealtimeLoad(t *testing.T) {
+	if os.Getenv("PRECINCT_RT_LOAD") == "" {
+		t.Skip("load figures: PRECINCT_RT_LOAD=1")
+	}
+	// The operator's intervals (tests elsewhere use shorter ones).
+	tn := newTenantsWith(t, unlimited, func(c *config.Config) {
+		c.MapInterval, c.RevalidateInterval, c.SlowConsumerGrace = 500*time.Millisecond, 500*time.Millisecond, 5*time.Second
+	})
+	dispatchPeople(t, tn)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	h := env.Server.Handler()
+
+	// Memory per idle socket: the heap and stacks before and after 1,000
+	// sockets joined.
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse + m.StackInuse
+	}
+	before := heap()
+	// HTTP latency while 1,000 sockets connect at once.
+	stopProbe, probe := probeLatency(h, tn.tokens["officerA"], tn.A.ID)
+	dispatchers := startLoad(t, srv, map[string]any{"n": 1000, "token": tn.tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}})
+	dispatchers.waitReady(t, 60*time.Second)
+	p := stopProbe()
+	t.Logf("HTTP while 1,000 sockets connected at once: %d requests, p50 %s, p99 %s", len(probe()), p[0], p[1])
+	after := heap()
+	t.Logf("memory per idle socket: %.1f KB (heap+stacks %d -> %d)", float64(after-before)/1000/1024, before, after)
+
+	calls911(t, tn, dispatchers, "every name (call:new, newCall, call-created, call.created)")
+	dispatchers.stop()
+	// The same with clients that asked for one name per event.
+	lean := startLoad(t, srv, map[string]any{"n": 1000, "token": tn.tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}, "aliases": false})
+	lean.waitReady(t, 60*time.Second)
+	calls911(t, tn, lean, "one name (auth.aliases false)")
+	lean.stop()
+
+	// 20,000 position updates a second for 5 s while 200 sockets watch.
+	watchers := startLoad(t, srv, map[string]any{"n": 200, "token": tn.tokens["officerA"], "join": tn.A.ID, "watchMap": tn.A.ID,
+		"events": []string{"map:positions"}})
+	watchers.waitReady(t, 60*time.Second)
+	// Paced: each goroutine sends as fast as it can while behind the
+	// schedule of rate updates a second, and sleeps when ahead. 500 units
+	// (a full server) each move 40 times a second.
+	const rate, units, span = 20000, 500, 5 * time.Second
+	start := time.Now()
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				el := time.Since(start)
+				if el >= span {
+					return
+				}
+				if sent.Load() >= int64(el.Seconds()*rate) {
+					time.Sleep(200 * time.Microsecond)
+					continue
+				}
+				i := sent.Add(1)
+				body := fmt.Sprintf(`{"unitId":"steam:%d","x":%d,"y":2,"z":3,"heading":90,"speed":12}`, i%units, i%4000)
+				req := httptest.NewRequest("POST", "/api/dispatch/location-update", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("x-api-key", tn.keyA)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					t.Error(rec.Code, rec.Body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	time.Sleep(time.Second)
+	perSocket := map[string]int{}
+	for _, l := range watchers.lines() {
+		f := strings.Fields(l)
+		if len(f) == 4 {
+			perSocket[f[1]]++
+		}
+	}
+	most := 0
+	for _, n := range perSocket {
+		most = max(most, n)
+	}
+	t.Logf("positions: %d updates in %s (%.0f/s) with 200 watchers; batches per socket: most %d in %.1f s (%.2f/s)",
+		sent.Load(), elapsed.Round(time.Millisecond), float64(sent.Load())/elapsed.Seconds(), most, elapsed.Seconds()+1, float64(most)/(elapsed.Seconds()+1))
+	watchers.stop()
+}
+
+// loadProc is one Node process of many sockets.
+type loadProc struct {
+	cmd   *exec.Cmd
+	in    interface{ Close() error }
+	mu    sync.Mutex
+	out   []string
+	ready chan struct{}
+}
+
+func startLoad(t *testing.T, srv *httptest.Server, opts map[string]any) *loadProc {
+	t.Helper()
+	dir := clientDir(t)
+	o, _ := json.Marshal(opts)
+	cmd := exec.Command("node", filepath.Join(dir, "load.mjs"))
+	cmd.Env = append(os.Environ(), "URL="+srv.URL, "OPTS="+string(o))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &loadProc{cmd: cmd, in: stdin, ready: make(chan struct{})}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			l := sc.Text()
+			if strings.HasPrefix(l, "ready ") {
+				close(p.ready)
+				continue
+			}
+			p.mu.Lock()
+			p.out = append(p.out, l)
+			p.mu.Unlock()
+		}
+	}()
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *loadProc) waitReady(t *testing.T, d time.Duration) {
+	select {
+	case <-p.ready:
+	case <-time.After(d):
+		t.Fatalf("sockets not ready in %s: %v", d, p.lines()[:min(5, len(p.lines()))])
+	}
+}
+
+func (p *loadProc) lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.out...)
+}
+
+func (p *loadProc) stop() {
+	_ = p.in.Close()
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+	}
+}
+
+// probeLatency sends an authenticated read every 10 ms until stopped and
+// returns its p50 and p99.
+func probeLatency(h http.Handler, token, community string) (stop func() [2]time.Duration, samples func() []time.Duration) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			req := httptest.NewRequest("GET", "/api/community/"+community, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			start := time.Now()
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			mu.Lock()
+			lat = append(lat, time.Since(start))
+			mu.Unlock()
+		}
+	}()
+	return func() [2]time.Duration {
+			close(done)
+			mu.Lock()
+			defer mu.Unlock()
+			s := append([]time.Duration(nil), lat...)
+			sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+			if len(s) == 0 {
+				return [2]time.Duration{}
+			}
+			return [2]time.Duration{s[len(s)/2], s[len(s)*99/100]}
+		}, func() []time.Duration {
+			mu.Lock()
+			defer mu.Unlock()
+			return lat
+		}
+}
+
+// cpuTime is a process's user+system CPU time so far (Linux).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond // USER_HZ 100
+}
+
+// calls911 sends 50 calls, 100 ms apart, and reports how long each took
+// from its 201 to its call:new at every socket of p.
+func calls911(t *testing.T, tn *tenants, p *loadProc, label string) {
+	env := tn.env
+	answered := map[string]int64{}
+	selfCPU, nodeCPU := cpuTime(os.Getpid()), cpuTime(p.cmd.Process.Pid)
+	if f := os.Getenv("PRECINCT_RT_PROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = pprof.StartCPUProfile(out)
+		defer out.Close()
+	}
+	for i := 0; i < 50; i++ {
+		res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": fmt.Sprint("Load ", i)}, key(tn.keyA), "")
+		if res.Code != 201 {
+			t.Fatal(res.Code, res.Body)
+		}
+		answered[jsonOf(t, res)["incidentNumber"].(string)] = time.Now().UnixMilli()
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	pprof.StopCPUProfile()
+	var lat []int64
+	for _, l := range p.lines() {
+		f := strings.Fields(l)
+		if len(f) == 4 && f[0] == "call:new" {
+			at, _ := strconv.ParseInt(f[3], 10, 64)
+			if sent, ok := answered[f[2]]; ok {
+				lat = append(lat, at-sent)
+			}
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) != 50*1000 {
+		t.Fatalf("%d deliveries of 50,000", len(lat))
+	}
+	t.Logf("911 answered -> call:new received, %s, 50 calls x 1,000 sockets: p50 %d ms, p99 %d ms, max %d ms; CPU server %s, clients %s",
+		label, lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1], cpuTime(os.Getpid())-selfCPU, cpuTime(p.cmd.Process.Pid)-nodeCPU)
+}

@@ -1,0 +1,37 @@
+// Many socket.io-client sockets in one process, for the load figures of
+// docs/performance.md. OPTS: {n, token, join, watchMap, events: [names],
+// aliases}.
+// Prints "ready <n>" when every socket joined, then one line per event of
+// interest: "<event> <socket> <key> <ms>", where key is the incident
+// number (calls) or the batch's size (map), and ms the arrival time.
+import { io } from "socket.io-client";
+
+const o = JSON.parse(process.env.OPTS || "{}");
+const watch = new Set(o.events || ["call:new"]);
+let joined = 0;
+const sockets = [];
+for (let i = 0; i < o.n; i++) {
+  const s = io(process.env.URL, { transports: ["websocket"], auth: o.aliases === false ? { token: o.token, aliases: false } : { token: o.token }, reconnection: false, forceNew: true });
+  s.on("connect", () => {
+    s.emit("join-community", o.join, () => {
+      const done = () => {
+        joined++;
+        if (joined === o.n) console.log("ready " + o.n);
+      };
+      if (o.watchMap) s.emit("watch-map", o.watchMap, done);
+      else done();
+    });
+  });
+  s.onAny((event, payload) => {
+    if (!watch.has(event)) return;
+    const key = event === "map:positions" ? (payload.positions || []).length : payload.incidentNumber;
+    process.stdout.write(`${event} ${i} ${key} ${Date.now()}\n`);
+  });
+  s.on("connect_error", (e) => console.log("connect_error " + e.message));
+  sockets.push(s);
+}
+process.stdin.resume();
+process.stdin.on("end", () => {
+  for (const s of sockets) s.close();
+  process.exit(0);
+});
