@@ -1,6 +1,6 @@
 // Many socket.io-client sockets in one process, for the load figures of
-// docs/performance.md. OPTS: {n, token, join, watchMap, events: [names],
-// aliases}.
+// docs/performance.md. OPTS: {n, first, token, join, watchMap, events:
+// [names], aliases}; first numbers the sockets of this process.
 // Prints "ready <n>" when every socket joined, then one line per event of
 // interest: "<event> <socket> <key> <ms>", where key is the incident
 // number (calls) or the batch's size (map), and ms the arrival time.
@@ -25,7 +25,7 @@ for (let i = 0; i < o.n; i++) {
   s.onAny((event, payload) => {
     if (!watch.has(event)) return;
     const key = event === "map:positions" ? (payload.positions || []).length : payload.incidentNumber;
-    process.stdout.write(`${event} ${i} ${key} ${Date.now()}\n`);
+    process.stdout.write(`${event} ${(o.first || 0) + i} ${key} ${Date.now()}\n`);
   });
   s.on("connect_error", (e) => console.log("connect_error " + e.message));
   sockets.push(s);
