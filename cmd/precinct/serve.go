@@ -77,6 +77,32 @@ type db struct {
 	close func()
 }
 
+// newBus is the event bus: in process on SQLite (one instance); on
+// MongoDB, shared by every instance through a change stream on the events
+// collection (docs/realtime.md). run, when not nil, must run for the bus
+// to carry events between instances.
+func newBus(ctx context.Context, db *db, logger *slog.Logger, m *metrics.Metrics) (bus events.Bus, run func(context.Context), err error) {
+	me, ok := db.Engine().(*mongo.Engine)
+	if !ok {
+		return events.NewLocal(), nil, nil
+	}
+	if !me.Capabilities().ChangeStreams {
+		logger.Warn("the database has no change streams: real-time events reach only the sockets of this instance; run one instance, or MongoDB as a replica set")
+		return events.NewLocal(), nil, nil
+	}
+	mb, err := mongo.NewBus(ctx, me, mongo.BusOptions{Logger: logger})
+	if err != nil {
+		return nil, nil, fmt.Errorf("the shared event bus: %w", err)
+	}
+	logger.Info("real-time events are shared with every instance through the events collection", "origin", mb.Origin())
+	m.Bus(func() metrics.BusStats {
+		st := mb.Stats()
+		return metrics.BusStats{Written: st.Written.Load(), WriteErrors: st.WriteErrors.Load(), Received: st.Received.Load(),
+			Duplicates: st.Duplicates.Load(), StreamBreaks: st.StreamBreaks.Load(), Gaps: st.Gaps.Load(), Dropped: st.Dropped.Load()}
+	})
+	return mb, mb.Run, nil
+}
+
 // openMode says who opens the database.
 type openMode int
 
@@ -210,7 +236,10 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	}
 	com := community.New(db, authSvc, logger)
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL})
-	bus := events.New()
+	bus, runBus, err := newBus(ctx, db, logger, m)
+	if err != nil {
+		return err
+	}
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: authSvc.Now, Publisher: bus})
 	hub := realtime.NewHub(authSvc, com, dis, realtime.Options{Logger: logger, MapInterval: cfg.MapInterval, Revalidate: cfg.RevalidateInterval,
 		CriticalGrace: cfg.SlowConsumerGrace})
@@ -224,6 +253,10 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	go authSvc.RunJanitor(jctx, time.Minute)
 	go dis.RunJanitor(jctx, 30*time.Second)
 	go hub.Run(jctx, bus)
+	if runBus != nil {
+		go runBus(jctx)
+		go dis.FollowRemote(jctx, bus)
+	}
 	defer srv.Close()
 	go func() {
 		t := time.NewTicker(time.Minute)

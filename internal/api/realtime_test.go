@@ -499,3 +499,57 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 	}
 	t.Logf("cut off after %d events", last+1)
 }
+
+// Events another instance made arrive through the shared bus marked
+// Remote (the MongoDB bus; here published as it would): a call reaches
+// the sockets of this instance, a position lands on this instance's live
+// map (its poll and its watchers), a removal takes it off, and a gap in
+// the stream tells joined clients to sync.
+func TestEventsFromAnotherInstance(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	ws := wsDial(t, srv, "", key(tn.keyA))
+	readUntil(t, ws, "joined-community", 5*time.Second)
+	_ = ws.WriteJSON(map[string]any{"type": "watch-map", "communityId": tn.A.ID})
+	readUntil(t, ws, "watching-map", 5*time.Second)
+
+	env.Events.Publish(cad.Event{Type: "call.created", CommunityID: tn.A.ID, ID: "remote1", Time: time.Now(), Remote: true,
+		Payload: map[string]any{"incidentNumber": "26-999", "callType": "911 Call"}})
+	if d := readUntil(t, ws, "call.created", 5*time.Second); d["incidentNumber"] != "26-999" || d["_id"] != "remote1" || d["communityId"] != tn.A.ID {
+		t.Fatalf("the remote call: %v", d)
+	}
+	env.Events.Publish(cad.Event{Type: "unit.position", CommunityID: tn.A.ID, ID: "steam:far", Time: time.Now(), Remote: true,
+		Payload: map[string]any{"unitId": "steam:far", "coordinates": map[string]any{"x": 1, "y": 2, "z": 3}, "updatedAt": time.Now().UTC()}})
+	for {
+		d := readUntil(t, ws, MapEvent, 5*time.Second)
+		if strings.Contains(fmt.Sprint(d["positions"]), "steam:far") {
+			break
+		}
+	}
+	polled := func() string {
+		return fmt.Sprint(jsonOf(t, env.Do("GET", "/api/dispatch/positions", nil, key(tn.keyA), ""))["positions"])
+	}
+	if !strings.Contains(polled(), "steam:far") {
+		t.Fatalf("the remote position is not on this instance's map: %s", polled())
+	}
+	if strings.Contains(fmt.Sprint(jsonOf(t, env.Do("GET", "/api/dispatch/positions", nil, key(tn.keyB), ""))["positions"]), "steam:far") {
+		t.Fatal("B's map shows A's unit")
+	}
+	env.Events.Publish(cad.Event{Type: "unit.position", CommunityID: tn.A.ID, ID: "steam:far", Time: time.Now(), Remote: true,
+		Payload: map[string]any{"unitId": "steam:far", "status": "offline"}})
+	for {
+		d := readUntil(t, ws, MapEvent, 5*time.Second)
+		if strings.Contains(fmt.Sprint(d["removed"]), "steam:far") {
+			break
+		}
+	}
+	if strings.Contains(polled(), "steam:far") {
+		t.Fatal("the remote removal did not take the unit off")
+	}
+	env.Events.Publish(cad.Event{Type: cad.EventGap, Time: time.Now(), Remote: true})
+	if d := readUntil(t, ws, "sync.required", 5*time.Second); d["message"] == nil {
+		t.Fatalf("the gap: %v", d)
+	}
+}

@@ -39,7 +39,7 @@ type Env struct {
 	Community *community.Service
 	Civil     *civil.Service
 	Dispatch  *dispatch.Service
-	Events    *events.Bus
+	Events    *events.Local
 	Hub       *realtime.Hub
 	Server    *api.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
@@ -116,12 +116,13 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	}
 	com := community.New(db, svc, logger)
 	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
-	bus := events.New()
+	bus := events.NewLocal()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
 	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: cfg.RevalidateInterval, MapInterval: cfg.MapInterval,
 		CriticalGrace: cfg.SlowConsumerGrace})
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx, bus)
+	go dis.FollowRemote(ctx, bus)
 	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Hub: hub, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
 		stop()

@@ -274,11 +274,27 @@ type Event struct {
 	ID          string    `json:"_id"`
 	Time        time.Time `json:"timestamp"`
 	Payload     any       `json:"payload"`
+	// Remote: made on another Precinct instance and carried here by the
+	// shared bus (its payload is then decoded JSON: maps, not structs).
+	Remote bool `json:"-"`
 }
+
+// EventGap is the type of the event a bus delivers when it may have lost
+// events (its stream broke and could not resume where it was): clients
+// should ask for a sync.
+const EventGap = "events.gap"
 
 // Publisher delivers events. Publish never blocks and never fails the
 // change that caused it: an event that cannot be delivered now is dropped
 // (and counted by the implementation).
 type Publisher interface {
 	Publish(e Event)
+}
+
+// Subscriber hands out the events published from now on: a channel with a
+// buffer of size, and the function that ends the subscription. A
+// subscriber that does not keep up loses events (counted), never slows the
+// publisher.
+type Subscriber interface {
+	Subscribe(size int) (<-chan Event, func())
 }

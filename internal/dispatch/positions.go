@@ -1,8 +1,11 @@
 package dispatch
 
 import (
+	"context"
+	"encoding/json"
 	"hash/maphash"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -155,4 +158,44 @@ func (p *Positions) Len() int {
 		sh.mu.Unlock()
 	}
 	return n
+}
+
+// FollowRemote keeps the live map true to the positions other instances
+// take (events that the shared bus marks Remote), so that snapshots, syncs
+// and polls on this instance show every unit, until ctx ends.
+func (s *Service) FollowRemote(ctx context.Context, sub cad.Subscriber) {
+	ch, stop := sub.Subscribe(65536)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-ch:
+			if e.Remote && e.Type == "unit.position" {
+				s.applyRemote(e)
+			}
+		}
+	}
+}
+
+func (s *Service) applyRemote(e cad.Event) {
+	b, err := json.Marshal(e.Payload)
+	if err != nil {
+		return
+	}
+	var pos Position
+	if json.Unmarshal(b, &pos) != nil {
+		return
+	}
+	if pos.UnitID == "" {
+		pos.UnitID = e.ID
+	}
+	if strings.EqualFold(pos.Status, "offline") {
+		s.positions.Remove(e.CommunityID, pos.UnitID)
+		return
+	}
+	if pos.UpdatedAt.IsZero() {
+		pos.UpdatedAt = e.Time
+	}
+	s.positions.Set(e.CommunityID, pos)
 }

@@ -2,6 +2,10 @@
 // make them to whoever delivers them (the real-time gateway). Publishing
 // never blocks and never fails: a subscriber that does not keep up loses
 // events, which are counted.
+//
+// Bus is the one interface; Local is the in-process bus of one instance
+// (SQLite, or tests), and the MongoDB engine's bus carries events between
+// instances through a change stream (internal/store/mongo).
 package events
 
 import (
@@ -11,19 +15,31 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-// Bus is an in-process cad.Publisher with subscribers.
-type Bus struct {
+// Bus publishes events to every subscriber, on this instance and, for a
+// shared bus, on every other.
+type Bus interface {
+	cad.Publisher
+	cad.Subscriber
+	// Dropped counts events lost to subscribers without room (and, for a
+	// shared bus, events it could not carry).
+	Dropped() int64
+}
+
+// Local is the in-process Bus.
+type Local struct {
 	mu      sync.RWMutex
 	subs    map[int]chan cad.Event
 	next    int
 	dropped atomic.Int64
 }
 
-// New returns a bus with no subscribers.
-func New() *Bus { return &Bus{subs: map[int]chan cad.Event{}} }
+var _ Bus = (*Local)(nil)
+
+// NewLocal returns a bus with no subscribers.
+func NewLocal() *Local { return &Local{subs: map[int]chan cad.Event{}} }
 
 // Publish hands e to every subscriber that has room for it.
-func (b *Bus) Publish(e cad.Event) {
+func (b *Local) Publish(e cad.Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, ch := range b.subs {
@@ -37,7 +53,7 @@ func (b *Bus) Publish(e cad.Event) {
 
 // Subscribe returns a channel of the events published from now on (buffer
 // of size) and the function that ends the subscription.
-func (b *Bus) Subscribe(size int) (<-chan cad.Event, func()) {
+func (b *Local) Subscribe(size int) (<-chan cad.Event, func()) {
 	ch := make(chan cad.Event, size)
 	b.mu.Lock()
 	id := b.next
@@ -55,4 +71,4 @@ func (b *Bus) Subscribe(size int) (<-chan cad.Event, func()) {
 }
 
 // Dropped counts the events a subscriber had no room for.
-func (b *Bus) Dropped() int64 { return b.dropped.Load() }
+func (b *Local) Dropped() int64 { return b.dropped.Load() }

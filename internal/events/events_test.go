@@ -10,7 +10,7 @@ import (
 // Publishing never blocks: a subscriber without room loses the event,
 // which is counted; the others get it.
 func TestPublishNeverBlocks(t *testing.T) {
-	b := New()
+	b := NewLocal()
 	slow, stopSlow := b.Subscribe(1)
 	defer stopSlow()
 	fast, stopFast := b.Subscribe(10)

@@ -207,3 +207,43 @@ func (m *Metrics) Gateway(read func() GatewayStats) {
 	}
 	m.reg.MustRegister(gatewayCollector{read: read})
 }
+
+// BusStats are the shared event bus's numbers (several instances on
+// MongoDB), read at each scrape.
+type BusStats struct {
+	Written, WriteErrors, Received, Duplicates, StreamBreaks, Gaps, Dropped int64
+}
+
+type busCollector struct{ read func() BusStats }
+
+var busDescs = map[string]*prometheus.Desc{
+	"written":       prometheus.NewDesc("precinct_bus_documents_written_total", "Event documents written for the other instances.", nil, nil),
+	"write_errors":  prometheus.NewDesc("precinct_bus_write_errors_total", "Failed writes (their events reached this instance only).", nil, nil),
+	"received":      prometheus.NewDesc("precinct_bus_events_received_total", "Events delivered from other instances.", nil, nil),
+	"duplicates":    prometheus.NewDesc("precinct_bus_duplicates_total", "Documents read twice and skipped.", nil, nil),
+	"stream_breaks": prometheus.NewDesc("precinct_bus_stream_breaks_total", "Change streams that broke and were resumed.", nil, nil),
+	"gaps":          prometheus.NewDesc("precinct_bus_gaps_total", "Change streams that could not resume (clients were told to sync).", nil, nil),
+	"dropped":       prometheus.NewDesc("precinct_bus_dropped_total", "Events not written for the other instances: the queue was full.", nil, nil),
+}
+
+func (b busCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range busDescs {
+		ch <- d
+	}
+}
+
+func (b busCollector) Collect(ch chan<- prometheus.Metric) {
+	s := b.read()
+	for k, v := range map[string]int64{"written": s.Written, "write_errors": s.WriteErrors, "received": s.Received,
+		"duplicates": s.Duplicates, "stream_breaks": s.StreamBreaks, "gaps": s.Gaps, "dropped": s.Dropped} {
+		ch <- prometheus.MustNewConstMetric(busDescs[k], prometheus.CounterValue, float64(v))
+	}
+}
+
+// Bus exports the shared event bus's numbers.
+func (m *Metrics) Bus(read func() BusStats) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(busCollector{read: read})
+}

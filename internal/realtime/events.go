@@ -57,7 +57,10 @@ var routes = map[string]route{
 // MapEvent is the name of a live-map batch.
 const MapEvent = "map:positions"
 
-var mapNames = []string{MapEvent}
+var (
+	mapNames    = []string{MapEvent}
+	resyncNames = []string{"sync:required", "sync.required"}
+)
 
 // message is an event ready to send to any number of connections: its
 // payload is encoded once, and each transport's wire form once, on first

@@ -26,12 +26,6 @@ type Transport interface {
 	Close(reason string)
 }
 
-// Subscriber is where events come from (events.Bus, or the MongoDB bus of
-// several instances).
-type Subscriber interface {
-	Subscribe(size int) (<-chan cad.Event, func())
-}
-
 // Options tune the hub.
 type Options struct {
 	Logger *slog.Logger
@@ -114,7 +108,7 @@ func (h *Hub) Stats() *Stats { return &h.stats }
 
 // Run delivers events from sub, sends live-map batches and revalidates
 // connections until ctx ends.
-func (h *Hub) Run(ctx context.Context, sub Subscriber) {
+func (h *Hub) Run(ctx context.Context, sub cad.Subscriber) {
 	events, stop := sub.Subscribe(65536)
 	defer stop()
 	mapTick := time.NewTicker(h.opts.MapInterval)
@@ -395,6 +389,29 @@ func (c *Conn) writer() {
 	}
 }
 
+// resync tells every connection with a joined community that events may
+// have been lost (the shared bus could not resume): it should ask for a
+// sync.
+func (h *Hub) resync(e cad.Event) {
+	b, _ := json.Marshal(map[string]any{"timestamp": e.Time.UTC().Format(time.RFC3339Nano),
+		"message": "Some real-time events may have been missed: ask for a sync"})
+	m := newMessage(resyncNames, b, true)
+	h.mu.RLock()
+	targets := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		targets = append(targets, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range targets {
+		c.mu.Lock()
+		joined := len(c.scopes) > 0
+		c.mu.Unlock()
+		if joined {
+			c.enqueue(m)
+		}
+	}
+}
+
 // failure is the disconnect reason of a failed send.
 func failure(err error) string {
 	if errors.Is(err, errStalled) {
@@ -414,6 +431,10 @@ func (h *Hub) route(e cad.Event) {
 		}
 		m[e.ID] = e.Payload
 		h.pmu.Unlock()
+		return
+	}
+	if e.Type == cad.EventGap {
+		h.resync(e)
 		return
 	}
 	r, ok := routes[e.Type]
