@@ -553,3 +553,52 @@ func TestEventsFromAnotherInstance(t *testing.T) {
 		t.Fatalf("the gap: %v", d)
 	}
 }
+
+// An expired call stays in the history, and its event goes out under the
+// expired names and the deleted ones (CDE deletes expired calls; its
+// clients take a call off their board on deletion).
+func TestCallExpiryReachesSockets(t *testing.T) {
+	tn := newTenants(t)
+	dispatchPeople(t, tn)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	c := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	c.mustWait("ack:join", 10*time.Second)
+	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Ann"}, key(tn.keyA), "")
+	if res.Code != 201 {
+		t.Fatal(res.Code, res.Body)
+	}
+	created := c.mustWait("call:new", 5*time.Second)
+	var call map[string]any
+	_ = json.Unmarshal(created.Args[0], &call)
+	env.Clock.Advance(26 * time.Minute)
+	if n, err := env.Dispatch.ExpireCalls(context.Background()); err != nil || n < 1 {
+		t.Fatal(n, err)
+	}
+	// The fixture's own call expires too: find this one's under each name.
+	names := []string{"call:expired", "callExpired", "call-expired", "call.expired", "call:deleted", "callDeleted", "call-deleted", "call.deleted"}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		seen := map[string]bool{}
+		c.mu.Lock()
+		for _, e := range c.events {
+			var got map[string]any
+			_ = json.Unmarshal(e.Args[0], &got)
+			if got["_id"] == call["_id"] && got["incidentNumber"] == call["incidentNumber"] && got["type"] == "call.expired" {
+				seen[e.Event] = true
+			}
+		}
+		c.mu.Unlock()
+		if len(seen) == len(names) {
+			for _, n := range names {
+				if !seen[n] {
+					t.Fatalf("not under %s: %v", n, seen)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the expiry arrived under %v of %v", seen, names)
+		}
+	}
+}

@@ -41,11 +41,14 @@ type route struct {
 // for a new call; its names are not public, so Precinct chooses and
 // documents them (docs/realtime.md).
 var routes = map[string]route{
-	"call.created":  {[]string{"call:new", "newCall", "call-created", "call.created"}, Members, true},
-	"call.updated":  {[]string{"call:updated", "callUpdated", "call-updated", "call.updated"}, Members, true},
-	"call.closed":   {[]string{"call:closed", "callClosed", "call-closed", "call.closed"}, Members, true},
-	"call.expired":  {[]string{"call:expired", "callExpired", "call-expired", "call.expired"}, Members, true},
-	"call.deleted":  {[]string{"call:deleted", "callDeleted", "call-deleted", "call.deleted"}, Members, true},
+	"call.created": {[]string{"call:new", "newCall", "call-created", "call.created"}, Members, true},
+	"call.updated": {[]string{"call:updated", "callUpdated", "call-updated", "call.updated"}, Members, true},
+	"call.closed":  {[]string{"call:closed", "callClosed", "call-closed", "call.closed"}, Members, true},
+	// CDE deletes a call when it expires; Precinct keeps it (history) and
+	// tells clients under its own names and under the deleted family
+	// CDE-era clients listen for to take a call off their board.
+	"call.expired": {[]string{"call:expired", "callExpired", "call-expired", "call.expired",
+		"call:deleted", "callDeleted", "call-deleted", "call.deleted"}, Members, true},
 	"unit.status":   {[]string{"unit:status", "unitStatus", "unit.status"}, Responders, false},
 	"panic":         {[]string{"panic", "panicAlert", "panic-alert", "panic.created"}, Responders, true},
 	"bolo.created":  {[]string{"bolo:new", "boloCreated", "bolo-created", "bolo.created"}, Responders, false},
