@@ -97,11 +97,11 @@ func seededEnv(b *testing.B, n, m int) (*apitest.Env, seed.Community) {
 }
 
 // seededCivilEnv is seededEnv with civil records.
-func seededCivilEnv(b *testing.B, o seed.Options) (*apitest.Env, seed.Community) {
+func seededCivilEnv(b testing.TB, o seed.Options, opts ...apitest.Option) (*apitest.Env, seed.Community) {
 	b.Helper()
 	n, m := o.Communities, o.Members
 	s, _ := storetest.NewSQLite(b, sqlite.Options{Path: filepath.Join(b.TempDir(), sqlite.FileName)})
-	env := apitest.NewWith(b, apitest.DefaultConfig(b, unlimited), s)
+	env := apitest.NewWith(b, apitest.DefaultConfig(b, append([]apitest.Option{unlimited}, opts...)...), s)
 	h, err := env.Auth.Hasher().Hash(context.Background(), seedPassword)
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -20,8 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/seed"
 )
 
 // The real-time load figures of docs/performance.md: not part of make
@@ -35,10 +39,7 @@ func TestRealtimeLoad(t *testing.T) {
 	if os.Getenv("PRECINCT_RT_LOAD") == "" {
 		t.Skip("load figures: PRECINCT_RT_LOAD=1")
 	}
-	// The operator's intervals (tests elsewhere use shorter ones).
-	tn := newTenantsWith(t, unlimited, func(c *config.Config) {
-		c.MapInterval, c.RevalidateInterval, c.SlowConsumerGrace = 500*time.Millisecond, 500*time.Millisecond, 5*time.Second
-	})
+	tn := newTenantsWith(t, unlimited, operatorIntervals)
 	dispatchPeople(t, tn)
 	env := tn.env
 	srv := httptest.NewServer(env.Server.Handler())
@@ -66,12 +67,12 @@ func TestRealtimeLoad(t *testing.T) {
 	idle := cpuTime(os.Getpid())
 	time.Sleep(5 * time.Second)
 	t.Logf("server CPU with 1,000 idle sockets (revalidated every 500 ms): %.1f%% of one core", float64(cpuTime(os.Getpid())-idle)/float64(5*time.Second)*100)
-	calls911(t, tn, dispatchers, "every name (call:new, newCall, call-created, call.created)")
+	calls911(t, env, tn.keyA, dispatchers, "every name (call:new, newCall, call-created, call.created)")
 	dispatchers.stop()
 	// The same with clients that asked for one name per event.
 	lean := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": tn.tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}, "aliases": false})
 	lean.waitReady(t, 60*time.Second)
-	calls911(t, tn, lean, "one name (auth.aliases false)")
+	calls911(t, env, tn.keyA, lean, "one name (auth.aliases false)")
 
 	// Faults while events flow: the 1,000 sockets killed mid-stream, and
 	// one socket that stops reading. HTTP keeps answering.
@@ -333,8 +334,7 @@ func cpuTime(pid int) time.Duration {
 
 // calls911 sends 50 calls, 100 ms apart, and reports how long each took
 // from its 201 to its call:new at every socket of p.
-func calls911(t *testing.T, tn *tenants, p loadGroup, label string) {
-	env := tn.env
+func calls911(t *testing.T, env *apitest.Env, apiKey string, p loadGroup, label string) (p99 int64) {
 	answered := map[string]int64{}
 	selfCPU, nodeCPU := cpuTime(os.Getpid()), p.cpu()
 	if f := os.Getenv("PRECINCT_RT_PROFILE"); f != "" {
@@ -346,7 +346,7 @@ func calls911(t *testing.T, tn *tenants, p loadGroup, label string) {
 		defer out.Close()
 	}
 	for i := 0; i < 50; i++ {
-		res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": fmt.Sprint("Load ", i)}, key(tn.keyA), "")
+		res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": fmt.Sprint("Load ", i)}, key(apiKey), "")
 		if res.Code != 201 {
 			t.Fatal(res.Code, res.Body)
 		}
@@ -371,4 +371,47 @@ func calls911(t *testing.T, tn *tenants, p loadGroup, label string) {
 	}
 	t.Logf("911 answered -> call:new received, %s, 50 calls x 1,000 sockets: p50 %d ms, p99 %d ms, max %d ms; CPU server %s, clients %s",
 		label, lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1], cpuTime(os.Getpid())-selfCPU, p.cpu()-nodeCPU)
+	return lat[len(lat)*99/100]
+}
+
+// operatorIntervals are the real-time defaults an operator runs with
+// (tests elsewhere use shorter ones).
+func operatorIntervals(c *config.Config) {
+	c.MapInterval, c.RevalidateInterval, c.SlowConsumerGrace = 500*time.Millisecond, 500*time.Millisecond, 5*time.Second
+}
+
+// TestRealtimeLoadAtSize is the 911 fan-out at two sizes of seeded data in
+// one run: 100 communities of 20 members with no past calls, and with
+// 1,000 past calls each (100,000); 1,000 sockets of the middle community's
+// admin. Run with PRECINCT_RT_LOAD=1 (docs/performance.md).
+func TestRealtimeLoadAtSize(t *testing.T) {
+	if os.Getenv("PRECINCT_RT_LOAD") == "" {
+		t.Skip("load figures: PRECINCT_RT_LOAD=1")
+	}
+	var p99 []int64
+	for _, size := range []struct {
+		name  string
+		calls int
+	}{{"empty history", 0}, {"100 x 1,000 past calls", 1000}} {
+		start := time.Now()
+		env, target := seededCivilEnv(t, seed.Options{Communities: 100, Members: 20, Calls: size.calls}, operatorIntervals)
+		t.Logf("%s seeded in %s", size.name, time.Since(start).Round(time.Second))
+		srv := httptest.NewServer(env.Server.Handler())
+		login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, aliases := range []bool{true, false} {
+			g := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": login.Token, "join": target.ID, "events": []string{"call:new"}, "aliases": aliases})
+			g.waitReady(t, 60*time.Second)
+			label := "every name"
+			if !aliases {
+				label = "one name"
+			}
+			p99 = append(p99, calls911(t, env, target.APIKey, g, label+", "+size.name))
+			g.stop()
+		}
+		srv.Close()
+	}
+	t.Logf("p99 ratio, 100,000 past calls to none: every name %.2f, one name %.2f", float64(p99[2])/float64(p99[0]), float64(p99[3])/float64(p99[1]))
 }
