@@ -18,7 +18,7 @@ func (s *Server) realtimeRoutes() {
 		return
 	}
 	extract := ipExtractor(s.cfg.TrustedProxies)
-	s.gateway = realtime.NewGateway(s.deps.Hub, func(r *http.Request) string { return extract(r) })
+	s.gateway = realtime.NewGateway(s.deps.Hub, func(r *http.Request) string { return extract(r) }, s.trustedOrigin)
 	s.stream = realtime.NewStream(s.deps.Hub, s.trustedOrigin)
 	hub := s.deps.Hub
 	s.deps.Metrics.Gateway(func() metrics.GatewayStats {

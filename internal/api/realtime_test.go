@@ -174,6 +174,19 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	memberB := startClient(t, srv, map[string]any{"token": tn.tokens["memberB"], "join": []string{tn.B.ID}})
 	outsider := startClient(t, srv, map[string]any{"token": tn.tokens["outsider"], "join": []string{tn.A.ID}})
 	plain := startClient(t, srv, map[string]any{"token": tn.tokens["plainA"], "join": []string{tn.A.ID}, "watchMap": tn.A.ID})
+	// The cookie from another origin (a sibling subdomain gets it sent) is
+	// refused; from Precinct's own it holds; a token needs no origin.
+	hijack := startClient(t, srv, map[string]any{"cookie": cookie, "origin": "https://evil.example.com", "join": []string{tn.A.ID}})
+	own := startClient(t, srv, map[string]any{"cookie": cookie, "origin": env.Config.PublicURL, "join": []string{tn.A.ID}})
+	tokenAnywhere := startClient(t, srv, map[string]any{"token": tn.tokens["officerA"], "origin": "https://evil.example.com", "join": []string{tn.A.ID}})
+	if e := hijack.mustWait("connect_error", 10*time.Second); !strings.Contains(string(e.Args[0]), "unauthorized") {
+		t.Fatalf("a cross-origin cookie: %s", e.Args[0])
+	}
+	for name, c := range map[string]*sioClient{"own origin": own, "token": tokenAnywhere} {
+		if e := c.mustWait("ack:join", 10*time.Second); !strings.Contains(string(e.Args[0]), `"ok":true`) {
+			t.Fatalf("%s: %s", name, e.Args[0])
+		}
+	}
 	anonymous := startClient(t, srv, map[string]any{"join": []string{tn.A.ID}})
 	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "memberB": memberB, "plain": plain} {
 		e := c.mustWait("ack:join", 10*time.Second)

@@ -169,13 +169,23 @@ func (c *Conn) Principal() *cad.Principal { return c.principal }
 func (c *Conn) Disconnected(reason string) { c.end(reason, false) }
 
 // end removes the connection from the hub once, closing the transport
-// when the hub ends it.
+// when the hub ends it. The transport closes on its own goroutine: closing
+// may call back into Disconnected (which must not wait on this end), and a
+// stuck client must not hold up the hub.
 func (c *Conn) end(reason string, closeTransport bool) {
+	first := false
 	c.closeOnce.Do(func() {
+		first = true
 		h := c.hub
+		c.mu.Lock()
+		ids := make([]string, 0, len(c.scopes))
+		for id := range c.scopes {
+			ids = append(ids, id)
+		}
+		c.mu.Unlock()
 		h.mu.Lock()
 		delete(h.conns, c)
-		for id := range c.scopes {
+		for _, id := range ids {
 			delete(h.rooms[id], c)
 			delete(h.watchers[id], c)
 		}
@@ -183,10 +193,10 @@ func (c *Conn) end(reason string, closeTransport bool) {
 		h.stats.Connected.Add(-1)
 		h.stats.disconnected(reason)
 		close(c.done)
-		if closeTransport {
-			c.t.Close(reason)
-		}
 	})
+	if first && closeTransport {
+		go c.t.Close(reason)
+	}
 }
 
 // errNotAllowed is the one answer to a join the caller may not make,

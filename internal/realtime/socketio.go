@@ -26,11 +26,15 @@ type Gateway struct {
 	// clientIP is how Precinct reads a request's client address (the
 	// trusted-proxy rule of the HTTP layer).
 	clientIP func(*http.Request) string
+	// allowOrigin decides a browser's Origin when the session cookie is
+	// the credential (Precinct's own and the configured ones).
+	allowOrigin func(origin string) bool
 }
 
 // NewGateway builds the Socket.IO server on hub. clientIP reads a
-// request's client address as the HTTP layer does.
-func NewGateway(hub *Hub, clientIP func(*http.Request) string) *Gateway {
+// request's client address as the HTTP layer does; allowOrigin decides a
+// browser's Origin when the credential is the session cookie.
+func NewGateway(hub *Hub, clientIP func(*http.Request) string, allowOrigin func(origin string) bool) *Gateway {
 	opts := socket.DefaultServerOptions()
 	opts.SetPingInterval(25 * time.Second)
 	opts.SetPingTimeout(20 * time.Second)
@@ -39,7 +43,7 @@ func NewGateway(hub *Hub, clientIP func(*http.Request) string) *Gateway {
 	// No CORS: the dashboard is served from Precinct's own origin (or a
 	// configured one that proxies); a cross-site page gets no grant.
 	opts.SetServeClient(false)
-	g := &Gateway{hub: hub, clientIP: clientIP}
+	g := &Gateway{hub: hub, clientIP: clientIP, allowOrigin: allowOrigin}
 	g.io = socket.NewServer(nil, opts)
 	g.io.Use(g.authenticate)
 	_ = g.io.On("connection", func(args ...any) {
@@ -94,6 +98,13 @@ type sessionData struct {
 // anonymous (receiving nothing private), a bad one is refused.
 func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError)) {
 	req := handshakeRequest(s)
+	// A WebSocket is not bound by CORS, and a same-site page gets the
+	// cookie sent along: the cookie counts only from a trusted Origin
+	// (cross-site WebSocket hijacking). A token is no ambient credential.
+	if o := headerOf(s, "Origin"); o != "" && req.Header.Get("Authorization") == "" && req.Header.Get("Cookie") != "" && !g.allowOrigin(o) {
+		next(socket.NewExtendedError("unauthorized", map[string]any{"message": "This origin may not use the session cookie: open Precinct from its own address"}))
+		return
+	}
 	cl := auth.Client{IP: g.addressOf(s), UserAgent: headerOf(s, "User-Agent")}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -1,5 +1,6 @@
 // A socket.io-client 4.8 the Go tests drive. Options come as JSON in
-// OPTS: {token, cookie, transports, join: [ids], watchMap, sync, aliases}.
+// OPTS: {token, cookie, origin, transports, join: [ids], watchMap, sync,
+// aliases}.
 // Every event received is printed as one JSON line on stdout, with the
 // time it arrived (ms). The process ends when stdin closes or the socket
 // disconnects.
@@ -11,7 +12,7 @@ const out = (event, args) => process.stdout.write(JSON.stringify({ event, args, 
 const socket = io(process.env.URL, {
   transports: opts.transports,
   auth: { ...(opts.token ? { token: opts.token } : {}), ...(opts.aliases === false ? { aliases: false } : {}) },
-  extraHeaders: opts.cookie ? { Cookie: opts.cookie } : undefined,
+  extraHeaders: { ...(opts.cookie ? { Cookie: opts.cookie } : {}), ...(opts.origin ? { Origin: opts.origin } : {}) },
   reconnection: false,
   timeout: 5000,
 });
