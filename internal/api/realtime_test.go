@@ -615,3 +615,48 @@ func TestCallExpiryReachesSockets(t *testing.T) {
 		}
 	}
 }
+
+// A client that falls behind through a burst of events that may be
+// dropped (announcements) loses some, stays connected, and is told to
+// sync once it has caught up: never a silent loss.
+func TestDroppedEventsAskForASync(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	ws := wsDial(t, srv, "", key(tn.keyA))
+	readUntil(t, ws, "joined-community", 5*time.Second)
+	big := strings.Repeat("x", 32<<10)
+	// Not reading: the socket buffers fill, then the queue (256), then
+	// events are dropped.
+	for i := 0; i < 2000; i++ {
+		env.Events.Publish(cad.Event{Type: "announcement", CommunityID: tn.A.ID, ID: fmt.Sprint(i), Time: time.Now(),
+			Payload: map[string]any{"message": big}})
+	}
+	for deadline := time.Now().Add(5 * time.Second); env.Hub.Stats().EventsDropped.Load() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing was dropped: the test did not overflow the queue")
+		}
+	}
+	got := 0
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var f struct {
+			Event string `json:"event"`
+		}
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("after %d announcements, no sync.required: %v", got, err)
+		}
+		if f.Event == "sync.required" {
+			break
+		}
+		got++
+	}
+	if got >= 2000 || got == 0 {
+		t.Fatalf("%d announcements before the sync request", got)
+	}
+	if _, _, _, disc := env.Hub.Snapshot(); len(disc) != 0 {
+		t.Fatalf("disconnected: %v", disc)
+	}
+	t.Logf("%d of 2,000 announcements, then sync.required", got)
+}

@@ -142,6 +142,7 @@ type Conn struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	blocked   atomic.Int64 // unix nano since a critical event found no room; 0 when none
+	missed    atomic.Bool  // an event was dropped: sync.required goes out once the queue is drained
 
 	mu     sync.Mutex
 	scopes map[string]*cad.Scope // joined communities
@@ -349,6 +350,7 @@ func (c *Conn) enqueue(f *message) {
 	h := c.hub
 	h.stats.Overflows.Add(1)
 	h.stats.EventsDropped.Add(1)
+	c.missed.Store(true)
 	if !f.critical {
 		return
 	}
@@ -387,6 +389,13 @@ func (c *Conn) writer() {
 				return
 			}
 			h.stats.EventsSent.Add(1)
+			if len(c.queue) == 0 && c.missed.Swap(false) {
+				// Caught up after a loss: tell the client to sync.
+				if err := c.t.Send(h.missedMessage()); err != nil {
+					go c.end(failure(err), true)
+					return
+				}
+			}
 		case <-c.wake:
 			if m := c.mapSlot.Swap(nil); m != nil {
 				if err := c.t.Send(m); err != nil {
@@ -420,6 +429,14 @@ func (h *Hub) resync(e cad.Event) {
 			c.enqueue(m)
 		}
 	}
+}
+
+// missedMessage tells one client that it missed events (its queue was
+// full) and should ask for a sync.
+func (h *Hub) missedMessage() *message {
+	b, _ := json.Marshal(map[string]any{"timestamp": h.opts.Now().UTC().Format(time.RFC3339Nano),
+		"message": "Some real-time events were dropped while this client was behind: ask for a sync"})
+	return newMessage(resyncNames, b, false)
 }
 
 // failure is the disconnect reason of a failed send.
