@@ -9,7 +9,7 @@ VULNDB   ?= $(abspath ../shared/vulndb)
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test testclient test-short bench lint vuln tidy clean
+.PHONY: all build run test testclient test-short bench load-realtime lint vuln tidy clean
 
 all: build
 
@@ -41,6 +41,10 @@ test-short:
 ## bench: the benchmarks whose numbers docs/performance.md keeps
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/api/ | tee bench.out
+
+## load-realtime: the real-time figures of docs/performance.md (1,000 sockets, 20,000 positions/s)
+load-realtime: testclient
+	PRECINCT_RT_LOAD=1 $(GO) test -count=1 -run 'TestRealtimeLoad' -v -timeout 15m ./internal/api/
 
 ## lint: formatting, vet and staticcheck
 lint:
