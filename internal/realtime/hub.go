@@ -202,7 +202,7 @@ func (c *Conn) end(reason string, closeTransport bool) {
 
 // errNotAllowed is the one answer to a join the caller may not make,
 // whether the community exists or not.
-var errNotAllowed = errors.New("Not allowed: sign in as a member of that community")
+var errNotAllowed = cad.Errorf(cad.EFORBIDDEN, "Not allowed: sign in as a member of that community")
 
 // Join puts the connection in a community's room: a member only (a Super
 // Admin too, audited); a game server only its own community. It returns

@@ -267,7 +267,7 @@ func (g *Gateway) connected(s *socket.Socket) {
 		_ = s.Emit(event, body)
 	}
 	refuse := func(args []any, ref string, err error) {
-		body := map[string]any{"ok": false, "communityId": ref, "message": err.Error()}
+		body := map[string]any{"ok": false, "communityId": ref, "message": cad.ErrorMessage(err)}
 		_ = s.Emit("error", body)
 		if ack := ackOf(args); ack != nil {
 			ack([]any{body}, nil)

@@ -104,7 +104,7 @@ func (st *Stream) Serve(w http.ResponseWriter, r *http.Request, p *cad.Principal
 func (st *Stream) handle(ctx context.Context, conn *Conn, t *wsTransport, typ, ref string) {
 	reply := func(event string, body any) { _ = t.write(map[string]any{"event": event, "data": body}) }
 	refuse := func(err error) {
-		reply("error", map[string]any{"ok": false, "communityId": ref, "message": err.Error()})
+		reply("error", map[string]any{"ok": false, "communityId": ref, "message": cad.ErrorMessage(err)})
 	}
 	switch typ {
 	case "join":
