@@ -494,6 +494,12 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 		for _, e := range healthy.events {
 			switch e.Event {
 			case "call:new":
+				// In the order published, whether written at once or
+				// through the queue.
+				if want := fmt.Sprintf(`"incidentNumber":"N%d"`, n); !strings.Contains(string(e.Args[0]), want) {
+					healthy.mu.Unlock()
+					t.Fatalf("call %d out of order: %.80s", n, e.Args[0])
+				}
 				n++
 			case "newCall", "call-created", "call.created", "disconnect":
 				other++

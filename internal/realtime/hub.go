@@ -19,9 +19,12 @@ import (
 
 // Transport is one client connection: Socket.IO or the plain stream.
 type Transport interface {
-	// Send writes one event; it is called from the connection's own
-	// writer goroutine only.
+	// Send writes one event, waiting while the client is behind; it is
+	// called with the connection's send lock held.
 	Send(m *message) error
+	// TrySend writes one event if that cannot wait (false: use the queue),
+	// with the connection's send lock held.
+	TrySend(m *message) (bool, error)
 	// Close ends the connection with a reason.
 	Close(reason string)
 }
@@ -143,6 +146,10 @@ type Conn struct {
 	closeOnce sync.Once
 	blocked   atomic.Int64 // unix nano since a critical event found no room; 0 when none
 	missed    atomic.Bool  // an event was dropped: sync.required goes out once the queue is drained
+	// sendMu orders writes; pending counts messages queued and not yet
+	// sent, so that a direct write never overtakes one.
+	sendMu  sync.Mutex
+	pending atomic.Int64
 
 	mu     sync.Mutex
 	scopes map[string]*cad.Scope // joined communities
@@ -341,12 +348,14 @@ func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
 // finds no room after CriticalGrace disconnects the client, which can
 // reconnect and sync.
 func (c *Conn) enqueue(f *message) {
+	c.pending.Add(1)
 	select {
 	case c.queue <- f:
 		c.blocked.Store(0)
 		return
 	default:
 	}
+	c.pending.Add(-1)
 	h := c.hub
 	h.stats.Overflows.Add(1)
 	h.stats.EventsDropped.Add(1)
@@ -363,6 +372,28 @@ func (c *Conn) enqueue(f *message) {
 	if time.Duration(now-since) >= h.opts.CriticalGrace {
 		go c.end("slow consumer", true)
 	}
+}
+
+// deliver sends m at once when nothing is queued before it and the
+// transport can take it without waiting (no goroutine hop: most sockets,
+// most of the time), else queues it.
+func (c *Conn) deliver(m *message) {
+	if c.pending.Load() == 0 && c.sendMu.TryLock() {
+		sent, err := false, error(nil)
+		if c.pending.Load() == 0 {
+			sent, err = c.t.TrySend(m)
+		}
+		c.sendMu.Unlock()
+		if err != nil {
+			go c.end(failure(err), true)
+			return
+		}
+		if sent {
+			c.hub.stats.EventsSent.Add(1)
+			return
+		}
+	}
+	c.enqueue(m)
 }
 
 // setMap replaces the pending map batch (a newer one makes an older one
@@ -384,21 +415,31 @@ func (c *Conn) writer() {
 		case <-c.done:
 			return
 		case m := <-c.queue:
-			if err := c.t.Send(m); err != nil {
+			c.sendMu.Lock()
+			err := c.t.Send(m)
+			c.pending.Add(-1)
+			c.sendMu.Unlock()
+			if err != nil {
 				go c.end(failure(err), true)
 				return
 			}
 			h.stats.EventsSent.Add(1)
 			if len(c.queue) == 0 && c.missed.Swap(false) {
 				// Caught up after a loss: tell the client to sync.
-				if err := c.t.Send(h.missedMessage()); err != nil {
+				c.sendMu.Lock()
+				err := c.t.Send(h.missedMessage())
+				c.sendMu.Unlock()
+				if err != nil {
 					go c.end(failure(err), true)
 					return
 				}
 			}
 		case <-c.wake:
 			if m := c.mapSlot.Swap(nil); m != nil {
-				if err := c.t.Send(m); err != nil {
+				c.sendMu.Lock()
+				err := c.t.Send(m)
+				c.sendMu.Unlock()
+				if err != nil {
 					go c.end(failure(err), true)
 					return
 				}
@@ -480,7 +521,7 @@ func (h *Hub) route(e cad.Event) {
 		if sc == nil || (r.audience == Responders && !responder(sc)) {
 			continue
 		}
-		c.enqueue(f)
+		c.deliver(f)
 	}
 }
 

@@ -217,6 +217,14 @@ func (t *ioTransport) Send(m *message) error {
 	return nil
 }
 
+// TrySend writes m unless the engine holds too many packets already.
+func (t *ioTransport) TrySend(m *message) (bool, error) {
+	if t.buffered.Load() > maxEngineBuffer {
+		return false, nil
+	}
+	return true, t.Send(m)
+}
+
 var errStalled = errors.New("the client has read nothing for too long")
 
 var errClosed = errors.New("the connection is closed")

@@ -60,6 +60,10 @@ func (t *wsTransport) Send(m *message) error {
 	return t.ws.WriteMessage(websocket.TextMessage, m.plain())
 }
 
+// TrySend never writes: a WebSocket write can block, so the stream's
+// events always go through the connection's writer.
+func (t *wsTransport) TrySend(*message) (bool, error) { return false, nil }
+
 func (t *wsTransport) Close(reason string) {
 	t.mu.Lock()
 	_ = t.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason), time.Now().Add(time.Second))
