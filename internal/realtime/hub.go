@@ -114,10 +114,22 @@ func (h *Hub) Stats() *Stats { return &h.stats }
 func (h *Hub) Run(ctx context.Context, sub cad.Subscriber) {
 	events, stop := sub.Subscribe(65536)
 	defer stop()
+	// Revalidation reads the identities of every connection: on its own
+	// goroutine, so that an event never waits for a sweep.
+	go func() {
+		check := time.NewTicker(h.opts.Revalidate)
+		defer check.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-check.C:
+				h.revalidate(ctx)
+			}
+		}
+	}()
 	mapTick := time.NewTicker(h.opts.MapInterval)
 	defer mapTick.Stop()
-	check := time.NewTicker(h.opts.Revalidate)
-	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -127,8 +139,6 @@ func (h *Hub) Run(ctx context.Context, sub cad.Subscriber) {
 			h.route(e)
 		case <-mapTick.C:
 			h.flushMap()
-		case <-check.C:
-			h.revalidate(ctx)
 		}
 	}
 }
