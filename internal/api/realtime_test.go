@@ -289,6 +289,21 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	t.Logf("socket closed %s after the logout", time.Since(start).Round(time.Millisecond))
 }
 
+// framesFor reads the stream for d and returns the events that came.
+func framesFor(ws *websocket.Conn, d time.Duration) []string {
+	_ = ws.SetReadDeadline(time.Now().Add(d))
+	var out []string
+	for {
+		var f struct {
+			Event string `json:"event"`
+		}
+		if err := ws.ReadJSON(&f); err != nil {
+			return out
+		}
+		out = append(out, f.Event)
+	}
+}
+
 // MapEvent is the live map's batch event.
 const MapEvent = "map:positions"
 
@@ -364,16 +379,9 @@ func TestEventStream(t *testing.T) {
 		}
 	}
 	// Once: no alias frames follow.
-	_ = game.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-	for {
-		var f struct {
-			Event string `json:"event"`
-		}
-		if err := game.ReadJSON(&f); err != nil {
-			break
-		}
-		if strings.Contains(f.Event, "call") {
-			t.Fatalf("a second frame for the call: %s", f.Event)
+	for _, ev := range framesFor(game, 300*time.Millisecond) {
+		if strings.Contains(ev, "call") {
+			t.Fatalf("a second frame for the call: %s", ev)
 		}
 	}
 	_ = officer.WriteJSON(map[string]string{"type": "sync", "communityId": tn.A.ID})
@@ -392,15 +400,8 @@ func TestEventStream(t *testing.T) {
 	if c := status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, key(tn.keyA)); c != 201 {
 		t.Fatal(c)
 	}
-	_ = officer.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-	for {
-		var f struct {
-			Event string `json:"event"`
-		}
-		if err := officer.ReadJSON(&f); err != nil {
-			break
-		}
-		if f.Event == "call.created" {
+	for _, ev := range framesFor(officer, 500*time.Millisecond) {
+		if ev == "call.created" {
 			t.Fatal("a banned member still receives A's calls")
 		}
 	}

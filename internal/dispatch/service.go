@@ -82,6 +82,11 @@ func responder(c Caller) bool {
 	return dispatcher(c) || c.Has(cad.DeptLEO) || c.Has(cad.DeptFire) || c.Has(cad.DeptEMS)
 }
 
+// Responder reports whether a standing in a community works calls (and so
+// sees panic alerts, units, BOLOs and the live map): the one rule, for the
+// real-time gateway as for the API.
+func Responder(sc *cad.Scope) bool { return responder(Caller{Scope: sc}) }
+
 // expiry is a community's call expiry.
 func expiry(com *cad.Community) time.Duration {
 	m := com.Settings.CallExpiryMinutes

@@ -71,7 +71,7 @@ var (
 // encoding, not 4,000).
 type message struct {
 	names    []string
-	payload  rawJSON
+	payload  []byte // JSON
 	critical bool
 
 	ioOnce    sync.Once
@@ -80,7 +80,7 @@ type message struct {
 	wsFrame   []byte // the plain stream's frame, canonical name only
 }
 
-func newMessage(names []string, payload rawJSON, critical bool) *message {
+func newMessage(names []string, payload []byte, critical bool) *message {
 	return &message{names: names, payload: payload, critical: critical}
 }
 
@@ -122,15 +122,9 @@ func canonical(names []string) string {
 	return names[0]
 }
 
-// rawJSON is JSON already encoded; it marshals as itself.
-type rawJSON []byte
-
-// MarshalJSON implements json.Marshaler.
-func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
-
 // payloadOf is what every event carries: the record's _id, the community
 // and a timestamp, beside the record's own fields.
-func payloadOf(e cad.Event) rawJSON {
+func payloadOf(e cad.Event) []byte {
 	body := map[string]any{}
 	if b, err := json.Marshal(e.Payload); err == nil {
 		_ = json.Unmarshal(b, &body)

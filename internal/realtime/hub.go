@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,9 +178,6 @@ func (h *Hub) Connect(t Transport, p *cad.Principal, cl auth.Client) *Conn {
 	return c
 }
 
-// Principal is the connection's credential, nil when anonymous.
-func (c *Conn) Principal() *cad.Principal { return c.principal }
-
 // Disconnected is called by the transport when the client went away: the
 // connection leaves every room.
 func (c *Conn) Disconnected(reason string) { c.end(reason, false) }
@@ -195,17 +191,11 @@ func (c *Conn) end(reason string, closeTransport bool) {
 	c.closeOnce.Do(func() {
 		first = true
 		h := c.hub
-		c.mu.Lock()
-		ids := make([]string, 0, len(c.scopes))
-		for id := range c.scopes {
-			ids = append(ids, id)
-		}
-		c.mu.Unlock()
+		ids := c.joined()
 		h.mu.Lock()
 		delete(h.conns, c)
 		for _, id := range ids {
-			delete(h.rooms[id], c)
-			delete(h.watchers[id], c)
+			h.leave(id, c)
 		}
 		h.mu.Unlock()
 		h.stats.Connected.Add(-1)
@@ -255,7 +245,7 @@ func (c *Conn) Join(ctx context.Context, ref string) (string, error) {
 
 // Leave takes the connection out of a community's room (and its map).
 func (c *Conn) Leave(ctx context.Context, ref string) {
-	id := c.joinedID(ctx, ref)
+	id := c.joinedID(ref)
 	if id == "" {
 		return
 	}
@@ -264,13 +254,30 @@ func (c *Conn) Leave(ctx context.Context, ref string) {
 	c.mu.Unlock()
 	h := c.hub
 	h.mu.Lock()
-	delete(h.rooms[id], c)
-	delete(h.watchers[id], c)
+	h.leave(id, c)
 	h.mu.Unlock()
 }
 
+// leave takes c out of a community's room and map, dropping what is left
+// empty; h.mu is held.
+func (h *Hub) leave(id string, c *Conn) {
+	delete(h.rooms[id], c)
+	if len(h.rooms[id]) == 0 {
+		delete(h.rooms, id)
+	}
+	h.unwatch(id, c)
+}
+
+// unwatch takes c off a community's map watchers; h.mu is held.
+func (h *Hub) unwatch(id string, c *Conn) {
+	delete(h.watchers[id], c)
+	if len(h.watchers[id]) == 0 {
+		delete(h.watchers, id)
+	}
+}
+
 // joinedID finds a joined community by id or guild id.
-func (c *Conn) joinedID(ctx context.Context, ref string) string {
+func (c *Conn) joinedID(ref string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, sc := range c.scopes {
@@ -281,6 +288,59 @@ func (c *Conn) joinedID(ctx context.Context, ref string) string {
 	return ""
 }
 
+// Client requests, by their plain-stream names (Socket.IO's are
+// join-community and leave-community for the first two).
+const (
+	reqJoin     = "join"
+	reqLeave    = "leave"
+	reqWatchMap = "watch-map"
+	reqSync     = "sync"
+)
+
+// Request answers a client's request about community ref: the reply
+// event and its body, or the refusal (a cad error for the client).
+func (c *Conn) Request(ctx context.Context, req, ref string) (string, any, error) {
+	switch req {
+	case reqJoin:
+		id, err := c.Join(ctx, ref)
+		if err != nil {
+			return "", nil, err
+		}
+		return "joined-community", map[string]any{"ok": true, "communityId": id}, nil
+	case reqLeave:
+		c.Leave(ctx, ref)
+		return "left-community", map[string]any{"ok": true, "communityId": ref}, nil
+	case reqWatchMap:
+		if err := c.WatchMap(ctx, ref); err != nil {
+			return "", nil, err
+		}
+		return "watching-map", map[string]any{"ok": true, "communityId": ref}, nil
+	case reqSync:
+		out, err := c.Sync(ctx, ref)
+		if err != nil {
+			return "", nil, err
+		}
+		return "sync", out, nil
+	}
+	return "", nil, cad.Errorf(cad.EINVALID, "type must be join, leave, watch-map, sync or ping")
+}
+
+// refusal is the body of the error event a refused request gets.
+func refusal(ref string, err error) map[string]any {
+	return map[string]any{"ok": false, "communityId": ref, "message": cad.ErrorMessage(err)}
+}
+
+// joined lists the communities the connection is in.
+func (c *Conn) joined() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]string, 0, len(c.scopes))
+	for id := range c.scopes {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // scope is the connection's standing in a joined community, or nil.
 func (c *Conn) scope(id string) *cad.Scope {
 	c.mu.Lock()
@@ -288,25 +348,12 @@ func (c *Conn) scope(id string) *cad.Scope {
 	return c.scopes[id]
 }
 
-// responder reports whether a scope receives responder events.
-func responder(sc *cad.Scope) bool {
-	if sc.Server || sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleSupervisor) {
-		return true
-	}
-	for _, p := range []string{cad.DeptDispatch, cad.DeptLEO, cad.DeptFire, cad.DeptEMS} {
-		if slices.Contains(sc.Permissions, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // WatchMap subscribes the connection to a joined community's live map
 // (responders only) and sends the full snapshot at once.
 func (c *Conn) WatchMap(ctx context.Context, ref string) error {
-	id := c.joinedID(ctx, ref)
+	id := c.joinedID(ref)
 	sc := c.scope(id)
-	if sc == nil || !responder(sc) {
+	if sc == nil || !dispatch.Responder(sc) {
 		return errNotAllowed
 	}
 	h := c.hub
@@ -316,10 +363,7 @@ func (c *Conn) WatchMap(ctx context.Context, ref string) error {
 	}
 	h.watchers[id][c] = struct{}{}
 	h.mu.Unlock()
-	snap := h.dis.Positions().Snapshot(id, h.opts.Now())
-	b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": snap, "removed": []string{},
-		"timestamp": h.opts.Now().UTC().Format(time.RFC3339Nano)})
-	c.setMap(newMessage(mapNames, b, false))
+	c.setMap(h.fullMap(id, h.opts.Now()))
 	return nil
 }
 
@@ -327,7 +371,7 @@ func (c *Conn) WatchMap(ctx context.Context, ref string) error {
 // on a joined community: open calls, units on duty and, for responders,
 // positions.
 func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
-	id := c.joinedID(ctx, ref)
+	id := c.joinedID(ref)
 	sc := c.scope(id)
 	if sc == nil {
 		return nil, errNotAllowed
@@ -344,7 +388,7 @@ func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
 	} else if cad.ErrorCode(err) != cad.EFORBIDDEN {
 		return nil, err
 	}
-	if responder(sc) {
+	if dispatch.Responder(sc) {
 		if units, err := c.hub.dis.Units(ctx, caller); err == nil {
 			out["units"] = units
 		}
@@ -459,6 +503,13 @@ func (c *Conn) writer() {
 	}
 }
 
+// fullMap is a community's whole live map as one batch.
+func (h *Hub) fullMap(id string, now time.Time) *message {
+	b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.Positions().Snapshot(id, now),
+		"removed": []string{}, "timestamp": now.UTC().Format(time.RFC3339Nano)})
+	return newMessage(mapNames, b, false)
+}
+
 // resync tells every connection with a joined community that events may
 // have been lost (the shared bus could not resume): it should ask for a
 // sync.
@@ -466,18 +517,9 @@ func (h *Hub) resync(e cad.Event) {
 	b, _ := json.Marshal(map[string]any{"timestamp": e.Time.UTC().Format(time.RFC3339Nano),
 		"message": "Some real-time events may have been missed: ask for a sync"})
 	m := newMessage(resyncNames, b, true)
-	h.mu.RLock()
-	targets := make([]*Conn, 0, len(h.conns))
-	for c := range h.conns {
-		targets = append(targets, c)
-	}
-	h.mu.RUnlock()
-	for _, c := range targets {
-		c.mu.Lock()
-		joined := len(c.scopes) > 0
-		c.mu.Unlock()
-		if joined {
-			c.enqueue(m)
+	for _, c := range h.copyOf(func() map[*Conn]struct{} { return h.conns }) {
+		if len(c.joined()) > 0 {
+			c.deliver(m)
 		}
 	}
 }
@@ -520,15 +562,9 @@ func (h *Hub) route(e cad.Event) {
 		return
 	}
 	f := newMessage(r.names, payloadOf(e), r.critical)
-	h.mu.RLock()
-	targets := make([]*Conn, 0, len(h.rooms[e.CommunityID]))
-	for c := range h.rooms[e.CommunityID] {
-		targets = append(targets, c)
-	}
-	h.mu.RUnlock()
-	for _, c := range targets {
+	for _, c := range h.copyOf(func() map[*Conn]struct{} { return h.rooms[e.CommunityID] }) {
 		sc := c.scope(e.CommunityID)
-		if sc == nil || (r.audience == Responders && !responder(sc)) {
+		if sc == nil || (r.audience == Responders && !dispatch.Responder(sc)) {
 			continue
 		}
 		c.deliver(f)
@@ -545,12 +581,7 @@ func (h *Hub) flushMap() {
 	h.pmu.Unlock()
 	now := h.opts.Now()
 	for id, changes := range pending {
-		h.mu.RLock()
-		targets := make([]*Conn, 0, len(h.watchers[id]))
-		for c := range h.watchers[id] {
-			targets = append(targets, c)
-		}
-		h.mu.RUnlock()
+		targets := h.copyOf(func() map[*Conn]struct{} { return h.watchers[id] })
 		if len(targets) == 0 {
 			continue
 		}
@@ -570,9 +601,7 @@ func (h *Hub) flushMap() {
 			if c.mapSlot.Load() != nil {
 				// Behind: replace the unsent batch by the whole map.
 				if full == nil {
-					b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.Positions().Snapshot(id, now),
-						"removed": []string{}, "timestamp": now.UTC().Format(time.RFC3339Nano)})
-					full = newMessage(mapNames, b, false)
+					full = h.fullMap(id, now)
 				}
 				c.setMap(full)
 				continue
@@ -586,28 +615,17 @@ func (h *Hub) flushMap() {
 // takes them out of rooms they may no longer be in (a ban, a role or
 // department change, a deleted community).
 func (h *Hub) revalidate(ctx context.Context) {
-	h.mu.RLock()
-	conns := make([]*Conn, 0, len(h.conns))
-	for c := range h.conns {
-		if c.principal != nil {
-			conns = append(conns, c)
+	for _, c := range h.copyOf(func() map[*Conn]struct{} { return h.conns }) {
+		if c.principal == nil {
+			continue
 		}
-	}
-	h.mu.RUnlock()
-	for _, c := range conns {
 		if err := h.auth.Revalidate(ctx, c.principal); err != nil {
 			if cad.ErrorCode(err) == cad.EUNAUTHORIZED {
 				c.end("credential ended", true)
 			}
 			continue
 		}
-		c.mu.Lock()
-		ids := make([]string, 0, len(c.scopes))
-		for id := range c.scopes {
-			ids = append(ids, id)
-		}
-		c.mu.Unlock()
-		for _, id := range ids {
+		for _, id := range c.joined() {
 			com, err := h.com.Resolve(ctx, id)
 			var sc *cad.Scope
 			if err == nil {
@@ -618,9 +636,9 @@ func (h *Hub) revalidate(ctx context.Context) {
 				c.mu.Lock()
 				c.scopes[id] = sc
 				c.mu.Unlock()
-				if !responder(sc) {
+				if !dispatch.Responder(sc) {
 					h.mu.Lock()
-					delete(h.watchers[id], c)
+					h.unwatch(id, c)
 					h.mu.Unlock()
 				}
 			case cad.ErrorCode(err) == cad.EFORBIDDEN || cad.ErrorCode(err) == cad.ENOTFOUND:
@@ -634,13 +652,7 @@ func (h *Hub) revalidate(ctx context.Context) {
 
 // closeAll ends every connection.
 func (h *Hub) closeAll(reason string) {
-	h.mu.RLock()
-	conns := make([]*Conn, 0, len(h.conns))
-	for c := range h.conns {
-		conns = append(conns, c)
-	}
-	h.mu.RUnlock()
-	for _, c := range conns {
+	for _, c := range h.copyOf(func() map[*Conn]struct{} { return h.conns }) {
 		c.end(reason, true)
 	}
 }
@@ -652,14 +664,23 @@ func (h *Hub) Authenticate(ctx context.Context, r *http.Request, cl auth.Client)
 	return h.auth.Authenticate(ctx, r, cl)
 }
 
+// copyOf is a copy of a set of connections pick names, taken under the
+// hub's lock, to work on without holding it.
+func (h *Hub) copyOf(pick func() map[*Conn]struct{}) []*Conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	m := pick()
+	out := make([]*Conn, 0, len(m))
+	for c := range m {
+		out = append(out, c)
+	}
+	return out
+}
+
 // Snapshot is the hub's numbers now.
 func (h *Hub) Snapshot() (connected, rooms, watchers int64, disconnects map[string]int64) {
 	h.mu.RLock()
-	for _, r := range h.rooms {
-		if len(r) > 0 {
-			rooms++
-		}
-	}
+	rooms = int64(len(h.rooms)) // empty rooms are dropped
 	for _, w := range h.watchers {
 		watchers += int64(len(w))
 	}

@@ -86,11 +86,11 @@ func handshakeRequest(s *socket.Socket) *http.Request {
 	return r
 }
 
-// sessionData carries a socket's connection in the socket's data.
+// sessionData is what the handshake established, kept in the socket's
+// data until the connection starts.
 type sessionData struct {
 	principal *cad.Principal
 	client    auth.Client
-	conn      *Conn
 	lean      bool // auth.aliases false: each event under its first name only
 }
 
@@ -113,10 +113,8 @@ func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError
 		next(socket.NewExtendedError("unauthorized", map[string]any{"message": "The credential is not valid; sign in again"}))
 		return
 	}
-	lean := false
-	if v, ok := s.Handshake().Auth["aliases"].(bool); ok && !v {
-		lean = true
-	}
+	aliases, set := s.Handshake().Auth["aliases"].(bool)
+	lean := set && !aliases
 	s.SetData(&sessionData{principal: p, client: cl, lean: lean})
 	next(nil)
 }
@@ -266,51 +264,23 @@ func (g *Gateway) connected(s *socket.Socket) {
 		return
 	}
 	conn := g.hub.Connect(newIOTransport(s, d.lean), d.principal, d.client)
-	d.conn = conn
-	reply := func(args []any, event string, body map[string]any) {
-		if ack := ackOf(args); ack != nil {
-			ack([]any{body}, nil)
-			return
-		}
-		_ = s.Emit(event, body)
+	for name, req := range map[string]string{"join-community": reqJoin, "leave-community": reqLeave, "watch-map": reqWatchMap, "sync": reqSync} {
+		_ = s.On(name, func(args ...any) {
+			ref := refArg(args)
+			ack := ackOf(args)
+			event, body, err := conn.Request(context.Background(), req, ref)
+			if err != nil {
+				// The error event first, then the acknowledgement.
+				body = refusal(ref, err)
+				_ = s.Emit("error", body)
+			} else if ack == nil {
+				_ = s.Emit(event, body)
+			}
+			if ack != nil {
+				ack([]any{body}, nil)
+			}
+		})
 	}
-	refuse := func(args []any, ref string, err error) {
-		body := map[string]any{"ok": false, "communityId": ref, "message": cad.ErrorMessage(err)}
-		_ = s.Emit("error", body)
-		if ack := ackOf(args); ack != nil {
-			ack([]any{body}, nil)
-		}
-	}
-	_ = s.On("join-community", func(args ...any) {
-		ref := refArg(args)
-		id, err := conn.Join(context.Background(), ref)
-		if err != nil {
-			refuse(args, ref, err)
-			return
-		}
-		reply(args, "joined-community", map[string]any{"ok": true, "communityId": id})
-	})
-	_ = s.On("leave-community", func(args ...any) {
-		conn.Leave(context.Background(), refArg(args))
-		reply(args, "left-community", map[string]any{"ok": true, "communityId": refArg(args)})
-	})
-	_ = s.On("watch-map", func(args ...any) {
-		ref := refArg(args)
-		if err := conn.WatchMap(context.Background(), ref); err != nil {
-			refuse(args, ref, err)
-			return
-		}
-		reply(args, "watching-map", map[string]any{"ok": true, "communityId": ref})
-	})
-	_ = s.On("sync", func(args ...any) {
-		ref := refArg(args)
-		out, err := conn.Sync(context.Background(), ref)
-		if err != nil {
-			refuse(args, ref, err)
-			return
-		}
-		reply(args, "sync", out)
-	})
 	_ = s.On("disconnect", func(args ...any) {
 		reason := "client disconnected"
 		if len(args) > 0 {

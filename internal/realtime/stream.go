@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"sync"
 	"time"
@@ -45,20 +46,25 @@ type wsTransport struct {
 }
 
 func (t *wsTransport) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return t.writeFrame(b)
+}
+
+// writeFrame writes one text frame; a client that takes none for 10 s
+// fails the write.
+func (t *wsTransport) writeFrame(b []byte) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_ = t.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	return t.ws.WriteJSON(v)
+	return t.ws.WriteMessage(websocket.TextMessage, b)
 }
 
 // Send sends an event under its canonical (dotted) name only: the aliases
 // are for Socket.IO clients.
-func (t *wsTransport) Send(m *message) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_ = t.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	return t.ws.WriteMessage(websocket.TextMessage, m.plain())
-}
+func (t *wsTransport) Send(m *message) error { return t.writeFrame(m.plain()) }
 
 // TrySend never writes: a WebSocket write can block, so the stream's
 // events always go through the connection's writer.
@@ -88,7 +94,7 @@ func (st *Stream) Serve(w http.ResponseWriter, r *http.Request, p *cad.Principal
 		}
 	}
 	if ref := r.URL.Query().Get("communityId"); ref != "" {
-		st.handle(ctx, conn, t, "join", ref)
+		st.handle(ctx, conn, t, reqJoin, ref)
 	}
 	for {
 		var msg struct {
@@ -107,36 +113,14 @@ func (st *Stream) Serve(w http.ResponseWriter, r *http.Request, p *cad.Principal
 
 func (st *Stream) handle(ctx context.Context, conn *Conn, t *wsTransport, typ, ref string) {
 	reply := func(event string, body any) { _ = t.write(map[string]any{"event": event, "data": body}) }
-	refuse := func(err error) {
-		reply("error", map[string]any{"ok": false, "communityId": ref, "message": cad.ErrorMessage(err)})
-	}
-	switch typ {
-	case "join":
-		id, err := conn.Join(ctx, ref)
-		if err != nil {
-			refuse(err)
-			return
-		}
-		reply("joined-community", map[string]any{"ok": true, "communityId": id})
-	case "leave":
-		conn.Leave(ctx, ref)
-		reply("left-community", map[string]any{"ok": true, "communityId": ref})
-	case "watch-map":
-		if err := conn.WatchMap(ctx, ref); err != nil {
-			refuse(err)
-			return
-		}
-		reply("watching-map", map[string]any{"ok": true, "communityId": ref})
-	case "sync":
-		out, err := conn.Sync(ctx, ref)
-		if err != nil {
-			refuse(err)
-			return
-		}
-		reply("sync", out)
-	case "ping":
+	if typ == "ping" {
 		reply("pong", map[string]any{"time": time.Now().UTC()})
-	default:
-		reply("error", map[string]any{"ok": false, "message": "type must be join, leave, watch-map, sync or ping"})
+		return
 	}
+	event, body, err := conn.Request(ctx, typ, ref)
+	if err != nil {
+		reply("error", refusal(ref, err))
+		return
+	}
+	reply(event, body)
 }
