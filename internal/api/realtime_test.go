@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
 )
@@ -666,4 +667,36 @@ func TestDroppedEventsAskForASync(t *testing.T) {
 		t.Fatalf("disconnected: %v", disc)
 	}
 	t.Logf("%d of 2,000 announcements, then sync.required", got)
+}
+
+// A Community Admin's announcement reaches the members joined to the
+// room, and is audited; a bad one is a 400 with the standard body. Who
+// may not post is in the route sweeps (tenancy_test.go, routes_test.go).
+func TestAnnouncements(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	member := wsDial(t, srv, "?communityId="+tn.A.ID, tn.as("memberA"))
+	readUntil(t, member, "joined-community", 5*time.Second)
+	path := "/api/community/" + tn.A.ID + "/announcements"
+	for _, bad := range []map[string]any{{"title": "No message"}, {"message": "Hi", "priority": "purple"}, {"message": strings.Repeat("x", 5000)}} {
+		res := env.Do("POST", path, bad, tn.as("adminA"), "")
+		if res.Code != 400 {
+			t.Fatalf("%v: %d %s", bad, res.Code, res.Body)
+		}
+		apitest.CheckErrorBody(t, res, cad.EINVALID)
+	}
+	res := env.Do("POST", path, map[string]any{"title": "Server restart", "message": "At 20:00", "priority": "high"}, tn.as("adminA"), "")
+	if res.Code != 201 {
+		t.Fatal(res.Code, res.Body)
+	}
+	d := readUntil(t, member, "announcement.created", 5*time.Second)
+	if d["title"] != "Server restart" || d["priority"] != "high" || d["communityId"] != tn.A.ID || d["_id"] != jsonOf(t, res)["_id"] {
+		t.Fatalf("announcement %v", d)
+	}
+	audit := env.Do("GET", "/api/community/"+tn.A.ID+"/audit", nil, tn.as("adminA"), "")
+	if !strings.Contains(audit.Body.String(), `"announcement"`) {
+		t.Fatalf("not audited: %.300s", audit.Body)
+	}
 }
