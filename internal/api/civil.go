@@ -152,7 +152,7 @@ func (s *Server) myCivilians(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilians": s.civiliansJSON(list)})
+	return c.JSON(http.StatusOK, map[string]any{"civilians": mapList(list, s.civilianJSON)})
 }
 
 func (s *Server) getCivilian(c *echo.Context) error {
@@ -253,11 +253,11 @@ func (s *Server) licenseHistory(c *echo.Context) error {
 }
 
 func (s *Server) missingPersons(c *echo.Context) error {
-	return listPage(c, "civilians", s.deps.Civil.MissingPersons, s.civiliansJSON)
+	return listPage(c, "civilians", s.deps.Civil.MissingPersons, s.civilianJSON)
 }
 
 // listPage answers one keyset page of a civil listing under name.
-func listPage[T, O any](c *echo.Context, name string, load func(context.Context, civil.Caller, string, int) ([]T, string, error), conv func([]T) []O) error {
+func listPage[T, O any](c *echo.Context, name string, load func(context.Context, civil.Caller, string, int) ([]T, string, error), conv func(T) O) error {
 	p, err := pagination(c)
 	if err != nil {
 		return err
@@ -266,7 +266,7 @@ func listPage[T, O any](c *echo.Context, name string, load func(context.Context,
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer(name, conv(list), next))
+	return c.JSON(http.StatusOK, p.answer(name, mapList(list, conv), next))
 }
 
 // vehicleIn is a vehicle as members and game servers send it.
@@ -308,7 +308,7 @@ func (s *Server) registerVehicle(c *echo.Context) error {
 }
 
 func (s *Server) myVehicles(c *echo.Context) error {
-	return listPage(c, "vehicles", s.deps.Civil.MyVehicles, vehiclesJSON)
+	return listPage(c, "vehicles", s.deps.Civil.MyVehicles, vehicleJSON)
 }
 
 func (s *Server) getVehicle(c *echo.Context) error {
@@ -364,7 +364,7 @@ func (s *Server) setStolen(c *echo.Context) error {
 }
 
 func (s *Server) stolenVehicles(c *echo.Context) error {
-	return listPage(c, "vehicles", s.deps.Civil.StolenVehicles, vehiclesJSON)
+	return listPage(c, "vehicles", s.deps.Civil.StolenVehicles, vehicleJSON)
 }
 
 func (s *Server) bankAccount(c *echo.Context) error {
@@ -376,7 +376,7 @@ func (s *Server) bankAccount(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := p.answer("transactions", transactionsJSON(list), next)
+	out := p.answer("transactions", mapList(list, transactionJSON), next)
 	out["account"] = accountJSON(a)
 	return c.JSON(http.StatusOK, out)
 }
@@ -528,7 +528,7 @@ func (s *Server) lookupPersons(c *echo.Context) error {
 	if next != "" {
 		cursor = next
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilians": s.civiliansJSON(list), "nextCursor": cursor})
+	return c.JSON(http.StatusOK, map[string]any{"civilians": mapList(list, s.civilianJSON), "nextCursor": cursor})
 }
 
 func (s *Server) lookupPerson(c *echo.Context) error {
@@ -536,7 +536,7 @@ func (s *Server) lookupPerson(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilian": s.civilianJSON(rec.Character), "vehicles": vehiclesJSON(rec.Vehicles),
+	return c.JSON(http.StatusOK, map[string]any{"civilian": s.civilianJSON(rec.Character), "vehicles": mapList(rec.Vehicles, vehicleJSON),
 		"licenseHistory": rec.History, "flags": rec.Flags, "alertLevel": rec.Alert})
 }
 

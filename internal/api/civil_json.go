@@ -35,10 +35,12 @@ func (s *Server) civilianJSON(ch *cad.Character) civilianOut {
 		MugshotURL: s.deps.Civil.MediaURL(ch)}
 }
 
-func (s *Server) civiliansJSON(list []*cad.Character) []civilianOut {
-	out := make([]civilianOut, len(list))
-	for i, ch := range list {
-		out[i] = s.civilianJSON(ch)
+// mapList is f of every item of list, in order: how lists of records
+// become lists of their JSON views.
+func mapList[T, U any](list []T, f func(T) U) []U {
+	out := make([]U, len(list))
+	for i, v := range list {
+		out[i] = f(v)
 	}
 	return out
 }
@@ -53,14 +55,6 @@ type vehicleOut struct {
 
 func vehicleJSON(v *cad.Vehicle) vehicleOut {
 	return vehicleOut{Vehicle: v, IDAlias: v.ID, VehicleID: v.ID}
-}
-
-func vehiclesJSON(list []*cad.Vehicle) []vehicleOut {
-	out := make([]vehicleOut, len(list))
-	for i, v := range list {
-		out[i] = vehicleJSON(v)
-	}
-	return out
 }
 
 // accountOut is a bank account in dollars (balance) and cents.
@@ -109,14 +103,6 @@ func transactionJSON(e *cad.LedgerEntry) *transactionOut {
 	}
 	return &transactionOut{ID: e.ID, Type: e.Type, Amount: money(e.Amount), AmountCents: e.Amount, BalanceAfter: money(e.BalanceAfter),
 		Description: e.Description, Counterparty: e.Counterparty, Date: e.Time, ActorKind: e.ActorKind}
-}
-
-func transactionsJSON(list []*cad.LedgerEntry) []*transactionOut {
-	out := make([]*transactionOut, len(list))
-	for i, e := range list {
-		out[i] = transactionJSON(e)
-	}
-	return out
 }
 
 // movementOut answers a deposit, withdrawal, transfer, paycheck or

@@ -62,14 +62,6 @@ func callJSON(c *cad.Call) callOut {
 	return callOut{Call: c, IDAlias: c.ID, CallerName: c.CallerName}
 }
 
-func callsJSON(list []*cad.Call) []callOut {
-	out := make([]callOut, len(list))
-	for i, c := range list {
-		out[i] = callJSON(c)
-	}
-	return out
-}
-
 // callIn is a call as dispatchers and the game send it.
 type callIn struct {
 	CallType     looseString `json:"callType"`
@@ -136,7 +128,7 @@ func (s *Server) listCalls(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer("calls", callsJSON(list), next))
+	return c.JSON(http.StatusOK, p.answer("calls", mapList(list, callJSON), next))
 }
 
 // pendingCalls is a bare array, as CDE documents it.
@@ -145,7 +137,7 @@ func (s *Server) pendingCalls(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, callsJSON(list))
+	return c.JSON(http.StatusOK, mapList(list, callJSON))
 }
 
 // callDetailOut is a call with its units, civilians and vehicles filled
@@ -167,7 +159,7 @@ func (s *Server) getCall(c *echo.Context) error {
 		units = []*cad.Unit{}
 	}
 	return c.JSON(http.StatusOK, callDetailOut{callOut: callJSON(d.Call), AssignedUnits: units,
-		AttachedCivilians: s.civiliansJSON(d.Characters), AttachedVehicles: vehiclesJSON(d.Vehicles)})
+		AttachedCivilians: mapList(d.Characters, s.civilianJSON), AttachedVehicles: mapList(d.Vehicles, vehicleJSON)})
 }
 
 func (s *Server) updateCall(c *echo.Context) error {
@@ -425,7 +417,7 @@ func (s *Server) markers(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "markers": callsJSON(list)})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "markers": mapList(list, callJSON)})
 }
 
 // hitOut is an ALPR hit with its photos' URLs.

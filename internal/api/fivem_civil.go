@@ -51,7 +51,7 @@ func (s *Server) fivemCiviliansByDiscord(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civiliansJSON(list))
+	return c.JSON(http.StatusOK, mapList(list, s.civilianJSON))
 }
 
 func (s *Server) fivemCivilian(c *echo.Context) error {
@@ -287,7 +287,7 @@ func (s *Server) fivemBankingAccount(c *echo.Context) error {
 	}
 	out := accountJSON(a)
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "accountNumber": out.AccountNumber, "accountStatus": out.AccountStatus,
-		"balance": out.Balance, "transactions": transactionsJSON(list), "account": out})
+		"balance": out.Balance, "transactions": mapList(list, transactionJSON), "account": out})
 }
 
 // fivemBankAccount is LWK Bank's GET /api/fivem/bank/account/:civilianId.

@@ -212,11 +212,7 @@ func (s *Server) fivemUnitCalls(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]unitCallOut, len(list))
-	for i, call := range list {
-		out[i] = unitCallJSON(call)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "calls": out})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "calls": mapList(list, unitCallJSON)})
 }
 
 // fivemUnitActive is the tablet's 30-second poll: exactly 200, success.

@@ -1,16 +1,12 @@
 package api_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -42,8 +38,7 @@ func TestRealtimeLoad(t *testing.T) {
 	tn := newTenantsWith(t, unlimited, operatorIntervals)
 	dispatchPeople(t, tn)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	h := env.Server.Handler()
 
 	// Memory per idle socket: the heap and stacks before and after 1,000
@@ -79,8 +74,7 @@ func TestRealtimeLoad(t *testing.T) {
 	// one socket that stops reading. HTTP keeps answering.
 	stuck := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
 	stuck.mustWait("ack:join", 10*time.Second)
-	_, _ = stuck.stdin.Write([]byte(`{"pause":true}` + "\n"))
-	stuck.mustWait("paused", 5*time.Second)
+	stuck.pause()
 	stopProbe, probe = probeLatency(h, tn.tokens["officerA"], tn.A.ID)
 	stopPub := make(chan struct{})
 	pubDone := make(chan int)
@@ -230,9 +224,8 @@ func (g loadGroup) cpu() time.Duration {
 
 // loadProc is one Node process of many sockets.
 type loadProc struct {
+	*nodeProc
 	n     int // sockets
-	cmd   *exec.Cmd
-	in    interface{ Close() error }
 	mu    sync.Mutex
 	out   []string
 	ready chan struct{}
@@ -240,31 +233,17 @@ type loadProc struct {
 
 func startLoad(t *testing.T, srv *httptest.Server, opts map[string]any) *loadProc {
 	t.Helper()
-	dir := clientDir(t)
-	o, _ := json.Marshal(opts)
-	cmd := exec.Command("node", filepath.Join(dir, "load.mjs"))
-	cmd.Env = append(os.Environ(), "URL="+srv.URL, "OPTS="+string(o))
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &loadProc{cmd: cmd, in: stdin, ready: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			l := sc.Text()
-			if strings.HasPrefix(l, "ready ") {
-				close(p.ready)
-				continue
-			}
-			p.mu.Lock()
-			p.out = append(p.out, l)
-			p.mu.Unlock()
+	p := &loadProc{ready: make(chan struct{})}
+	p.nodeProc = runNode(t, "load.mjs", srv, opts, func(b []byte) {
+		l := string(b)
+		if strings.HasPrefix(l, "ready ") {
+			close(p.ready)
+			return
 		}
-	}()
-	t.Cleanup(p.stop)
+		p.mu.Lock()
+		p.out = append(p.out, l)
+		p.mu.Unlock()
+	})
 	return p
 }
 
@@ -280,17 +259,6 @@ func (p *loadProc) lines() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.out...)
-}
-
-func (p *loadProc) stop() {
-	_ = p.in.Close()
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-	}
 }
 
 // probeLatency sends an authenticated read every 2 ms until stopped and

@@ -26,9 +26,8 @@ import (
 // sioClient is a real socket.io-client 4.8 (Node), driven through its
 // stdin and read through its stdout.
 type sioClient struct {
+	*nodeProc
 	t      *testing.T
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
 	mu     sync.Mutex
 	events []sioEvent
 	seen   chan struct{}
@@ -56,12 +55,19 @@ func clientDir(t *testing.T) string {
 	return dir
 }
 
-// startClient runs a client against srv with opts (see client.mjs).
-func startClient(t *testing.T, srv *httptest.Server, opts map[string]any) *sioClient {
+// nodeProc is a Node script of testdata/client run against a server.
+type nodeProc struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+// runNode starts script against srv with opts (as JSON in OPTS) and hands
+// every line it prints to line; the process ends with the test.
+func runNode(t *testing.T, script string, srv *httptest.Server, opts map[string]any, line func([]byte)) *nodeProc {
 	t.Helper()
 	dir := clientDir(t)
 	o, _ := json.Marshal(opts)
-	cmd := exec.Command("node", filepath.Join(dir, "client.mjs"))
+	cmd := exec.Command("node", filepath.Join(dir, script))
 	cmd.Env = append(os.Environ(), "URL="+srv.URL, "OPTS="+string(o))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -69,36 +75,61 @@ func startClient(t *testing.T, srv *httptest.Server, opts map[string]any) *sioCl
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &sioClient{t: t, cmd: cmd, stdin: stdin, seen: make(chan struct{}, 1)}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
 		for sc.Scan() {
-			var e sioEvent
-			if json.Unmarshal(sc.Bytes(), &e) == nil {
-				c.mu.Lock()
-				c.events = append(c.events, e)
-				c.mu.Unlock()
-				select {
-				case c.seen <- struct{}{}:
-				default:
-				}
-			}
+			line(sc.Bytes())
 		}
 	}()
-	t.Cleanup(c.stop)
+	p := &nodeProc{cmd: cmd, stdin: stdin}
+	t.Cleanup(p.stop)
+	return p
+}
+
+// stop closes the script's stdin (it then exits) and kills it if it has
+// not within a few seconds.
+func (p *nodeProc) stop() {
+	_ = p.stdin.Close()
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+	}
+}
+
+// startClient runs a client against srv with opts (see client.mjs).
+func startClient(t *testing.T, srv *httptest.Server, opts map[string]any) *sioClient {
+	t.Helper()
+	c := &sioClient{t: t, seen: make(chan struct{}, 1)}
+	c.nodeProc = runNode(t, "client.mjs", srv, opts, func(b []byte) {
+		var e sioEvent
+		if json.Unmarshal(b, &e) == nil {
+			c.mu.Lock()
+			c.events = append(c.events, e)
+			c.mu.Unlock()
+			select {
+			case c.seen <- struct{}{}:
+			default:
+			}
+		}
+	})
 	return c
 }
 
-func (c *sioClient) stop() {
-	_ = c.stdin.Close()
-	done := make(chan struct{})
-	go func() { _ = c.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(3 * time.Second):
-		_ = c.cmd.Process.Kill()
-	}
+// serve runs env's server on loopback until the test ends.
+func serve(t *testing.T, env *apitest.Env) *httptest.Server {
+	srv := httptest.NewServer(env.Server.Handler())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// pause makes the client stop reading its socket, as a frozen tab.
+func (c *sioClient) pause() {
+	_, _ = c.stdin.Write([]byte(`{"pause":true}` + "\n"))
+	c.mustWait("paused", 5*time.Second)
 }
 
 // emit sends an event from the client.
@@ -164,8 +195,7 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	tn := newTenants(t)
 	dispatchPeople(t, tn)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	cookie := loginAs(t, env, "dispatcherA", goodPassword, "192.0.2.50").Cookie
 	if cookie == "" {
 		t.Fatal("no session cookie")
@@ -354,8 +384,7 @@ func TestEventStream(t *testing.T) {
 	tn := newTenants(t)
 	dispatchPeople(t, tn)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	game := wsDial(t, srv, "", key(tn.keyA))
 	if d := readUntil(t, game, "joined-community", 5*time.Second); d["communityId"] != tn.A.ID {
 		t.Fatalf("joined %v", d)
@@ -423,8 +452,7 @@ func TestEventStream(t *testing.T) {
 func TestSlowConsumerIsCutOff(t *testing.T) {
 	tn := newTenants(t)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	stuck := wsDial(t, srv, "", key(tn.keyA)) // never read again
 	healthy := wsDial(t, srv, "", key(tn.keyA))
 	readUntil(t, healthy, "joined-community", 5*time.Second)
@@ -465,14 +493,12 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 	tn := newTenants(t)
 	dispatchPeople(t, tn)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	stuck := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
 	healthy := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}, "aliases": false})
 	stuck.mustWait("ack:join", 10*time.Second)
 	healthy.mustWait("ack:join", 10*time.Second)
-	_, _ = stuck.stdin.Write([]byte(`{"pause":true}` + "\n"))
-	stuck.mustWait("paused", 5*time.Second)
+	stuck.pause()
 
 	big := strings.Repeat("x", 4<<10)
 	var last int
@@ -529,8 +555,7 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 func TestEventsFromAnotherInstance(t *testing.T) {
 	tn := newTenants(t)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	ws := wsDial(t, srv, "", key(tn.keyA))
 	readUntil(t, ws, "joined-community", 5*time.Second)
 	_ = ws.WriteJSON(map[string]any{"type": "watch-map", "communityId": tn.A.ID})
@@ -582,8 +607,7 @@ func TestCallExpiryReachesSockets(t *testing.T) {
 	tn := newTenants(t)
 	dispatchPeople(t, tn)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	c := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
 	c.mustWait("ack:join", 10*time.Second)
 	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Ann"}, key(tn.keyA), "")
@@ -630,8 +654,7 @@ func TestCallExpiryReachesSockets(t *testing.T) {
 func TestDroppedEventsAskForASync(t *testing.T) {
 	tn := newTenants(t)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	ws := wsDial(t, srv, "", key(tn.keyA))
 	readUntil(t, ws, "joined-community", 5*time.Second)
 	big := strings.Repeat("x", 32<<10)
@@ -675,8 +698,7 @@ func TestDroppedEventsAskForASync(t *testing.T) {
 func TestAnnouncements(t *testing.T) {
 	tn := newTenants(t)
 	env := tn.env
-	srv := httptest.NewServer(env.Server.Handler())
-	t.Cleanup(srv.Close)
+	srv := serve(t, env)
 	member := wsDial(t, srv, "?communityId="+tn.A.ID, tn.as("memberA"))
 	readUntil(t, member, "joined-community", 5*time.Second)
 	path := "/api/community/" + tn.A.ID + "/announcements"
