@@ -67,15 +67,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*cad.APIKey, err
 
 // APIKeys lists a community's keys, newest first.
 func (s *Store) APIKeys(ctx context.Context, communityID string) ([]*cad.APIKey, error) {
-	list, err := apiKeyTable.find(ctx, s.e, Where(Community(communityID)).SortBy(Order("createdAt", true), Order(FieldID, true)))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*cad.APIKey, len(list))
-	for i, r := range list {
-		out[i] = r.key()
-	}
-	return out, nil
+	return findAll(ctx, apiKeyTable, s.e, Where(Community(communityID)).SortBy(Order("createdAt", true), Order(FieldID, true)), (*apiKeyRec).key)
 }
 
 // APIKey returns one key of a community by its public id.

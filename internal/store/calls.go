@@ -205,27 +205,11 @@ func (s *Store) CallsByID(ctx context.Context, communityID string, ids []string)
 	if len(clean) == 0 {
 		return nil, nil
 	}
-	list, err := callTable.find(ctx, s.e, Where(Community(communityID), In(FieldID, clean)))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*cad.Call, len(list))
-	for i, r := range list {
-		out[i] = r.call()
-	}
-	return out, nil
+	return findAll(ctx, callTable, s.e, Where(Community(communityID), In(FieldID, clean)), (*callRec).call)
 }
 
 // ExpiredOpenCalls returns up to limit open calls, of any community, whose
 // expiry has passed at now: the janitor's work list.
 func (s *Store) ExpiredOpenCalls(ctx context.Context, now time.Time, limit int) ([]*cad.Call, error) {
-	list, err := callTable.find(ctx, s.e, Query{Where: []Cond{Eq("open", true), Lte("expiresAt", Millis(now))}, AllTenants: true, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*cad.Call, len(list))
-	for i, r := range list {
-		out[i] = r.call()
-	}
-	return out, nil
+	return findAll(ctx, callTable, s.e, Query{Where: []Cond{Eq("open", true), Lte("expiresAt", Millis(now))}, AllTenants: true, Limit: limit}, (*callRec).call)
 }

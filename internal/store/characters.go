@@ -185,15 +185,7 @@ func (s *Store) CharactersByDiscord(ctx context.Context, communityID, discordID 
 }
 
 func (s *Store) findCharacters(ctx context.Context, q Query) ([]*cad.Character, error) {
-	list, err := characterTable.find(ctx, s.e, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*cad.Character, len(list))
-	for i, r := range list {
-		out[i] = r.character()
-	}
-	return out, nil
+	return findAll(ctx, characterTable, s.e, q, (*characterRec).character)
 }
 
 // prefixRange is the conditions of "field starts with p".

@@ -111,15 +111,7 @@ func (s *Store) Member(ctx context.Context, communityID, userID string) (*cad.Me
 // the one member query that crosses communities: the user's own, by the
 // user index.
 func (s *Store) MembershipsOfUser(ctx context.Context, userID string) ([]*cad.Membership, error) {
-	list, err := memberTable.find(ctx, s.e, Query{Where: []Cond{Eq("userId", userID)}, AllTenants: true})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*cad.Membership, len(list))
-	for i, r := range list {
-		out[i] = r.member()
-	}
-	return out, nil
+	return findAll(ctx, memberTable, s.e, Query{Where: []Cond{Eq("userId", userID)}, AllTenants: true}, (*memberRec).member)
 }
 
 // Members lists a community's members by username.

@@ -108,6 +108,23 @@ func (t table[T, PT]) find(ctx context.Context, e Engine, q Query) ([]PT, error)
 	return out, err
 }
 
+// findAll is every record q finds, each as conv makes it (a record's
+// domain view).
+func findAll[T any, PT interface {
+	*T
+	Doc
+}, O any](ctx context.Context, t table[T, PT], e Engine, q Query, conv func(PT) O) ([]O, error) {
+	list, err := t.find(ctx, e, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]O, len(list))
+	for i, r := range list {
+		out[i] = conv(r)
+	}
+	return out, nil
+}
+
 func (t table[T, PT]) delete(ctx context.Context, e Engine, q Query) (int64, error) {
 	if err := t.check(q); err != nil {
 		return 0, err

@@ -187,13 +187,5 @@ func (s *Store) FlaggedVehicles(ctx context.Context, communityID string, now tim
 
 // DesignedVehicles returns up to limit vehicles with a plate design.
 func (s *Store) DesignedVehicles(ctx context.Context, communityID string, limit int) ([]*cad.Vehicle, error) {
-	list, err := vehicleTable.find(ctx, s.e, Where(Community(communityID), Gt("plateDesignId", "")).Take(limit))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*cad.Vehicle, len(list))
-	for i, r := range list {
-		out[i] = r.vehicle()
-	}
-	return out, nil
+	return findAll(ctx, vehicleTable, s.e, Where(Community(communityID), Gt("plateDesignId", "")).Take(limit), (*vehicleRec).vehicle)
 }
