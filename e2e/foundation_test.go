@@ -52,7 +52,8 @@ func TestZeroSetupServeAndGracefulShutdown(t *testing.T) {
 			b, _ := io.ReadAll(res.Body)
 			res.Body.Close()
 			if res.StatusCode != 200 || !strings.Contains(string(b), `precinct_build_info{version="e2e"} 1`) ||
-				!strings.Contains(string(b), `precinct_db_operation_duration_seconds_count{engine="sqlite"`) {
+				!strings.Contains(string(b), `precinct_db_operation_duration_seconds_count{engine="sqlite"`) ||
+				!strings.Contains(string(b), "precinct_realtime_connections 0") || !strings.Contains(string(b), "precinct_bus_dropped_total 0") {
 				t.Fatalf("/metrics: %d\n%.400s", res.StatusCode, b)
 			}
 			if fi, err := os.Stat(filepath.Join(srv.DataDir, "precinct.db")); err != nil || fi.Mode().Perm() != 0o600 {

@@ -81,14 +81,19 @@ type db struct {
 // MongoDB, shared by every instance through a change stream on the events
 // collection (docs/realtime.md). run, when not nil, must run for the bus
 // to carry events between instances.
-func newBus(ctx context.Context, db *db, logger *slog.Logger, m *metrics.Metrics) (bus events.Bus, run func(context.Context), err error) {
+func newBus(ctx context.Context, db *db, logger *slog.Logger, m *metrics.Metrics) (events.Bus, func(context.Context), error) {
+	local := func() (events.Bus, func(context.Context), error) {
+		bus := events.NewLocal()
+		m.Bus(func() metrics.BusStats { return metrics.BusStats{Dropped: bus.Dropped()} })
+		return bus, nil, nil
+	}
 	me, ok := db.Engine().(*mongo.Engine)
 	if !ok {
-		return events.NewLocal(), nil, nil
+		return local()
 	}
 	if !me.Capabilities().ChangeStreams {
 		logger.Warn("the database has no change streams: real-time events reach only the sockets of this instance; run one instance, or MongoDB as a replica set")
-		return events.NewLocal(), nil, nil
+		return local()
 	}
 	mb, err := mongo.NewBus(ctx, me, mongo.BusOptions{Logger: logger})
 	if err != nil {
@@ -98,7 +103,7 @@ func newBus(ctx context.Context, db *db, logger *slog.Logger, m *metrics.Metrics
 	m.Bus(func() metrics.BusStats {
 		st := mb.Stats()
 		return metrics.BusStats{Written: st.Written.Load(), WriteErrors: st.WriteErrors.Load(), Received: st.Received.Load(),
-			Duplicates: st.Duplicates.Load(), StreamBreaks: st.StreamBreaks.Load(), Gaps: st.Gaps.Load(), Dropped: st.Dropped.Load()}
+			Duplicates: st.Duplicates.Load(), StreamBreaks: st.StreamBreaks.Load(), Gaps: st.Gaps.Load(), Dropped: mb.Dropped()}
 	})
 	return mb, mb.Run, nil
 }

@@ -208,8 +208,8 @@ func (m *Metrics) Gateway(read func() GatewayStats) {
 	m.reg.MustRegister(gatewayCollector{read: read})
 }
 
-// BusStats are the shared event bus's numbers (several instances on
-// MongoDB), read at each scrape.
+// BusStats are the event bus's numbers, read at each scrape; all but
+// Dropped are the shared bus's (several instances on MongoDB).
 type BusStats struct {
 	Written, WriteErrors, Received, Duplicates, StreamBreaks, Gaps, Dropped int64
 }
@@ -223,7 +223,7 @@ var busDescs = map[string]*prometheus.Desc{
 	"duplicates":    prometheus.NewDesc("precinct_bus_duplicates_total", "Documents read twice and skipped.", nil, nil),
 	"stream_breaks": prometheus.NewDesc("precinct_bus_stream_breaks_total", "Change streams that broke and were resumed.", nil, nil),
 	"gaps":          prometheus.NewDesc("precinct_bus_gaps_total", "Change streams that could not resume (clients were told to sync).", nil, nil),
-	"dropped":       prometheus.NewDesc("precinct_bus_dropped_total", "Events not written for the other instances: the queue was full.", nil, nil),
+	"dropped":       prometheus.NewDesc("precinct_bus_dropped_total", "Events lost: a subscriber (the gateway) without room, or not written for the other instances (the queue was full).", nil, nil),
 }
 
 func (b busCollector) Describe(ch chan<- *prometheus.Desc) {
