@@ -477,6 +477,16 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	if _, _, _, disc := env.Hub.Snapshot(); disc["slow consumer"] != 1 {
 		t.Fatalf("disconnects %v", disc)
 	}
+	// The operator is told, by the key's id, never the key.
+	logged := false
+	for _, l := range env.Logs.Lines() {
+		if strings.Contains(fmt.Sprint(l["msg"]), "could not take events") && l["apiKeyId"] == tn.keyAID {
+			logged = true
+		}
+	}
+	if !logged || strings.Contains(env.Logs.String(), tn.keyA) {
+		t.Fatalf("the cut-off's log line (logged %v)", logged)
+	}
 	// The server still answers at once.
 	start := time.Now()
 	if c := status(env, "GET", "/healthz", nil, nil); c != 200 || time.Since(start) > time.Second {

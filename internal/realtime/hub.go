@@ -201,10 +201,28 @@ func (c *Conn) end(reason string, closeTransport bool) {
 		h.stats.Connected.Add(-1)
 		h.stats.disconnected(reason)
 		close(c.done)
+		if reason == reasonSlow {
+			h.log.Warn("a real-time client could not take events for the grace and was disconnected; it can reconnect and sync",
+				append(c.who(), "ip", c.client.IP)...)
+		}
 	})
 	if first && closeTransport {
 		go c.t.Close(reason)
 	}
+}
+
+// reasonSlow is the disconnect reason of a client that could not keep up.
+const reasonSlow = "slow consumer"
+
+// who names a connection's credential for the logs (ids, never secrets).
+func (c *Conn) who() []any {
+	switch {
+	case c.principal.IsUser():
+		return []any{"userId", c.principal.User.ID}
+	case c.principal.IsServer():
+		return []any{"apiKeyId", c.principal.APIKey.ID}
+	}
+	return []any{"anonymous", true}
 }
 
 // errNotAllowed is the one answer to a join the caller may not make,
@@ -424,7 +442,7 @@ func (c *Conn) enqueue(f *message) {
 		return
 	}
 	if time.Duration(now-since) >= h.opts.CriticalGrace {
-		go c.end("slow consumer", true)
+		go c.end(reasonSlow, true)
 	}
 }
 
@@ -535,7 +553,7 @@ func (h *Hub) missedMessage() *message {
 // failure is the disconnect reason of a failed send.
 func failure(err error) string {
 	if errors.Is(err, errStalled) {
-		return "slow consumer"
+		return reasonSlow
 	}
 	return "write failed"
 }
