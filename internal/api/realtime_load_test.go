@@ -318,7 +318,8 @@ func calls911(t *testing.T, env *apitest.Env, apiKey string, p loadGroup, label 
 	answered := map[string]int64{}
 	selfCPU, nodeCPU := cpuTime(os.Getpid()), p.cpu()
 	if f := os.Getenv("PRECINCT_RT_PROFILE"); f != "" {
-		out, err := os.Create(f)
+		// One profile per run: <file>.<first word of the label>.
+		out, err := os.Create(f + "." + strings.Fields(label)[0])
 		if err != nil {
 			t.Fatal(err)
 		}

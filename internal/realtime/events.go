@@ -76,6 +76,8 @@ type message struct {
 
 	ioOnce    sync.Once
 	ioPackets [][]byte // Socket.IO event packets, one per name
+	ioFrames  []byte   // the same as Engine.IO messages in WebSocket frames, one after the other
+	ioFirst   int      // the length of the first frame (the first name's)
 	wsOnce    sync.Once
 	wsFrame   []byte // the plain stream's frame, canonical name only
 }
@@ -94,9 +96,23 @@ func (m *message) socketIO() [][]byte {
 			b := make([]byte, 0, len(m.payload)+len(name)+4)
 			b = append(append(append(append(append(b, "2["...), name...), ','), m.payload...), ']')
 			m.ioPackets = append(m.ioPackets, b)
+			m.ioFrames = appendTextFrame(m.ioFrames, "4", b)
+			if m.ioFirst == 0 {
+				m.ioFirst = len(m.ioFrames)
+			}
 		}
 	})
 	return m.ioPackets
+}
+
+// webSocket is the message as the WebSocket frames of its Socket.IO
+// packets, ready to write: every name, or the first only (lean).
+func (m *message) webSocket(lean bool) []byte {
+	m.socketIO()
+	if lean {
+		return m.ioFrames[:m.ioFirst:m.ioFirst]
+	}
+	return m.ioFrames
 }
 
 // plain is the message as one plain-stream frame: {"event", "data"} under

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
+	"github.com/zishang520/socket.io/servers/engine/v3"
+	"github.com/zishang520/socket.io/servers/engine/v3/transports"
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
@@ -43,6 +45,10 @@ func NewGateway(hub *Hub, clientIP func(*http.Request) string, allowOrigin func(
 	// No CORS: the dashboard is served from Precinct's own origin (or a
 	// configured one that proxies); a cross-site page gets no grant.
 	opts.SetServeClient(false)
+	// Long-polling as the library makes it; WebSocket with the hub's
+	// frames encoded once and every waiting packet in one write
+	// (iowebsocket.go).
+	opts.SetTransports(types.NewSet[transports.TransportCtor](engine.Polling, wsBuilder{}))
 	g := &Gateway{hub: hub, clientIP: clientIP, allowOrigin: allowOrigin}
 	g.io = socket.NewServer(nil, opts)
 	g.io.Use(g.authenticate)
@@ -157,7 +163,9 @@ type ioTransport struct {
 	// does not read, so Send waits here instead, which fills the
 	// connection's own bounded queue and lets the hub cut it off.
 	buffered atomic.Int64
-	flushed  chan struct{}
+	flushing int64 // packets of the engine's flush under way (its lock held)
+	// flushed is signalled when the engine or the WebSocket has written.
+	flushed chan struct{}
 }
 
 // maxEngineBuffer is how many packets may wait in the engine for one
@@ -171,10 +179,17 @@ func newIOTransport(s *socket.Socket, lean bool) *ioTransport {
 	t := &ioTransport{s: s, lean: lean, flushed: make(chan struct{}, 1)}
 	eng := s.Conn()
 	_ = eng.On("packetCreate", func(...any) { t.buffered.Add(1) })
+	// A flush is counted out once the transport has the packets ("drain"
+	// follows Send in the engine's flush), so that an event written
+	// straight to the WebSocket never overtakes one the engine holds.
 	_ = eng.On("flush", func(args ...any) {
 		if w, ok := args[0].([]*packet.Packet); ok {
-			t.buffered.Add(-int64(len(w)))
+			t.flushing = int64(len(w))
 		}
+	})
+	_ = eng.On("drain", func(...any) {
+		t.buffered.Add(-t.flushing)
+		t.flushing = 0
 		select {
 		case t.flushed <- struct{}{}:
 		default:
@@ -183,44 +198,49 @@ func newIOTransport(s *socket.Socket, lean bool) *ioTransport {
 	return t
 }
 
-// Send writes the message's packets, encoded once for every socket, to the
-// socket's Engine.IO connection: what Emit does after encoding, without
-// encoding again per socket (the engine reads each packet through its own
-// reader; the bytes are shared and never written).
+// Send writes the message, waiting (engineWait at most) while the client
+// is behind.
 func (t *ioTransport) Send(m *message) error {
-	pkts := m.socketIO()
-	if t.lean {
-		pkts = pkts[:1]
-	}
-	conn := t.s.Client().Conn()
 	deadline := time.Now().Add(engineWait)
-	for t.buffered.Load() > maxEngineBuffer {
-		select {
-		case <-t.flushed:
-		case <-time.After(50 * time.Millisecond):
-		}
-		if conn.ReadyState() != "open" {
-			return errClosed
+	for {
+		sent, err := t.TrySend(m)
+		if sent || err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return errStalled
 		}
+		select {
+		case <-t.flushed:
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
+}
+
+// TrySend writes the message unless the client is behind. On a WebSocket
+// with nothing held in the engine, the frames encoded once for every
+// socket go straight to the transport's writer; otherwise (long-polling,
+// an upgrade under way) each name is a packet through the engine.
+func (t *ioTransport) TrySend(m *message) (bool, error) {
+	conn := t.s.Client().Conn()
 	if conn.ReadyState() != "open" {
-		return errClosed
+		return false, errClosed
+	}
+	held := t.buffered.Load()
+	if ws, ok := conn.Transport().(*ioWebSocket); ok && held == 0 {
+		return ws.sendFrames(m.webSocket(t.lean), t.flushed)
+	}
+	if held > maxEngineBuffer {
+		return false, nil
+	}
+	pkts := m.socketIO()
+	if t.lean {
+		pkts = pkts[:1]
 	}
 	for _, p := range pkts {
 		conn.Write(types.NewStringBuffer(p), &packet.Options{}, nil)
 	}
-	return nil
-}
-
-// TrySend writes m unless the engine holds too many packets already.
-func (t *ioTransport) TrySend(m *message) (bool, error) {
-	if t.buffered.Load() > maxEngineBuffer {
-		return false, nil
-	}
-	return true, t.Send(m)
+	return true, nil
 }
 
 var errStalled = errors.New("the client has read nothing for too long")

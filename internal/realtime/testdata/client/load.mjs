@@ -10,6 +10,15 @@ const o = JSON.parse(process.env.OPTS || "{}");
 const watch = new Set(o.events || ["call:new"]);
 let joined = 0;
 const sockets = [];
+// Lines are gathered and written together: a write to a pipe is
+// synchronous in Node, and one per event would put the tool's own system
+// calls between the arrivals it measures. Arrival times are taken first.
+let out = [];
+const flush = () => {
+  if (out.length) process.stdout.write(out.join(""));
+  out = [];
+};
+setInterval(flush, 20).unref();
 for (let i = 0; i < o.n; i++) {
   const s = io(process.env.URL, { transports: ["websocket"], auth: o.aliases === false ? { token: o.token, aliases: false } : { token: o.token }, reconnection: false, forceNew: true });
   s.on("connect", () => {
@@ -25,7 +34,7 @@ for (let i = 0; i < o.n; i++) {
   s.onAny((event, payload) => {
     if (!watch.has(event)) return;
     const key = event === "map:positions" ? (payload.positions || []).length : payload.incidentNumber;
-    process.stdout.write(`${event} ${(o.first || 0) + i} ${key} ${Date.now()}\n`);
+    out.push(`${event} ${(o.first || 0) + i} ${key} ${Date.now()}\n`);
   });
   s.on("connect_error", (e) => console.log("connect_error " + e.message));
   sockets.push(s);
@@ -33,5 +42,6 @@ for (let i = 0; i < o.n; i++) {
 process.stdin.resume();
 process.stdin.on("end", () => {
   for (const s of sockets) s.close();
+  flush();
   process.exit(0);
 });
