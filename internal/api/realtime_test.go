@@ -202,6 +202,9 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	}
 	officer := startClient(t, srv, map[string]any{"token": tn.tokens["officerA"], "join": []string{tn.A.GuildID}, "watchMap": tn.A.ID})
 	browser := startClient(t, srv, map[string]any{"cookie": cookie, "join": []string{tn.A.ID}, "transports": []string{"polling", "websocket"}})
+	// Long-polling only (the library's transport) beside WebSocket (the
+	// gateway's own writing, iowebsocket.go).
+	polling := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}, "transports": []string{"polling"}})
 	memberB := startClient(t, srv, map[string]any{"token": tn.tokens["memberB"], "join": []string{tn.B.ID}})
 	outsider := startClient(t, srv, map[string]any{"token": tn.tokens["outsider"], "join": []string{tn.A.ID}})
 	plain := startClient(t, srv, map[string]any{"token": tn.tokens["plainA"], "join": []string{tn.A.ID}, "watchMap": tn.A.ID})
@@ -219,7 +222,7 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 		}
 	}
 	anonymous := startClient(t, srv, map[string]any{"join": []string{tn.A.ID}})
-	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "memberB": memberB, "plain": plain} {
+	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "memberB": memberB, "plain": plain, "polling": polling} {
 		e := c.mustWait("ack:join", 10*time.Second)
 		if !strings.Contains(string(e.Args[0]), `"ok":true`) {
 			t.Fatalf("%s's join: %s", name, e.Args[0])
@@ -261,7 +264,11 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 		t.Fatal(res.Code, res.Body)
 	}
 	incident := jsonOf(t, res)["incidentNumber"].(string)
-	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "plain": plain} {
+	if e := polling.mustWait("connect", 5*time.Second); string(e.Args[0]) != `"polling"` {
+		t.Fatalf("the polling client connected over %s", e.Args[0])
+	}
+	browser.mustWait("upgrade", 5*time.Second)
+	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "plain": plain, "polling": polling} {
 		for _, ev := range []string{"call:new", "newCall", "call-created", "call.created"} {
 			e := c.mustWait(ev, 5*time.Second)
 			var p map[string]any
@@ -280,6 +287,7 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	}
 	officer.mustWait("panic", 5*time.Second)
 	browser.mustWait("panic", 5*time.Second)
+	polling.mustWait("panic", 5*time.Second)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		n := 0
