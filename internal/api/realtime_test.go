@@ -132,6 +132,12 @@ func (c *sioClient) pause() {
 	c.mustWait("paused", 5*time.Second)
 }
 
+// resume makes the client read its socket again.
+func (c *sioClient) resume() {
+	_, _ = c.stdin.Write([]byte(`{"resume":true}` + "\n"))
+	c.mustWait("resumed", 5*time.Second)
+}
+
 // emit sends an event from the client.
 func (c *sioClient) emit(event string, args ...any) {
 	b, _ := json.Marshal(map[string]any{"emit": event, "args": args})
@@ -563,6 +569,64 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 		}
 	}
 	t.Logf("cut off after %d events", last+1)
+}
+
+// A client that stops reading for a while (a network stall shorter than
+// the grace) loses nothing: the events pile up in TCP, then in its
+// WebSocket writer (64 writes), then in the engine and its queue, and
+// arrive in the order published once it reads again, every name of each.
+// A request answered while it is behind (the sync) holds the engine, so
+// the events after it take the engine's path, and those after the engine
+// drains the direct one again: the order holds across both.
+func TestSocketIOStalledClientCatchesUpInOrder(t *testing.T) {
+	tn := newTenants(t)
+	dispatchPeople(t, tn)
+	env := tn.env
+	srv := serve(t, env)
+	c := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	c.mustWait("ack:join", 10*time.Second)
+	c.pause()
+	// 200 events of 4 names x 16 KB: 12.8 MB, more than TCP holds here.
+	big := strings.Repeat("x", 16<<10)
+	const n = 200
+	for i := 0; i < n; i++ {
+		if i == n*3/4 {
+			c.emit("sync", tn.A.ID)
+		}
+		env.Events.Publish(cad.Event{Type: "call.created", CommunityID: tn.A.ID, ID: fmt.Sprint(i), Time: time.Now(),
+			Payload: map[string]any{"incidentNumber": fmt.Sprint("S", i), "description": big}})
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	c.resume()
+	c.mustWait("ack:sync", 10*time.Second)
+	for wait := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c.mu.Lock()
+		got := map[string]int{}
+		for _, e := range c.events {
+			switch e.Event {
+			case "call:new", "newCall", "call-created", "call.created":
+				if want := fmt.Sprintf(`"incidentNumber":"S%d"`, got[e.Event]); !strings.Contains(string(e.Args[0]), want) {
+					c.mu.Unlock()
+					t.Fatalf("%s %d out of order: %.60s", e.Event, got[e.Event], e.Args[0])
+				}
+				got[e.Event]++
+			case "disconnect", "sync:required":
+				c.mu.Unlock()
+				t.Fatalf("the stalled client got %s", e.Event)
+			}
+		}
+		c.mu.Unlock()
+		if got["call:new"] == n && got["newCall"] == n && got["call-created"] == n && got["call.created"] == n {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatalf("received %v of %d each", got, n)
+		}
+	}
+	if _, _, _, disc := env.Hub.Snapshot(); len(disc) != 0 {
+		t.Fatalf("disconnects %v", disc)
+	}
 }
 
 // Events another instance made arrive through the shared bus marked

@@ -97,7 +97,9 @@ func handshakeRequest(s *socket.Socket) *http.Request {
 type sessionData struct {
 	principal *cad.Principal
 	client    auth.Client
-	lean      bool // auth.aliases false: each event under its first name only
+	// transport counts the engine's packets from before the socket's
+	// CONNECT packet is made, so that none goes uncounted.
+	transport *ioTransport
 }
 
 // authenticate resolves the handshake's credential: none connects as
@@ -121,7 +123,7 @@ func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError
 	}
 	aliases, set := s.Handshake().Auth["aliases"].(bool)
 	lean := set && !aliases
-	s.SetData(&sessionData{principal: p, client: cl, lean: lean})
+	s.SetData(&sessionData{principal: p, client: cl, transport: newIOTransport(s, lean)})
 	next(nil)
 }
 
@@ -283,7 +285,7 @@ func (g *Gateway) connected(s *socket.Socket) {
 		s.Disconnect(true)
 		return
 	}
-	conn := g.hub.Connect(newIOTransport(s, d.lean), d.principal, d.client)
+	conn := g.hub.Connect(d.transport, d.principal, d.client)
 	for name, req := range map[string]string{"join-community": reqJoin, "leave-community": reqLeave, "watch-map": reqWatchMap, "sync": reqSync} {
 		_ = s.On(name, func(args ...any) {
 			ref := refArg(args)

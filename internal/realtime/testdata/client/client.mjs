@@ -35,8 +35,8 @@ socket.on("disconnect", (reason) => {
   out("disconnect", [reason]);
   process.exit(0);
 });
-// Commands from the test on stdin, one JSON per line: {emit, args}, or
-// {pause: true} to stop reading the socket.
+// Commands from the test on stdin, one JSON per line: {emit, args},
+// {pause: true} to stop reading the socket, {resume: true} to read again.
 let buf = "";
 process.stdin.on("data", (d) => {
   buf += d;
@@ -51,6 +51,11 @@ process.stdin.on("data", (d) => {
       // server's writes back up in TCP.
       socket.io.engine.transport.ws._socket.pause();
       out("paused", []);
+      continue;
+    }
+    if (cmd.resume) {
+      socket.io.engine.transport.ws._socket.resume();
+      out("resumed", []);
       continue;
     }
     socket.emit(cmd.emit, ...(cmd.args || []), (ack) => out("ack:" + cmd.emit, [ack]));
