@@ -25,7 +25,8 @@ func (s *Server) realtimeRoutes() {
 		conns, rooms, watchers, disc := hub.Snapshot()
 		st := hub.Stats()
 		return metrics.GatewayStats{Connected: conns, Rooms: rooms, MapWatchers: watchers, EventsSent: st.EventsSent.Load(),
-			EventsDropped: st.EventsDropped.Load(), Overflows: st.Overflows.Load(), MapBatches: st.Batches.Load(), Disconnects: disc}
+			EventsDropped: st.EventsDropped.Load(), Overflows: st.Overflows.Load(), MapBatches: st.Batches.Load(),
+			EngineWrites: st.EngineWrites.Load(), Disconnects: disc}
 	})
 	// Socket.IO authenticates its handshake itself (cookie or auth.token);
 	// polling and the upgrade are GET and POST on one path. Not limited
@@ -45,8 +46,7 @@ func unbound(w http.ResponseWriter) {
 
 func (s *Server) socketIO(c *echo.Context) error {
 	unbound(c.Response())
-	s.gateway.Handler().ServeHTTP(c.Response(), c.Request())
-	return nil
+	return s.gateway.Serve(c.Response(), c.Request())
 }
 
 // eventStream authenticates as every route does (cookie, bearer or key;

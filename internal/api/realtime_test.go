@@ -264,6 +264,24 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 		t.Fatalf("a civilian watches the map: %s", e.Args[0])
 	}
 	officer.mustWait(MapEvent, 5*time.Second) // the snapshot on subscribe
+	// Every client that may upgrade to WebSocket has: from Precinct's own
+	// origin too, though the test server's Host is not the public URL's.
+	// A browser of another origin may not open one (as on the event
+	// stream): the token client from evil.example.com stays on polling.
+	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "plain": plain, "own": own} {
+		if _, ok := c.wait("upgrade", 5*time.Second); !ok {
+			t.Fatalf("%s did not upgrade", name)
+		}
+	}
+	if _, ok := tokenAnywhere.wait("upgrade", 0); ok {
+		t.Fatal("a WebSocket from another origin")
+	}
+	ws := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+		"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "https://evil.example.com"}
+	if res := env.Do("GET", "/socket.io/?EIO=4&transport=websocket", nil, ws, ""); res.Code != 403 || !strings.Contains(res.Body.String(), "may not open a WebSocket") {
+		t.Fatalf("a WebSocket from another origin: %d %s", res.Code, res.Body)
+	}
+	engineWrites := env.Hub.Stats().EngineWrites.Load()
 
 	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "location": "Vespucci Beach", "callerName": "John"}, key(tn.keyA), "")
 	if res.Code != 201 {
@@ -273,7 +291,6 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	if e := polling.mustWait("connect", 5*time.Second); string(e.Args[0]) != `"polling"` {
 		t.Fatalf("the polling client connected over %s", e.Args[0])
 	}
-	browser.mustWait("upgrade", 5*time.Second)
 	for name, c := range map[string]*sioClient{"officer": officer, "browser": browser, "plain": plain, "polling": polling} {
 		for _, ev := range []string{"call:new", "newCall", "call-created", "call.created"} {
 			e := c.mustWait(ev, 5*time.Second)
@@ -283,6 +300,12 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 				t.Fatalf("%s's %s: %s", name, ev, e.Args[0])
 			}
 		}
+	}
+	// Only the copies of the two clients on polling took the engine's
+	// path; the sockets on WebSocket, upgraded ones too, got theirs in one
+	// write.
+	if n := env.Hub.Stats().EngineWrites.Load() - engineWrites; n != 2 {
+		t.Fatalf("%d events through the engine, want 2 (the polling clients')", n)
 	}
 	// A panic and positions: responders only.
 	if c := status(env, "POST", "/api/fivem/panic", map[string]any{"officerName": "Officer Smith", "location": "Pier"}, key(tn.keyA)); c != 200 {

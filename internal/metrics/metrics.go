@@ -162,6 +162,7 @@ type GatewayStats struct {
 	Connected, Rooms, MapWatchers        int64
 	EventsSent, EventsDropped, Overflows int64
 	MapBatches                           int64
+	EngineWrites                         int64
 	Disconnects                          map[string]int64 // by reason, a small fixed set
 }
 
@@ -176,11 +177,12 @@ var (
 	gwDropped     = prometheus.NewDesc("precinct_realtime_events_dropped_total", "Events a connection had no room for.", nil, nil)
 	gwOverflows   = prometheus.NewDesc("precinct_realtime_queue_overflows_total", "Times a connection's send queue was full.", nil, nil)
 	gwBatches     = prometheus.NewDesc("precinct_realtime_map_batches_total", "Live-map batches written.", nil, nil)
+	gwEngine      = prometheus.NewDesc("precinct_realtime_engine_writes_total", "Socket.IO events written packet by packet through the library's engine (long-polling, an upgrade under way, a client behind) instead of in one write.", nil, nil)
 	gwDisconnects = prometheus.NewDesc("precinct_realtime_disconnects_total", "Connections ended, by reason.", []string{"reason"}, nil)
 )
 
 func (g gatewayCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{gwConnected, gwRooms, gwWatchers, gwSent, gwDropped, gwOverflows, gwBatches, gwDisconnects} {
+	for _, d := range []*prometheus.Desc{gwConnected, gwRooms, gwWatchers, gwSent, gwDropped, gwOverflows, gwBatches, gwEngine, gwDisconnects} {
 		ch <- d
 	}
 }
@@ -194,6 +196,7 @@ func (g gatewayCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(gwDropped, prometheus.CounterValue, float64(s.EventsDropped))
 	ch <- prometheus.MustNewConstMetric(gwOverflows, prometheus.CounterValue, float64(s.Overflows))
 	ch <- prometheus.MustNewConstMetric(gwBatches, prometheus.CounterValue, float64(s.MapBatches))
+	ch <- prometheus.MustNewConstMetric(gwEngine, prometheus.CounterValue, float64(s.EngineWrites))
 	for reason, n := range s.Disconnects {
 		ch <- prometheus.MustNewConstMetric(gwDisconnects, prometheus.CounterValue, float64(n), reason)
 	}

@@ -69,7 +69,11 @@ type Stats struct {
 	EventsDropped atomic.Int64
 	Overflows     atomic.Int64
 	Batches       atomic.Int64
-	Disconnects   sync.Map // reason -> *atomic.Int64
+	// EngineWrites counts Socket.IO events written through the library's
+	// engine, packet by packet (long-polling, an upgrade under way, a
+	// client behind), rather than as frames in one write.
+	EngineWrites atomic.Int64
+	Disconnects  sync.Map // reason -> *atomic.Int64
 }
 
 func (s *Stats) disconnected(reason string) {

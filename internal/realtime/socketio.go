@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	gws "github.com/gorilla/websocket"
 	"github.com/zishang520/socket.io/parsers/engine/v3/packet"
 	"github.com/zishang520/socket.io/servers/engine/v3"
 	"github.com/zishang520/socket.io/servers/engine/v3/transports"
@@ -61,8 +63,25 @@ func NewGateway(hub *Hub, clientIP func(*http.Request) string, allowOrigin func(
 	return g
 }
 
-// Handler serves /socket.io/.
-func (g *Gateway) Handler() http.Handler { return g.h }
+// Serve serves /socket.io/. A browser may open a WebSocket from
+// Precinct's own origin or a configured one, as on the event stream;
+// another origin is refused (a cad error, nothing written).
+func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request) error {
+	if o := r.Header.Get("Origin"); o != "" && gws.IsWebSocketUpgrade(r) {
+		u, err := url.Parse(o)
+		if err != nil || !g.allowOrigin(o) {
+			return cad.Errorf(cad.EFORBIDDEN, "This origin may not open a WebSocket here: open Precinct from its own address")
+		}
+		// The library's upgrader takes only an Origin of the request's own
+		// Host, which is not Precinct's rule: a configured origin, or a
+		// proxy that passes its own Host, would leave every browser on
+		// long-polling without a word.
+		r = r.WithContext(r.Context())
+		r.Host = u.Host
+	}
+	g.h.ServeHTTP(w, r)
+	return nil
+}
 
 // Close ends the server.
 func (g *Gateway) Close() { g.io.Close(nil) }
@@ -123,7 +142,7 @@ func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError
 	}
 	aliases, set := s.Handshake().Auth["aliases"].(bool)
 	lean := set && !aliases
-	s.SetData(&sessionData{principal: p, client: cl, transport: newIOTransport(s, lean)})
+	s.SetData(&sessionData{principal: p, client: cl, transport: newIOTransport(s, lean, &g.hub.stats.EngineWrites)})
 	next(nil)
 }
 
@@ -168,6 +187,8 @@ type ioTransport struct {
 	flushing int64 // packets of the engine's flush under way (its lock held)
 	// flushed is signalled when the engine or the WebSocket has written.
 	flushed chan struct{}
+	// engineWrites counts the events that took the engine's path.
+	engineWrites *atomic.Int64
 }
 
 // maxEngineBuffer is how many packets may wait in the engine for one
@@ -177,8 +198,8 @@ const (
 	engineWait      = 10 * time.Second
 )
 
-func newIOTransport(s *socket.Socket, lean bool) *ioTransport {
-	t := &ioTransport{s: s, lean: lean, flushed: make(chan struct{}, 1)}
+func newIOTransport(s *socket.Socket, lean bool, engineWrites *atomic.Int64) *ioTransport {
+	t := &ioTransport{s: s, lean: lean, flushed: make(chan struct{}, 1), engineWrites: engineWrites}
 	eng := s.Conn()
 	_ = eng.On("packetCreate", func(...any) { t.buffered.Add(1) })
 	// A flush is counted out once the transport has the packets ("drain"
@@ -242,6 +263,7 @@ func (t *ioTransport) TrySend(m *message) (bool, error) {
 	for _, p := range pkts {
 		conn.Write(types.NewStringBuffer(p), &packet.Options{}, nil)
 	}
+	t.engineWrites.Add(1)
 	return true, nil
 }
 
