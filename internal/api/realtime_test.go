@@ -594,6 +594,87 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 	t.Logf("cut off after %d events", last+1)
 }
 
+// One Engine.IO connection carries many Socket.IO sockets in turn (a
+// client may connect, leave and connect again without reconnecting): in
+// the raw protocol over WebSocket, 30 connects and disconnects leave one
+// connection in the hub, and the last socket's events still go out as
+// frames in one write, every name once.
+func TestSocketIOReconnectOnOneConnection(t *testing.T) {
+	tn := newTenants(t)
+	dispatchPeople(t, tn)
+	env := tn.env
+	srv := serve(t, env)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	iter := -1
+	read := func(prefix string) string {
+		t.Helper()
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				t.Fatalf("waiting for %q (i %d): %v", prefix, iter, err)
+			}
+			if strings.HasPrefix(string(b), prefix) {
+				return string(b)
+			}
+		}
+	}
+	send := func(p string) {
+		t.Helper()
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read("0{") // Engine.IO open
+	connections := func(want int64) {
+		t.Helper()
+		for wait := time.Now().Add(5 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+			if n, _, _, _ := env.Hub.Snapshot(); n == want {
+				return
+			} else if time.Now().After(wait) {
+				t.Fatalf("%d connections in the hub, want %d", n, want)
+			}
+		}
+	}
+	connect := `40{"token":"` + tn.tokens["dispatcherA"] + `"}`
+	for i := 0; i < 30; i++ {
+		iter = i
+		send(connect)
+		if got := read("4"); !strings.HasPrefix(got, "40{") {
+			t.Fatalf("connect %d: %s", i, got)
+		}
+		send("41")
+		// Connecting again before the server has taken the socket out
+		// is a protocol error that closes the connection (as in
+		// Socket.IO's own server); it is out once the hub lets it go.
+		connections(0)
+	}
+	send(connect)
+	read("40{")
+	send(`420["join-community","` + tn.A.ID + `"]`)
+	if ack := read("430"); !strings.Contains(ack, `"ok":true`) {
+		t.Fatal(ack)
+	}
+	connections(1)
+	engineWrites := env.Hub.Stats().EngineWrites.Load()
+	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Raw"}, key(tn.keyA), "")
+	if res.Code != 201 {
+		t.Fatal(res.Code, res.Body)
+	}
+	for _, name := range []string{"call:new", "newCall", "call-created", "call.created"} {
+		if got := read(`42["`); !strings.HasPrefix(got, `42["`+name+`",`) {
+			t.Fatalf("want %s next, got %.60s", name, got)
+		}
+	}
+	if n := env.Hub.Stats().EngineWrites.Load() - engineWrites; n != 0 {
+		t.Fatalf("%d events through the engine on a WebSocket that is not behind", n)
+	}
+}
+
 // A client that stops reading for a while (a network stall shorter than
 // the grace) loses nothing: the events pile up in TCP, then in its
 // WebSocket writer (64 writes), then in the engine and its queue, and

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,7 @@ type Gateway struct {
 	// allowOrigin decides a browser's Origin when the session cookie is
 	// the credential (Precinct's own and the configured ones).
 	allowOrigin func(origin string) bool
+	engines     sync.Map // Engine.IO connection id -> *engineCount
 }
 
 // NewGateway builds the Socket.IO server on hub. clientIP reads a
@@ -116,8 +118,6 @@ func handshakeRequest(s *socket.Socket) *http.Request {
 type sessionData struct {
 	principal *cad.Principal
 	client    auth.Client
-	// transport counts the engine's packets from before the socket's
-	// CONNECT packet is made, so that none goes uncounted.
 	transport *ioTransport
 }
 
@@ -142,7 +142,8 @@ func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError
 	}
 	aliases, set := s.Handshake().Auth["aliases"].(bool)
 	lean := set && !aliases
-	s.SetData(&sessionData{principal: p, client: cl, transport: newIOTransport(s, lean, &g.hub.stats.EngineWrites)})
+	t := &ioTransport{s: s, lean: lean, engine: g.engineCountOf(s), engineWrites: &g.hub.stats.EngineWrites}
+	s.SetData(&sessionData{principal: p, client: cl, transport: t})
 	next(nil)
 }
 
@@ -177,18 +178,27 @@ func (g *Gateway) addressOf(s *socket.Socket) string {
 
 // ioTransport sends on a Socket.IO socket.
 type ioTransport struct {
-	s    *socket.Socket
-	lean bool // the first name only, not the aliases
-	// buffered counts packets in the engine's write buffer, not yet handed
-	// to the transport: the engine buffers without bound while a client
-	// does not read, so Send waits here instead, which fills the
-	// connection's own bounded queue and lets the hub cut it off.
+	s      *socket.Socket
+	lean   bool // the first name only, not the aliases
+	engine *engineCount
+	// engineWrites counts the events that took the engine's path.
+	engineWrites *atomic.Int64
+}
+
+// engineCount follows one Engine.IO connection's write buffer: packets
+// made and not yet handed to the transport. The engine buffers without
+// bound while a client does not read, so a sender waits past
+// maxEngineBuffer instead, which fills the connection's own bounded queue
+// and lets the hub cut it off; and an event is written straight to the
+// WebSocket only while the engine holds nothing, so it never overtakes a
+// packet there. One per connection, shared by the Socket.IO sockets on it
+// (a client may connect, leave and connect again on one connection), its
+// listeners added once.
+type engineCount struct {
 	buffered atomic.Int64
 	flushing int64 // packets of the engine's flush under way (its lock held)
 	// flushed is signalled when the engine or the WebSocket has written.
 	flushed chan struct{}
-	// engineWrites counts the events that took the engine's path.
-	engineWrites *atomic.Int64
 }
 
 // maxEngineBuffer is how many packets may wait in the engine for one
@@ -198,27 +208,41 @@ const (
 	engineWait      = 10 * time.Second
 )
 
-func newIOTransport(s *socket.Socket, lean bool, engineWrites *atomic.Int64) *ioTransport {
-	t := &ioTransport{s: s, lean: lean, flushed: make(chan struct{}, 1), engineWrites: engineWrites}
+// engineCountOf is the count of s's Engine.IO connection, made with its
+// listeners on the connection's first socket. It must be made before the
+// socket's CONNECT packet is (in the handshake middleware), so that no
+// packet goes uncounted.
+func (g *Gateway) engineCountOf(s *socket.Socket) *engineCount {
 	eng := s.Conn()
-	_ = eng.On("packetCreate", func(...any) { t.buffered.Add(1) })
+	id := eng.Id()
+	if c, ok := g.engines.Load(id); ok {
+		return c.(*engineCount)
+	}
+	c := &engineCount{flushed: make(chan struct{}, 1)}
+	if prev, loaded := g.engines.LoadOrStore(id, c); loaded {
+		return prev.(*engineCount)
+	}
+	_ = eng.Once("close", func(...any) { g.engines.Delete(id) })
+	if eng.ReadyState() == "closed" {
+		g.engines.Delete(id)
+	}
+	_ = eng.On("packetCreate", func(...any) { c.buffered.Add(1) })
 	// A flush is counted out once the transport has the packets ("drain"
-	// follows Send in the engine's flush), so that an event written
-	// straight to the WebSocket never overtakes one the engine holds.
+	// follows Send in the engine's flush).
 	_ = eng.On("flush", func(args ...any) {
 		if w, ok := args[0].([]*packet.Packet); ok {
-			t.flushing = int64(len(w))
+			c.flushing = int64(len(w))
 		}
 	})
 	_ = eng.On("drain", func(...any) {
-		t.buffered.Add(-t.flushing)
-		t.flushing = 0
+		c.buffered.Add(-c.flushing)
+		c.flushing = 0
 		select {
-		case t.flushed <- struct{}{}:
+		case c.flushed <- struct{}{}:
 		default:
 		}
 	})
-	return t
+	return c
 }
 
 // Send writes the message, waiting (engineWait at most) while the client
@@ -234,7 +258,7 @@ func (t *ioTransport) Send(m *message) error {
 			return errStalled
 		}
 		select {
-		case <-t.flushed:
+		case <-t.engine.flushed:
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -249,9 +273,9 @@ func (t *ioTransport) TrySend(m *message) (bool, error) {
 	if conn.ReadyState() != "open" {
 		return false, errClosed
 	}
-	held := t.buffered.Load()
+	held := t.engine.buffered.Load()
 	if ws, ok := conn.Transport().(*ioWebSocket); ok && held == 0 {
-		return ws.sendFrames(m.webSocket(t.lean), t.flushed)
+		return ws.sendFrames(m.webSocket(t.lean), t.engine.flushed)
 	}
 	if held > maxEngineBuffer {
 		return false, nil
