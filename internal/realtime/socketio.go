@@ -65,25 +65,35 @@ func NewGateway(hub *Hub, clientIP func(*http.Request) string, allowOrigin func(
 	return g
 }
 
-// Serve serves /socket.io/. A browser may open a WebSocket from
-// Precinct's own origin or a configured one, as on the event stream;
-// another origin is refused (a cad error, nothing written).
+// Serve serves /socket.io/. A browser may open a WebSocket from the
+// address it is on (same origin), Precinct's own origin or a configured
+// one; another origin is refused (a cad error, nothing written). The
+// cookie still counts only from Precinct's own or a configured origin
+// (authenticate).
 func (g *Gateway) Serve(w http.ResponseWriter, r *http.Request) error {
 	if o := r.Header.Get("Origin"); o != "" && gws.IsWebSocketUpgrade(r) {
 		u, err := url.Parse(o)
-		if err != nil || !g.allowOrigin(o) {
-			return cad.Errorf(cad.EFORBIDDEN, "This origin may not open a WebSocket here: open Precinct from its own address")
+		switch {
+		case err != nil:
+			return errOrigin
+		case strings.EqualFold(u.Host, r.Host):
+			// Same origin: the library's upgrader takes it as it is.
+		case g.allowOrigin(o):
+			// The library's upgrader takes only an Origin of the request's
+			// own Host: a configured origin, or a proxy that passes its own
+			// Host, would leave every browser on long-polling without a
+			// word.
+			r = r.WithContext(r.Context())
+			r.Host = u.Host
+		default:
+			return errOrigin
 		}
-		// The library's upgrader takes only an Origin of the request's own
-		// Host, which is not Precinct's rule: a configured origin, or a
-		// proxy that passes its own Host, would leave every browser on
-		// long-polling without a word.
-		r = r.WithContext(r.Context())
-		r.Host = u.Host
 	}
 	g.h.ServeHTTP(w, r)
 	return nil
 }
+
+var errOrigin = cad.Errorf(cad.EFORBIDDEN, "This origin may not open a WebSocket here: open Precinct from its own address")
 
 // Close ends the server.
 func (g *Gateway) Close() { g.io.Close(nil) }
