@@ -196,12 +196,7 @@ func (s *Store) Calls(ctx context.Context, communityID string, f cad.CallFilter,
 
 // CallsByID returns the calls of a community with these ids, in no order.
 func (s *Store) CallsByID(ctx context.Context, communityID string, ids []string) ([]*cad.Call, error) {
-	var clean []string
-	for _, id := range ids {
-		if id, ok := normID(id); ok {
-			clean = append(clean, id)
-		}
-	}
+	clean := normIDs(ids)
 	if len(clean) == 0 {
 		return nil, nil
 	}

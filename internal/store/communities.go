@@ -163,12 +163,7 @@ func (s *Store) CommunitiesByGuilds(ctx context.Context, guildIDs []string) ([]*
 // CommunitiesByIDs returns the live communities with the given ids, by
 // name.
 func (s *Store) CommunitiesByIDs(ctx context.Context, ids []string) ([]*cad.Community, error) {
-	var clean []string
-	for _, id := range ids {
-		if id, ok := normID(id); ok {
-			clean = append(clean, id)
-		}
-	}
+	clean := normIDs(ids)
 	if len(clean) == 0 {
 		return nil, nil
 	}

@@ -147,3 +147,15 @@ func normID(id string) (string, bool) {
 	}
 	return strings.ToLower(id), true
 }
+
+// normIDs keeps the well-formed ids of a list, normalised (none can match
+// a malformed one).
+func normIDs(ids []string) []string {
+	var clean []string
+	for _, id := range ids {
+		if id, ok := normID(id); ok {
+			clean = append(clean, id)
+		}
+	}
+	return clean
+}
