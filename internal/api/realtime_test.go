@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -130,6 +131,41 @@ func serve(t *testing.T, env *apitest.Env) *httptest.Server {
 func (c *sioClient) pause() {
 	_, _ = c.stdin.Write([]byte(`{"pause":true}` + "\n"))
 	c.mustWait("paused", 5*time.Second)
+}
+
+// callsInOrder waits up to d until each of names has come n times, the
+// calls <prefix>0 to <prefix>n-1 in that order; any event in refused fails
+// the test at once.
+func (c *sioClient) callsInOrder(prefix string, n int, names, refused []string, d time.Duration) {
+	c.t.Helper()
+	for wait := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
+		c.mu.Lock()
+		got := map[string]int{}
+		for _, e := range c.events {
+			switch {
+			case slices.Contains(names, e.Event):
+				if want := fmt.Sprintf(`"incidentNumber":"%s%d"`, prefix, got[e.Event]); !strings.Contains(string(e.Args[0]), want) {
+					c.mu.Unlock()
+					c.t.Fatalf("%s %d out of order: %.80s", e.Event, got[e.Event], e.Args[0])
+				}
+				got[e.Event]++
+			case slices.Contains(refused, e.Event):
+				c.mu.Unlock()
+				c.t.Fatalf("the client got %s", e.Event)
+			}
+		}
+		c.mu.Unlock()
+		done := true
+		for _, name := range names {
+			done = done && got[name] == n
+		}
+		if done {
+			return
+		}
+		if time.Now().After(wait) {
+			c.t.Fatalf("received %v of %d each", got, n)
+		}
+	}
 }
 
 // resume makes the client read its socket again.
@@ -562,35 +598,9 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 	if _, _, _, disc := env.Hub.Snapshot(); disc["slow consumer"] != 1 {
 		t.Fatalf("disconnects %v after %d events", disc, last+1)
 	}
-	// The healthy client got everything, under one name each.
-	for wait := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		healthy.mu.Lock()
-		n, other := 0, 0
-		for _, e := range healthy.events {
-			switch e.Event {
-			case "call:new":
-				// In the order published, whether written at once or
-				// through the queue.
-				if want := fmt.Sprintf(`"incidentNumber":"N%d"`, n); !strings.Contains(string(e.Args[0]), want) {
-					healthy.mu.Unlock()
-					t.Fatalf("call %d out of order: %.80s", n, e.Args[0])
-				}
-				n++
-			case "newCall", "call-created", "call.created", "disconnect":
-				other++
-			}
-		}
-		healthy.mu.Unlock()
-		if other > 0 {
-			t.Fatalf("the healthy lean client got %d aliases or a disconnect", other)
-		}
-		if n == last+1 {
-			break
-		}
-		if time.Now().After(wait) {
-			t.Fatalf("the healthy client got %d of %d calls", n, last+1)
-		}
-	}
+	// The healthy client got everything, in the order published, whether
+	// written at once or through the queue, under one name each.
+	healthy.callsInOrder("N", last+1, []string{"call:new"}, []string{"newCall", "call-created", "call.created", "disconnect"}, 10*time.Second)
 	t.Logf("cut off after %d events", last+1)
 }
 
@@ -704,30 +714,7 @@ func TestSocketIOStalledClientCatchesUpInOrder(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	c.resume()
 	c.mustWait("ack:sync", 10*time.Second)
-	for wait := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		c.mu.Lock()
-		got := map[string]int{}
-		for _, e := range c.events {
-			switch e.Event {
-			case "call:new", "newCall", "call-created", "call.created":
-				if want := fmt.Sprintf(`"incidentNumber":"S%d"`, got[e.Event]); !strings.Contains(string(e.Args[0]), want) {
-					c.mu.Unlock()
-					t.Fatalf("%s %d out of order: %.60s", e.Event, got[e.Event], e.Args[0])
-				}
-				got[e.Event]++
-			case "disconnect", "sync:required":
-				c.mu.Unlock()
-				t.Fatalf("the stalled client got %s", e.Event)
-			}
-		}
-		c.mu.Unlock()
-		if got["call:new"] == n && got["newCall"] == n && got["call-created"] == n && got["call.created"] == n {
-			break
-		}
-		if time.Now().After(wait) {
-			t.Fatalf("received %v of %d each", got, n)
-		}
-	}
+	c.callsInOrder("S", n, []string{"call:new", "newCall", "call-created", "call.created"}, []string{"disconnect", "sync:required"}, 20*time.Second)
 	if _, _, _, disc := env.Hub.Snapshot(); len(disc) != 0 {
 		t.Fatalf("disconnects %v", disc)
 	}
