@@ -57,11 +57,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (*cad.APIKey, err
 	return cached(s, s.cache.keys, hash, func() (*cad.APIKey, error) {
 		// The key's community is what the key says; no tenant to filter
 		// on yet, so this one look-up crosses communities, by _id.
-		r, err := apiKeyTable.get(ctx, s.e, Query{Where: []Cond{ID(hash)}, AllTenants: true}, errKeyNotFound)
-		if err != nil {
-			return nil, err
-		}
-		return r.key(), nil
+		return getOne(ctx, apiKeyTable, s.e, Query{Where: []Cond{ID(hash)}, AllTenants: true}, errKeyNotFound, (*apiKeyRec).key)
 	}, s.cacheable(ctx))
 }
 
@@ -76,11 +72,7 @@ func (s *Store) APIKey(ctx context.Context, communityID, id string) (*cad.APIKey
 	if !ok {
 		return nil, errKeyNotFound
 	}
-	r, err := apiKeyTable.get(ctx, s.e, Where(Community(communityID), Eq("keyId", id)), errKeyNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.key(), nil
+	return getOne(ctx, apiKeyTable, s.e, Where(Community(communityID), Eq("keyId", id)), errKeyNotFound, (*apiKeyRec).key)
 }
 
 // DeleteAPIKey revokes a key of a community: it is gone, and this instance

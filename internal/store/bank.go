@@ -62,11 +62,7 @@ func (s *Store) AccountByNumber(ctx context.Context, communityID, number string)
 }
 
 func (s *Store) getAccount(ctx context.Context, q Query) (*cad.BankAccount, error) {
-	r, err := accountTable.get(ctx, s.e, q, errAccountNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.account(), nil
+	return getOne(ctx, accountTable, s.e, q, errAccountNotFound, (*accountRec).account)
 }
 
 // SaveAccount stores an account's balance and state. Callers read and

@@ -47,11 +47,7 @@ func (s *Store) BOLO(ctx context.Context, communityID, id string) (*cad.BOLO, er
 	if !ok {
 		return nil, errBOLONotFound
 	}
-	r, err := boloTable.get(ctx, s.e, Where(Community(communityID), ID(id)), errBOLONotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.bolo(), nil
+	return getOne(ctx, boloTable, s.e, Where(Community(communityID), ID(id)), errBOLONotFound, (*boloRec).bolo)
 }
 
 // UpdateBOLO changes a BOLO in one transaction.

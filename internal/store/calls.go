@@ -128,11 +128,7 @@ func (s *Store) CallByERS(ctx context.Context, communityID, ersID string) (*cad.
 }
 
 func (s *Store) getCall(ctx context.Context, q Query) (*cad.Call, error) {
-	r, err := callTable.get(ctx, s.e, q, errCallNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.call(), nil
+	return getOne(ctx, callTable, s.e, q, errCallNotFound, (*callRec).call)
 }
 
 // UpdateCall changes a call in one transaction; its id, community,

@@ -112,11 +112,7 @@ func (s *Store) CharacterByIdentifier(ctx context.Context, communityID, identifi
 }
 
 func (s *Store) getCharacter(ctx context.Context, q Query) (*cad.Character, error) {
-	r, err := characterTable.get(ctx, s.e, q, errCharacterNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.character(), nil
+	return getOne(ctx, characterTable, s.e, q, errCharacterNotFound, (*characterRec).character)
 }
 
 // UpdateCharacter changes a character in one transaction: fn gets the

@@ -130,11 +130,7 @@ func (s *Store) community(ctx context.Context, idOrGuild, id string, isID bool) 
 		id = *gid
 	}
 	return cached(s, s.cache.communities, id, func() (*cad.Community, error) {
-		r, err := communityTable.get(ctx, s.e, Where(ID(id)), errCommunityNotFound)
-		if err != nil {
-			return nil, err
-		}
-		return r.community(), nil
+		return getOne(ctx, communityTable, s.e, Where(ID(id)), errCommunityNotFound, (*communityRec).community)
 	}, s.cacheable(ctx))
 }
 

@@ -83,11 +83,7 @@ func (s *Store) Department(ctx context.Context, communityID, id string) (*cad.De
 	if !ok {
 		return nil, errDepartmentNotFound
 	}
-	r, err := departmentTable.get(ctx, s.e, Where(Community(communityID), ID(id)), errDepartmentNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.department(), nil
+	return getOne(ctx, departmentTable, s.e, Where(Community(communityID), ID(id)), errDepartmentNotFound, (*departmentRec).department)
 }
 
 // UpdateDepartment replaces a department's fields (its code stays).

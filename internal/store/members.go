@@ -99,11 +99,7 @@ func (s *Store) addCounts(ctx context.Context, communityID string, members, admi
 func (s *Store) Member(ctx context.Context, communityID, userID string) (*cad.Membership, error) {
 	id := memberID(communityID, userID)
 	return cached(s, s.cache.members, id, func() (*cad.Membership, error) {
-		r, err := memberTable.get(ctx, s.e, Where(Community(communityID), ID(id)), errMemberNotFound)
-		if err != nil {
-			return nil, err
-		}
-		return r.member(), nil
+		return getOne(ctx, memberTable, s.e, Where(Community(communityID), ID(id)), errMemberNotFound, (*memberRec).member)
 	}, s.cacheable(ctx))
 }
 

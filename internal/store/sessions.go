@@ -100,11 +100,7 @@ func (s *Store) deleteSessions(ctx context.Context, q Query) (int64, error) {
 // whatever the database's own expiry has done (R84).
 func (s *Store) Session(ctx context.Context, id string, now time.Time) (*cad.Session, error) {
 	sess, err := cached(s, s.cache.sessions, id, func() (*cad.Session, error) {
-		r, err := sessionTable.get(ctx, s.e, Where(ID(id)), errSessionNotFound)
-		if err != nil {
-			return nil, err
-		}
-		return r.session(), nil
+		return getOne(ctx, sessionTable, s.e, Where(ID(id)), errSessionNotFound, (*sessionRec).session)
 	}, s.cacheable(ctx))
 	if err != nil {
 		return nil, err

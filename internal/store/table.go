@@ -108,6 +108,20 @@ func (t table[T, PT]) find(ctx context.Context, e Engine, q Query) ([]PT, error)
 	return out, err
 }
 
+// getOne is the one record q finds, as conv makes it (a record's domain
+// view), or notFound.
+func getOne[T any, PT interface {
+	*T
+	Doc
+}, O any](ctx context.Context, t table[T, PT], e Engine, q Query, notFound error, conv func(PT) O) (O, error) {
+	r, err := t.get(ctx, e, q, notFound)
+	if err != nil {
+		var none O
+		return none, err
+	}
+	return conv(r), nil
+}
+
 // findAll is every record q finds, each as conv makes it (a record's
 // domain view).
 func findAll[T any, PT interface {

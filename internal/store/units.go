@@ -41,11 +41,7 @@ func UnitID(communityID, userID string) string { return communityID + ":" + user
 
 // Unit returns a member's unit in a community.
 func (s *Store) Unit(ctx context.Context, communityID, userID string) (*cad.Unit, error) {
-	r, err := unitTable.get(ctx, s.e, Where(Community(communityID), ID(UnitID(communityID, userID))), errUnitNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.unit(), nil
+	return getOne(ctx, unitTable, s.e, Where(Community(communityID), ID(UnitID(communityID, userID))), errUnitNotFound, (*unitRec).unit)
 }
 
 // UnitByDiscord returns the unit of a Discord user in a community.
@@ -53,11 +49,7 @@ func (s *Store) UnitByDiscord(ctx context.Context, communityID, discordID string
 	if discordID == "" {
 		return nil, errUnitNotFound
 	}
-	r, err := unitTable.get(ctx, s.e, Where(Community(communityID), Eq("discordId", discordID)), errUnitNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.unit(), nil
+	return getOne(ctx, unitTable, s.e, Where(Community(communityID), Eq("discordId", discordID)), errUnitNotFound, (*unitRec).unit)
 }
 
 // UpdateUnit changes a member's unit in one transaction, making it (from

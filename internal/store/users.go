@@ -82,11 +82,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*cad.User, error) {
 }
 
 func (s *Store) findUser(ctx context.Context, c Cond) (*cad.User, error) {
-	r, err := userTable.get(ctx, s.e, Where(c), errUserNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.user(), nil
+	return getOne(ctx, userTable, s.e, Where(c), errUserNotFound, (*userRec).user)
 }
 
 // UserByUsername returns the user with this username in any letter case.

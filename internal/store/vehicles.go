@@ -67,11 +67,7 @@ func (s *Store) VehicleByPlate(ctx context.Context, communityID, plateKey string
 }
 
 func (s *Store) getVehicle(ctx context.Context, q Query) (*cad.Vehicle, error) {
-	r, err := vehicleTable.get(ctx, s.e, q, errVehicleNotFound)
-	if err != nil {
-		return nil, err
-	}
-	return r.vehicle(), nil
+	return getOne(ctx, vehicleTable, s.e, q, errVehicleNotFound, (*vehicleRec).vehicle)
 }
 
 // UpdateVehicle changes a vehicle in one transaction; its id, community
