@@ -235,7 +235,8 @@ func TestLoginFlood(t *testing.T) {
 }
 
 // R11 under concurrency: a burst of guesses from one address gets no more
-// than the limit's worth of tries; the rest are refused before any hashing.
+// than the limit's worth of tries; the rest are refused before any hashing
+// (429, or 503 for one that waited past its deadline).
 func TestIPLimitHoldsForABurst(t *testing.T) {
 	env := authEnv(t)
 	env.NeedAtomic(t)
@@ -243,7 +244,9 @@ func TestIPLimitHoldsForABurst(t *testing.T) {
 	codes := concurrently(30, func(i int) int {
 		return env.Do("POST", "/api/auth/login", map[string]string{"username": "target", "password": "guess number " + string(rune('a'+i))}, nil, "198.51.100.200:1").Code
 	})
-	if codes[401] > auth.IPFailureLimit || codes[401]+codes[429] != 30 {
+	// A try still waiting for those in flight when its deadline passes is
+	// refused too, unchecked (503), as on a loaded machine.
+	if codes[401] > auth.IPFailureLimit || codes[401]+codes[429]+codes[503] != 30 || codes[429] == 0 {
 		t.Fatalf("outcomes of a burst of 30: %v (at most %d guesses may be tried)", codes, auth.IPFailureLimit)
 	}
 }
