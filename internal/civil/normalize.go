@@ -196,25 +196,59 @@ func checkYear(y int) error {
 	return nil
 }
 
-// ParseAmount reads an amount of money in dollars, as a JSON number's
-// text ("12", "12.5", "12.34", "1e3"), into cents, exactly: never through
-// a float. More than two decimals, a negative amount or one over
-// MaxAmount are refused.
+// ParseAmount reads an amount of money in dollars into cents, exactly. It
+// accepts only what docs/civil.md promises, AmountPattern: ASCII digits,
+// then at most a point and one or two decimals ("12", "12.5", "12.34",
+// "0.07"). Everything else (a sign, an exponent, "0x10", "1_000", "3/2",
+// spaces, "$") is refused by looking at the characters, before any
+// arithmetic, so that no input costs more than a scan of at most
+// maxAmountLen bytes. An amount over MaxAmount is refused too.
 func ParseAmount(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	bad := cad.Errorf(cad.EINVALID, "amount must be a number of dollars with at most two decimals, 0 to %d", MaxAmount/100)
-	if s == "" || len(s) > 32 {
-		return 0, bad
+	if s == "" || len(s) > maxAmountLen {
+		return 0, errAmount()
 	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok || r.Sign() < 0 {
-		return 0, bad
+	var dollars int64
+	i := 0
+	for ; i < len(s) && isDigit(s[i]); i++ {
+		// Leading zeros are harmless; the bound keeps the sum far from
+		// overflowing.
+		if dollars = dollars*10 + int64(s[i]-'0'); dollars > MaxAmount/100 {
+			return 0, errAmount()
+		}
 	}
-	r.Mul(r, big.NewRat(100, 1))
-	if !r.IsInt() || r.Num().Cmp(big.NewInt(MaxAmount)) > 0 {
-		return 0, bad
+	if i == 0 {
+		return 0, errAmount()
 	}
-	return r.Num().Int64(), nil
+	cents := dollars * 100
+	if i < len(s) {
+		frac := s[i+1:]
+		if s[i] != '.' || len(frac) < 1 || len(frac) > 2 || !isDigit(frac[0]) || len(frac) == 2 && !isDigit(frac[1]) {
+			return 0, errAmount()
+		}
+		cents += int64(frac[0]-'0') * 10
+		if len(frac) == 2 {
+			cents += int64(frac[1] - '0')
+		}
+	}
+	if cents > MaxAmount {
+		return 0, errAmount()
+	}
+	return cents, nil
+}
+
+// AmountPattern is the grammar of an amount ParseAmount accepts, as a
+// regular expression (for the docs and the tests; the parser does not use
+// it).
+const AmountPattern = `^[0-9]+(\.[0-9]{1,2})?$`
+
+// maxAmountLen bounds an amount as written: $10 billion with its cents is
+// 14 characters; the rest leaves room for leading zeros.
+const maxAmountLen = 32
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func errAmount() error {
+	return cad.Errorf(cad.EINVALID, "amount must be a number of dollars (digits, with at most two decimals after a point), 0 to %d", MaxAmount/100)
 }
 
 // MaxAmount bounds one movement and any balance, in cents ($10 billion):
