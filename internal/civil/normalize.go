@@ -15,31 +15,50 @@ import (
 // MaxPlateLen bounds a plate as written (the resources cap it at 16).
 const MaxPlateLen = 16
 
-// NormalizePlate is the form plates are stored and matched in: the ASCII
-// letters and digits GTA plates are made of, upper case ("abc 123",
-// "ABC-123" and "ABC%20123" decoded are all "ABC123"); everything else is
-// dropped. It returns "" when nothing is left.
-func NormalizePlate(p string) string {
-	var b strings.Builder
+// PlateKey is the form plates are stored and matched in: the ASCII letters
+// and digits GTA plates are made of, upper case ("abc 123", "ABC-123" and
+// "ABC%20123" decoded are all "ABC123"). A plate is printable ASCII; the
+// spaces and punctuation between its letters and digits are dropped. A
+// control character (NUL, a newline) or any character outside ASCII (the
+// Cyrillic "А" that looks like "A", an emoji) is refused with a message
+// that names it, rather than dropped: "АВС123" and "🚓123" are not "123".
+// A plate of spaces and punctuation alone has the key "" and no error;
+// each caller says what it needs then.
+func PlateKey(p string) (string, error) {
+	key := make([]byte, 0, min(len(p), 32))
 	for i := 0; i < len(p); i++ {
 		switch c := p[i]; {
 		case c >= 'a' && c <= 'z':
-			b.WriteByte(c - 'a' + 'A')
+			key = append(key, c-'a'+'A')
 		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			b.WriteByte(c)
+			key = append(key, c)
+		case c < 0x20 || c == 0x7f:
+			return "", cad.Errorf(cad.EINVALID, "plate must not contain control characters (found %U)", rune(c))
+		case c >= utf8.RuneSelf:
+			r, _ := utf8.DecodeRuneInString(p[i:])
+			return "", cad.Errorf(cad.EINVALID, "plate must be written in ASCII letters and digits (spaces and punctuation are ignored): %q (%U) is not one", string(r), r)
 		}
 	}
-	return b.String()
+	return string(key), nil
+}
+
+// NormalizePlate is PlateKey without its reason: "" for a plate that has no
+// key, because nothing is left or because PlateKey refuses it.
+func NormalizePlate(p string) string {
+	key, _ := PlateKey(p)
+	return key
 }
 
 // checkPlate validates a plate as given and returns it trimmed with its key.
 func checkPlate(p string) (display, key string, err error) {
+	if key, err = PlateKey(p); err != nil {
+		return "", "", err
+	}
 	display = strings.TrimSpace(p)
-	key = NormalizePlate(display)
 	switch {
 	case key == "":
 		return "", "", cad.Errorf(cad.EINVALID, "plate is required (letters and digits)")
-	case utf8.RuneCountInString(display) > MaxPlateLen || utf8.RuneCountInString(key) > 10:
+	case len(display) > MaxPlateLen || len(key) > 10:
 		return "", "", cad.Errorf(cad.EINVALID, "plate is longer than %d characters (10 letters and digits)", MaxPlateLen)
 	}
 	return display, key, nil

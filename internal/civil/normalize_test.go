@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
@@ -13,27 +14,73 @@ import (
 // Fuzz tests of the parsers game servers feed. The seed corpora run in
 // every `go test`.
 
+// FuzzNormalizePlate proves the plate rule: PlateKey refuses a plate
+// exactly when it holds a control character or anything outside ASCII;
+// otherwise its key is its letters and digits in upper case, and nothing
+// else. So no plate with a letter outside ASCII ever has a key to match.
 func FuzzNormalizePlate(f *testing.F) {
-	for _, s := range []string{"abc 123", "ABC-123", "46EEK%20572", "  ", "ÄÖÜ 12", "\x00\xff", "ＡＢＣ１２３", "abcdefghijklmnopq"} {
+	for _, s := range []string{"abc 123", "ABC-123", "46EEK%20572", "46EEK 572", "  ", "ÄÖÜ 12", "\x00\xff", "ＡＢＣ１２３", "abcdefghijklmnopq",
+		"АВС123", "🚓123", "ABC\x00123", "ABC123\n", "\tABC", "ABC\x7f", "ABC\u00a0123", "ABC\u200b123", "A\u0301BC", "\xff123", "!@#$%^&*()_+"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		n := NormalizePlate(p)
-		if NormalizePlate(n) != n {
-			t.Fatalf("not stable: %q -> %q -> %q", p, n, NormalizePlate(n))
+		key, err := PlateKey(p)
+		refused := strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r >= 0x7f }) >= 0
+		if refused != (err != nil) {
+			t.Fatalf("%q: refused %v, want %v", p, err, refused)
 		}
-		for _, r := range n {
-			if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-				t.Fatalf("%q kept %q", p, r)
+		if err != nil {
+			if key != "" || NormalizePlate(p) != "" || cad.ErrorCode(err) != cad.EINVALID || !strings.HasPrefix(err.(*cad.Error).Message, "plate ") {
+				t.Fatalf("%q: refused with key %q and %v", p, key, err)
 			}
+			return
 		}
-		if NormalizePlate(strings.ToLower(p)) != n && strings.EqualFold(strings.ToLower(p), p) {
-			t.Fatalf("case matters: %q", p)
+		want := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				return unicode.ToUpper(r)
+			}
+			return -1
+		}, p)
+		if key != want || NormalizePlate(p) != key {
+			t.Fatalf("%q: key %q, want %q", p, key, want)
 		}
-		if _, key, err := checkPlate(p); err == nil && (key == "" || len([]rune(key)) > 10) {
-			t.Fatalf("checkPlate accepted %q as %q", p, key)
+		if again, err := PlateKey(key); err != nil || again != key {
+			t.Fatalf("not stable: %q -> %q -> %q (%v)", p, key, again, err)
+		}
+		if display, k, err := checkPlate(p); err == nil && (k != key || k == "" || len(k) > 10 || len(display) > MaxPlateLen) {
+			t.Fatalf("checkPlate accepted %q as %q (%q)", p, display, k)
 		}
 	})
+}
+
+// What the game sends reads as before; a plate with a control character
+// or a character outside ASCII is refused with a message that names it.
+func TestPlateKey(t *testing.T) {
+	for p, want := range map[string]string{"abc 123": "ABC123", "ABC-123": "ABC123", "46EEK 572": "46EEK572", "46EEK%20572": "46EEK20572",
+		" 46eek572  ": "46EEK572", "SYNC 01": "SYNC01", "LAMAR 1": "LAMAR1", "87TRV123": "87TRV123", "A.B_C/1": "ABC1", "--- ---": ""} {
+		if key, err := PlateKey(p); err != nil || key != want {
+			t.Errorf("%q = %q, %v; want %q", p, key, err, want)
+		}
+	}
+	for p, says := range map[string]string{
+		"АВС123":       `"А" (U+0410) is not one`,
+		"🚓123":         `"🚓" (U+1F693) is not one`,
+		"ＡＢＣ１２３":       "U+FF21",
+		"ÄÖÜ 12":       "U+00C4",
+		"ABC\u00a0123": "U+00A0",
+		"ABC\x00123":   "control characters (found U+0000)",
+		"ABC123\n":     "control characters (found U+000A)",
+		"ABC\x7f":      "U+007F",
+		"\xff123":      "U+FFFD",
+	} {
+		key, err := PlateKey(p)
+		if err == nil || !strings.Contains(err.Error(), says) || !strings.Contains(err.Error(), "plate") {
+			t.Errorf("%q = %q, %v; want a refusal saying %s", p, key, err, says)
+		}
+		if _, _, err := checkPlate(p); err == nil {
+			t.Errorf("checkPlate accepted %q", p)
+		}
+	}
 }
 
 // amountSeeds are the amounts FuzzParseAmount starts from: what clients
