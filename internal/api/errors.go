@@ -85,7 +85,9 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 }
 
 // clientGone reports whether the caller closed the connection before the
-// answer: the request's context was cancelled rather than timed out.
+// answer: the caller's own context was cancelled. The deadline middleware
+// hands that context back when the handler returns, so the server's own
+// deadline, and its release of it, do not count (a 5xx then is an error).
 func clientGone(c *echo.Context) bool {
 	return errors.Is(c.Request().Context().Err(), context.Canceled)
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -126,6 +127,108 @@ func TestRequestDeadline(t *testing.T) {
 		t.Fatalf("status %d", res.Code)
 	}
 	apitest.CheckErrorBody(t, res, cad.EUNAVAILABLE)
+}
+
+// logLine is the first log line with this message and request id.
+func logLine(env *apitest.Env, msg, requestID string) map[string]any {
+	for _, l := range env.Logs.Lines() {
+		if l["msg"] == msg && l["requestId"] == requestID {
+			return l
+		}
+	}
+	return nil
+}
+
+// The cause of every 5xx is logged at error level with the request id,
+// whether the handler failed at once or after its deadline passed. The
+// deadline middleware used to cancel the request's context as it returned,
+// so the error handler took every 5xx for a caller who had hung up and
+// logged its cause at debug level ("client went away").
+func TestServerFailuresAreLoggedAsErrors(t *testing.T) {
+	env := withTestRoutes(apitest.New(t, func(c *config.Config) { c.RequestTimeout = 100 * time.Millisecond }))
+	env.Server.AddForTest(http.MethodGet, "/test/late-internal", func(c *echo.Context) error {
+		<-c.Request().Context().Done()
+		return errors.New("store: connection reset by 10.1.2.3 after the deadline")
+	})
+	env.Server.AddForTest(http.MethodGet, "/test/late-read", func(c *echo.Context) error {
+		<-c.Request().Context().Done()
+		return fmt.Errorf("reading the calls of community 42: %w", c.Request().Context().Err())
+	})
+	for _, d := range []struct {
+		path   string
+		status int
+		cause  string
+	}{
+		{"/test/internal", 500, "password=hunter2"},
+		{"/test/panic", 500, "panic recovered"},
+		{"/test/late-internal", 500, "connection reset by 10.1.2.3 after the deadline"},
+		{"/test/late-read", 503, "reading the calls of community 42: context deadline exceeded"},
+	} {
+		id := "req-" + strings.Trim(strings.ReplaceAll(d.path, "/", "-"), "-")
+		res := env.Do(http.MethodGet, d.path, nil, map[string]string{"X-Request-ID": id}, "")
+		if res.Code != d.status {
+			t.Fatalf("%s: status %d, want %d", d.path, res.Code, d.status)
+		}
+		if gone := logLine(env, "client went away", id); gone != nil {
+			t.Errorf("%s: taken for a caller who hung up: %v", d.path, gone)
+		}
+		failed := logLine(env, "request failed", id)
+		if failed == nil || failed["level"] != "ERROR" || failed["status"] != float64(d.status) ||
+			!strings.Contains(fmt.Sprint(failed["error"]), d.cause) {
+			t.Errorf("%s: no error-level line with the cause %q and the request id: %v", d.path, d.cause, failed)
+		}
+		if access := logLine(env, "request", id); access == nil || access["level"] != "ERROR" {
+			t.Errorf("%s: the access log line is not at error level: %v", d.path, access)
+		}
+	}
+}
+
+// A caller who really hangs up is still told apart: its 5xx (nobody reads
+// it) is logged at debug level, over a real connection.
+func TestCallerHangingUpIsNotAnError(t *testing.T) {
+	env := apitest.New(t)
+	started := make(chan struct{})
+	env.Server.AddForTest(http.MethodGet, "/test/hold", func(c *echo.Context) error {
+		close(started)
+		<-c.Request().Context().Done()
+		return c.Request().Context().Err()
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- env.Server.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+
+	cctx, hangUp := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+ln.Addr().String()+"/test/hold", nil)
+	req.Header.Set("X-Request-ID", "req-hang-up")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	<-started
+	hangUp()
+	<-done
+	for deadline := time.Now().Add(5 * time.Second); logLine(env, "request", "req-hang-up") == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the request was never logged: %s", env.Logs.String())
+		}
+	}
+	if gone := logLine(env, "client went away", "req-hang-up"); gone == nil || gone["level"] != "DEBUG" {
+		t.Errorf("a caller who hung up is not logged as gone at debug level: %v", gone)
+	}
+	if failed := logLine(env, "request failed", "req-hang-up"); failed != nil {
+		t.Errorf("a caller who hung up was logged as a failure: %v", failed)
+	}
+	if access := logLine(env, "request", "req-hang-up"); access["level"] != "INFO" {
+		t.Errorf("access log level %v", access["level"])
+	}
 }
 
 func TestRequestID(t *testing.T) {
