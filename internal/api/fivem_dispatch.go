@@ -52,7 +52,7 @@ func bodyAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		r := c.Request()
 		if r.Header.Get("X-Api-Key") == "" && r.Header.Get("Authorization") == "" && r.Body != nil {
-			b, err := io.ReadAll(r.Body)
+			b, err := readBody(r)
 			if err != nil {
 				return err
 			}

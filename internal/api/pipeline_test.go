@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -193,17 +194,9 @@ func TestCallerHangingUpIsNotAnError(t *testing.T) {
 		<-c.Request().Context().Done()
 		return c.Request().Context().Err()
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- env.Server.Serve(ctx, ln) }()
-	defer func() { cancel(); <-served }()
-
+	addr := serveOn(t, env)
 	cctx, hangUp := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+ln.Addr().String()+"/test/hold", nil)
+	req, _ := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+addr+"/test/hold", nil)
 	req.Header.Set("X-Request-ID", "req-hang-up")
 	done := make(chan struct{})
 	go func() {
@@ -228,6 +221,87 @@ func TestCallerHangingUpIsNotAnError(t *testing.T) {
 	}
 	if access := logLine(env, "request", "req-hang-up"); access["level"] != "INFO" {
 		t.Errorf("access log level %v", access["level"])
+	}
+}
+
+// serveOn serves env on a real loopback listener until the test ends and
+// returns its address.
+func serveOn(t *testing.T, env *apitest.Env) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- env.Server.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-served })
+	return ln.Addr().String()
+}
+
+// rawRequest writes req on a new connection to addr as it is, closes the
+// connection's write side (a client that stops sending), and returns the
+// status code of the answer and its body.
+func rawRequest(t *testing.T, addr, req string) (int, string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.(*net.TCPConn).CloseWrite()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// A chunked body that is malformed (a chunk size that is no number) or cut
+// short (the client stops sending inside a chunk) is the caller's fault:
+// 400 with the standard body, whichever step reads it (the JSON decoder,
+// the community or API key read from the body, an image upload), over a
+// real connection. The steps that peek into the body answered 500.
+func TestMalformedChunkedBodiesAre400(t *testing.T) {
+	tn := newTenants(t)
+	env := withTestRoutes(tn.env)
+	addr := serveOn(t, env)
+	for _, r := range []struct {
+		name, target string
+		headers      map[string]string
+	}{
+		{"the JSON decoder", "POST /test/echo", nil},
+		{"a game server's JSON", "POST /api/fivem/bank/deposit", key(tn.keyA)},
+		{"the community named in the body", "POST /api/civilian", tn.as("memberA")},
+		{"the API key in the body", "POST /api/dispatch/location-update", nil},
+		{"an image upload", "PUT /api/civilian/" + tn.civA.ID + "/mugshot", tn.inA("memberA")},
+		{"an ALPR photo", "POST /api/alpr-upload/nope", map[string]string{"Content-Type": "multipart/form-data; boundary=x"}},
+	} {
+		for _, body := range []struct{ name, chunks string }{
+			{"malformed", "5\r\n{\"a\":\r\nzz\r\n"},
+			{"truncated", "40\r\n{\"communityId\":\"1\""},
+		} {
+			var req strings.Builder
+			req.WriteString(r.target + " HTTP/1.1\r\nHost: precinct.test\r\nTransfer-Encoding: chunked\r\nX-Request-ID: req-chunked\r\n")
+			headers := merge(map[string]string{"Content-Type": "application/json"}, r.headers)
+			for k, v := range headers {
+				req.WriteString(k + ": " + v + "\r\n")
+			}
+			req.WriteString("\r\n" + body.chunks)
+			status, answer := rawRequest(t, addr, req.String())
+			if status != http.StatusBadRequest || !strings.Contains(answer, `"code":"invalid"`) {
+				t.Errorf("%s, %s body: %d %s", r.name, body.name, status, answer)
+			}
+		}
+	}
+	if failed := logLine(env, "request failed", "req-chunked"); failed != nil {
+		t.Errorf("a bad body was logged as a server failure: %v", failed)
 	}
 }
 
