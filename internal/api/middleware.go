@@ -54,11 +54,24 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		sized[n] = middleware.BodyLimit(n)(next)
 	}
 	return func(c *echo.Context) error {
-		if h, ok := sized[s.bodyLimits[c.Request().Method+" "+c.Path()]]; ok {
+		if h, ok := sized[s.bodyLimitOf(c)]; ok {
 			return h(c)
 		}
 		return std(c)
 	}
+}
+
+// bodyLimitOf is the largest body the request's route takes: its own
+// limit, else body_limit. The 413 states it.
+func (s *Server) bodyLimitOf(c *echo.Context) int64 {
+	return s.routeBodyLimit(c.Request().Method, c.Path())
+}
+
+func (s *Server) routeBodyLimit(method, path string) int64 {
+	if n, ok := s.bodyLimits[method+" "+path]; ok {
+		return n
+	}
+	return s.cfg.BodyLimit
 }
 
 // payload applies the x-payload rule (compat.go) after the request id is
