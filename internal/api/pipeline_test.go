@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,7 +195,7 @@ func TestCallerHangingUpIsNotAnError(t *testing.T) {
 		<-c.Request().Context().Done()
 		return c.Request().Context().Err()
 	})
-	addr := serveOn(t, env)
+	addr, _ := serveOn(t, env)
 	cctx, hangUp := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+addr+"/test/hold", nil)
 	req.Header.Set("X-Request-ID", "req-hang-up")
@@ -224,9 +225,10 @@ func TestCallerHangingUpIsNotAnError(t *testing.T) {
 	}
 }
 
-// serveOn serves env on a real loopback listener until the test ends and
-// returns its address.
-func serveOn(t *testing.T, env *apitest.Env) string {
+// serveOn serves env on a real loopback listener and returns its address;
+// stop shuts it down as SIGTERM would and returns what Serve returned. The
+// test's end stops it too.
+func serveOn(t *testing.T, env *apitest.Env) (addr string, stop func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -235,8 +237,13 @@ func serveOn(t *testing.T, env *apitest.Env) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- env.Server.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-served })
-	return ln.Addr().String()
+	var once sync.Once
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-served })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return ln.Addr().String(), stop
 }
 
 // rawRequest writes req on a new connection to addr as it is, closes the
@@ -271,7 +278,7 @@ func rawRequest(t *testing.T, addr, req string) (int, string) {
 func TestMalformedChunkedBodiesAre400(t *testing.T) {
 	tn := newTenants(t)
 	env := withTestRoutes(tn.env)
-	addr := serveOn(t, env)
+	addr, _ := serveOn(t, env)
 	for _, r := range []struct {
 		name, target string
 		headers      map[string]string
@@ -481,17 +488,8 @@ func TestHTTPServerTimeouts(t *testing.T) {
 
 // A header larger than MaxHeaderBytes is refused by the real server (R73).
 func TestOversizedHeaderIsRefused(t *testing.T) {
-	env := apitest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- env.Server.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/healthz", nil)
+	addr, _ := serveOn(t, apitest.New(t))
+	req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", 100<<10))
 	res, err := http.DefaultClient.Do(req)
 	if err == nil {
@@ -512,17 +510,10 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		return c.JSON(http.StatusOK, map[string]string{"done": "yes"})
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- env.Server.Serve(ctx, ln) }()
-
+	addr, stop := serveOn(t, env)
 	result := make(chan int, 1)
 	go func() {
-		res, err := http.Get("http://" + ln.Addr().String() + "/test/work")
+		res, err := http.Get("http://" + addr + "/test/work")
 		if err != nil {
 			result <- -1
 			return
@@ -531,14 +522,13 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		result <- res.StatusCode
 	}()
 	<-started
-	cancel()
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
 	if code := <-result; code != 200 {
 		t.Fatalf("in-flight request got %d", code)
 	}
-	if err := <-served; err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Fatal("a new request was accepted after shutdown")
 	}
 }

@@ -25,13 +25,14 @@ const MaxPlateLen = 16
 // A plate of spaces and punctuation alone has the key "" and no error;
 // each caller says what it needs then.
 func PlateKey(p string) (string, error) {
-	key := make([]byte, 0, min(len(p), 32))
+	var key strings.Builder
+	key.Grow(min(len(p), MaxPlateLen))
 	for i := 0; i < len(p); i++ {
 		switch c := p[i]; {
 		case c >= 'a' && c <= 'z':
-			key = append(key, c-'a'+'A')
+			key.WriteByte(c - 'a' + 'A')
 		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			key = append(key, c)
+			key.WriteByte(c)
 		case c < 0x20 || c == 0x7f:
 			return "", cad.Errorf(cad.EINVALID, "plate must not contain control characters (found %U)", rune(c))
 		case c >= utf8.RuneSelf:
@@ -39,7 +40,7 @@ func PlateKey(p string) (string, error) {
 			return "", cad.Errorf(cad.EINVALID, "plate must be written in ASCII letters and digits (spaces and punctuation are ignored): %q (%U) is not one", string(r), r)
 		}
 	}
-	return string(key), nil
+	return key.String(), nil
 }
 
 // NormalizePlate is PlateKey without its reason: "" for a plate that has no
