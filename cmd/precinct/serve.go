@@ -167,6 +167,11 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mod
 		}
 		closers = append(closers, func() error { return se.Close(context.Background()) })
 		logger.Info("database: SQLite", "file", se.Path(), "sqlite", se.Version(ctx))
+		if err := se.Writable(); err != nil {
+			// Reads go on; readiness reports it and every write is a 503.
+			logger.Error("database: the file cannot be written (check its owner and mode, its directory's, and the mount); "+
+				"readiness answers 503 and every write is refused until it is writable and Precinct restarted", "file", se.Path(), "error", err.Error())
+		}
 		e = se
 	}
 	if err := e.Prepare(ctx, store.Collections()); err != nil {

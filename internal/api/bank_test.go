@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"fmt"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,6 +82,40 @@ func TestBankRules(t *testing.T) {
 	}
 	if sum != int64(balance) || sum != 300000 {
 		t.Fatalf("ledger sums to %d, balance %v", sum, balance)
+	}
+}
+
+// Amounts are digits with at most two decimals, as a JSON number or a
+// string (docs/civil.md); the old parser (big.Rat) also took hex, digit
+// separators, fractions and exponents, and "$". Each is refused with the
+// field's message and moves nothing, through a game server's key (which
+// keeps deposits whatever the community's settings).
+func TestAmountsOutsideTheGrammarAreRefused(t *testing.T) {
+	tn := newTenants(t)
+	deposit := func(amount string) *httptest.ResponseRecorder {
+		return tn.env.Do("POST", "/api/fivem/bank/deposit", `{"civilianId": "`+tn.civA.ID+`", "amount": `+amount+`}`, key(tn.keyA), "")
+	}
+	for _, amount := range []string{`"0x10"`, `"1_000"`, `"3/2"`, `"1e999999"`, `"1e3"`, `1e3`, `1E2`, `"$5"`, `" 5"`, `"+5"`, `-0`,
+		`"12."`, `".5"`, `12.345`, `"１２"`} {
+		res := deposit(amount)
+		if res.Code != 400 {
+			t.Errorf("amount %s: %d %s", amount, res.Code, res.Body)
+			continue
+		}
+		apitest.CheckErrorBody(t, res, cad.EINVALID)
+		if !strings.Contains(res.Body.String(), "amount must be") {
+			t.Errorf("amount %s: the message does not name the field: %s", amount, res.Body)
+		}
+	}
+	// Nothing moved; then what the grammar holds reads exactly.
+	for _, d := range []struct {
+		amount string
+		cents  float64
+	}{{`0`, 500000}, {`12`, 501200}, {`"0.5"`, 501250}, {`0.25`, 501275}, {`"007"`, 501975}, {`1000.0`, 601975}} {
+		res := deposit(d.amount)
+		if res.Code != 200 || jsonOf(t, res)["balanceCents"] != d.cents {
+			t.Errorf("amount %s: %d %s, want a balance of %v cents", d.amount, res.Code, res.Body, d.cents)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -37,6 +38,18 @@ func bindJSON(c *echo.Context, dst any) error {
 		return cad.Errorf(cad.EINVALID, "Malformed JSON body: unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// readBody reads a whole request body, which the body limit bounds. A body
+// that cannot be read (a malformed chunk size, a client that stopped
+// sending inside a chunk) is the caller's fault, a 400; a body over the
+// limit keeps the limit's own error (413).
+func readBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil && !isTooLarge(err) {
+		return nil, cad.Wrap(cad.EINVALID, err, "The request body could not be read (malformed or cut short)")
+	}
+	return b, err
 }
 
 func isTooLarge(err error) bool { return errors.Is(err, echo.ErrStatusRequestEntityTooLarge) }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -204,6 +206,62 @@ func TestVehicleRules(t *testing.T) {
 	})
 }
 
+// A plate is printable ASCII (docs/civil.md): a control character or a
+// letter outside ASCII is refused with a 400 that names the plate and the
+// character, where it used to be dropped, so that the Cyrillic "АВС123"
+// (which reads as ABC123) and "🚓123" were both the vehicle "123". Look-ups
+// by such a plate are refused the same way rather than answered as a miss:
+// an officer who typed a look-alike must learn that the plate cannot
+// exist, not that it is clear. What the game sends (spaces, dashes, "%20"
+// decoded, lower case) still reads.
+func TestPlatesOutsideASCIIAreRefused(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	mkMemberOf(t, tn, "officerA")
+	tn.giveDepartment(t, "officerA")
+	civ := tn.civA.ID
+	register := func(plate string) map[string]any { return map[string]any{"ownerId": civ, "plate": plate} }
+	esc := url.PathEscape
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "the ASCII plate 123", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"), Body: register("123"),
+			ExpectedStatus: 201, ExpectedJSON: map[string]any{"plateKey": "123"}},
+		{Name: "Cyrillic letters that look like ABC", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: register("АВС123"), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate must be written in ASCII", "U+0410"}},
+		{Name: "an emoji", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: register("🚓123"), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate", "U+1F693"}},
+		{Name: "full-width letters", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: register("ＡＢＣ１２３"), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate", "U+FF21"}},
+		{Name: "a NUL", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: register("ABC\x00123"), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate must not contain control characters"}},
+		{Name: "a trailing newline", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: register("XYZ789\n"), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"control characters"}},
+		{Name: "from a game server too", Method: "POST", Path: "/api/civilian/fivem-register-vehicle", Headers: key(tn.keyA),
+			Body: map[string]any{"plate": "АВС123", "ownerId": tn.civA.SSN}, ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate"}},
+		{Name: "a BOLO on such a plate", Method: "POST", Path: "/api/bolos", Headers: key(tn.keyA),
+			Body: map[string]any{"type": "vehicle", "reason": "fled", "plate": "🚓123"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate"}},
+		{Name: "what the game sends still reads", Method: "POST", Path: "/api/civilian/vehicle", Headers: tn.inA("memberA"),
+			Body: register(" 46eek-572 "), ExpectedStatus: 201, ExpectedJSON: map[string]any{"plate": "46eek-572", "plateKey": "46EEK572"}},
+
+		{Name: "an officer's look-up of the look-alike is refused, not the vehicle 123", Method: "GET", Path: "/api/lookup/plate/" + esc("АВС123"),
+			Headers: tn.inA("officerA"), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate", "U+0410"}},
+		{Name: "a game look-up of an emoji plate", Method: "GET", Path: "/api/civilian/fivem-plate-lookup/" + esc("🚓123"), Headers: key(tn.keyA),
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"plate"}},
+		{Name: "the sync resources' vehicle by plate", Method: "GET", Path: "/api/civilian/fivem-vehicle/" + esc("АВС123"), Headers: key(tn.keyA),
+			ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "a traffic stop on it", Method: "POST", Path: "/api/fivem/traffic-stop", Headers: key(tn.keyA),
+			Body: map[string]any{"plate": "АВС123", "location": "Route 68"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "the ASCII plate is still found", Method: "GET", Path: "/api/lookup/plate/123", Headers: tn.inA("officerA"),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"found": true, "plate": "123"}},
+		{Name: "and with its spaces as %20", Method: "GET", Path: "/api/civilian/fivem-vehicle/46EEK%20572", Headers: key(tn.keyA),
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"plate": "46eek-572"}},
+	})
+	// Nothing but the two ASCII plates was registered.
+	res := env.Do("GET", "/api/civilian/vehicle", nil, tn.inA("memberA"), "")
+	if got := jsonOf(t, res)["vehicles"].([]any); len(got) != 3 {
+		t.Fatalf("memberA has %d vehicles (AAA111, 123 and 46EEK572 expected): %s", len(got), res.Body)
+	}
+}
+
 func TestLicensesAndLookups(t *testing.T) {
 	tn := newTenants(t)
 	env := tn.env
@@ -348,8 +406,9 @@ func TestPlateDesignsAndCardTemplates(t *testing.T) {
 }
 
 // Every civil, dispatch and announcement route that takes a body refuses one over its
-// limit (413) and a malformed one (400), with the standard body, whoever
-// may call it.
+// limit (413, stating that route's own limit: the image routes' 8 MiB was
+// given as body_limit's 1048576 bytes) and a malformed one (400), with the
+// standard body, whoever may call it.
 func TestCivilRoutesRefuseOversizedAndMalformedBodies(t *testing.T) {
 	tn := newTenants(t)
 	n := 0
@@ -376,6 +435,9 @@ func TestCivilRoutesRefuseOversizedAndMalformedBodies(t *testing.T) {
 			continue
 		}
 		apitest.CheckErrorBody(t, res, cad.ETOOLARGE)
+		if want := fmt.Sprintf("(limit %d bytes)", r.BodyLimit); !strings.Contains(res.Body.String(), want) {
+			t.Errorf("%s %s: the 413 does not state the route's limit %s: %s", r.Method, r.Path, want, res.Body)
+		}
 		if noJSON[r.Path] {
 			continue
 		}
@@ -389,4 +451,26 @@ func TestCivilRoutesRefuseOversizedAndMalformedBodies(t *testing.T) {
 	if n < 60 {
 		t.Fatalf("only %d routes checked", n)
 	}
+	// A body with no Content-Length is cut off at the route's limit as it
+	// is read, and the 413 states that limit too.
+	req := httptest.NewRequest("PUT", "/api/civilian/"+tn.civA.ID+"/mugshot", io.LimitReader(neverEnding('x'), 9<<20))
+	req.ContentLength = -1
+	for k, v := range tn.inA("memberA") {
+		req.Header.Set(k, v)
+	}
+	res := httptest.NewRecorder()
+	tn.env.Server.Handler().ServeHTTP(res, req)
+	if res.Code != 413 || !strings.Contains(res.Body.String(), fmt.Sprintf("(limit %d bytes)", 8<<20)) {
+		t.Errorf("a chunked image over 8 MiB: %d %s", res.Code, res.Body)
+	}
+}
+
+// neverEnding is an endless stream of one byte.
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
 }

@@ -40,8 +40,9 @@ const (
 	codeUnsupportedMedia = "unsupported_media_type"
 )
 
-// classify decides status, code and caller-safe message of any error.
-func (s *Server) classify(err error) (status int, code, msg string) {
+// classify decides status, code and caller-safe message of any error of
+// the request c.
+func (s *Server) classify(c *echo.Context, err error) (status int, code, msg string) {
 	var ce *cad.Error
 	if errors.As(err, &ce) {
 		status, ok := statusOf[ce.Code]
@@ -53,7 +54,7 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 	// Reading a body past the limit fails inside a decoder; the limit's own
 	// error is somewhere in the chain.
 	if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
-		return http.StatusRequestEntityTooLarge, cad.ETOOLARGE, s.tooLargeMessage()
+		return http.StatusRequestEntityTooLarge, cad.ETOOLARGE, s.tooLargeMessage(c)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable, cad.EUNAVAILABLE, "The request took too long; try again"
@@ -66,7 +67,7 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 		case http.StatusMethodNotAllowed:
 			return st, codeMethodNotAllowed, "Method not allowed"
 		case http.StatusRequestEntityTooLarge:
-			return st, cad.ETOOLARGE, s.tooLargeMessage()
+			return st, cad.ETOOLARGE, s.tooLargeMessage(c)
 		case http.StatusUnsupportedMediaType:
 			return st, codeUnsupportedMedia, "Unsupported media type"
 		case http.StatusBadRequest:
@@ -85,13 +86,17 @@ func (s *Server) classify(err error) (status int, code, msg string) {
 }
 
 // clientGone reports whether the caller closed the connection before the
-// answer: the request's context was cancelled rather than timed out.
+// answer: the caller's own context was cancelled. The deadline middleware
+// hands that context back when the handler returns, so the server's own
+// deadline, and its release of it, do not count (a 5xx then is an error).
 func clientGone(c *echo.Context) bool {
 	return errors.Is(c.Request().Context().Err(), context.Canceled)
 }
 
-func (s *Server) tooLargeMessage() string {
-	return fmt.Sprintf("Request body too large (limit %d bytes)", s.cfg.BodyLimit)
+// tooLargeMessage states the limit that applied: the route's own (8 MiB
+// for images), not always body_limit.
+func (s *Server) tooLargeMessage(c *echo.Context) string {
+	return fmt.Sprintf("Request body too large (limit %d bytes)", s.bodyLimitOf(c))
 }
 
 // handleError is the one place where an error becomes an HTTP answer.
@@ -103,7 +108,7 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		s.log.WarnContext(ctx, "error after the answer was sent", "error", err.Error(), "requestId", RequestIDFrom(ctx))
 		return
 	}
-	status, code, msg := s.classify(err)
+	status, code, msg := s.classify(c, err)
 	setRefusalHeaders(c, err)
 	switch {
 	case status >= 500 && clientGone(c):

@@ -52,7 +52,7 @@ func bodyAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		r := c.Request()
 		if r.Header.Get("X-Api-Key") == "" && r.Header.Get("Authorization") == "" && r.Body != nil {
-			b, err := io.ReadAll(r.Body)
+			b, err := readBody(r)
 			if err != nil {
 				return err
 			}
@@ -553,7 +553,10 @@ func (s *Server) ersCivilian(c *echo.Context, in ersIn) error {
 // by name when none is named), with its stolen flag and BOLO.
 func (s *Server) ersVehicle(c *echo.Context, in ersIn) error {
 	ctx, cl := c.Request().Context(), callerOf(c)
-	key := civil.NormalizePlate(in.Plate.V)
+	key, err := civil.PlateKey(in.Plate.V)
+	if err != nil {
+		return err
+	}
 	if key == "" {
 		return cad.Errorf(cad.EINVALID, "plate is required")
 	}

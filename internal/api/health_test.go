@@ -2,13 +2,18 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/store"
+	"github.com/precinct-cad/precinct/internal/store/sqlite"
 	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
 
@@ -74,5 +79,51 @@ func TestReadinessFailsClosed(t *testing.T) {
 				t.Fatalf("/healthz = %d", res.Code)
 			}
 		})
+	}
+}
+
+// A read-only precinct.db (a real file made read-only: mode 0400, and the
+// immutable flag when the tests run as root) is found when the engine
+// opens: readiness answers 503 saying so, reads go on, and every write is
+// a 503 whose message says the database is read-only, its cause logged at
+// error level with the request id. It was a 500 with nothing said.
+func TestReadOnlyDatabase(t *testing.T) {
+	ctx := context.Background()
+	cfg := apitest.DefaultConfig(t, func(c *config.Config) { c.JWTSecret = []byte(testJWTSecret) })
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	db, e := storetest.NewSQLite(t, sqlite.Options{Path: path})
+	tn := fixtureOn(t, apitest.NewWith(t, cfg, db))
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MakeReadOnly(t, path)
+	ro, err := sqlite.Open(ctx, sqlite.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ro.Close(context.Background()) })
+	if err := ro.Prepare(ctx, store.Collections()); err != nil {
+		t.Fatal(err)
+	}
+	env := apitest.NewWith(t, cfg, store.New(ro, store.Options{Logger: storetest.QuietLogger()}))
+	readOnly := []string{"The database is read-only"}
+	write := map[string]string{"X-Request-ID": "req-read-only-write"}
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "readiness reports it", Method: "GET", Path: "/readyz", ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
+		{Name: "so does the health answer", Method: "GET", Path: "/api/health", ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
+		{Name: "liveness does not depend on it", Method: "GET", Path: "/healthz", ExpectedStatus: 200},
+		{Name: "reads go on", Method: "GET", Path: "/api/civilian/" + tn.civA.ID, Headers: tn.inA("memberA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"_id": tn.civA.ID}},
+		{Name: "a game server's too", Method: "GET", Path: "/api/civilian/fivem-civilian/" + tn.civA.SSN, Headers: key(tn.keyA), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"_id": tn.civA.ID}},
+		{Name: "a member's write is a 503 that says why", Method: "POST", Path: "/api/civilian", Headers: merge(tn.inA("memberA"), write),
+			Body: map[string]any{"firstName": "Ro", "lastName": "Only", "dateOfBirth": "1990-01-01"}, ExpectedStatus: 503,
+			ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
+		{Name: "so is a game server's", Method: "POST", Path: "/api/fivem/bank/deposit", Headers: key(tn.keyA),
+			Body: map[string]any{"civilianId": tn.civA.ID, "amount": 5}, ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
+	})
+	failed := logLine(env, "request failed", "req-read-only-write")
+	if failed == nil || failed["level"] != "ERROR" || !strings.Contains(fmt.Sprint(failed["error"]), "readonly") {
+		t.Errorf("the write's cause was not logged at error level with its request id: %v", failed)
 	}
 }

@@ -193,8 +193,10 @@ func (l looseTime) Ptr() *time.Time {
 	return &v
 }
 
-// looseAmount is money in dollars, a number or a string, read exactly into
-// cents (civil.ParseAmount).
+// looseAmount is money in dollars, a JSON number or a string holding one,
+// read exactly into cents by civil.ParseAmount: digits with at most two
+// decimals, nothing else (no sign, exponent, spaces or "$"; no FiveM
+// resource sends them). "" is absent, as for the other loose types.
 type looseAmount struct {
 	Set   bool
 	Cents int64
@@ -209,7 +211,7 @@ func (l *looseAmount) UnmarshalJSON(b []byte) error {
 		*l = looseAmount{}
 		return nil
 	}
-	c, err := civil.ParseAmount(strings.TrimPrefix(strings.TrimSpace(s.V), "$"))
+	c, err := civil.ParseAmount(s.V)
 	if err != nil {
 		return err
 	}

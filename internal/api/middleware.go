@@ -54,11 +54,24 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		sized[n] = middleware.BodyLimit(n)(next)
 	}
 	return func(c *echo.Context) error {
-		if h, ok := sized[s.bodyLimits[c.Request().Method+" "+c.Path()]]; ok {
+		if h, ok := sized[s.bodyLimitOf(c)]; ok {
 			return h(c)
 		}
 		return std(c)
 	}
+}
+
+// bodyLimitOf is the largest body the request's route takes: its own
+// limit, else body_limit. The 413 states it.
+func (s *Server) bodyLimitOf(c *echo.Context) int64 {
+	return s.routeBodyLimit(c.Request().Method, c.Path())
+}
+
+func (s *Server) routeBodyLimit(method, path string) int64 {
+	if n, ok := s.bodyLimits[method+" "+path]; ok {
+		return n
+	}
+	return s.cfg.BodyLimit
 }
 
 // payload applies the x-payload rule (compat.go) after the request id is
@@ -204,7 +217,11 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // deadline gives every request a context deadline (R81), so that no
-// database call can outlive it.
+// database call can outlive it. The deadline is the handler's: when it
+// returns, the request gets the caller's own context back, so that the
+// error handler and the access log after it see a cancelled context only
+// when the caller hung up (clientGone), not because this deadline passed
+// or was released.
 func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		if longLived(c.Path()) {
@@ -212,9 +229,11 @@ func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 			// their own heartbeats bound them.
 			return next(c)
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+		req := c.Request()
+		ctx, cancel := context.WithTimeout(req.Context(), s.cfg.RequestTimeout)
 		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
+		defer c.SetRequest(req)
+		c.SetRequest(req.WithContext(ctx))
 		return next(c)
 	}
 }

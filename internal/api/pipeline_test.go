@@ -1,13 +1,16 @@
 package api_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,6 +129,187 @@ func TestRequestDeadline(t *testing.T) {
 		t.Fatalf("status %d", res.Code)
 	}
 	apitest.CheckErrorBody(t, res, cad.EUNAVAILABLE)
+}
+
+// logLine is the first log line with this message and request id.
+func logLine(env *apitest.Env, msg, requestID string) map[string]any {
+	for _, l := range env.Logs.Lines() {
+		if l["msg"] == msg && l["requestId"] == requestID {
+			return l
+		}
+	}
+	return nil
+}
+
+// The cause of every 5xx is logged at error level with the request id,
+// whether the handler failed at once or after its deadline passed. The
+// deadline middleware used to cancel the request's context as it returned,
+// so the error handler took every 5xx for a caller who had hung up and
+// logged its cause at debug level ("client went away").
+func TestServerFailuresAreLoggedAsErrors(t *testing.T) {
+	env := withTestRoutes(apitest.New(t, func(c *config.Config) { c.RequestTimeout = 100 * time.Millisecond }))
+	env.Server.AddForTest(http.MethodGet, "/test/late-internal", func(c *echo.Context) error {
+		<-c.Request().Context().Done()
+		return errors.New("store: connection reset by 10.1.2.3 after the deadline")
+	})
+	env.Server.AddForTest(http.MethodGet, "/test/late-read", func(c *echo.Context) error {
+		<-c.Request().Context().Done()
+		return fmt.Errorf("reading the calls of community 42: %w", c.Request().Context().Err())
+	})
+	for _, d := range []struct {
+		path   string
+		status int
+		cause  string
+	}{
+		{"/test/internal", 500, "password=hunter2"},
+		{"/test/panic", 500, "panic recovered"},
+		{"/test/late-internal", 500, "connection reset by 10.1.2.3 after the deadline"},
+		{"/test/late-read", 503, "reading the calls of community 42: context deadline exceeded"},
+	} {
+		id := "req-" + strings.Trim(strings.ReplaceAll(d.path, "/", "-"), "-")
+		res := env.Do(http.MethodGet, d.path, nil, map[string]string{"X-Request-ID": id}, "")
+		if res.Code != d.status {
+			t.Fatalf("%s: status %d, want %d", d.path, res.Code, d.status)
+		}
+		if gone := logLine(env, "client went away", id); gone != nil {
+			t.Errorf("%s: taken for a caller who hung up: %v", d.path, gone)
+		}
+		failed := logLine(env, "request failed", id)
+		if failed == nil || failed["level"] != "ERROR" || failed["status"] != float64(d.status) ||
+			!strings.Contains(fmt.Sprint(failed["error"]), d.cause) {
+			t.Errorf("%s: no error-level line with the cause %q and the request id: %v", d.path, d.cause, failed)
+		}
+		if access := logLine(env, "request", id); access == nil || access["level"] != "ERROR" {
+			t.Errorf("%s: the access log line is not at error level: %v", d.path, access)
+		}
+	}
+}
+
+// A caller who really hangs up is still told apart: its 5xx (nobody reads
+// it) is logged at debug level, over a real connection.
+func TestCallerHangingUpIsNotAnError(t *testing.T) {
+	env := apitest.New(t)
+	started := make(chan struct{})
+	env.Server.AddForTest(http.MethodGet, "/test/hold", func(c *echo.Context) error {
+		close(started)
+		<-c.Request().Context().Done()
+		return c.Request().Context().Err()
+	})
+	addr, _ := serveOn(t, env)
+	cctx, hangUp := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(cctx, http.MethodGet, "http://"+addr+"/test/hold", nil)
+	req.Header.Set("X-Request-ID", "req-hang-up")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	<-started
+	hangUp()
+	<-done
+	for deadline := time.Now().Add(5 * time.Second); logLine(env, "request", "req-hang-up") == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the request was never logged: %s", env.Logs.String())
+		}
+	}
+	if gone := logLine(env, "client went away", "req-hang-up"); gone == nil || gone["level"] != "DEBUG" {
+		t.Errorf("a caller who hung up is not logged as gone at debug level: %v", gone)
+	}
+	if failed := logLine(env, "request failed", "req-hang-up"); failed != nil {
+		t.Errorf("a caller who hung up was logged as a failure: %v", failed)
+	}
+	if access := logLine(env, "request", "req-hang-up"); access["level"] != "INFO" {
+		t.Errorf("access log level %v", access["level"])
+	}
+}
+
+// serveOn serves env on a real loopback listener and returns its address;
+// stop shuts it down as SIGTERM would and returns what Serve returned. The
+// test's end stops it too.
+func serveOn(t *testing.T, env *apitest.Env) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- env.Server.Serve(ctx, ln) }()
+	var once sync.Once
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-served })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return ln.Addr().String(), stop
+}
+
+// rawRequest writes req on a new connection to addr as it is, closes the
+// connection's write side (a client that stops sending), and returns the
+// status code of the answer and its body.
+func rawRequest(t *testing.T, addr, req string) (int, string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.(*net.TCPConn).CloseWrite()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+// A chunked body that is malformed (a chunk size that is no number) or cut
+// short (the client stops sending inside a chunk) is the caller's fault:
+// 400 with the standard body, whichever step reads it (the JSON decoder,
+// the community or API key read from the body, an image upload), over a
+// real connection. The steps that peek into the body answered 500.
+func TestMalformedChunkedBodiesAre400(t *testing.T) {
+	tn := newTenants(t)
+	env := withTestRoutes(tn.env)
+	addr, _ := serveOn(t, env)
+	for _, r := range []struct {
+		name, target string
+		headers      map[string]string
+	}{
+		{"the JSON decoder", "POST /test/echo", nil},
+		{"a game server's JSON", "POST /api/fivem/bank/deposit", key(tn.keyA)},
+		{"the community named in the body", "POST /api/civilian", tn.as("memberA")},
+		{"the API key in the body", "POST /api/dispatch/location-update", nil},
+		{"an image upload", "PUT /api/civilian/" + tn.civA.ID + "/mugshot", tn.inA("memberA")},
+		{"an ALPR photo", "POST /api/alpr-upload/nope", map[string]string{"Content-Type": "multipart/form-data; boundary=x"}},
+	} {
+		for _, body := range []struct{ name, chunks string }{
+			{"malformed", "5\r\n{\"a\":\r\nzz\r\n"},
+			{"truncated", "40\r\n{\"communityId\":\"1\""},
+		} {
+			var req strings.Builder
+			req.WriteString(r.target + " HTTP/1.1\r\nHost: precinct.test\r\nTransfer-Encoding: chunked\r\nX-Request-ID: req-chunked\r\n")
+			headers := merge(map[string]string{"Content-Type": "application/json"}, r.headers)
+			for k, v := range headers {
+				req.WriteString(k + ": " + v + "\r\n")
+			}
+			req.WriteString("\r\n" + body.chunks)
+			status, answer := rawRequest(t, addr, req.String())
+			if status != http.StatusBadRequest || !strings.Contains(answer, `"code":"invalid"`) {
+				t.Errorf("%s, %s body: %d %s", r.name, body.name, status, answer)
+			}
+		}
+	}
+	if failed := logLine(env, "request failed", "req-chunked"); failed != nil {
+		t.Errorf("a bad body was logged as a server failure: %v", failed)
+	}
 }
 
 func TestRequestID(t *testing.T) {
@@ -304,17 +488,8 @@ func TestHTTPServerTimeouts(t *testing.T) {
 
 // A header larger than MaxHeaderBytes is refused by the real server (R73).
 func TestOversizedHeaderIsRefused(t *testing.T) {
-	env := apitest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- env.Server.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/healthz", nil)
+	addr, _ := serveOn(t, apitest.New(t))
+	req, _ := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", 100<<10))
 	res, err := http.DefaultClient.Do(req)
 	if err == nil {
@@ -335,17 +510,10 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		return c.JSON(http.StatusOK, map[string]string{"done": "yes"})
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- env.Server.Serve(ctx, ln) }()
-
+	addr, stop := serveOn(t, env)
 	result := make(chan int, 1)
 	go func() {
-		res, err := http.Get("http://" + ln.Addr().String() + "/test/work")
+		res, err := http.Get("http://" + addr + "/test/work")
 		if err != nil {
 			result <- -1
 			return
@@ -354,14 +522,13 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		result <- res.StatusCode
 	}()
 	<-started
-	cancel()
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
 	if code := <-result; code != 200 {
 		t.Fatalf("in-flight request got %d", code)
 	}
-	if err := <-served; err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Fatal("a new request was accepted after shutdown")
 	}
 }

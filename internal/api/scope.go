@@ -118,7 +118,7 @@ func bodyCommunityID(c *echo.Context) (string, error) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		return "", nil
 	}
-	b, err := io.ReadAll(r.Body)
+	b, err := readBody(r)
 	if err != nil {
 		return "", err
 	}

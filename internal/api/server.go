@@ -119,11 +119,8 @@ func (s *Server) Routes() []Route {
 			continue
 		}
 		a, ok := s.access[r.Method+" "+r.Path]
-		limit := s.cfg.BodyLimit
-		if n, ok := s.bodyLimits[r.Method+" "+r.Path]; ok {
-			limit = n
-		}
-		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok, Limit: s.groups[r.Method+" "+r.Path], BodyLimit: limit})
+		out = append(out, Route{Method: r.Method, Path: r.Path, Access: a, Declared: ok, Limit: s.groups[r.Method+" "+r.Path],
+			BodyLimit: s.routeBodyLimit(r.Method, r.Path)})
 	}
 	return out
 }

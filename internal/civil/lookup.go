@@ -252,7 +252,12 @@ func (s *Service) PlateLookup(ctx context.Context, c Caller, plate string) (*Pla
 	if !c.officer() {
 		return nil, errNeedOfficer
 	}
-	key := NormalizePlate(plate)
+	// A plate with a control character or a letter outside ASCII is a 400
+	// with its reason, never reduced to what is left of it.
+	key, err := PlateKey(plate)
+	if err != nil {
+		return nil, err
+	}
 	if key == "" || len(key) > 32 {
 		return nil, cad.Errorf(cad.EINVALID, "plate must hold letters or digits")
 	}

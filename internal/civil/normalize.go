@@ -15,31 +15,51 @@ import (
 // MaxPlateLen bounds a plate as written (the resources cap it at 16).
 const MaxPlateLen = 16
 
-// NormalizePlate is the form plates are stored and matched in: the ASCII
-// letters and digits GTA plates are made of, upper case ("abc 123",
-// "ABC-123" and "ABC%20123" decoded are all "ABC123"); everything else is
-// dropped. It returns "" when nothing is left.
-func NormalizePlate(p string) string {
-	var b strings.Builder
+// PlateKey is the form plates are stored and matched in: the ASCII letters
+// and digits GTA plates are made of, upper case ("abc 123", "ABC-123" and
+// "ABC%20123" decoded are all "ABC123"). A plate is printable ASCII; the
+// spaces and punctuation between its letters and digits are dropped. A
+// control character (NUL, a newline) or any character outside ASCII (the
+// Cyrillic "А" that looks like "A", an emoji) is refused with a message
+// that names it, rather than dropped: "АВС123" and "🚓123" are not "123".
+// A plate of spaces and punctuation alone has the key "" and no error;
+// each caller says what it needs then.
+func PlateKey(p string) (string, error) {
+	var key strings.Builder
+	key.Grow(min(len(p), MaxPlateLen))
 	for i := 0; i < len(p); i++ {
 		switch c := p[i]; {
 		case c >= 'a' && c <= 'z':
-			b.WriteByte(c - 'a' + 'A')
+			key.WriteByte(c - 'a' + 'A')
 		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			b.WriteByte(c)
+			key.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			return "", cad.Errorf(cad.EINVALID, "plate must not contain control characters (found %U)", rune(c))
+		case c >= utf8.RuneSelf:
+			r, _ := utf8.DecodeRuneInString(p[i:])
+			return "", cad.Errorf(cad.EINVALID, "plate must be written in ASCII letters and digits (spaces and punctuation are ignored): %q (%U) is not one", string(r), r)
 		}
 	}
-	return b.String()
+	return key.String(), nil
+}
+
+// NormalizePlate is PlateKey without its reason: "" for a plate that has no
+// key, because nothing is left or because PlateKey refuses it.
+func NormalizePlate(p string) string {
+	key, _ := PlateKey(p)
+	return key
 }
 
 // checkPlate validates a plate as given and returns it trimmed with its key.
 func checkPlate(p string) (display, key string, err error) {
+	if key, err = PlateKey(p); err != nil {
+		return "", "", err
+	}
 	display = strings.TrimSpace(p)
-	key = NormalizePlate(display)
 	switch {
 	case key == "":
 		return "", "", cad.Errorf(cad.EINVALID, "plate is required (letters and digits)")
-	case utf8.RuneCountInString(display) > MaxPlateLen || utf8.RuneCountInString(key) > 10:
+	case len(display) > MaxPlateLen || len(key) > 10:
 		return "", "", cad.Errorf(cad.EINVALID, "plate is longer than %d characters (10 letters and digits)", MaxPlateLen)
 	}
 	return display, key, nil
@@ -196,25 +216,59 @@ func checkYear(y int) error {
 	return nil
 }
 
-// ParseAmount reads an amount of money in dollars, as a JSON number's
-// text ("12", "12.5", "12.34", "1e3"), into cents, exactly: never through
-// a float. More than two decimals, a negative amount or one over
-// MaxAmount are refused.
+// ParseAmount reads an amount of money in dollars into cents, exactly. It
+// accepts only what docs/civil.md promises, AmountPattern: ASCII digits,
+// then at most a point and one or two decimals ("12", "12.5", "12.34",
+// "0.07"). Everything else (a sign, an exponent, "0x10", "1_000", "3/2",
+// spaces, "$") is refused by looking at the characters, before any
+// arithmetic, so that no input costs more than a scan of at most
+// maxAmountLen bytes. An amount over MaxAmount is refused too.
 func ParseAmount(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	bad := cad.Errorf(cad.EINVALID, "amount must be a number of dollars with at most two decimals, 0 to %d", MaxAmount/100)
-	if s == "" || len(s) > 32 {
-		return 0, bad
+	if s == "" || len(s) > maxAmountLen {
+		return 0, errAmount()
 	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok || r.Sign() < 0 {
-		return 0, bad
+	var dollars int64
+	i := 0
+	for ; i < len(s) && isDigit(s[i]); i++ {
+		// Leading zeros are harmless; the bound keeps the sum far from
+		// overflowing.
+		if dollars = dollars*10 + int64(s[i]-'0'); dollars > MaxAmount/100 {
+			return 0, errAmount()
+		}
 	}
-	r.Mul(r, big.NewRat(100, 1))
-	if !r.IsInt() || r.Num().Cmp(big.NewInt(MaxAmount)) > 0 {
-		return 0, bad
+	if i == 0 {
+		return 0, errAmount()
 	}
-	return r.Num().Int64(), nil
+	cents := dollars * 100
+	if i < len(s) {
+		frac := s[i+1:]
+		if s[i] != '.' || len(frac) < 1 || len(frac) > 2 || !isDigit(frac[0]) || len(frac) == 2 && !isDigit(frac[1]) {
+			return 0, errAmount()
+		}
+		cents += int64(frac[0]-'0') * 10
+		if len(frac) == 2 {
+			cents += int64(frac[1] - '0')
+		}
+	}
+	if cents > MaxAmount {
+		return 0, errAmount()
+	}
+	return cents, nil
+}
+
+// AmountPattern is the grammar of an amount ParseAmount accepts, as a
+// regular expression (for the docs and the tests; the parser does not use
+// it).
+const AmountPattern = `^[0-9]+(\.[0-9]{1,2})?$`
+
+// maxAmountLen bounds an amount as written: $10 billion with its cents is
+// 14 characters; the rest leaves room for leading zeros.
+const maxAmountLen = 32
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func errAmount() error {
+	return cad.Errorf(cad.EINVALID, "amount must be a number of dollars (digits, with at most two decimals after a point), 0 to %d", MaxAmount/100)
 }
 
 // MaxAmount bounds one movement and any balance, in cents ($10 billion):

@@ -201,9 +201,13 @@ func (s *Service) Vehicle(ctx context.Context, c Caller, ref string) (*cad.Vehic
 	return s.vehicleFor(ctx, c, ref)
 }
 
-// VehicleByPlate returns the vehicle with a plate (game servers).
+// VehicleByPlate returns the vehicle with a plate (game servers). A plate
+// PlateKey refuses is a 400 with its reason, as when registering one.
 func (s *Service) VehicleByPlate(ctx context.Context, c Caller, plate string) (*cad.Vehicle, error) {
-	key := NormalizePlate(plate)
+	key, err := PlateKey(plate)
+	if err != nil {
+		return nil, err
+	}
 	if key == "" || len(key) > 32 {
 		return nil, errVehicleNotFound
 	}

@@ -62,7 +62,11 @@ func (s *Service) applyBOLO(ctx context.Context, c Caller, b *cad.BOLO, in BOLOI
 		b.Priority = p
 	}
 	if in.Plate != nil {
-		b.Plate, b.PlateKey = strings.TrimSpace(*in.Plate), civil.NormalizePlate(*in.Plate)
+		key, err := civil.PlateKey(*in.Plate)
+		if err != nil {
+			return err
+		}
+		b.Plate, b.PlateKey = strings.TrimSpace(*in.Plate), key
 		if b.Plate != "" && (b.PlateKey == "" || len(b.PlateKey) > 10) {
 			return cad.Errorf(cad.EINVALID, "plate must hold 1 to 10 letters and digits")
 		}

@@ -62,6 +62,10 @@ type Engine struct {
 	onStmt func(string)
 	// announce: see Options.Announce.
 	announce bool
+	// readOnly is what the write probe found when the engine opened: a
+	// database that cannot be written (nil when it can). SQLite opens such
+	// a file without a word and refuses every write afterwards.
+	readOnly error
 
 	mu     sync.Mutex
 	closed bool
@@ -99,7 +103,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		if err == nil {
 			break
 		}
-		if cad.ErrorCode(mapErr(err)) != cad.EUNAVAILABLE || time.Now().After(deadline) || ctx.Err() != nil {
+		if cad.ErrorCode(mapErr(err)) != cad.EUNAVAILABLE || isReadOnly(err) || time.Now().After(deadline) || ctx.Err() != nil {
 			_ = w.Close()
 			return nil, fmt.Errorf("opening %s: %w", path, err)
 		}
@@ -118,8 +122,35 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &Engine{path: path, w: w, r: r, onStmt: o.OnStatement, announce: o.Announce}, nil
+	e := &Engine{path: path, w: w, r: r, onStmt: o.OnStatement, announce: o.Announce}
+	e.readOnly = e.probeWrite(ctx)
+	return e, nil
 }
+
+// probeWrite finds a database that cannot be written (the file, its
+// directory or its mount read-only): it creates a table in a transaction
+// and rolls it back, so nothing changes. Taking the write lock alone is not
+// enough: SQLite grants it on a read-only file and refuses only the first
+// page written. Any other failure (another process holding the write lock
+// past the busy timeout) is no finding.
+func (e *Engine) probeWrite(ctx context.Context) error {
+	tx, err := e.w.BeginTx(ctx, nil)
+	if err != nil {
+		if isReadOnly(err) {
+			return mapErr(err)
+		}
+		return nil
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE precinct_write_probe (x INTEGER)"); isReadOnly(err) {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// Writable reports what the write probe found when the engine opened: nil,
+// or an error with ReadOnlyMessage when the database cannot be written.
+func (e *Engine) Writable() error { return e.readOnly }
 
 // dsn is the driver's connection string: the pragmas every connection
 // needs, applied when it opens.
@@ -147,8 +178,13 @@ func (e *Engine) Kind() string { return "sqlite" }
 // Atomic reports that transactions are real.
 func (e *Engine) Atomic() bool { return true }
 
-// Ping checks that the file answers a query within ctx.
+// Ping checks that the file answers a query within ctx, and that it could
+// be written when the engine opened (readiness reports a read-only
+// database: it answers reads, and refuses every write with 503).
 func (e *Engine) Ping(ctx context.Context) error {
+	if e.readOnly != nil {
+		return e.readOnly
+	}
 	var one int
 	if err := e.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return mapErr(err)

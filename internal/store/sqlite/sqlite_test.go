@@ -252,6 +252,62 @@ func TestFileSettings(t *testing.T) {
 	}
 }
 
+// A precinct.db that cannot be written is found when the engine opens (a
+// write probe): Writable and Ping report it, reads go on, and every write
+// is unavailable (503) with a message that says so, where it was an
+// internal error (500) with the driver's text as its only trace. A
+// writable file is found writable, and the probe leaves nothing behind.
+func TestReadOnlyDatabase(t *testing.T) {
+	ctx := storetest.Ctx(t)
+	path := filepath.Join(t.TempDir(), sqlite.FileName)
+	s, e := storetest.NewSQLite(t, sqlite.Options{Path: path})
+	key := cad.ServerKey{ID: "k1", Purpose: "jwt", Secret: []byte(strings.Repeat("s", 32)), CreatedAt: time.Now().UTC()}
+	if err := s.AddServerKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Writable(); err != nil {
+		t.Fatalf("a writable file was found read-only: %v", err)
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_query_only=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probes int
+	err = db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'precinct_write_probe'`).Scan(&probes)
+	_ = db.Close()
+	if err != nil || probes != 0 {
+		t.Fatalf("the probe left its table: %d %v", probes, err)
+	}
+
+	storetest.MakeReadOnly(t, path)
+	ro, err := sqlite.Open(ctx, sqlite.Options{Path: path})
+	if err != nil {
+		t.Fatalf("a read-only file must open (reads go on): %v", err)
+	}
+	defer ro.Close(context.Background())
+	if err := ro.Prepare(ctx, store.Collections()); err != nil {
+		t.Fatalf("a read-only file with nothing to migrate must prepare: %v", err)
+	}
+	for name, err := range map[string]error{"Writable": ro.Writable(), "Ping": ro.Ping(ctx)} {
+		if cad.ErrorCode(err) != cad.EUNAVAILABLE || !strings.Contains(err.Error(), "read-only") {
+			t.Errorf("%s = %v, want unavailable: read-only", name, err)
+		}
+	}
+	rs := store.New(ro, store.Options{Logger: storetest.QuietLogger()})
+	if keys, err := rs.ServerKeys(ctx, "jwt"); err != nil || len(keys) != 1 {
+		t.Fatalf("reads: %v %v", keys, err)
+	}
+	key.ID = "k2"
+	err = rs.AddServerKey(ctx, key)
+	var ce *cad.Error
+	if !errors.As(err, &ce) || ce.Code != cad.EUNAVAILABLE || ce.Message != sqlite.ReadOnlyMessage || !strings.Contains(err.Error(), "readonly") {
+		t.Fatalf("a write = %v, want unavailable with %q and the driver's cause", err, sqlite.ReadOnlyMessage)
+	}
+}
+
 // Migrations apply once each, and a database migrated by a newer Precinct
 // stops the start with a clear message, changing nothing.
 func TestMigrations(t *testing.T) {
