@@ -90,6 +90,17 @@ func TestGameLinksMustBeProven(t *testing.T) {
 		t.Fatal("no code")
 	}
 	officerCode := tn.linkCode(t, "officerA", license)
+	// A code is shown once: never stored, logged or audited as it is.
+	for _, coll := range []string{"link_codes", "community_audit"} {
+		for _, d := range dump(t, env, coll) {
+			if b := fmt.Sprint(d); strings.Contains(b, officerCode) || strings.Contains(b, strings.ReplaceAll(officerCode, "-", "")) {
+				t.Fatalf("%s holds the code: %s", coll, b)
+			}
+		}
+	}
+	if strings.Contains(env.Logs.String(), officerCode) {
+		t.Fatal("the code was logged")
+	}
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "the squatter types their code: the game does not report the license for them", Method: "POST", Path: "/api/fivem/links/confirm",
 			Headers: key(tn.keyA), Body: confirmIn(squatCode, "license:5qu4773r", "fivem:12"), ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
