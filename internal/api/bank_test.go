@@ -23,6 +23,12 @@ func TestBankRules(t *testing.T) {
 	other := jsonOf(t, env.Do("POST", "/api/civilian", map[string]any{"firstName": "Sam", "lastName": "Second", "dateOfBirth": "1985-01-01"}, tn.inA("memberA"), ""))
 	otherID := other["_id"].(string)
 	numberOther := accountNumber(t, tn, otherID)
+	// Members deposit and withdraw only where the community allows it
+	// (TestMembersCannotMintMoney); this community does.
+	if c := status(env, "PATCH", "/api/community/"+tn.A.ID, map[string]any{"settings": map[string]any{"allowMemberDepositsWithdrawals": true}},
+		tn.as("adminA")); c != 200 {
+		t.Fatalf("allowing member deposits: %d", c)
+	}
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "deposit cents exactly", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
 			Body: `{"amount": 0.1, "description": "tip"}`, ExpectedStatus: 200,
@@ -117,6 +123,75 @@ func TestAmountsOutsideTheGrammarAreRefused(t *testing.T) {
 			t.Errorf("amount %s: %d %s, want a balance of %v cents", d.amount, res.Code, res.Body, d.cents)
 		}
 	}
+}
+
+// Members cannot make money: deposits and withdrawals by plain members are
+// off until a community admin turns on allowMemberDepositsWithdrawals;
+// game servers and Supervisors and up keep them, and transfers stay.
+func TestMembersCannotMintMoney(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	base := "/api/civilian/" + tn.civA.ID + "/bank"
+	community := "/api/community/" + tn.A.ID
+	other := jsonOf(t, env.Do("POST", "/api/civilian", map[string]any{"firstName": "Sam", "lastName": "Second", "dateOfBirth": "1985-01-01"}, tn.inA("memberA"), ""))
+	numberOther := accountNumber(t, tn, other["_id"].(string))
+	setting := func(on any) map[string]any {
+		return map[string]any{"settings": map[string]any{"allowMemberDepositsWithdrawals": on}}
+	}
+	ledger := func() int {
+		n := 0
+		for _, d := range dump(t, env, "bank_ledger") {
+			if d["communityId"] == tn.A.ID {
+				n++
+			}
+		}
+		return n
+	}
+	before := ledger()
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "off by default", Method: "GET", Path: community, Headers: tn.as("memberA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"settings.allowMemberDepositsWithdrawals": false}},
+		{Name: "a member may not deposit billions", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"),
+			Body: map[string]any{"amount": 9999990000}, ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN,
+			ExpectedContent: []string{"allowMemberDepositsWithdrawals"}},
+		{Name: "nor a cent", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"), Body: map[string]any{"amount": 0.01}, ExpectedStatus: 403},
+		{Name: "nor withdraw", Method: "POST", Path: base + "/withdraw", Headers: tn.inA("memberA"), Body: map[string]any{"amount": 1}, ExpectedStatus: 403,
+			ExpectedContent: []string{"allowMemberDepositsWithdrawals"}},
+		{Name: "the balance is untouched", Method: "GET", Path: base, Headers: tn.inA("memberA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"account.balanceCents": 500000}},
+	})
+	if n := ledger(); n != before {
+		t.Fatalf("refused movements wrote %d ledger entries", n-before)
+	}
+	apitest.Run(t, env, []apitest.Scenario{
+		{Name: "transfers stay", Method: "POST", Path: base + "/transfer", Headers: tn.inA("memberA"),
+			Body: map[string]any{"amount": 100, "toAccountNumber": numberOther}, ExpectedStatus: 200, ExpectedJSON: map[string]any{"senderBalance": 4900}},
+		{Name: "a Supervisor deposits", Method: "POST", Path: base + "/deposit", Headers: tn.inA("supA"), Body: map[string]any{"amount": 100},
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 500000}},
+		{Name: "and withdraws", Method: "POST", Path: base + "/withdraw", Headers: tn.inA("supA"), Body: map[string]any{"amount": 50},
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 495000}},
+		{Name: "the game server deposits", Method: "POST", Path: "/api/fivem/bank/deposit", Headers: key(tn.keyA),
+			Body: map[string]any{"civilianId": tn.civA.SSN, "amount": 50}, ExpectedStatus: 200},
+		{Name: "and withdraws", Method: "POST", Path: "/api/banking/fivem/withdraw", Headers: key(tn.keyA),
+			Body: map[string]any{"civilianId": tn.civA.SSN, "amount": 25}, ExpectedStatus: 200, ExpectedJSON: map[string]any{"balance": 4975}},
+
+		{Name: "the setting: a member may not change it", Method: "PATCH", Path: community, Headers: tn.as("memberA"), Body: setting(true), ExpectedStatus: 403},
+		{Name: "nor a Supervisor", Method: "PATCH", Path: community, Headers: tn.as("supA"), Body: setting(true), ExpectedStatus: 403},
+		{Name: "nor B's admin", Method: "PATCH", Path: community, Headers: tn.as("adminB"), Body: setting(true), ExpectedStatus: 404},
+		{Name: "not without a credential", Method: "PATCH", Path: community, Body: setting(true), ExpectedStatus: 401},
+		{Name: "a boolean only", Method: "PATCH", Path: community, Headers: tn.as("adminA"), Body: setting([]int{1}), ExpectedStatus: 400},
+		{Name: "still off", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"), Body: map[string]any{"amount": 1}, ExpectedStatus: 403},
+		{Name: "an admin turns it on", Method: "PATCH", Path: community, Headers: tn.as("adminA"), Body: setting(true), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"settings.allowMemberDepositsWithdrawals": true}},
+		{Name: "B is not affected", Method: "GET", Path: "/api/community/" + tn.B.ID, Headers: tn.as("adminB"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"settings.allowMemberDepositsWithdrawals": false}},
+		{Name: "now a member deposits", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"), Body: map[string]any{"amount": 1},
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 497600}},
+		{Name: "and withdraws", Method: "POST", Path: base + "/withdraw", Headers: tn.inA("memberA"), Body: map[string]any{"amount": 1},
+			ExpectedStatus: 200, ExpectedJSON: map[string]any{"balanceCents": 497500}},
+		{Name: "and off again", Method: "PATCH", Path: community, Headers: tn.as("adminA"), Body: setting(false), ExpectedStatus: 200},
+		{Name: "refused again", Method: "POST", Path: base + "/deposit", Headers: tn.inA("memberA"), Body: map[string]any{"amount": 1}, ExpectedStatus: 403},
+	})
 }
 
 func accountNumber(t *testing.T, tn *tenants, civID string) string {

@@ -143,7 +143,11 @@ func (tn *tenants) mkDispatch(t *testing.T) {
 	}
 	admin := civil.Caller{Scope: &cad.Scope{Community: tn.A, Role: cad.RoleAdmin, Rank: 3, Membership: m}, UserID: m.UserID,
 		Actor: community.Actor{UserID: m.UserID, Kind: "user"}}
-	if _, err := tn.env.Dispatch.Link(ctx, admin, "license:aaaa"); err != nil {
+	code, _, err := tn.env.Dispatch.Link(ctx, admin, "license:aaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tn.env.Dispatch.ConfirmLink(ctx, cl, dispatch.ConfirmInput{Code: code, Identifiers: []string{"license:aaaa"}}); err != nil {
 		t.Fatal(err)
 	}
 }

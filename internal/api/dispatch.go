@@ -36,6 +36,9 @@ func (s *Server) dispatchRoutes() {
 	s.add(http.MethodGet, "/api/units/links", Member, s.listLinks)
 	s.add(http.MethodPost, "/api/units/links", Member, s.addLink)
 	s.add(http.MethodDelete, "/api/units/links/:identifier", Member, s.removeLink)
+	// Admins see and remove every member's links (docs/dispatch.md).
+	s.add(http.MethodGet, "/api/community/:id/links", Admin, s.communityLinks)
+	s.add(http.MethodDelete, "/api/community/:id/links/:identifier", Admin, s.removeCommunityLink)
 
 	s.add(http.MethodGet, "/api/bolos", Member, s.listBOLOs)
 	s.add(http.MethodPost, "/api/bolos", MemberOrServer, s.createBOLO)
@@ -314,14 +317,36 @@ func (s *Server) dutyLog(c *echo.Context) error {
 	return c.JSON(http.StatusOK, p.answer("periods", list, next))
 }
 
+// linkJSON is a link as members and admins read it: status confirmed, or
+// unconfirmed for a link made before the game had to confirm links.
+func linkJSON(l *cad.GameLink) cad.GameLink {
+	out := *l
+	if !out.Confirmed() {
+		out.Status = cad.LinkUnconfirmed
+	}
+	return out
+}
+
+// linkCodeJSON is a member's live link code, without the code.
+func linkCodeJSON(lc *cad.LinkCode) map[string]any {
+	return map[string]any{"status": cad.LinkPending, "identifier": lc.Identifier, "userId": lc.UserID, "communityId": lc.CommunityID,
+		"createdAt": lc.CreatedAt, "expiresAt": lc.ExpiresAt}
+}
+
 func (s *Server) listLinks(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Links(c.Request().Context(), callerOf(c))
+	list, pending, err := s.deps.Dispatch.Links(c.Request().Context(), callerOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"links": list})
+	out := map[string]any{"links": mapList(list, linkJSON), "pending": nil}
+	if pending != nil {
+		out["pending"] = linkCodeJSON(pending)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
+// addLink answers a one-time code the member types in game; the link is
+// made when the game server posts it (POST /api/fivem/links/confirm).
 func (s *Server) addLink(c *echo.Context) error {
 	var in struct {
 		Identifier looseString `json:"identifier"`
@@ -329,15 +354,37 @@ func (s *Server) addLink(c *echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	l, err := s.deps.Dispatch.Link(c.Request().Context(), callerOf(c), in.Identifier.V)
+	code, lc, err := s.deps.Dispatch.Link(c.Request().Context(), callerOf(c), in.Identifier.V)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, l)
+	out := linkCodeJSON(lc)
+	out["code"] = code
+	out["msg"] = "Enter " + code + " in game within " + strconv.Itoa(int(dispatch.LinkCodeTTL.Minutes())) + " minutes"
+	return c.JSON(http.StatusCreated, out)
 }
 
 func (s *Server) removeLink(c *echo.Context) error {
 	if err := s.deps.Dispatch.Unlink(c.Request().Context(), callerOf(c), c.Param("identifier")); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})
+}
+
+func (s *Server) communityLinks(c *echo.Context) error {
+	p, err := pagination(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.deps.Dispatch.CommunityLinks(c.Request().Context(), callerOf(c), c.QueryParam("userId"), p.After, p.Limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p.answer("links", mapList(list, linkJSON), next))
+}
+
+func (s *Server) removeCommunityLink(c *echo.Context) error {
+	if err := s.deps.Dispatch.RemoveLink(c.Request().Context(), callerOf(c), c.Param("identifier")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})

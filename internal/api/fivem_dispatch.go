@@ -29,6 +29,7 @@ func (s *Server) fivemDispatchRoutes() {
 	s.add(http.MethodPost, "/api/fivem/cde-duty", GameServer, s.fivemDuty)
 	s.add(http.MethodPost, "/api/ers/duty", GameServer, s.fivemDuty)
 	s.add(http.MethodPost, "/api/fivem/ers/duty", GameServer, s.fivemDuty)
+	s.add(http.MethodPost, "/api/fivem/links/confirm", GameServer, s.fivemConfirmLink)
 	// The tablet also sends its key in the body as apiKey.
 	s.add(http.MethodPost, "/api/dispatch/location-update", GameServer, s.locationUpdate, routeOption(func(r *routeSpec) { r.before = bodyAPIKey }))
 
@@ -606,4 +607,26 @@ func (s *Server) ersPending(c *echo.Context) error {
 			"ersConfig": co.Config}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "callouts": out})
+}
+
+// fivemConfirmLink is a game server confirming a player's identifiers: by
+// the code the player typed, or by their Discord identifier.
+func (s *Server) fivemConfirmLink(c *echo.Context) error {
+	var in struct {
+		Code        looseString `json:"code"`
+		Identifiers []string    `json:"identifiers"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := s.deps.Dispatch.ConfirmLink(c.Request().Context(), callerOf(c), dispatch.ConfirmInput{Code: in.Code.V, Identifiers: in.Identifiers})
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(res.Links))
+	for i, l := range res.Links {
+		ids[i] = l.Identifier
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Linked to " + res.Member.Username + " in the CAD",
+		"userId": res.Member.UserID, "username": res.Member.Username, "via": res.Via, "identifiers": ids, "links": mapList(res.Links, linkJSON)})
 }

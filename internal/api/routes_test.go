@@ -136,7 +136,7 @@ func TestNoStateChangeThroughGET(t *testing.T) {
 		"/api/community/mine": true, "/api/community/:id": true, "/api/community/:id/public/status": true,
 		"/api/community/:id/members": true, "/api/community/:id/departments": true, "/api/community/:id/api-keys": true,
 		"/api/community/:id/audit": true, "/api/civilian/fivem-departments": true, "/api/community/:id/limits": true,
-		"/metrics": true,
+		"/api/community/:id/links": true, "/metrics": true,
 		// Civil records. Look-ups, fingerprints and ID cards write an
 		// audit entry (who looked up whom), never the records.
 		"/api/civilian": true, "/api/civilian/:id": true, "/api/civilian/:id/licenses": true,

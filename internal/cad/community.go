@@ -53,6 +53,10 @@ type CommunitySettings struct {
 	// CallExpiryMinutes is how long an open call may go without a change
 	// before it expires; 0 means DefaultCallExpiryMinutes.
 	CallExpiryMinutes int `json:"callExpiryMinutes,omitempty"`
+	// AllowMemberDepositsWithdrawals lets plain members deposit into and
+	// withdraw from their characters' accounts; off, only game servers and
+	// Supervisors and up do (a deposit makes money out of nothing).
+	AllowMemberDepositsWithdrawals bool `json:"allowMemberDepositsWithdrawals"`
 }
 
 // StatusCode is one unit status a community uses ("10-8", "In Service").

@@ -148,13 +148,52 @@ type DutyPeriod struct {
 }
 
 // GameLink ties a game identifier (license:…, steam:…, a Discord id) to a
-// member, so that game requests find the member.
+// member, so that game requests find the member. Only a link the game
+// confirmed finds anyone: links made before links had to be proven are
+// kept, unconfirmed, until their member or an admin removes them or the
+// game confirms the identifier for someone.
 type GameLink struct {
 	ID          string    `json:"_id"` // communityId + ":" + identifier
 	CommunityID string    `json:"communityId"`
 	Identifier  string    `json:"identifier"`
 	UserID      string    `json:"userId"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// Status is LinkConfirmed for a link the game confirmed; "" (a link
+	// made before) reads as LinkUnconfirmed.
+	Status      string     `json:"status,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmedAt,omitempty"`
+	// ConfirmedBy is how the game confirmed it: LinkByCode or
+	// LinkByDiscord.
+	ConfirmedBy string `json:"confirmedBy,omitempty"`
+}
+
+// Link statuses and the ways the game confirms a link.
+const (
+	LinkConfirmed   = "confirmed"
+	LinkUnconfirmed = "unconfirmed"
+	// LinkPending is a member's live link code, not yet used in game.
+	LinkPending = "pending"
+
+	LinkByCode    = "code"
+	LinkByDiscord = "discord"
+)
+
+// Confirmed reports whether the game confirmed the link: only then do game
+// requests that name its identifier find its member.
+func (l *GameLink) Confirmed() bool { return l.Status == LinkConfirmed }
+
+// LinkCode is a member's one-time code for linking their game
+// identifiers: they type it in game and the game server posts it with the
+// player's identifiers. Only its digest is stored.
+type LinkCode struct {
+	ID          string `json:"_id"` // the digest of the community and the code
+	CommunityID string `json:"communityId"`
+	UserID      string `json:"userId"`
+	// Identifier is the one identifier the member asked to link; "" links
+	// whichever the game reports.
+	Identifier string    `json:"identifier,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
 }
 
 // BOLO kinds and statuses.

@@ -376,10 +376,27 @@ type UnitStore interface {
 	OnDutyUnits(ctx context.Context, communityID string, limit int) ([]*Unit, error)
 	AddDutyPeriod(ctx context.Context, p *DutyPeriod) error
 	DutyPeriods(ctx context.Context, communityID, userID, after string, limit int) ([]*DutyPeriod, string, error)
-	LinkGame(ctx context.Context, l *GameLink) error
+	// ConfirmGameLink ties l.Identifier to l.UserID as confirmed by the
+	// game, in place of an unconfirmed link of anyone's; an identifier
+	// confirmed for another member is a conflict.
+	ConfirmGameLink(ctx context.Context, l *GameLink) error
+	// GameLink finds an identifier's link, confirmed or not.
 	GameLink(ctx context.Context, communityID, identifier string) (*GameLink, error)
 	GameLinksOf(ctx context.Context, communityID, userID string) ([]*GameLink, error)
+	// GameLinks pages through a community's links by identifier: one
+	// member's, or (userID "") everyone's.
+	GameLinks(ctx context.Context, communityID, userID, after string, limit int) ([]*GameLink, string, error)
+	// UnlinkGame unties a member's identifier; userID "" unties it from
+	// whichever member holds it (an admin's removal).
 	UnlinkGame(ctx context.Context, communityID, userID, identifier string) error
+	// PutLinkCode stores a member's link code in place of their older
+	// ones in the community.
+	PutLinkCode(ctx context.Context, code *LinkCode) error
+	// LinkCodeOf is a member's live link code.
+	LinkCodeOf(ctx context.Context, communityID, userID string, now time.Time) (*LinkCode, error)
+	// SpendLinkCode deletes the live code with this digest and returns it:
+	// of many concurrent spends exactly one gets it.
+	SpendLinkCode(ctx context.Context, communityID, digest string, now time.Time) (*LinkCode, error)
 }
 
 // BOLOStore keeps BOLOs.
@@ -417,6 +434,8 @@ type DispatchStore interface {
 	BOLOStore
 	ALPRStore
 	MemberStore
+	// CounterStore bounds guesses of link codes.
+	CounterStore
 }
 
 // AuthStore is what the authentication service needs.

@@ -234,13 +234,35 @@ func (s *Service) simple(ctx context.Context, c Caller, op, typ string, in Money
 	return m, err
 }
 
-// Deposit puts money into a character's account.
+// errMemberCash refuses a plain member's deposit or withdrawal in a
+// community that has not allowed them.
+var errMemberCash = cad.Errorf(cad.EFORBIDDEN, "Members may not deposit or withdraw in this community: the community setting "+
+	"allowMemberDepositsWithdrawals is off (a community admin turns it on); transfers between accounts are allowed")
+
+// cashAllowed reports whether the caller may move money into or out of an
+// account: game servers and Supervisors and up always, members when the
+// community allows it. A deposit makes money out of nothing.
+func cashAllowed(c Caller) error {
+	if c.supervisor() || c.Scope.Community.Settings.AllowMemberDepositsWithdrawals {
+		return nil
+	}
+	return errMemberCash
+}
+
+// Deposit puts money into a character's account (see cashAllowed).
 func (s *Service) Deposit(ctx context.Context, c Caller, in MoneyInput) (*Movement, error) {
+	if err := cashAllowed(c); err != nil {
+		return nil, err
+	}
 	return s.simple(ctx, c, "deposit", cad.TxDeposit, in, 1)
 }
 
-// Withdraw takes money out of a character's account; never below zero.
+// Withdraw takes money out of a character's account; never below zero
+// (see cashAllowed).
 func (s *Service) Withdraw(ctx context.Context, c Caller, in MoneyInput) (*Movement, error) {
+	if err := cashAllowed(c); err != nil {
+		return nil, err
+	}
 	return s.simple(ctx, c, "withdraw", cad.TxWithdrawal, in, -1)
 }
 

@@ -111,6 +111,8 @@ type SettingsPatch struct {
 	PlateDesigns         *[]cad.PlateDesign           `json:"plateDesigns"`
 	CardTemplates        *map[string]cad.CardTemplate `json:"cardTemplates"`
 	CallExpiryMinutes    *int                         `json:"callExpiryMinutes"`
+	// AllowMemberDepositsWithdrawals: see cad.CommunitySettings.
+	AllowMemberDepositsWithdrawals *bool `json:"allowMemberDepositsWithdrawals"`
 }
 
 var settingKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
@@ -161,6 +163,9 @@ func (s *Service) Update(ctx context.Context, a Actor, sc *cad.Scope, p Patch) (
 		}
 		if sp.AllowPublicStatus != nil {
 			st.AllowPublicStatus = *sp.AllowPublicStatus
+		}
+		if sp.AllowMemberDepositsWithdrawals != nil {
+			st.AllowMemberDepositsWithdrawals = *sp.AllowMemberDepositsWithdrawals
 		}
 		if sp.PlateDesigns != nil {
 			if err := checkPlateDesigns(*sp.PlateDesigns); err != nil {

@@ -44,8 +44,8 @@ var errNoPlayer = cad.Errorf(cad.ENOTFOUND, "No member of this community has tha
 var discordRE = regexp.MustCompile(`^[0-9]{5,20}$`)
 
 // Player finds the member a game request names: a Discord id (with or
-// without "discord:"), or a game identifier a member linked (license:…,
-// steam:…). Only active members are found.
+// without "discord:"), or a game identifier the game confirmed a member's
+// (license:…, steam:…). Only active members are found.
 func (s *Service) Player(ctx context.Context, c Caller, ref string) (*cad.Membership, *cad.User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 128 {
@@ -60,8 +60,10 @@ func (s *Service) Player(ctx context.Context, c Caller, ref string) (*cad.Member
 		}
 	}
 	if userID == "" {
+		// Only a link the game confirmed names a player: a link nobody
+		// proved is nobody's (docs/dispatch.md).
 		l, err := s.db.GameLink(ctx, c.CommunityID(), ref)
-		if cad.ErrorCode(err) == cad.ENOTFOUND {
+		if cad.ErrorCode(err) == cad.ENOTFOUND || (err == nil && !l.Confirmed()) {
 			return nil, nil, errNoPlayer
 		} else if err != nil {
 			return nil, nil, err
@@ -328,31 +330,4 @@ func (s *Service) RouteCall(ctx context.Context, c Caller, discordID string) (*c
 		}
 	}
 	return list[0], nil
-}
-
-// Link ties a game identifier (license:…, steam:…) to the caller, so that
-// game requests that name it find them.
-func (s *Service) Link(ctx context.Context, c Caller, identifier string) (*cad.GameLink, error) {
-	identifier = strings.TrimSpace(identifier)
-	if !gameIDRE.MatchString(identifier) {
-		return nil, cad.Errorf(cad.EINVALID, "identifier must look like license:…, steam:…, fivem:…, xbl:…, live: or discord:…")
-	}
-	l := &cad.GameLink{CommunityID: c.CommunityID(), Identifier: identifier, UserID: c.UserID, CreatedAt: s.now()}
-	if err := s.db.LinkGame(ctx, l); err != nil {
-		return nil, err
-	}
-	s.record(ctx, c, "unit.linked", c.UserID, nil, map[string]any{"identifier": identifier})
-	return l, nil
-}
-
-var gameIDRE = regexp.MustCompile(`^(license2?|steam|fivem|xbl|live|discord|ip):[A-Za-z0-9.:]{1,64}$`)
-
-// Links lists the caller's game identifiers.
-func (s *Service) Links(ctx context.Context, c Caller) ([]*cad.GameLink, error) {
-	return s.db.GameLinksOf(ctx, c.CommunityID(), c.UserID)
-}
-
-// Unlink unties one of the caller's game identifiers.
-func (s *Service) Unlink(ctx context.Context, c Caller, identifier string) error {
-	return s.db.UnlinkGame(ctx, c.CommunityID(), c.UserID, identifier)
 }

@@ -297,8 +297,26 @@ var (
 	}
 	gameLinks = &Collection{
 		Name: "game_links", Tenant: true,
-		Fields:  []Field{{Name: "userId", Column: "user_id", Kind: String}},
-		Indexes: []Index{idx("game_links_community_user", asc(FieldCommunity), asc("userId"))},
+		Fields: []Field{{Name: "userId", Column: "user_id", Kind: String}},
+		Indexes: []Index{
+			idx("game_links_community_user", asc(FieldCommunity), asc("userId"), asc(FieldID)),
+			// An admin's list of every link of the community.
+			idx("game_links_community", asc(FieldCommunity), asc(FieldID)),
+		},
+	}
+	// Members' one-time link codes: the _id is the digest of the community
+	// and the code.
+	linkCodes = &Collection{
+		Name: "link_codes", Tenant: true, Ephemeral: true, Expires: "expiresAt",
+		Fields: []Field{
+			{Name: "userId", Column: "user_id", Kind: String},
+			{Name: "expiresAt", Column: "expires_at", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("link_codes_community_user", asc(FieldCommunity), asc("userId")),
+			// The janitor deletes the expired codes of every community.
+			{Name: "link_codes_expires", Keys: []IndexKey{asc("expiresAt")}, CrossTenant: true},
+		},
 	}
 	bolos = &Collection{
 		Name: "bolos", Tenant: true,
@@ -356,7 +374,7 @@ func Collections() []*Collection {
 		users, communities, members, departments, apiKeys, audit, authEvents,
 		characters, licenseHistory, vehicles, bankAccounts, bankLedger, media,
 		sequences, calls, units, dutyPeriods, gameLinks, bolos, cameras, alprHits, cameraCommands, ersCallouts,
-		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, meta,
+		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, linkCodes, meta,
 	}
 }
 

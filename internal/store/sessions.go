@@ -190,7 +190,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		field string
 	}{
 		{sessions, "expiresAt"}, {sessions, "idleExpiresAt"}, {resetTokens, "expiresAt"}, {counters, "expiresAt"},
-		{oauthStates, "expiresAt"}, {pendingRegs, "expiresAt"}, {idempotency, "expiresAt"}, {uploadTokens, "expiresAt"},
+		{oauthStates, "expiresAt"}, {pendingRegs, "expiresAt"}, {idempotency, "expiresAt"}, {uploadTokens, "expiresAt"}, {linkCodes, "expiresAt"},
 	} {
 		n, err := s.e.Delete(ctx, d.c, Where(Lte(d.field, now)))
 		if err != nil {

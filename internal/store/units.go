@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -28,12 +29,36 @@ type linkRec cad.GameLink
 func (r *linkRec) DocID() string        { return r.ID }
 func (r *linkRec) DocCommunity() string { return r.CommunityID }
 
+func (r *linkRec) link() *cad.GameLink {
+	l := cad.GameLink(*r)
+	l.CreatedAt = l.CreatedAt.UTC()
+	if l.ConfirmedAt != nil {
+		t := l.ConfirmedAt.UTC()
+		l.ConfirmedAt = &t
+	}
+	return &l
+}
+
+type codeRec cad.LinkCode
+
+func (r *codeRec) DocID() string        { return r.ID }
+func (r *codeRec) DocCommunity() string { return r.CommunityID }
+
+func (r *codeRec) code() *cad.LinkCode {
+	c := cad.LinkCode(*r)
+	c.CreatedAt, c.ExpiresAt = c.CreatedAt.UTC(), c.ExpiresAt.UTC()
+	return &c
+}
+
 var (
 	unitTable       = table[unitRec, *unitRec]{units}
 	dutyTable       = table[dutyRec, *dutyRec]{dutyPeriods}
 	linkTable       = table[linkRec, *linkRec]{gameLinks}
+	codeTable       = table[codeRec, *codeRec]{linkCodes}
 	errUnitNotFound = cad.Errorf(cad.ENOTFOUND, "Unit not found")
 	errLinkNotFound = cad.Errorf(cad.ENOTFOUND, "No member has that game identifier")
+	errLinkTaken    = cad.Errorf(cad.ECONFLICT, "That game identifier is confirmed for another member")
+	errCodeNotFound = cad.Errorf(cad.ENOTFOUND, "That link code is unknown, used or expired")
 )
 
 // UnitID is a member's unit's id in a community.
@@ -147,51 +172,92 @@ func (s *Store) DutyPeriods(ctx context.Context, communityID, userID, after stri
 	return out, next, nil
 }
 
-// LinkGame ties a game identifier to a member; one already tied to anyone
-// in the community is a conflict.
-func (s *Store) LinkGame(ctx context.Context, l *cad.GameLink) error {
-	r := linkRec(*l)
-	r.ID, r.CreatedAt = l.CommunityID+":"+l.Identifier, Millis(r.CreatedAt)
-	if err := linkTable.insert(ctx, s.e, &r); err != nil {
-		if cad.ErrorCode(err) == cad.ECONFLICT {
-			return cad.Wrap(cad.ECONFLICT, err, "That game identifier is linked already")
+// ConfirmGameLink ties a game identifier to a member as the game confirmed
+// it, in one transaction, in place of an unconfirmed link of anyone's: a
+// link nobody proved never blocks the identifier's real owner. One
+// confirmed for another member is a conflict, which only the removal of
+// that link resolves; one confirmed for this member stays as it was.
+func (s *Store) ConfirmGameLink(ctx context.Context, l *cad.GameLink) error {
+	id := l.CommunityID + ":" + l.Identifier
+	q := Where(Community(l.CommunityID), ID(id))
+	var out linkRec
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = s.Tx(ctx, func(ctx context.Context) error {
+			r := linkRec(*l)
+			r.ID, r.Status, r.CreatedAt, r.ConfirmedAt = id, cad.LinkConfirmed, Millis(r.CreatedAt), millisPtr(r.ConfirmedAt)
+			cur, err := linkTable.get(ctx, s.e, q, nil)
+			switch {
+			case cad.ErrorCode(err) == cad.ENOTFOUND:
+				out = r
+				return linkTable.insert(ctx, s.e, &r)
+			case err != nil:
+				return err
+			case cur.Status == cad.LinkConfirmed && cur.UserID != l.UserID:
+				return errLinkTaken
+			case cur.Status == cad.LinkConfirmed:
+				out = *cur
+				return nil
+			}
+			out = r
+			_, err = linkTable.replace(ctx, s.e, q, &r)
+			return err
+		})
+		if cad.ErrorCode(err) != cad.ECONFLICT || errors.Is(err, errLinkTaken) || s.e.InTx(ctx) {
+			break
 		}
+	}
+	if err != nil {
 		return err
 	}
-	*l = cad.GameLink(r)
+	*l = *out.link()
 	return nil
 }
 
-// GameLink finds the member a game identifier is tied to.
+// GameLink finds the link of a game identifier, confirmed or not.
 func (s *Store) GameLink(ctx context.Context, communityID, identifier string) (*cad.GameLink, error) {
 	if identifier == "" {
 		return nil, errLinkNotFound
 	}
-	r, err := linkTable.get(ctx, s.e, Where(Community(communityID), ID(communityID+":"+identifier)), errLinkNotFound)
-	if err != nil {
-		return nil, err
-	}
-	l := cad.GameLink(*r)
-	return &l, nil
+	return getOne(ctx, linkTable, s.e, Where(Community(communityID), ID(communityID+":"+identifier)), errLinkNotFound, (*linkRec).link)
 }
 
-// GameLinksOf lists a member's game identifiers.
+// GameLinksOf lists a member's game identifiers (at most 50).
 func (s *Store) GameLinksOf(ctx context.Context, communityID, userID string) ([]*cad.GameLink, error) {
-	list, err := linkTable.find(ctx, s.e, Where(Community(communityID), Eq("userId", userID)).Take(50))
-	if err != nil {
-		return nil, err
+	return findAll(ctx, linkTable, s.e, Where(Community(communityID), Eq("userId", userID)).SortBy(Order(FieldID, false)).Take(50), (*linkRec).link)
+}
+
+// GameLinks pages through a community's links in identifier order: one
+// member's, or (userID "") every member's.
+func (s *Store) GameLinks(ctx context.Context, communityID, userID, after string, limit int) ([]*cad.GameLink, string, error) {
+	q := Where(Community(communityID)).SortBy(Order(FieldID, false))
+	if userID != "" {
+		q.Where = append(q.Where, Eq("userId", userID))
 	}
+	q, err := page(gameLinks, q, after, 0, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := linkTable.find(ctx, s.e, q)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := trim(list, limit, func(r *linkRec) []any { return []any{r.ID} })
 	out := make([]*cad.GameLink, len(list))
 	for i, r := range list {
-		l := cad.GameLink(*r)
-		out[i] = &l
+		out[i] = r.link()
 	}
-	return out, nil
+	return out, next, nil
 }
 
-// UnlinkGame unties a member's game identifier.
+// UnlinkGame unties a member's game identifier, or with userID "" the
+// identifier of whichever member holds it.
 func (s *Store) UnlinkGame(ctx context.Context, communityID, userID, identifier string) error {
-	n, err := linkTable.delete(ctx, s.e, Where(Community(communityID), ID(communityID+":"+identifier), Eq("userId", userID)))
+	q := Where(Community(communityID), ID(communityID+":"+identifier))
+	if userID != "" {
+		q.Where = append(q.Where, Eq("userId", userID))
+	}
+	n, err := linkTable.delete(ctx, s.e, q)
 	if err != nil {
 		return err
 	}
@@ -199,4 +265,41 @@ func (s *Store) UnlinkGame(ctx context.Context, communityID, userID, identifier 
 		return errLinkNotFound
 	}
 	return nil
+}
+
+// PutLinkCode stores a member's link code and deletes their older ones in
+// the community: a member has one live code at a time.
+func (s *Store) PutLinkCode(ctx context.Context, code *cad.LinkCode) error {
+	r := codeRec(*code)
+	r.CreatedAt, r.ExpiresAt = Millis(r.CreatedAt), Millis(r.ExpiresAt)
+	return s.Tx(ctx, func(ctx context.Context) error {
+		if _, err := codeTable.delete(ctx, s.e, Where(Community(r.CommunityID), Eq("userId", r.UserID))); err != nil {
+			return err
+		}
+		return codeTable.insert(ctx, s.e, &r)
+	})
+}
+
+// LinkCodeOf is a member's live link code in a community.
+func (s *Store) LinkCodeOf(ctx context.Context, communityID, userID string, now time.Time) (*cad.LinkCode, error) {
+	return getOne(ctx, codeTable, s.e, Where(Community(communityID), Eq("userId", userID), Gt("expiresAt", Millis(now))), errCodeNotFound, (*codeRec).code)
+}
+
+// SpendLinkCode deletes the live code with this digest and returns it, by a
+// counted delete: of many concurrent spends exactly one gets it, on both
+// engines, without a transaction.
+func (s *Store) SpendLinkCode(ctx context.Context, communityID, digest string, now time.Time) (*cad.LinkCode, error) {
+	q := Where(Community(communityID), ID(digest), Gt("expiresAt", Millis(now)))
+	r, err := codeTable.get(ctx, s.e, q, errCodeNotFound)
+	if err != nil {
+		return nil, err
+	}
+	n, err := codeTable.delete(ctx, s.e, q)
+	if err != nil {
+		return nil, err
+	}
+	if n != 1 {
+		return nil, errCodeNotFound
+	}
+	return r.code(), nil
 }

@@ -29,6 +29,9 @@ type CommunitySettings struct {
 	StartingBalance      int64          `json:"startingBalance"`
 	MaxCharactersPerUser int            `json:"maxCharactersPerUser"`
 	AllowPublicStatus    bool           `json:"allowPublicStatus"`
+	// AllowMemberDepositsWithdrawals lets plain members deposit and
+	// withdraw (off by default).
+	AllowMemberDepositsWithdrawals bool `json:"allowMemberDepositsWithdrawals"`
 }
 
 // StatusCode is one unit status of a community.

@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,8 @@ import (
 func dispatchContract(t *testing.T, open func(t *testing.T) *store.Store, atomicOnly func(t *testing.T)) {
 	t.Run("calls", func(t *testing.T) { testCalls(t, open(t)) })
 	t.Run("units", func(t *testing.T) { testUnits(t, open(t)) })
+	t.Run("game links", func(t *testing.T) { testGameLinks(t, open(t)) })
+	t.Run("link code spent once", func(t *testing.T) { testLinkCodeSpentOnce(t, open(t)) })
 	t.Run("bolos", func(t *testing.T) { testBOLOs(t, open(t)) })
 	t.Run("alpr and ers", func(t *testing.T) { testALPR(t, open(t)) })
 	t.Run("dispatch isolation", func(t *testing.T) { testDispatchIsolation(t, open(t)) })
@@ -126,18 +131,123 @@ func testUnits(t *testing.T, s *store.Store) {
 	if len(periods) != 3 {
 		t.Fatalf("periods %d", len(periods))
 	}
-	must(t, s.LinkGame(ctx, &cad.GameLink{CommunityID: c.ID, Identifier: "license:abc", UserID: "user1"}))
-	wantCode(t, s.LinkGame(ctx, &cad.GameLink{CommunityID: c.ID, Identifier: "license:abc", UserID: "user2"}), cad.ECONFLICT, "a link twice")
+}
+
+// LegacyLink stores a game link as links were before the game had to
+// confirm them (no status), the way an old export brings one in.
+func LegacyLink(t testing.TB, s *store.Store, communityID, identifier, userID string) {
+	t.Helper()
+	h, err := json.Marshal(store.ExportHeader{Format: store.ExportFormat, Version: store.ExportVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := json.Marshal(map[string]any{"collection": "game_links", "record": map[string]any{"_id": communityID + ":" + identifier,
+		"communityId": communityID, "identifier": identifier, "userId": userID, "createdAt": "2025-01-01T00:00:00Z"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(Ctx(t), bytes.NewReader(append(append(h, '\n'), rec...))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Links the game confirmed win over links nobody proved, never over
+// another member's confirmed link; codes are one per member, live until
+// they expire or are spent, and another community's are not there.
+func testGameLinks(t *testing.T, s *store.Store) {
+	ctx := Ctx(t)
+	c, other := mkCommunity(t, s, "Links"), mkCommunity(t, s, "Other links")
+	now := time.Now()
+	confirm := func(communityID, identifier, userID string) error {
+		return s.ConfirmGameLink(ctx, &cad.GameLink{CommunityID: communityID, Identifier: identifier, UserID: userID, CreatedAt: now,
+			ConfirmedAt: &now, ConfirmedBy: cad.LinkByCode})
+	}
+	LegacyLink(t, s, c.ID, "license:abc", "squatter")
 	l, err := s.GameLink(ctx, c.ID, "license:abc")
 	must(t, err)
-	if l.UserID != "user1" {
-		t.Fatal("link")
+	if l.UserID != "squatter" || l.Confirmed() {
+		t.Fatalf("a link made before reads %+v", l)
 	}
-	if list, _ := s.GameLinksOf(ctx, c.ID, "user1"); len(list) != 1 {
-		t.Fatal("links of")
+	must(t, confirm(c.ID, "license:abc", "user1"))
+	if l, err = s.GameLink(ctx, c.ID, "license:abc"); err != nil || l.UserID != "user1" || !l.Confirmed() || l.ConfirmedBy != cad.LinkByCode ||
+		l.ConfirmedAt == nil || !l.ConfirmedAt.Equal(store.Millis(now)) {
+		t.Fatalf("the confirmed link replaced the unproven one: %+v %v", l, err)
+	}
+	wantCode(t, confirm(c.ID, "license:abc", "user2"), cad.ECONFLICT, "confirming another member's identifier")
+	later := now.Add(time.Hour)
+	must(t, s.ConfirmGameLink(ctx, &cad.GameLink{CommunityID: c.ID, Identifier: "license:abc", UserID: "user1", CreatedAt: later, ConfirmedAt: &later}))
+	if l, _ = s.GameLink(ctx, c.ID, "license:abc"); !l.ConfirmedAt.Equal(store.Millis(now)) {
+		t.Fatalf("confirming again changed the link: %+v", l)
+	}
+	must(t, confirm(c.ID, "steam:11000010", "user1"))
+	must(t, confirm(c.ID, "fivem:42", "user2"))
+	must(t, confirm(other.ID, "license:abc", "user2"))
+	if list, err := s.GameLinksOf(ctx, c.ID, "user1"); err != nil || len(list) != 2 || list[0].Identifier != "license:abc" {
+		t.Fatalf("links of user1: %v %v", list, err)
+	}
+	all := pageAll(t, func(after string) ([]string, string, error) {
+		list, next, err := s.GameLinks(ctx, c.ID, "", after, 2)
+		ids := make([]string, len(list))
+		for i, l := range list {
+			ids[i] = l.Identifier
+		}
+		return ids, next, err
+	})
+	if fmt.Sprint(all) != "[fivem:42 license:abc steam:11000010]" {
+		t.Fatalf("the community's links: %v", all)
+	}
+	if list, _, err := s.GameLinks(ctx, c.ID, "user2", "", 10); err != nil || len(list) != 1 || list[0].Identifier != "fivem:42" {
+		t.Fatalf("one member's: %v %v", list, err)
 	}
 	wantCode(t, s.UnlinkGame(ctx, c.ID, "user2", "license:abc"), cad.ENOTFOUND, "another member unlinks")
-	must(t, s.UnlinkGame(ctx, c.ID, "user1", "license:abc"))
+	wantCode(t, s.UnlinkGame(ctx, other.ID, "", "steam:11000010"), cad.ENOTFOUND, "another community unlinks")
+	must(t, s.UnlinkGame(ctx, c.ID, "", "license:abc"))
+	wantCode(t, second(s.GameLink(ctx, c.ID, "license:abc")), cad.ENOTFOUND, "a removed link")
+	if l, err := s.GameLink(ctx, other.ID, "license:abc"); err != nil || l.UserID != "user2" {
+		t.Fatalf("the other community's link of the same identifier: %+v %v", l, err)
+	}
+
+	code := func(digest, user string, expires time.Time) *cad.LinkCode {
+		return &cad.LinkCode{ID: digest, CommunityID: c.ID, UserID: user, Identifier: "license:abc", CreatedAt: now, ExpiresAt: expires}
+	}
+	must(t, s.PutLinkCode(ctx, code("d1", "user1", now.Add(10*time.Minute))))
+	must(t, s.PutLinkCode(ctx, code("d2", "user1", now.Add(10*time.Minute))))
+	wantCode(t, second(s.SpendLinkCode(ctx, c.ID, "d1", now)), cad.ENOTFOUND, "a code its member replaced")
+	if got, err := s.LinkCodeOf(ctx, c.ID, "user1", now); err != nil || got.ID != "d2" || got.Identifier != "license:abc" {
+		t.Fatalf("the member's live code: %+v %v", got, err)
+	}
+	wantCode(t, second(s.SpendLinkCode(ctx, other.ID, "d2", now)), cad.ENOTFOUND, "another community spends the code")
+	got, err := s.SpendLinkCode(ctx, c.ID, "d2", now)
+	if err != nil || got.UserID != "user1" || !got.ExpiresAt.Equal(store.Millis(now.Add(10*time.Minute))) {
+		t.Fatalf("spent: %+v %v", got, err)
+	}
+	wantCode(t, second(s.SpendLinkCode(ctx, c.ID, "d2", now)), cad.ENOTFOUND, "a code spent twice")
+	wantCode(t, second(s.LinkCodeOf(ctx, c.ID, "user1", now)), cad.ENOTFOUND, "a spent code is no member's")
+	must(t, s.PutLinkCode(ctx, code("d3", "user2", now.Add(time.Minute))))
+	wantCode(t, second(s.SpendLinkCode(ctx, c.ID, "d3", now.Add(2*time.Minute))), cad.ENOTFOUND, "an expired code")
+	wantCode(t, second(s.LinkCodeOf(ctx, c.ID, "user2", now.Add(2*time.Minute))), cad.ENOTFOUND, "an expired code is no member's")
+	if n, err := s.DeleteExpired(ctx, now.Add(2*time.Minute)); err != nil || n < 1 {
+		t.Fatalf("the janitor: %d %v", n, err)
+	}
+	wantCode(t, second(s.SpendLinkCode(ctx, c.ID, "d3", now)), cad.ENOTFOUND, "a code the janitor deleted")
+}
+
+// A link code spent by 20 at once is spent once.
+func testLinkCodeSpentOnce(t *testing.T, s *store.Store) {
+	c := mkCommunity(t, s, "Code once")
+	now := time.Now()
+	must(t, s.PutLinkCode(Ctx(t), &cad.LinkCode{ID: "digest", CommunityID: c.ID, UserID: "u", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}))
+	var spent atomic.Int64
+	Burst(20, func(int) {
+		if _, err := s.SpendLinkCode(Ctx(t), c.ID, "digest", now); err == nil {
+			spent.Add(1)
+		} else if cad.ErrorCode(err) != cad.ENOTFOUND {
+			t.Error(err)
+		}
+	})
+	if spent.Load() != 1 {
+		t.Fatalf("the code was spent %d times", spent.Load())
+	}
 }
 
 func testBOLOs(t *testing.T, s *store.Store) {
