@@ -112,7 +112,7 @@ func newMediaID() string {
 func (s *Service) putImage(ctx context.Context, communityID, ownerID string, img *Image) (string, error) {
 	m := &cad.Media{ID: newMediaID(), CommunityID: communityID, OwnerID: ownerID, ContentType: img.contentType,
 		Data: img.data, CreatedAt: s.now()}
-	if err := s.db.PutMedia(ctx, m); err != nil {
+	if err := s.db.PutMedia(ctx, m, cad.MediaQuota{}); err != nil {
 		return "", err
 	}
 	return m.ID, nil
