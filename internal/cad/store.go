@@ -362,6 +362,9 @@ type CivilStore interface {
 	UserStore
 	DepartmentStore
 	AuditStore
+	// Community reads a community (its media quota) for work that has no
+	// caller's scope: an ALPR photo's upload, the media janitor.
+	Community(ctx context.Context, idOrGuild string, includeDeleted bool) (*Community, error)
 }
 
 // CallStore keeps calls and the sequences of their incident numbers.
@@ -414,7 +417,11 @@ type ALPRStore interface {
 	AddHit(ctx context.Context, h *ALPRHit) error
 	UpdateHit(ctx context.Context, communityID, id string, fn func(*ALPRHit) error) (*ALPRHit, error)
 	Hits(ctx context.Context, communityID, after string, limit int) ([]*ALPRHit, string, error)
+	// Hit reads one hit (the media janitor: does it still show a photo).
+	Hit(ctx context.Context, communityID, id string) (*ALPRHit, error)
 	PutUploadToken(ctx context.Context, t *UploadToken) error
+	// UploadToken reads a live token without spending it.
+	UploadToken(ctx context.Context, digest string, now time.Time) (*UploadToken, error)
 	// SpendUploadToken takes a token once: of concurrent spends one wins.
 	SpendUploadToken(ctx context.Context, digest string, now time.Time) (*UploadToken, error)
 	AddCameraCommand(ctx context.Context, c *CameraCommand) error
