@@ -26,9 +26,8 @@ import (
 )
 
 // The ID card and fingerprint images the game shows. Both are drawn here,
-// from the record and the community's template, with the Go fonts: no
-// outside service, nothing fetched (an outside mugshot URL is not
-// downloaded, so a record cannot make the server request a URL).
+// from the record, its stored (normalised) mugshot and the community's
+// template, with the Go fonts: no outside service, nothing fetched.
 
 type faces struct {
 	title, label, value font.Face

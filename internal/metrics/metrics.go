@@ -5,7 +5,9 @@
 // method is a no-op on a nil *Metrics, which is what tests get.
 //
 // Labels are bounded: routes are registered templates ("/api/community/:id"),
-// never raw paths; groups, results, operations and engines are fixed sets.
+// never raw paths; groups, results, operations and engines are fixed sets;
+// the media usage series carry a community's id, one per community that
+// stored an image.
 package metrics
 
 import (
