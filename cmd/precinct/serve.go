@@ -245,7 +245,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	com := community.New(db, authSvc, logger)
-	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL})
+	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL, Media: civil.MediaOptionsFrom(cfg), Observer: m})
 	bus, runBus, err := newBus(ctx, db, logger, m)
 	if err != nil {
 		return err
@@ -262,6 +262,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	defer stopJanitor()
 	go authSvc.RunJanitor(jctx, time.Minute)
 	go dis.RunJanitor(jctx, 30*time.Second)
+	go dis.RunMediaJanitor(jctx, time.Minute)
 	go hub.Run(jctx, bus)
 	if runBus != nil {
 		go runBus(jctx)

@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
+	"github.com/precinct-cad/precinct/internal/metrics"
 )
 
 // Body limits of the routes that carry images or bulk records; every
@@ -58,6 +60,18 @@ func (s *Server) civilRoutes() {
 
 	// Stored images: the URL is the credential (see civil.MediaPath).
 	s.add(http.MethodGet, "/api/media/:communityId/:mediaId", Public, s.media)
+	s.deps.Metrics.Media(func() []metrics.MediaUsage {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		list, err := s.deps.Civil.AllMediaUsage(ctx)
+		if err != nil {
+			s.log.WarnContext(ctx, "reading media usage for the metrics", "error", err.Error())
+		}
+		return mapList(list, func(m civil.CommunityMedia) metrics.MediaUsage {
+			return metrics.MediaUsage{Community: m.Usage.CommunityID, Bytes: m.Usage.Bytes, ALPRBytes: m.Usage.ALPRBytes,
+				Images: m.Usage.Images, QuotaBytes: m.Quota.Bytes}
+		})
+	})
 }
 
 // callerOf is the civil service's view of the caller.

@@ -122,7 +122,21 @@ func (s *Server) getCommunity(c *echo.Context) error {
 		deps[i] = departmentJSON(dep)
 	}
 	out["departments"] = deps
+	if sc := scopeOf(c); sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleAdmin) {
+		// Admins see what the community's images take (R66).
+		u, q, err := s.deps.Civil.MediaUsage(c.Request().Context(), d.Community)
+		if err != nil {
+			return err
+		}
+		out["media"] = mediaUsageJSON(u, q, d.Community)
+	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// mediaUsageJSON is a community's stored images against its quota.
+func mediaUsageJSON(u *cad.MediaUsage, q cad.MediaQuota, com *cad.Community) map[string]any {
+	return map[string]any{"usedBytes": u.Bytes, "images": u.Images, "alprUsedBytes": u.ALPRBytes, "alprImages": u.ALPRImages,
+		"quotaBytes": q.Bytes, "alprQuotaBytes": q.ALPRBytes, "custom": com.Limits.MediaQuotaBytes > 0}
 }
 
 func (s *Server) updateCommunity(c *echo.Context) error {

@@ -91,8 +91,9 @@ func TestGameBrowserCORS(t *testing.T) {
 }
 
 // Mugshots: up to 5 MB, PNG, JPEG or WebP checked by their bytes, stored
-// apart and served at an unguessable URL with caching headers; deleting
-// the character deletes them. Only image routes take big bodies.
+// (normalised) apart and served at an unguessable URL with caching
+// headers; deleting the character deletes them. Only image routes take big
+// bodies.
 func TestMugshots(t *testing.T) {
 	tn := newTenants(t)
 	env := tn.env
@@ -152,12 +153,17 @@ func TestMugshots(t *testing.T) {
 			ExpectedStatus: 400},
 		{Name: "other routes keep the small body limit", Method: "POST", Path: "/api/civilian/vehicle", Headers: h,
 			Body: `{"plate":"BIG1","make":"` + strings.Repeat("x", 2<<20) + `"}`, ExpectedStatus: 413, ErrorCode: cad.ETOOLARGE},
-		{Name: "an outside URL is kept as given", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: h,
-			Body: map[string]any{"mugshotUrl": "https://i.imgur.com/abc.png"}, ExpectedStatus: 200,
-			ExpectedJSON: map[string]any{"mugshotUrl": "https://i.imgur.com/abc.png"}},
+		{Name: "an outside URL is not kept (issue 16 item 8; no fetcher)", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: h,
+			Body: map[string]any{"mugshotUrl": "https://i.imgur.com/abc.png"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID,
+			ExpectedContent: []string{"Outside image URLs"}},
+		{Name: "the image's own URL given back changes nothing", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: h,
+			Body: map[string]any{"mugshotUrl": env.Config.PublicURL + newPath}, ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"mugshotUrl": env.Config.PublicURL + newPath}},
+		{Name: "an empty mugshot removes it", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: h,
+			Body: map[string]any{"mugshotUrl": ""}, ExpectedStatus: 200, NotExpectedContent: []string{"mugshotUrl"}},
 	})
 	if c := env.Do("GET", newPath, nil, nil, "").Code; c != 404 {
-		t.Fatalf("the image replaced by a URL is still served: %d", c)
+		t.Fatalf("the removed image is still served: %d", c)
 	}
 	// Upload again, then delete the character: the image goes with it.
 	res = env.Do("PUT", "/api/civilian/"+tn.civA.ID+"/mugshot", buf.Bytes(), h, "")

@@ -233,9 +233,11 @@ func (s *Server) communityLimitsJSON(com *cad.Community) map[string]any {
 		}
 		return map[string]any{"limit": def.Limit, "windowSeconds": int(def.Window / time.Second), "custom": false}
 	}
+	q := s.deps.Civil.QuotaOf(com)
 	return map[string]any{
 		"fivem":           one(com.Limits.FiveMPerMinute, s.cfg.Limits.FiveM),
 		"fivemHighImpact": one(com.Limits.FiveMHighImpactPerMinute, s.cfg.Limits.FiveMHighImpact),
+		"media":           map[string]any{"quotaBytes": q.Bytes, "alprQuotaBytes": q.ALPRBytes, "custom": com.Limits.MediaQuotaBytes > 0},
 	}
 }
 
@@ -245,8 +247,9 @@ func (s *Server) getCommunityLimits(c *echo.Context) error {
 
 func (s *Server) putCommunityLimits(c *echo.Context) error {
 	var in struct {
-		FiveMPerMinute           *int `json:"fivemPerMinute"`
-		FiveMHighImpactPerMinute *int `json:"fivemHighImpactPerMinute"`
+		FiveMPerMinute           *int   `json:"fivemPerMinute"`
+		FiveMHighImpactPerMinute *int   `json:"fivemHighImpactPerMinute"`
+		MediaQuotaBytes          *int64 `json:"mediaQuotaBytes"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		return err
@@ -262,6 +265,12 @@ func (s *Server) putCommunityLimits(c *echo.Context) error {
 			}
 			*f.out = *f.in
 		}
+	}
+	if in.MediaQuotaBytes != nil {
+		if *in.MediaQuotaBytes < cad.MinMediaQuota {
+			return cad.Errorf(cad.EINVALID, "mediaQuotaBytes must be %d to %d, or null for the deployment's default", int64(cad.MinMediaQuota), int64(cad.MaxMediaQuota))
+		}
+		l.MediaQuotaBytes = *in.MediaQuotaBytes
 	}
 	com, err := s.deps.Community.SetLimits(c.Request().Context(), actorOf(c), scopeOf(c), l)
 	if err != nil {

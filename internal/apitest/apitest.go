@@ -115,7 +115,7 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 		t.Fatal(err)
 	}
 	com := community.New(db, svc, logger)
-	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL})
+	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL, Media: civil.MediaOptionsFrom(cfg), Observer: m})
 	bus := events.NewLocal()
 	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
 	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: cfg.RevalidateInterval, MapInterval: cfg.MapInterval,

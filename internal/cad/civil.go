@@ -1,6 +1,9 @@
 package cad
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Civil records: the characters members play, their vehicles, licenses and
 // bank accounts. Each belongs to one community. The json names are the
@@ -239,19 +242,87 @@ type IdempotentResult struct {
 	ExpiresAt   time.Time `json:"expiresAt"`
 }
 
-// Media is an image Precinct stores for a record (a mugshot): kept apart
-// from the record, served at an unguessable URL.
+// Media is an image Precinct stores for a record (a mugshot, an ALPR
+// photo): kept apart from the record, served at an unguessable URL.
 type Media struct {
 	ID          string    `json:"_id"` // 32 hex characters of randomness: the URL's secret
 	CommunityID string    `json:"communityId"`
-	OwnerID     string    `json:"ownerId"` // the character
+	OwnerID     string    `json:"ownerId"` // the character, or the ALPR hit
 	ContentType string    `json:"contentType"`
 	Data        []byte    `json:"data"`
 	CreatedAt   time.Time `json:"createdAt"`
+	// Kind is MediaMugshot or MediaALPR.
+	Kind string `json:"kind,omitempty"`
+	// Version is MediaVersion for an image Precinct decoded and
+	// re-encoded itself (bounded in pixels), counted in its community's
+	// usage. 0 marks an image stored as it was uploaded, before images
+	// were normalised: never decoded, not counted, until the janitor
+	// normalises it.
+	Version int   `json:"version,omitempty"`
+	Size    int64 `json:"size,omitempty"` // len(Data), as counted
+	Width   int   `json:"width,omitempty"`
+	Height  int   `json:"height,omitempty"`
 }
 
-// MaxMediaBytes bounds one stored image.
+// Kinds of stored images.
+const (
+	MediaMugshot = "mugshot"
+	MediaALPR    = "alpr"
+)
+
+// MediaVersion is the version of the normalisation images are stored
+// after.
+const MediaVersion = 1
+
+// Counted reports whether the image counts in its community's usage.
+func (m *Media) Counted() bool { return m.Version >= MediaVersion }
+
+// MaxMediaBytes bounds one image as uploaded.
 const MaxMediaBytes = 5 << 20
+
+// MediaUsage is what a community's stored images take: every counted
+// image, and of them the ALPR photos.
+type MediaUsage struct {
+	CommunityID           string
+	Bytes, Images         int64
+	ALPRBytes, ALPRImages int64
+}
+
+// MediaQuota bounds what a community may store: Bytes in all, of which
+// ALPRBytes for ALPR photos.
+type MediaQuota struct {
+	Bytes, ALPRBytes int64
+}
+
+// MediaFullError is the refusal of an image that would take a community
+// past its quota (alpr: its share for ALPR photos).
+func MediaFullError(alpr bool, used, quota int64) *Error {
+	what := "images"
+	if alpr {
+		what = "ALPR photos"
+	}
+	return Errorf(ETOOLARGE, "This community's storage for %s is full (%s of %s used): delete some, or ask the operator for a larger quota",
+		what, FormatBytes(used), FormatBytes(quota))
+}
+
+// FormatBytes writes a size for people: 512 KiB, 3.4 MiB, 1 GiB.
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 3; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	s := fmt.Sprintf("%.1f", v)
+	if v == float64(int64(v)) || v >= 100 {
+		s = fmt.Sprintf("%.0f", v)
+	}
+	return s + " " + []string{"KiB", "MiB", "GiB", "TiB"}[exp]
+}
 
 // PlateDesign is a licence plate look a community offers.
 type PlateDesign struct {

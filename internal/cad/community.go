@@ -28,7 +28,16 @@ type Community struct {
 type CommunityLimits struct {
 	FiveMPerMinute           int `json:"fivemPerMinute,omitempty"`
 	FiveMHighImpactPerMinute int `json:"fivemHighImpactPerMinute,omitempty"`
+	// MediaQuotaBytes is the community's own quota of stored images; 0
+	// means the deployment's (media_quota).
+	MediaQuotaBytes int64 `json:"mediaQuotaBytes,omitempty"`
 }
+
+// Bounds of a community's own media quota.
+const (
+	MinMediaQuota = 1 << 20
+	MaxMediaQuota = 1 << 40
+)
 
 // MaxCommunityLimit bounds what a Super Admin may set.
 const MaxCommunityLimit = 100_000

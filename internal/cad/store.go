@@ -317,12 +317,28 @@ type BankStore interface {
 	SaveIdempotentResult(ctx context.Context, r *IdempotentResult) error
 }
 
-// MediaStore keeps images apart from the records that show them.
+// MediaStore keeps images apart from the records that show them, and what
+// each community's images take: usage changes in the same transaction as
+// the images, so it holds under concurrent uploads and deletions.
 type MediaStore interface {
-	PutMedia(ctx context.Context, m *Media) error
+	// PutMedia stores an image and counts it (m.Size) in its community's
+	// usage; one that would take the usage past quota is refused
+	// (too_large, MediaFullError) and nothing is stored.
+	PutMedia(ctx context.Context, m *Media, quota MediaQuota) error
 	Media(ctx context.Context, communityID, id string) (*Media, error)
+	// DeleteMedia and DeleteMediaOf delete images and take them off the
+	// usage; a missing one is no error.
 	DeleteMedia(ctx context.Context, communityID, id string) error
 	DeleteMediaOf(ctx context.Context, communityID, ownerID string) (int64, error)
+	MediaUsage(ctx context.Context, communityID string) (*MediaUsage, error)
+	// The janitor's, across communities: every community's usage, images
+	// stored before normalisation (Version 0), a stored image's
+	// normalised copy in its place (counted from then on), and every
+	// image in _id order, a page at a time.
+	AllMediaUsage(ctx context.Context) ([]*MediaUsage, error)
+	UncountedMedia(ctx context.Context, limit int) ([]*Media, error)
+	ReplaceUncountedMedia(ctx context.Context, m *Media) (bool, error)
+	MediaPage(ctx context.Context, afterID string, limit int) ([]*Media, error)
 }
 
 // BOLOReader reads the BOLOs that civil look-ups show.
@@ -346,6 +362,9 @@ type CivilStore interface {
 	UserStore
 	DepartmentStore
 	AuditStore
+	// Community reads a community (its media quota) for work that has no
+	// caller's scope: an ALPR photo's upload, the media janitor.
+	Community(ctx context.Context, idOrGuild string, includeDeleted bool) (*Community, error)
 }
 
 // CallStore keeps calls and the sequences of their incident numbers.
@@ -415,7 +434,11 @@ type ALPRStore interface {
 	AddHit(ctx context.Context, h *ALPRHit) error
 	UpdateHit(ctx context.Context, communityID, id string, fn func(*ALPRHit) error) (*ALPRHit, error)
 	Hits(ctx context.Context, communityID, after string, limit int) ([]*ALPRHit, string, error)
+	// Hit reads one hit (the media janitor: does it still show a photo).
+	Hit(ctx context.Context, communityID, id string) (*ALPRHit, error)
 	PutUploadToken(ctx context.Context, t *UploadToken) error
+	// UploadToken reads a live token without spending it.
+	UploadToken(ctx context.Context, digest string, now time.Time) (*UploadToken, error)
 	// SpendUploadToken takes a token once: of concurrent spends one wins.
 	SpendUploadToken(ctx context.Context, digest string, now time.Time) (*UploadToken, error)
 	AddCameraCommand(ctx context.Context, c *CameraCommand) error

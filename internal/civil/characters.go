@@ -21,8 +21,8 @@ type CharacterInput struct {
 	Address, Phone, SecondaryPhone, Occupation, BloodType              *string
 	Allergies, Medications, Nationality, PlaceOfBirth, SSN, Identifier *string
 	DiscordID                                                          *string
-	// Mugshot is an http(s) URL or a data:image/…;base64 URI (up to 5 MB
-	// decoded); "" removes the mugshot.
+	// Mugshot is a data:image/…;base64 URI (up to 5 MB decoded), or an
+	// http(s) URL (see parseMugshot); "" removes the mugshot.
 	Mugshot *string
 	Extra   map[string]string
 }
@@ -172,7 +172,7 @@ func (s *Service) CreateCharacter(ctx context.Context, c Caller, in CharacterInp
 	if err := apply(ch, in, !c.server()); err != nil {
 		return nil, err
 	}
-	img, err := s.parseMugshot(in.Mugshot)
+	mug, err := s.parseMugshot(ctx, c, in.Mugshot, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (s *Service) CreateCharacter(ctx context.Context, c Caller, in CharacterInp
 			ch.OwnerID = u.ID
 		}
 	}
-	if err := s.insertCharacter(ctx, c, ch, img); err != nil {
+	if err := s.insertCharacter(ctx, c, ch, mug.img); err != nil {
 		return nil, err
 	}
 	s.record(ctx, c, "civilian.created", ch.ID, nil, map[string]any{"name": ch.FullName(), "ssn": ch.SSN})
@@ -227,8 +227,8 @@ func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Charact
 				return err
 			}
 			if img != nil {
-				id, err := s.putImage(ctx, c.communityID(), d.ID, img)
-				if err != nil {
+				id := newMediaID()
+				if err := s.putImage(ctx, c.Scope.Community, id, d.ID, cad.MediaMugshot, img); err != nil {
 					return err
 				}
 				d.MugshotID, d.MugshotURL = id, ""
@@ -238,8 +238,6 @@ func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Charact
 				}); err != nil {
 					return err
 				}
-			} else if ch.MugshotURL != "" {
-				d.MugshotURL = ch.MugshotURL
 			}
 			if err := s.openAccount(ctx, c, d.ID, start); err != nil {
 				return err
@@ -338,7 +336,7 @@ func (s *Service) UpdateCharacter(ctx context.Context, c Caller, ref string, in 
 	if err != nil {
 		return nil, err
 	}
-	img, err := s.parseMugshot(in.Mugshot)
+	mug, err := s.parseMugshot(ctx, c, in.Mugshot, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -346,32 +344,34 @@ func (s *Service) UpdateCharacter(ctx context.Context, c Caller, ref string, in 
 	var out *cad.Character
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		newImage := ""
-		if img != nil {
-			if newImage, err = s.putImage(ctx, c.communityID(), ch.ID, img); err != nil {
-				return err
-			}
+		if mug.img != nil {
+			newImage = newMediaID()
 		}
 		var old string
 		out, err = s.db.UpdateCharacter(ctx, c.communityID(), ch.ID, func(x *cad.Character) error {
 			if err := apply(x, in, !c.server()); err != nil {
 				return err
 			}
-			if in.Mugshot != nil {
+			if mug.set {
 				old = x.MugshotID
 				x.MugshotID, x.MugshotURL = newImage, ""
-				if img == nil {
-					x.MugshotURL = strings.TrimSpace(*in.Mugshot)
-				}
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+		// The old image goes first, so that the quota counts the new one
+		// in its place.
 		if old != "" && old != newImage {
-			return s.db.DeleteMedia(ctx, c.communityID(), old)
+			if err := s.db.DeleteMedia(ctx, c.communityID(), old); err != nil {
+				return err
+			}
 		}
-		return nil
+		if mug.img == nil {
+			return nil
+		}
+		return s.putImage(ctx, c.Scope.Community, newImage, ch.ID, cad.MediaMugshot, mug.img)
 	})
 	if err != nil {
 		return nil, err
@@ -609,29 +609,36 @@ func LicenseType(name string) string {
 // SetMugshot stores an uploaded image as the mugshot of a character the
 // caller may manage, replacing the one before.
 func (s *Service) SetMugshot(ctx context.Context, c Caller, ref string, data []byte) (*cad.Character, error) {
-	img, err := CheckImage(data)
-	if err != nil {
+	if _, _, err := CheckHeader(data); err != nil {
 		return nil, err
 	}
 	ch, err := s.visible(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
+	img, err := s.prepare(ctx, c.Scope.Community, cad.MediaMugshot, data, s.replaced(ctx, ch))
+	if err != nil {
+		return nil, err
+	}
 	var out *cad.Character
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		id, err := s.putImage(ctx, c.communityID(), ch.ID, img)
-		if err != nil {
-			return err
-		}
+		id := newMediaID()
 		var old string
 		out, err = s.db.UpdateCharacter(ctx, c.communityID(), ch.ID, func(x *cad.Character) error {
 			old, x.MugshotID, x.MugshotURL = x.MugshotID, id, ""
 			return nil
 		})
-		if err != nil || old == "" {
+		if err != nil {
 			return err
 		}
-		return s.db.DeleteMedia(ctx, c.communityID(), old)
+		// The old image goes first, so that the quota counts the new one
+		// in its place.
+		if old != "" {
+			if err := s.db.DeleteMedia(ctx, c.communityID(), old); err != nil {
+				return err
+			}
+		}
+		return s.putImage(ctx, c.Scope.Community, id, ch.ID, cad.MediaMugshot, img)
 	})
 	if err != nil {
 		return nil, err

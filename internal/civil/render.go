@@ -2,6 +2,7 @@ package civil
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -14,9 +15,6 @@ import (
 	"strings"
 	"sync"
 
-	_ "golang.org/x/image/webp"
-	_ "image/jpeg" // mugshots
-
 	"golang.org/x/image/draw"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
@@ -28,9 +26,8 @@ import (
 )
 
 // The ID card and fingerprint images the game shows. Both are drawn here,
-// from the record and the community's template, with the Go fonts: no
-// outside service, nothing fetched (an outside mugshot URL is not
-// downloaded, so a record cannot make the server request a URL).
+// from the record, its stored (normalised) mugshot and the community's
+// template, with the Go fonts: no outside service, nothing fetched.
 
 type faces struct {
 	title, label, value font.Face
@@ -108,8 +105,21 @@ func drawText(dst draw.Image, face font.Face, c color.Color, x, y int, s string)
 	d.DrawString(s)
 }
 
+// Bounds of drawing ID cards.
+const (
+	// cardRenders is how many cards are drawn at once; the others wait
+	// their turn within their request's deadline.
+	cardRenders = 4
+	// The drawn cards kept, by character and license type: at most this
+	// many, and this many bytes.
+	cardCacheEntries = 512
+	cardCacheBytes   = 32 << 20
+)
+
 // RenderCard draws a character's ID card for a license type as a PNG data
-// URI, from the community's template and the stored mugshot.
+// URI, from the community's template and the stored mugshot. A card drawn
+// before from the same record, mugshot and template is answered from the
+// cache; drawing runs in one of a few slots.
 func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType string) (string, error) {
 	typ := LicenseType(licenseType)
 	if typ == "" {
@@ -119,31 +129,7 @@ func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType str
 	if err != nil {
 		return "", err
 	}
-	var mug image.Image
-	if ch.MugshotID != "" {
-		if m, err := s.db.Media(ctx, c.communityID(), ch.MugshotID); err == nil {
-			mug, _, _ = image.Decode(bytes.NewReader(m.Data))
-		}
-	}
-	f, err := loadFaces()
-	if err != nil {
-		return "", cad.Wrap(cad.EINTERNAL, err, "The card could not be drawn")
-	}
 	t := cardTemplate(c.Scope.Community, typ)
-	bg, accent, fg := parseColor(t.Background, color.RGBA{238, 243, 248, 255}), parseColor(t.Accent, color.RGBA{31, 78, 121, 255}), parseColor(t.TextColor, color.RGBA{17, 17, 17, 255})
-	const w, h = 640, 400
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.NewUniform(bg), image.Point{}, draw.Src)
-	draw.Draw(img, image.Rect(0, 0, w, 70), image.NewUniform(accent), image.Point{}, draw.Src)
-	drawText(img, f.title, color.White, 24, 45, t.Title)
-	drawText(img, f.label, color.White, 24, 63, t.Subtitle)
-	photo := image.Rect(24, 90, 184, 290)
-	draw.Draw(img, photo, image.NewUniform(color.RGBA{200, 208, 216, 255}), image.Point{}, draw.Src)
-	if mug != nil {
-		draw.CatmullRom.Scale(img, photo, mug, mug.Bounds(), draw.Over, nil)
-	} else {
-		drawText(img, f.label, fg, 66, 195, "NO PHOTO")
-	}
 	status := "NONE"
 	if l := ch.License(typ); l != nil {
 		status = l.Status
@@ -155,6 +141,96 @@ func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType str
 		{"ADDRESS", ch.Address},
 		{"SEX / HEIGHT / EYES", strings.ToUpper(strings.Join(nonEmpty(ch.Gender, ch.Height, ch.EyeColor), " / "))},
 		{"STATUS", status},
+	}
+	key := c.communityID() + "/" + ch.ID + "/" + typ
+	version := cardVersion(t, fields, ch.MugshotID, cardNumber(ch, typ))
+	uri, ok := s.cards.get(key, version)
+	if ok {
+		s.obs.CardRender("cached")
+	} else {
+		select {
+		case s.renders <- struct{}{}:
+		case <-ctx.Done():
+			s.obs.CardRender("busy")
+			return "", errBusy
+		}
+		uri, err = s.drawCard(ctx, c.communityID(), ch, typ, t, fields)
+		<-s.renders
+		if err != nil {
+			return "", err
+		}
+		s.cards.put(key, version, uri)
+		s.obs.CardRender("drawn")
+	}
+	s.record(ctx, c, "license.card", ch.ID, nil, map[string]any{"type": typ})
+	return uri, nil
+}
+
+// cardVersion is a digest of everything a card is drawn from: two cards
+// of one character and type with the same version are the same picture.
+func cardVersion(t cad.CardTemplate, fields [][2]string, mugshotID, number string) string {
+	h := sha256.New()
+	for _, v := range []string{t.Title, t.Subtitle, t.Background, t.Accent, t.TextColor, mugshotID, number} {
+		fmt.Fprintf(h, "%d:%s|", len(v), v)
+	}
+	for _, kv := range fields {
+		fmt.Fprintf(h, "%d:%s|", len(kv[1]), kv[1])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// mugshotOf decodes a character's stored mugshot for a card, or nil. Only
+// an image within the stored bounds is decoded: one stored before images
+// were normalised, larger than that, is left off the card (its header is
+// read, nothing more).
+func (s *Service) mugshotOf(ctx context.Context, communityID, id string) image.Image {
+	if id == "" {
+		return nil
+	}
+	m, err := s.db.Media(ctx, communityID, id)
+	if err != nil {
+		return nil
+	}
+	f, ok := sniff(m.Data)
+	if !ok {
+		return nil
+	}
+	cfg, err := f.decodeConfig(bytes.NewReader(m.Data))
+	if err != nil || cfg.Width > maxStoredSide || cfg.Height > maxStoredSide || cfg.Width < 1 || cfg.Height < 1 {
+		s.log.WarnContext(ctx, "a stored mugshot over the stored bounds was left off an ID card", "communityId", communityID, "mediaId", id,
+			"width", cfg.Width, "height", cfg.Height)
+		return nil
+	}
+	img, err := f.decode(bytes.NewReader(m.Data))
+	if err != nil {
+		return nil
+	}
+	return img
+}
+
+// drawCard draws a card.
+func (s *Service) drawCard(ctx context.Context, communityID string, ch *cad.Character, typ string, t cad.CardTemplate, fields [][2]string) (string, error) {
+	mug := s.mugshotOf(ctx, communityID, ch.MugshotID)
+	f, err := loadFaces()
+	if err != nil {
+		return "", cad.Wrap(cad.EINTERNAL, err, "The card could not be drawn")
+	}
+	bg, accent, fg := parseColor(t.Background, color.RGBA{238, 243, 248, 255}), parseColor(t.Accent, color.RGBA{31, 78, 121, 255}), parseColor(t.TextColor, color.RGBA{17, 17, 17, 255})
+	const w, h = 640, 400
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(bg), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(0, 0, w, 70), image.NewUniform(accent), image.Point{}, draw.Src)
+	drawText(img, f.title, color.White, 24, 45, t.Title)
+	drawText(img, f.label, color.White, 24, 63, t.Subtitle)
+	photo := image.Rect(24, 90, 184, 290)
+	draw.Draw(img, photo, image.NewUniform(color.RGBA{200, 208, 216, 255}), image.Point{}, draw.Src)
+	if mug != nil {
+		// Halve first (2 x 2 averages, no buffers) so that the filter's
+		// own buffer stays small.
+		small := fit(mug, 2*max(photo.Dx(), photo.Dy()))
+		draw.CatmullRom.Scale(img, photo, small, small.Bounds(), draw.Over, nil)
+	} else {
+		drawText(img, f.label, fg, 66, 195, "NO PHOTO")
 	}
 	y := 100
 	for _, kv := range fields {
@@ -168,8 +244,59 @@ func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType str
 	if err := png.Encode(&buf, img); err != nil {
 		return "", cad.Wrap(cad.EINTERNAL, err, "The card could not be drawn")
 	}
-	s.record(ctx, c, "license.card", ch.ID, nil, map[string]any{"type": typ})
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// cardCache keeps drawn cards by key (community, character, type) with
+// the version they were drawn at; the least recently used go first when
+// it is over its count or its bytes.
+type cardCache struct {
+	mu             sync.Mutex
+	maxN, maxBytes int
+	bytes          int
+	order          *list.List // of *cardEntry, most recent first
+	byKey          map[string]*list.Element
+}
+
+type cardEntry struct{ key, version, uri string }
+
+func newCardCache(n, bytes int) *cardCache {
+	return &cardCache{maxN: n, maxBytes: bytes, order: list.New(), byKey: map[string]*list.Element{}}
+}
+
+// get is the card of key drawn at version, if kept.
+func (c *cardCache) get(key, version string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.byKey[key]
+	if !ok || el.Value.(*cardEntry).version != version {
+		return "", false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*cardEntry).uri, true
+}
+
+// put keeps the card of key at version, in place of any other version.
+func (c *cardCache) put(key, version, uri string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[key]; ok {
+		c.bytes -= len(el.Value.(*cardEntry).uri)
+		c.order.Remove(el)
+		delete(c.byKey, key)
+	}
+	if len(uri) > c.maxBytes {
+		return
+	}
+	c.byKey[key] = c.order.PushFront(&cardEntry{key, version, uri})
+	c.bytes += len(uri)
+	for c.order.Len() > c.maxN || c.bytes > c.maxBytes {
+		last := c.order.Back()
+		e := last.Value.(*cardEntry)
+		c.bytes -= len(e.uri)
+		c.order.Remove(last)
+		delete(c.byKey, e.key)
+	}
 }
 
 func nonEmpty(vs ...string) []string {

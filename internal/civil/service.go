@@ -27,6 +27,12 @@ type Service struct {
 	now   func() time.Time
 	// mediaURL is the public URL of a stored image.
 	mediaURL func(communityID, id string) string
+	media    MediaOptions
+	obs      Observer
+	// decodes and renders are slots: images decoded at once, ID cards
+	// drawn at once.
+	decodes, renders chan struct{}
+	cards            *cardCache
 }
 
 // Options configure the service.
@@ -36,7 +42,45 @@ type Options struct {
 	// PublicURL is where browsers and the game reach Precinct; stored
 	// images are served under it.
 	PublicURL string
+	// Media are the quotas and the fetcher of stored images
+	// (MediaOptionsFrom).
+	Media MediaOptions
+	// Observer records what the image rules do (nil: nothing).
+	Observer Observer
 }
+
+// MediaOptions configure stored images.
+type MediaOptions struct {
+	// Quota is each community's default quota of stored images, ALPRQuota
+	// the share of it ALPR photos may take; 0 means the defaults.
+	Quota, ALPRQuota int64
+	// Fetch fetches outside mugshot URLs to store them; nil drops them.
+	Fetch Fetcher
+}
+
+// Default media quotas (media_quota, media_quota_alpr).
+const (
+	DefaultMediaQuota = 1 << 30
+	DefaultALPRQuota  = 256 << 20
+)
+
+// Observer records what the image rules do (metrics.Metrics does).
+type Observer interface {
+	// MediaRefused counts an image refused: "image" (unreadable or over
+	// the pixel bounds), "quota" or "alpr_quota".
+	MediaRefused(reason string)
+	// CardRender counts an ID card answered: "cached", "drawn" or "busy".
+	CardRender(result string)
+	// MediaFetch counts an outside mugshot URL: "stored", "failed" or
+	// "dropped" (no fetcher).
+	MediaFetch(result string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) MediaRefused(string) {}
+func (nopObserver) CardRender(string)   {}
+func (nopObserver) MediaFetch(string)   {}
 
 // New returns the service.
 func New(db cad.CivilStore, audit Auditor, o Options) *Service {
@@ -46,9 +90,20 @@ func New(db cad.CivilStore, audit Auditor, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Media.Quota <= 0 {
+		o.Media.Quota = DefaultMediaQuota
+	}
+	if o.Media.ALPRQuota <= 0 {
+		o.Media.ALPRQuota = DefaultALPRQuota
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
 	base := o.PublicURL
 	return &Service{db: db, audit: audit, log: o.Logger, now: o.Now,
-		mediaURL: func(communityID, id string) string { return base + MediaPath(communityID, id) }}
+		mediaURL: func(communityID, id string) string { return base + MediaPath(communityID, id) },
+		media:    o.Media, obs: o.Observer,
+		decodes: make(chan struct{}, imageDecodes), renders: make(chan struct{}, cardRenders), cards: newCardCache(cardCacheEntries, cardCacheBytes)}
 }
 
 // MediaPath is the path a stored image is served at. The id is 128 random
@@ -117,11 +172,13 @@ func (s *Service) record(ctx context.Context, c Caller, action, target string, b
 	s.audit.Record(ctx, c.Actor, c.communityID(), action, target, before, after)
 }
 
-// MediaURL is the public URL of a character's stored mugshot, or its
-// outside URL, or "".
+// MediaURL is the public URL of a character's stored mugshot, or "". An
+// outside URL a record still holds from before outside URLs were dropped
+// is never answered: it would show officers' addresses to whoever chose
+// it.
 func (s *Service) MediaURL(ch *cad.Character) string {
 	if ch.MugshotID != "" {
 		return s.mediaURL(ch.CommunityID, ch.MugshotID)
 	}
-	return ch.MugshotURL
+	return ""
 }

@@ -371,8 +371,9 @@ func (s *Service) Public(ctx context.Context, idOrGuild string) (*PublicStatus, 
 	return &PublicStatus{Name: c.Name}, nil
 }
 
-// SetLimits sets a community's own limits for its game servers' keys (Super
-// Admin): a zero field goes back to the deployment's default.
+// SetLimits sets a community's own limits for its game servers' keys and
+// its media quota (Super Admin): a zero field goes back to the
+// deployment's default.
 func (s *Service) SetLimits(ctx context.Context, a Actor, sc *cad.Scope, l cad.CommunityLimits) (*cad.Community, error) {
 	if !a.SuperAdmin {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
@@ -381,6 +382,9 @@ func (s *Service) SetLimits(ctx context.Context, a Actor, sc *cad.Scope, l cad.C
 		if v < 0 || v > cad.MaxCommunityLimit {
 			return nil, cad.Errorf(cad.EINVALID, "%s must be 1 to %d, or null for the deployment's default", name, cad.MaxCommunityLimit)
 		}
+	}
+	if q := l.MediaQuotaBytes; q != 0 && (q < cad.MinMediaQuota || q > cad.MaxMediaQuota) {
+		return nil, cad.Errorf(cad.EINVALID, "mediaQuotaBytes must be %d to %d, or null for the deployment's default", int64(cad.MinMediaQuota), int64(cad.MaxMediaQuota))
 	}
 	before := sc.Community.Limits
 	out, err := s.db.SetCommunityLimits(ctx, sc.Community.ID, l)

@@ -73,6 +73,16 @@ type Config struct {
 	// SlowConsumerGrace is how long a real-time client may stay unable to
 	// take a call or panic event before it is disconnected.
 	SlowConsumerGrace time.Duration
+	// MediaQuota is each community's default quota of stored images;
+	// MediaQuotaALPR the share of it ALPR photos may take (docs/civil.md).
+	MediaQuota, MediaQuotaALPR int64
+	// MediaFetch turns on fetching the outside mugshot URLs callers give,
+	// to store them; off, they are dropped.
+	MediaFetch bool
+	// OutboundAllowHTTP and OutboundAllowPrivate loosen the rules of
+	// outgoing requests (package safehttp): plain http, and loopback or
+	// private addresses. For tests and closed networks.
+	OutboundAllowHTTP, OutboundAllowPrivate bool
 }
 
 // Limits are the published rate limits of the route groups.
@@ -273,6 +283,19 @@ func Settings() []Setting {
 			c.SlowConsumerGrace = d
 			return err
 		}},
+		{"media_quota", "1GiB", "images each community may store, mugshots and ALPR photos together (a Super Admin can set a community's own): bytes, or a number with MiB or GiB (1MiB to 1024GiB)", func(c *Config, v string) error {
+			n, err := parseSize(v, 1<<20, 1<<40)
+			c.MediaQuota = n
+			return err
+		}},
+		{"media_quota_alpr", "256MiB", "of a community's media quota, what ALPR photos may take (1MiB to 1024GiB)", func(c *Config, v string) error {
+			n, err := parseSize(v, 1<<20, 1<<40)
+			c.MediaQuotaALPR = n
+			return err
+		}},
+		boolean("media_fetch", "false", "fetch the outside mugshot URLs that game servers and members give, and store the images; false drops them (outside URLs are never shown to officers)", func(c *Config) *bool { return &c.MediaFetch }),
+		boolean("outbound_allow_http", "false", "let outgoing requests (the mugshot fetcher) use plain http://; for tests and closed networks", func(c *Config) *bool { return &c.OutboundAllowHTTP }),
+		boolean("outbound_allow_private", "false", "let outgoing requests (the mugshot fetcher) reach loopback, private, link-local and other non-public addresses; for tests and closed networks", func(c *Config) *bool { return &c.OutboundAllowPrivate }),
 	}
 }
 
@@ -284,6 +307,18 @@ func rule(name, def, usage string, field func(*Config) *ratelimit.Rule) Setting 
 			return err
 		}
 		*field(c) = r
+		return nil
+	}}
+}
+
+// boolean declares a true/false setting.
+func boolean(name, def, usage string, field func(*Config) *bool) Setting {
+	return Setting{Name: name, Default: def, Usage: usage, set: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		*field(c) = b
 		return nil
 	}}
 }
@@ -532,7 +567,7 @@ func parseSize(v string, min, max int64) (int64, error) {
 	for _, u := range []struct {
 		suffix string
 		mult   int64
-	}{{"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
 		if strings.HasSuffix(v, u.suffix) {
 			num, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
 			break
@@ -540,7 +575,7 @@ func parseSize(v string, min, max int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil {
-		return 0, errors.New("must be a whole number of bytes, optionally with KiB or MiB")
+		return 0, errors.New("must be a whole number of bytes, optionally with KiB, MiB or GiB")
 	}
 	if n > max/mult || n*mult < min {
 		return 0, fmt.Errorf("must be between %d and %d bytes", min, max)

@@ -126,6 +126,11 @@ func (s *Service) RecordHit(ctx context.Context, c Caller, h *cad.ALPRHit, photo
 			h.CallID = call.ID
 		}
 	}
+	if photos && !s.alprRoom(ctx, c.Scope.Community) {
+		// The community's share for ALPR photos is full: no upload links
+		// for photos it could not store.
+		photos = false
+	}
 	var tokens *HitTokens
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		if err := s.db.AddHit(ctx, h); err != nil {
@@ -155,6 +160,13 @@ func (s *Service) RecordHit(ctx context.Context, c Caller, h *cad.ALPRHit, photo
 	return h, tokens, nil
 }
 
+// alprRoom reports whether a community's ALPR photos are under their
+// share of its media quota (a read of one record).
+func (s *Service) alprRoom(ctx context.Context, com *cad.Community) bool {
+	u, q, err := s.civil.MediaUsage(ctx, com)
+	return err != nil || (u.Bytes < q.Bytes && u.ALPRBytes < q.ALPRBytes)
+}
+
 // newUploadToken is 256 random bits and the digest that is stored.
 func newUploadToken() (token, digest string) {
 	var b [32]byte
@@ -172,30 +184,54 @@ func TokenDigest(token string) string {
 var errBadToken = cad.Errorf(cad.ENOTFOUND, "This upload link is unknown, used or expired")
 
 // UploadPhoto stores a photo for the hit a one-time token names: the
-// token is the credential (no key), spent on the first upload.
+// token is the credential (no key), spent on the first upload that is
+// stored.
 func (s *Service) UploadPhoto(ctx context.Context, token string, data []byte) (*cad.ALPRHit, error) {
 	if len(token) != 64 {
 		return nil, errBadToken
 	}
-	// The bytes are checked before the token is spent: a bad upload
-	// leaves the link usable for a good one.
-	if _, err := civil.CheckImage(data); err != nil {
+	// What costs nothing comes first: the image's header, then the token
+	// (read, not spent), so that only a live token gets an image decoded.
+	// A bad upload leaves the link usable for a good one.
+	if _, _, err := civil.CheckHeader(data); err != nil {
 		return nil, err
 	}
-	t, err := s.db.SpendUploadToken(ctx, TokenDigest(token), s.now())
+	digest := TokenDigest(token)
+	t, err := s.db.UploadToken(ctx, digest, s.now())
 	if cad.ErrorCode(err) == cad.ENOTFOUND {
 		return nil, errBadToken
 	} else if err != nil {
 		return nil, err
 	}
-	id, err := s.civil.StoreImage(ctx, t.CommunityID, t.HitID, data)
+	com, err := s.db.Community(ctx, t.CommunityID, false)
+	if cad.ErrorCode(err) == cad.ENOTFOUND {
+		return nil, errBadToken
+	} else if err != nil {
+		return nil, err
+	}
+	img, err := s.civil.PrepareALPRPhoto(ctx, com, data)
 	if err != nil {
 		return nil, err
 	}
-	return s.db.UpdateHit(ctx, t.CommunityID, t.HitID, func(h *cad.ALPRHit) error {
-		h.Photos = append(h.Photos, id)
-		return nil
+	var hit *cad.ALPRHit
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		t, err := s.db.SpendUploadToken(ctx, digest, s.now())
+		if cad.ErrorCode(err) == cad.ENOTFOUND {
+			return errBadToken
+		} else if err != nil {
+			return err
+		}
+		id, err := s.civil.StoreALPRPhoto(ctx, com, t.HitID, img)
+		if err != nil {
+			return err
+		}
+		hit, err = s.db.UpdateHit(ctx, t.CommunityID, t.HitID, func(h *cad.ALPRHit) error {
+			h.Photos = append(h.Photos, id)
+			return nil
+		})
+		return err
 	})
+	return hit, err
 }
 
 // Hits pages through the community's ALPR hits (responders).

@@ -26,6 +26,7 @@ type Service struct {
 	log       *slog.Logger
 	now       func() time.Time
 	positions *Positions
+	sweep     mediaSweep // the media janitor's
 }
 
 // Options configure the service.

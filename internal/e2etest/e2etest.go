@@ -298,3 +298,24 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Memory reads the process's peak and current resident memory, in bytes
+// (VmHWM and VmRSS of /proc/<pid>/status; Linux only).
+func (s *Server) Memory() (peak, now int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			peak = kb << 10
+		} else if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			now = kb << 10
+		}
+	}
+	if peak == 0 || now == 0 {
+		return 0, 0, fmt.Errorf("no VmHWM or VmRSS in /proc/%d/status", s.cmd.Process.Pid)
+	}
+	return peak, now, nil
+}

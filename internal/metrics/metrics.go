@@ -5,7 +5,9 @@
 // method is a no-op on a nil *Metrics, which is what tests get.
 //
 // Labels are bounded: routes are registered templates ("/api/community/:id"),
-// never raw paths; groups, results, operations and engines are fixed sets.
+// never raw paths; groups, results, operations and engines are fixed sets;
+// the media usage series carry a community's id, one per community that
+// stored an image.
 package metrics
 
 import (
@@ -30,6 +32,9 @@ type Metrics struct {
 	dbOps    *prometheus.HistogramVec
 	dbErrors *prometheus.CounterVec
 	cache    *prometheus.CounterVec
+	media    *prometheus.CounterVec
+	cards    *prometheus.CounterVec
+	fetches  *prometheus.CounterVec
 }
 
 // New registers every collector, with Go runtime and process metrics.
@@ -67,10 +72,19 @@ func New(version string) *Metrics {
 		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "precinct_identity_cache_lookups_total", Help: "Identity-cache look-ups by kind (key, session, user, member, community) and result (hit, miss).",
 		}, []string{"kind", "result"}),
+		media: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_media_refused_total", Help: "Images refused, by reason: image (unreadable, or over the pixel bounds), quota, alpr_quota.",
+		}, []string{"reason"}),
+		cards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_id_card_renders_total", Help: "ID cards answered, by result: cached, drawn, busy (no drawing slot in time).",
+		}, []string{"result"}),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "precinct_media_fetches_total", Help: "Outside mugshot URLs, by result: stored (fetched), failed, dropped (the fetcher is off).",
+		}, []string{"result"}),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "precinct_build_info", Help: "The running version."}, []string{"version"})
 	info.WithLabelValues(version).Set(1)
-	reg.MustRegister(m.requests, m.latency, m.limited, m.signIns, m.hashWait, m.hashBusy, m.dbOps, m.dbErrors, m.cache, info,
+	reg.MustRegister(m.requests, m.latency, m.limited, m.signIns, m.hashWait, m.hashBusy, m.dbOps, m.dbErrors, m.cache, m.media, m.cards, m.fetches, info,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -249,4 +263,67 @@ func (m *Metrics) Bus(read func() BusStats) {
 		return
 	}
 	m.reg.MustRegister(busCollector{read: read})
+}
+
+// MediaRefused counts an image refused.
+func (m *Metrics) MediaRefused(reason string) {
+	if m == nil {
+		return
+	}
+	m.media.WithLabelValues(reason).Inc()
+}
+
+// CardRender counts an ID card answered.
+func (m *Metrics) CardRender(result string) {
+	if m == nil {
+		return
+	}
+	m.cards.WithLabelValues(result).Inc()
+}
+
+// MediaFetch counts an outside mugshot URL's fate.
+func (m *Metrics) MediaFetch(result string) {
+	if m == nil {
+		return
+	}
+	m.fetches.WithLabelValues(result).Inc()
+}
+
+// MediaUsage is one community's stored images, read at each scrape.
+type MediaUsage struct {
+	Community                    string // its id
+	Bytes, QuotaBytes, ALPRBytes int64
+	Images                       int64
+}
+
+var (
+	mediaBytes  = prometheus.NewDesc("precinct_media_bytes", "Bytes of stored images, by community (kind: all, or alpr for the ALPR photos among them).", []string{"community", "kind"}, nil)
+	mediaImages = prometheus.NewDesc("precinct_media_images", "Stored images, by community.", []string{"community"}, nil)
+	mediaQuota  = prometheus.NewDesc("precinct_media_quota_bytes", "The media quota in force, by community.", []string{"community"}, nil)
+)
+
+type mediaCollector struct{ read func() []MediaUsage }
+
+func (c mediaCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- mediaBytes
+	ch <- mediaImages
+	ch <- mediaQuota
+}
+
+func (c mediaCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, u := range c.read() {
+		ch <- prometheus.MustNewConstMetric(mediaBytes, prometheus.GaugeValue, float64(u.Bytes), u.Community, "all")
+		ch <- prometheus.MustNewConstMetric(mediaBytes, prometheus.GaugeValue, float64(u.ALPRBytes), u.Community, "alpr")
+		ch <- prometheus.MustNewConstMetric(mediaImages, prometheus.GaugeValue, float64(u.Images), u.Community)
+		ch <- prometheus.MustNewConstMetric(mediaQuota, prometheus.GaugeValue, float64(u.QuotaBytes), u.Community)
+	}
+}
+
+// Media exports every community's stored images, read from read at each
+// scrape (one small record per community that stored one).
+func (m *Metrics) Media(read func() []MediaUsage) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(mediaCollector{read: read})
 }

@@ -132,6 +132,22 @@ func (s *Store) PutUploadToken(ctx context.Context, t *cad.UploadToken) error {
 	return tokenTable.insert(ctx, s.e, &r)
 }
 
+// UploadToken reads the live token with this digest without spending it.
+func (s *Store) UploadToken(ctx context.Context, digest string, now time.Time) (*cad.UploadToken, error) {
+	return getOne(ctx, tokenTable, s.e, Where(ID(digest), Gt("expiresAt", Millis(now))), errTokenNotFound, func(r *tokenRec) *cad.UploadToken {
+		t := cad.UploadToken(*r)
+		return &t
+	})
+}
+
+// Hit returns one ALPR hit of a community.
+func (s *Store) Hit(ctx context.Context, communityID, id string) (*cad.ALPRHit, error) {
+	return getOne(ctx, hitTable, s.e, Where(Community(communityID), ID(id)), errHitNotFound, func(r *hitRec) *cad.ALPRHit {
+		h := cad.ALPRHit(*r)
+		return &h
+	})
+}
+
 // SpendUploadToken deletes the token with this digest and returns it:
 // of two requests with one token, exactly one gets it.
 func (s *Store) SpendUploadToken(ctx context.Context, digest string, now time.Time) (*cad.UploadToken, error) {

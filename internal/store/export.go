@@ -350,6 +350,14 @@ func (s *Store) importBatch(ctx context.Context, recs []importRec, stats ImportS
 				}
 				return fmt.Errorf("line %d: %w", r.line, err)
 			}
+			// Usage is derived, never exported: what the file brings is
+			// counted as it is written.
+			if m, ok := r.d.(*mediaRec); ok && m.counted() {
+				m.Size = int64(len(m.Data))
+				if err := s.countMedia(ctx, m, 1, nil); err != nil {
+					return fmt.Errorf("line %d: %w", r.line, err)
+				}
+			}
 			done = append(done, r)
 		}
 		return nil

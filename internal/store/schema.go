@@ -239,9 +239,21 @@ var (
 	}
 	media = &Collection{
 		Name: "media", Tenant: true,
-		Fields:  []Field{{Name: "ownerId", Column: "owner_id", Kind: String}},
-		Indexes: []Index{idx("media_community_owner", asc(FieldCommunity), asc("ownerId"))},
+		Fields: []Field{
+			{Name: "ownerId", Column: "owner_id", Kind: String},
+			{Name: "version", Column: "version", Kind: Int},
+		},
+		Indexes: []Index{
+			idx("media_community_owner", asc(FieldCommunity), asc("ownerId")),
+			// The janitor finds the images stored before normalisation
+			// (no version) in every community at once.
+			{Name: "media_version", Keys: []IndexKey{asc("version")}, CrossTenant: true},
+		},
 	}
+	// What each community's images take, one record per community (its
+	// _id is the community's). Derived from the images: export leaves it
+	// out, import adds what it brings.
+	mediaUsage = &Collection{Name: "media_usage", Tenant: true, Ephemeral: true}
 
 	// Dispatch (issue 10).
 	// sequences hand out numbers never given twice (incident numbers);
@@ -374,7 +386,7 @@ func Collections() []*Collection {
 		users, communities, members, departments, apiKeys, audit, authEvents,
 		characters, licenseHistory, vehicles, bankAccounts, bankLedger, media,
 		sequences, calls, units, dutyPeriods, gameLinks, bolos, cameras, alprHits, cameraCommands, ersCallouts,
-		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, linkCodes, meta,
+		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, linkCodes, mediaUsage, meta,
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +20,8 @@ func civilContract(t *testing.T, open func(t *testing.T) *store.Store, atomicOnl
 	t.Run("vehicles", func(t *testing.T) { testVehicles(t, open(t)) })
 	t.Run("bank", func(t *testing.T) { testBank(t, open(t)) })
 	t.Run("media", func(t *testing.T) { testMedia(t, open(t)) })
+	t.Run("media usage", func(t *testing.T) { testMediaUsage(t, open(t)) })
+	t.Run("media quota under concurrency", func(t *testing.T) { atomicOnly(t); testConcurrentMediaQuota(t, open(t)) })
 	t.Run("civil isolation", func(t *testing.T) { testCivilIsolation(t, open(t)) })
 	t.Run("bank transaction rolls back", func(t *testing.T) { atomicOnly(t); testBankRollback(t, open(t)) })
 }
@@ -306,17 +310,167 @@ func testMedia(t *testing.T, s *store.Store) {
 	c := mkCommunity(t, s, "Media")
 	data := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 1<<20))
 	m := &cad.Media{ID: "0123456789abcdef0123456789abcdef", CommunityID: c.ID, OwnerID: "ch1", ContentType: "image/png", Data: data, CreatedAt: time.Now()}
-	must(t, s.PutMedia(ctx, m))
+	must(t, s.PutMedia(ctx, m, cad.MediaQuota{}))
 	got, err := s.Media(ctx, c.ID, m.ID)
 	must(t, err)
 	if string(got.Data) != string(data) || got.ContentType != "image/png" {
 		t.Fatalf("media read back %d bytes", len(got.Data))
 	}
-	must(t, s.PutMedia(ctx, &cad.Media{ID: "second", CommunityID: c.ID, OwnerID: "ch1", ContentType: "image/jpeg", Data: []byte{0xff, 0xd8}}))
+	must(t, s.PutMedia(ctx, &cad.Media{ID: "second", CommunityID: c.ID, OwnerID: "ch1", ContentType: "image/jpeg", Data: []byte{0xff, 0xd8}}, cad.MediaQuota{}))
 	if n, err := s.DeleteMediaOf(ctx, c.ID, "ch1"); err != nil || n != 2 {
 		t.Fatalf("deleted %d %v", n, err)
 	}
 	wantCode(t, second(s.Media(ctx, c.ID, m.ID)), cad.ENOTFOUND, "deleted media")
+}
+
+func wantUsage(t *testing.T, s *store.Store, communityID string, want cad.MediaUsage) {
+	t.Helper()
+	want.CommunityID = communityID
+	got, err := s.MediaUsage(Ctx(t), communityID)
+	must(t, err)
+	if *got != want {
+		t.Fatalf("usage %+v, want %+v", *got, want)
+	}
+}
+
+func mkImage(id, communityID, owner, kind string, size int) *cad.Media {
+	return &cad.Media{ID: id, CommunityID: communityID, OwnerID: owner, Kind: kind, Version: cad.MediaVersion, ContentType: "image/jpeg",
+		Data: []byte(strings.Repeat("j", size)), CreatedAt: time.Now()}
+}
+
+// What a community's images take is kept with every store and deletion
+// (R66): counted images only, ALPR photos apart, a quota refusing what
+// would go past it with nothing stored, another community untouched.
+func testMediaUsage(t *testing.T, s *store.Store) {
+	ctx := Ctx(t)
+	a, b := mkCommunity(t, s, "A"), mkCommunity(t, s, "B")
+	wantUsage(t, s, a.ID, cad.MediaUsage{})
+	q := cad.MediaQuota{Bytes: 1000, ALPRBytes: 300}
+	must(t, s.PutMedia(ctx, mkImage("m1", a.ID, "ch1", cad.MediaMugshot, 400), q))
+	must(t, s.PutMedia(ctx, mkImage("p1", a.ID, "hit1", cad.MediaALPR, 200), q))
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 600, Images: 2, ALPRBytes: 200, ALPRImages: 1})
+	if got, _ := s.Media(ctx, a.ID, "m1"); got.Size != 400 {
+		t.Fatalf("stored size %d", got.Size)
+	}
+	// Past the ALPR share, then past the whole quota: refused, not stored.
+	err := s.PutMedia(ctx, mkImage("p2", a.ID, "hit1", cad.MediaALPR, 101), q)
+	wantCode(t, err, cad.ETOOLARGE, "an ALPR photo past its share")
+	if !strings.Contains(cad.ErrorMessage(err), "ALPR") {
+		t.Fatalf("message %q", cad.ErrorMessage(err))
+	}
+	wantCode(t, s.PutMedia(ctx, mkImage("m2", a.ID, "ch2", cad.MediaMugshot, 401), q), cad.ETOOLARGE, "an image past the quota")
+	wantCode(t, second(s.Media(ctx, a.ID, "m2")), cad.ENOTFOUND, "the refused image")
+	must(t, s.PutMedia(ctx, mkImage("m2", a.ID, "ch2", cad.MediaMugshot, 400), q))
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 1000, Images: 3, ALPRBytes: 200, ALPRImages: 1})
+	// B is not A: its own usage, its own quota.
+	must(t, s.PutMedia(ctx, mkImage("b1", b.ID, "chB", cad.MediaMugshot, 900), q))
+	wantUsage(t, s, b.ID, cad.MediaUsage{Bytes: 900, Images: 1})
+	// Deleting takes off what was added, once.
+	must(t, s.DeleteMedia(ctx, a.ID, "m1"))
+	must(t, s.DeleteMedia(ctx, a.ID, "m1"))
+	must(t, s.DeleteMedia(ctx, b.ID, "p1")) // another community's: nothing
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 600, Images: 2, ALPRBytes: 200, ALPRImages: 1})
+	if n, err := s.DeleteMediaOf(ctx, a.ID, "hit1"); err != nil || n != 1 {
+		t.Fatalf("deleted %d %v", n, err)
+	}
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 400, Images: 1})
+	all, err := s.AllMediaUsage(ctx)
+	must(t, err)
+	if len(all) != 2 {
+		t.Fatalf("%d usages", len(all))
+	}
+
+	// An image stored before normalisation is not counted until the
+	// janitor puts its normalised copy in its place.
+	old := &cad.Media{ID: "legacy", CommunityID: a.ID, OwnerID: "ch3", ContentType: "image/png", Data: []byte(strings.Repeat("p", 5000)), CreatedAt: time.Now()}
+	must(t, s.PutMedia(ctx, old, q))
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 400, Images: 1})
+	list, err := s.UncountedMedia(ctx, 10)
+	must(t, err)
+	if len(list) != 1 || list[0].ID != "legacy" {
+		t.Fatalf("uncounted %+v", list)
+	}
+	norm := mkImage("legacy", a.ID, "ch3", cad.MediaMugshot, 700)
+	if ok, err := s.ReplaceUncountedMedia(ctx, norm); err != nil || !ok {
+		t.Fatalf("replace %v %v", ok, err)
+	}
+	if ok, err := s.ReplaceUncountedMedia(ctx, norm); err != nil || ok {
+		t.Fatalf("replaced twice %v %v", ok, err)
+	}
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 1100, Images: 2})
+	if list, _ := s.UncountedMedia(ctx, 10); len(list) != 0 {
+		t.Fatalf("still uncounted: %d", len(list))
+	}
+	// A legacy image deleted before the janitor reached it takes nothing
+	// off.
+	must(t, s.PutMedia(ctx, &cad.Media{ID: "legacy2", CommunityID: a.ID, OwnerID: "ch4", ContentType: "image/png", Data: []byte("x")}, q))
+	must(t, s.DeleteMedia(ctx, a.ID, "legacy2"))
+	wantUsage(t, s, a.ID, cad.MediaUsage{Bytes: 1100, Images: 2})
+
+	// The sweep pages through every community's images by id.
+	var ids []string
+	after := ""
+	for {
+		page, err := s.MediaPage(ctx, after, 1)
+		must(t, err)
+		if len(page) == 0 {
+			break
+		}
+		ids = append(ids, page[0].ID)
+		after = page[0].ID
+	}
+	if strings.Join(ids, ",") != "b1,legacy,m2" {
+		t.Fatalf("swept %v", ids)
+	}
+}
+
+// Concurrent uploads into one community never go past its quota, and the
+// usage is exactly what is stored, also after concurrent deletions.
+func testConcurrentMediaQuota(t *testing.T, s *store.Store) {
+	ctx := Ctx(t)
+	c := mkCommunity(t, s, "Quota")
+	if _, err := s.MediaUsage(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	const size, fit, tries = 100, 10, 30
+	q := cad.MediaQuota{Bytes: size * fit}
+	var wg sync.WaitGroup
+	var stored atomic.Int64
+	errs := make(chan error, tries)
+	for i := 0; i < tries; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			err := s.PutMedia(ctx, mkImage(fmt.Sprintf("c%02d", i), c.ID, "ch", cad.MediaMugshot, size), q)
+			switch cad.ErrorCode(err) {
+			case "":
+				stored.Add(1)
+			case cad.ETOOLARGE:
+			default:
+				errs <- err
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if stored.Load() != fit {
+		t.Fatalf("%d stored under a quota of %d", stored.Load(), fit)
+	}
+	wantUsage(t, s, c.ID, cad.MediaUsage{Bytes: size * fit, Images: fit})
+	for i := 0; i < tries; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := s.DeleteMedia(ctx, c.ID, fmt.Sprintf("c%02d", i)); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	wantUsage(t, s, c.ID, cad.MediaUsage{})
 }
 
 func testCivilIsolation(t *testing.T, s *store.Store) {
@@ -346,6 +500,6 @@ func testCivilIsolation(t *testing.T, s *store.Store) {
 	if got, _ := s.AccountOf(ctx, a.ID, ch.ID); got.Balance != 1 {
 		t.Fatal("A's balance changed")
 	}
-	must(t, s.PutMedia(ctx, &cad.Media{ID: "m1", CommunityID: a.ID, OwnerID: ch.ID, ContentType: "image/png", Data: []byte{1}}))
+	must(t, s.PutMedia(ctx, &cad.Media{ID: "m1", CommunityID: a.ID, OwnerID: ch.ID, ContentType: "image/png", Data: []byte{1}}, cad.MediaQuota{}))
 	wantCode(t, second(s.Media(ctx, b.ID, "m1")), cad.ENOTFOUND, "B reads A's image")
 }
