@@ -9,6 +9,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // fit scales down to the bound, keeps the aspect, never scales up.
@@ -105,4 +107,28 @@ func FuzzNormalizeImage(f *testing.F) {
 			t.Fatalf("stored %dx%d, %d bytes", img.width, img.height, len(img.data))
 		}
 	})
+}
+
+// Cards are drawn several at once (renders run four at a time): each
+// drawing has its own font faces, since a face's rasterizer is not safe to
+// share. Under -race, a shared face fails this test; without it, a shared
+// one panicked in the real binary ("slice bounds out of range" in
+// x/image/vector) when 20 cards were asked for at once.
+func TestCardsDrawnConcurrently(t *testing.T) {
+	s := &Service{}
+	ch := &cad.Character{ID: "c1", CommunityID: "k1", FirstName: "Ada", LastName: "Lovelace", SSN: "123-45-6789"}
+	tpl := cad.CardTemplate{Title: "SAN ANDREAS", Subtitle: "DRIVER LICENSE"}
+	fields := [][2]string{{"NAME", "ADA LOVELACE"}, {"DATE OF BIRTH", "1815-12-10"}}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := s.drawCard(context.Background(), "k1", ch, "driver", tpl, fields)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -33,34 +33,34 @@ type faces struct {
 	title, label, value font.Face
 }
 
+// The parsed Go fonts are shared (an sfnt.Font is safe for concurrent
+// use); a Face is not (it holds a rasterizer and a buffer), so every
+// drawing makes its own, which costs microseconds.
 var (
-	fontsOnce sync.Once
-	fonts     faces
-	fontsErr  error
+	fontsOnce         sync.Once
+	boldFont, regFont *opentype.Font
+	fontsErr          error
 )
 
 func loadFaces() (faces, error) {
 	fontsOnce.Do(func() {
-		bold, err := opentype.Parse(gobold.TTF)
-		if err != nil {
-			fontsErr = err
-			return
+		if boldFont, fontsErr = opentype.Parse(gobold.TTF); fontsErr == nil {
+			regFont, fontsErr = opentype.Parse(goregular.TTF)
 		}
-		reg, err := opentype.Parse(goregular.TTF)
-		if err != nil {
-			fontsErr = err
-			return
-		}
-		mk := func(f *opentype.Font, size float64) font.Face {
-			face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
-			if err != nil && fontsErr == nil {
-				fontsErr = err
-			}
-			return face
-		}
-		fonts = faces{title: mk(bold, 30), label: mk(reg, 13), value: mk(bold, 18)}
 	})
-	return fonts, fontsErr
+	if fontsErr != nil {
+		return faces{}, fontsErr
+	}
+	var err error
+	mk := func(f *opentype.Font, size float64) font.Face {
+		face, ferr := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+		if ferr != nil && err == nil {
+			err = ferr
+		}
+		return face
+	}
+	fs := faces{title: mk(boldFont, 30), label: mk(regFont, 13), value: mk(boldFont, 18)}
+	return fs, err
 }
 
 func parseColor(hexColor string, def color.RGBA) color.RGBA {
