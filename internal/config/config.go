@@ -73,6 +73,9 @@ type Config struct {
 	// SlowConsumerGrace is how long a real-time client may stay unable to
 	// take a call or panic event before it is disconnected.
 	SlowConsumerGrace time.Duration
+	// LookupRetention is how long look-ups' audit entries are kept
+	// (docs/operations.md).
+	LookupRetention time.Duration
 }
 
 // Limits are the published rate limits of the route groups.
@@ -271,6 +274,11 @@ func Settings() []Setting {
 		{"realtime_slow_consumer_grace", "5s", "how long a real-time client may stay unable to take a call or panic event before it is disconnected to reconnect and sync (Go duration, 1s to 1m)", func(c *Config, v string) error {
 			d, err := parseDuration(v, time.Second, time.Minute)
 			c.SlowConsumerGrace = d
+			return err
+		}},
+		{"audit_lookup_retention", "2160h", "how long look-ups' audit entries are kept before they are pruned, in small batches (Go duration, 1h to 87600h; 2160h is 90 days); other audit entries are kept", func(c *Config, v string) error {
+			d, err := parseDuration(v, time.Hour, 87600*time.Hour)
+			c.LookupRetention = d
 			return err
 		}},
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,11 +18,15 @@ import (
 // put its (older) answer back, because every drop advances a generation that
 // the read took before asking the database.
 type identityCache struct {
-	ttl         atomic.Int64 // nanoseconds; <= 0: off
-	users       *ttlMap[cad.User]
-	sessions    *ttlMap[cad.Session]
-	keys        *ttlMap[cad.APIKey]
-	members     *ttlMap[cad.Membership]
+	ttl      atomic.Int64 // nanoseconds; <= 0: off
+	users    *ttlMap[cad.User]
+	sessions *ttlMap[cad.Session]
+	keys     *ttlMap[cad.APIKey]
+	members  *ttlMap[cad.Membership]
+	// userMembers: a user's memberships in every community (GET
+	// /api/auth/me), by user id. Every change of a membership drops its
+	// user's entry, as it drops the membership's own.
+	userMembers *ttlMap[[]*cad.Membership]
 	communities *ttlMap[cad.Community]
 	guilds      *ttlMap[string] // guild id -> community id
 	// departments: a community's departments, which make a member's
@@ -51,6 +56,15 @@ func newIdentityCache(ttl time.Duration) *identityCache {
 		members: newTTLMap("member", func(m *cad.Membership) *cad.Membership {
 			v := *m
 			v.Departments = append([]string{}, m.Departments...)
+			return &v
+		}),
+		userMembers: newTTLMap("user-members", func(l *[]*cad.Membership) *[]*cad.Membership {
+			v := make([]*cad.Membership, len(*l))
+			for i, m := range *l {
+				c := *m
+				c.Departments = append([]string{}, m.Departments...)
+				v[i] = &c
+			}
 			return &v
 		}),
 		communities: newTTLMap("community", cloneCommunity),
@@ -83,7 +97,7 @@ func (c *identityCache) dropDoc(coll, id string) {
 	case apiKeys.Name:
 		c.keys.drop(id)
 	case members.Name:
-		c.members.drop(id)
+		c.dropMember(id)
 	case communities.Name:
 		c.communities.drop(id)
 		c.absent.drop(id)
@@ -94,12 +108,22 @@ func (c *identityCache) dropDoc(coll, id string) {
 	}
 }
 
+// dropMember drops a membership (its _id, communityId:userId) and its
+// user's list of memberships.
+func (c *identityCache) dropMember(id string) {
+	c.members.drop(id)
+	if _, userID, ok := strings.Cut(id, ":"); ok {
+		c.userMembers.drop(userID)
+	}
+}
+
 // reset drops everything.
 func (c *identityCache) reset() {
 	c.users.clear()
 	c.sessions.clear()
 	c.keys.clear()
 	c.members.clear()
+	c.userMembers.clear()
 	c.communities.clear()
 	c.guilds.clear()
 	c.departments.clear()

@@ -1,0 +1,185 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/seed"
+	"github.com/precinct-cad/precinct/internal/store/sqlite"
+)
+
+// limitConcurrency is how many requests are in flight at once in
+// BenchmarkAtTheLimit, as a busy deployment has them.
+const limitConcurrency = 16
+
+// BenchmarkAtTheLimit is issue 16's comparison, in one run: the scoped reads,
+// GET /api/auth/me and the game's plate look-up (with its durable audit
+// entry), each beside a bare Echo v5 handler that does one indexed SQLite
+// read (a vehicle by its plate, through the same store) and answers it. All
+// run 16 requests at a time in this process on the same seeded file; the
+// figure is the process's CPU per request (user and system, from
+// getrusage), so that what other work shares the machine matters less than
+// in a wall-clock figure, and each request is given as a ratio to the bare
+// handler's. The plate look-ups also report how much the database files
+// (the file and its WAL) grew per look-up. Run with
+//
+//	go test -run '^$' -bench AtTheLimit -benchtime 20000x -count 3 ./internal/api/
+//
+// PRECINCT_BENCH_LARGE=1 adds the large size (100 communities of 1,000
+// characters, 1,000 vehicles; a minute to seed).
+func BenchmarkAtTheLimit(b *testing.B) {
+	sizes := []struct {
+		name      string
+		n, civils int
+	}{{"small-10x100", 10, 100}}
+	if os.Getenv("PRECINCT_BENCH_LARGE") != "" {
+		sizes = append(sizes, struct {
+			name      string
+			n, civils int
+		}{"large-100x1000", 100, 1000})
+	}
+	for _, size := range sizes {
+		b.Run(size.name, func(b *testing.B) {
+			env, target := seededCivilEnv(b, seed.Options{Communities: size.n, Members: size.civils / 5, Civilians: size.civils, Vehicles: size.civils})
+			h := benchServer(b, env).Handler()
+			ctx := context.Background()
+			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			admin, _ := env.DB.UserByUsername(ctx, target.Admin.Username)
+			chars, err := env.DB.CharactersByDiscord(ctx, target.ID, admin.DiscordID, 10)
+			if err != nil || len(chars) == 0 {
+				b.Fatalf("the admin plays no character: %v", err)
+			}
+			vs, _, _ := env.DB.Vehicles(ctx, target.ID, cad.VehicleFilter{OwnerID: chars[0].ID, Limit: 1})
+			if len(vs) == 0 {
+				b.Fatal("no vehicle")
+			}
+			plate := vs[0].PlateKey
+			jwt := func(path string) func() *http.Request {
+				return func() *http.Request {
+					req := httptest.NewRequest(http.MethodGet, path, nil)
+					req.Header.Set("Authorization", "Bearer "+login.Token)
+					return req
+				}
+			}
+			keyed := func(path string) func() *http.Request {
+				return func() *http.Request {
+					req := httptest.NewRequest(http.MethodGet, path, nil)
+					req.Header.Set("x-api-key", target.APIKey)
+					return req
+				}
+			}
+			bare := echo.New()
+			bare.GET("/vehicles/:plate", func(c *echo.Context) error {
+				v, err := env.DB.VehicleByPlate(c.Request().Context(), target.ID, c.Param("plate"))
+				if err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, v)
+			})
+			path := env.DB.Engine().(*sqlite.Engine).Path()
+			cases := []struct {
+				name string
+				h    http.Handler
+				req  func() *http.Request
+			}{
+				{"bare-echo-one-indexed-read", bare, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/vehicles/"+plate, nil) }},
+				{"jwt-community", h, jwt("/api/community/" + target.ID)},
+				{"jwt-departments", h, jwt("/api/community/" + target.ID + "/departments")},
+				{"key-departments", h, keyed("/api/civilian/fivem-departments")},
+				{"key-civilian-by-ssn", h, keyed("/api/civilian/fivem-civilian/" + chars[0].SSN)},
+				{"auth-me", h, jwt("/api/auth/me")},
+				{"key-plate-lookup", h, keyed("/api/civilian/fivem-plate-lookup/" + plate)},
+			}
+			cpu := map[string]float64{}
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					before := fileSizes(path)
+					cpu[c.name] = parallelCPU(b, c.h, c.req)
+					if strings.Contains(c.name, "lookup") {
+						grown := float64(fileSizes(path)-before) / float64(b.N)
+						b.ReportMetric(grown, "dbB/op")
+					}
+				})
+			}
+			var lines []string
+			for name, v := range cpu {
+				lines = append(lines, fmt.Sprintf("%-28s %8.1f µs CPU  %5.2fx", name, v/1e3, v/cpu["bare-echo-one-indexed-read"]))
+			}
+			sort.Strings(lines)
+			b.Logf("CPU per request at %d concurrent, load average %s\n%s", limitConcurrency, loadAverage(), strings.Join(lines, "\n"))
+		})
+	}
+}
+
+// parallelCPU serves requests through h from limitConcurrency goroutines
+// for b.N requests in all, failing on anything but 200, and returns the
+// process's CPU time per request in nanoseconds (also reported as
+// cpu-ns/op).
+func parallelCPU(b *testing.B, h http.Handler, newReq func() *http.Request) float64 {
+	b.ReportAllocs()
+	b.SetParallelism((limitConcurrency + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	start := processCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		req := newReq()
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Error(rec.Code, rec.Body.String())
+				return
+			}
+		}
+	})
+	per := float64(processCPU()-start) / float64(b.N)
+	b.ReportMetric(per, "cpu-ns/op")
+	return per
+}
+
+// processCPU is the process's user and system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// fileSizes is the size of a SQLite file and its WAL.
+func fileSizes(path string) int64 {
+	var n int64
+	for _, p := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load average.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
