@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,9 +83,24 @@ func (e *Engine) Get(ctx context.Context, c *store.Collection, q store.Query, ds
 	}
 	e.record(text)
 	var doc string
-	err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
-		return r.QueryRowContext(ctx, text, args...).Scan(&doc)
-	})
+	if e.prepared(ctx, q.Bulk) {
+		found := false
+		err = e.readPrepared(ctx, text, args, func(v driver.Value) error {
+			if found {
+				return nil
+			}
+			found = true
+			doc, err = textOf(v)
+			return err
+		})
+		if err == nil && !found {
+			err = sql.ErrNoRows
+		}
+	} else {
+		err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
+			return r.QueryRowContext(ctx, text, args...).Scan(&doc)
+		})
+	}
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
@@ -101,6 +117,15 @@ func (e *Engine) Find(ctx context.Context, c *store.Collection, q store.Query, e
 		return err
 	}
 	e.record(text)
+	if e.prepared(ctx, q.Bulk) {
+		return e.readPrepared(ctx, text, args, func(v driver.Value) error {
+			doc, err := textOf(v)
+			if err != nil {
+				return store.Internal(err)
+			}
+			return each(func(dst any) error { return decode(doc, dst) })
+		})
+	}
 	return e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
 		rows, err := r.QueryContext(ctx, text, args...)
 		if err != nil {
@@ -129,6 +154,13 @@ func (e *Engine) Count(ctx context.Context, c *store.Collection, q store.Query) 
 	}
 	e.record(text)
 	var n int64
+	if e.prepared(ctx, q.Bulk) {
+		err = e.readPrepared(ctx, text, args, func(v driver.Value) error {
+			n, _ = v.(int64)
+			return nil
+		})
+		return n, err
+	}
 	err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
 		return r.QueryRowContext(ctx, text, args...).Scan(&n)
 	})

@@ -62,6 +62,8 @@ type Engine struct {
 	onStmt func(string)
 	// announce: see Options.Announce.
 	announce bool
+	// stmts: the read connections' prepared statements (stmtcache.go).
+	stmts stmtCache
 
 	mu     sync.Mutex
 	closed bool
@@ -117,7 +119,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	r.SetConnMaxIdleTime(5 * time.Minute)
+	// Read connections stay open: each keeps its prepared statements.
 	return &Engine{path: path, w: w, r: r, onStmt: o.OnStatement, announce: o.Announce}, nil
 }
 
@@ -164,6 +166,7 @@ func (e *Engine) Close(context.Context) error {
 		return nil
 	}
 	e.closed = true
+	e.stmts.close()
 	return errors.Join(e.r.Close(), e.w.Close())
 }
 
@@ -221,6 +224,13 @@ func (e *Engine) read(ctx context.Context, bulk bool, fn func(ctx context.Contex
 		return fn(ctx, e.r)
 	}
 	return onConn(ctx, e.r, fn)
+}
+
+// prepared reports whether a read runs a kept prepared statement
+// (readPrepared): outside a transaction, and not in bulk.
+func (e *Engine) prepared(ctx context.Context, bulk bool) bool {
+	_, inTx := ctx.Value(txKey{}).(*sql.Tx)
+	return !inTx && !bulk
 }
 
 // write runs fn where a write belongs: in the transaction ctx carries, else
