@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -48,24 +49,42 @@ func (s *Server) communityRoutes() {
 	s.add(http.MethodGet, "/api/civilian/fivem-departments", GameServer, s.fivemDepartments)
 }
 
-// communityJSON is a community as the reference shows it (_id, with id
-// beside it for clients that read either).
-func communityJSON(c *cad.Community) map[string]any {
-	out := map[string]any{
-		"_id": c.ID, "id": c.ID, "name": c.Name, "guildId": c.GuildID, "memberCount": c.MemberCount,
-		"settings": c.Settings, "createdAt": c.CreatedAt,
-	}
-	if c.DeletedAt != nil {
-		out["deletedAt"] = c.DeletedAt
-	}
-	return out
+// communityOut is a community as the reference shows it (_id, with id
+// beside it for clients that read either). A struct rather than a map:
+// every scoped screen reads it, and encoding a map sorts its keys.
+type communityOut struct {
+	ID          string                `json:"_id"`
+	IDToo       string                `json:"id"`
+	Name        string                `json:"name"`
+	GuildID     string                `json:"guildId"`
+	MemberCount int                   `json:"memberCount"`
+	Settings    cad.CommunitySettings `json:"settings"`
+	CreatedAt   time.Time             `json:"createdAt"`
+	DeletedAt   *time.Time            `json:"deletedAt,omitempty"`
 }
 
-func departmentJSON(d *cad.Department) map[string]any {
-	return map[string]any{
-		"_id": d.ID, "id": d.ID, "code": d.Code, "name": d.Name, "type": d.Type, "callSignTemplate": d.CallSignTemplate,
-		"blipColor": d.BlipColor, "blipSprite": d.BlipSprite, "paycheck": d.Paycheck, "createdAt": d.CreatedAt,
-	}
+func communityJSON(c *cad.Community) communityOut {
+	return communityOut{ID: c.ID, IDToo: c.ID, Name: c.Name, GuildID: c.GuildID, MemberCount: c.MemberCount,
+		Settings: c.Settings, CreatedAt: c.CreatedAt, DeletedAt: c.DeletedAt}
+}
+
+// departmentOut is a department as the reference shows it.
+type departmentOut struct {
+	ID               string    `json:"_id"`
+	IDToo            string    `json:"id"`
+	Code             string    `json:"code"`
+	Name             string    `json:"name"`
+	Type             string    `json:"type"`
+	CallSignTemplate string    `json:"callSignTemplate"`
+	BlipColor        int       `json:"blipColor"`
+	BlipSprite       int       `json:"blipSprite"`
+	Paycheck         int64     `json:"paycheck"`
+	CreatedAt        time.Time `json:"createdAt"`
+}
+
+func departmentJSON(d *cad.Department) departmentOut {
+	return departmentOut{ID: d.ID, IDToo: d.ID, Code: d.Code, Name: d.Name, Type: d.Type, CallSignTemplate: d.CallSignTemplate,
+		BlipColor: d.BlipColor, BlipSprite: d.BlipSprite, Paycheck: d.Paycheck, CreatedAt: d.CreatedAt}
 }
 
 func memberJSON(m *cad.Membership) map[string]any {
@@ -116,13 +135,14 @@ func (s *Server) getCommunity(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := communityJSON(d.Community)
-	deps := make([]map[string]any, len(d.Departments))
+	deps := make([]departmentOut, len(d.Departments))
 	for i, dep := range d.Departments {
 		deps[i] = departmentJSON(dep)
 	}
-	out["departments"] = deps
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, struct {
+		communityOut
+		Departments []departmentOut `json:"departments"`
+	}{communityJSON(d.Community), deps})
 }
 
 func (s *Server) updateCommunity(c *echo.Context) error {
@@ -238,7 +258,7 @@ func (s *Server) listDepartments(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(list))
+	out := make([]departmentOut, len(list))
 	for i, d := range list {
 		out[i] = departmentJSON(d)
 	}
@@ -344,10 +364,23 @@ func (s *Server) fivemDepartments(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(list))
-	for i, d := range list {
-		out[i] = map[string]any{"code": d.Code, "name": d.Name, "type": d.Type, "blipColor": d.BlipColor,
-			"blipSprite": d.BlipSprite, "paycheck": d.Paycheck, "callSign": d.CallSignTemplate}
+	// Structs, not maps: game servers poll this (a map's keys are sorted
+	// at every encoding).
+	type fivemDepartment struct {
+		Code       string `json:"code"`
+		Name       string `json:"name"`
+		Type       string `json:"type"`
+		BlipColor  int    `json:"blipColor"`
+		BlipSprite int    `json:"blipSprite"`
+		Paycheck   int64  `json:"paycheck"`
+		CallSign   string `json:"callSign"`
 	}
-	return c.JSON(http.StatusOK, map[string]any{"departments": out})
+	out := make([]fivemDepartment, len(list))
+	for i, d := range list {
+		out[i] = fivemDepartment{Code: d.Code, Name: d.Name, Type: d.Type, BlipColor: d.BlipColor,
+			BlipSprite: d.BlipSprite, Paycheck: d.Paycheck, CallSign: d.CallSignTemplate}
+	}
+	return c.JSON(http.StatusOK, struct {
+		Departments []fivemDepartment `json:"departments"`
+	}{out})
 }

@@ -32,6 +32,11 @@ type identityCache struct {
 	// departments: a community's departments, which make a member's
 	// permissions on every scoped request and every socket revalidation.
 	departments *ttlMap[[]*cad.Department]
+	// activeBOLOs: a community's active BOLOs, which every plate look-up
+	// (a radar locks one every few seconds per player) checks. Dropped on
+	// every BOLO write; nil for a community with more than
+	// maxCachedBOLOs, which are then read by index each time.
+	activeBOLOs *ttlMap[[]*cad.BOLO]
 	// absent remembers community ids and guild ids that name no community,
 	// so that asking for a missing community costs what asking for one
 	// that exists costs (no timing tells them apart). Its entries live
@@ -77,6 +82,17 @@ func newIdentityCache(ttl time.Duration) *identityCache {
 			}
 			return &v
 		}),
+		activeBOLOs: newTTLMap("active-bolos", func(l *[]*cad.BOLO) *[]*cad.BOLO {
+			if *l == nil {
+				return l
+			}
+			v := make([]*cad.BOLO, len(*l))
+			for i, b := range *l {
+				c := *b
+				v[i] = &c
+			}
+			return &v
+		}),
 		absent: newTTLMap("absent-community", func(b *bool) *bool { v := *b; return &v }),
 	}
 	c.setTTL(ttl)
@@ -105,6 +121,8 @@ func (c *identityCache) dropDoc(coll, id string) {
 		// A report names the department, not its community: drop all
 		// (departments change seldom).
 		c.departments.clear()
+	case bolos.Name:
+		c.activeBOLOs.clear()
 	}
 }
 
@@ -127,6 +145,7 @@ func (c *identityCache) reset() {
 	c.communities.clear()
 	c.guilds.clear()
 	c.departments.clear()
+	c.activeBOLOs.clear()
 	c.absent.clear()
 }
 

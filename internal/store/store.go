@@ -101,7 +101,7 @@ func (s *Store) Watch(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	colls := []*Collection{users, sessions, apiKeys, members, communities, departments}
+	colls := []*Collection{users, sessions, apiKeys, members, communities, departments, bolos}
 	done, err := w.Watch(ctx, colls, s.cache.dropDoc)
 	if err != nil {
 		s.log.Info("the database reports no changes; cached identities live at most their lifetime",

@@ -22,6 +22,48 @@ func lookupContract(t *testing.T, open func(t *testing.T) *store.Store, atomicOn
 	t.Run("inside a transaction", func(t *testing.T) { atomicOnly(t); testLookupInTx(t, open(t)) })
 	t.Run("drain", func(t *testing.T) { testLookupDrain(t, open(t)) })
 	t.Run("a user's memberships are never stale", func(t *testing.T) { testUserMembershipsCached(t, open(t)) })
+	t.Run("a plate's BOLOs are never stale", func(t *testing.T) { testBOLOsForCached(t, open(t)) })
+}
+
+// Plate look-ups read a community's active BOLOs from the identity cache:
+// a BOLO made, resolved or changed counts at the next look-up, and a
+// community with more than the cache keeps is read by index.
+func testBOLOsForCached(t *testing.T, s *store.Store) {
+	ctx := Ctx(t)
+	a, b := mkCommunity(t, s, "A"), mkCommunity(t, s, "B")
+	count := func(c *cad.Community, plate, person string) int {
+		t.Helper()
+		list, err := s.BOLOsFor(ctx, c.ID, plate, person)
+		must(t, err)
+		return len(list)
+	}
+	if n := count(a, "ABC123", "ch1"); n != 0 {
+		t.Fatalf("%d before any", n)
+	}
+	v := &cad.BOLO{Kind: cad.BOLOVehicle, Reason: "Stolen", PlateKey: "ABC123", Active: true, AuthorID: "u"}
+	must(t, s.CreateBOLO(ctx, a.ID, v))
+	if n := count(a, "ABC123", "ch1"); n != 1 {
+		t.Fatalf("%d after one was made", n)
+	}
+	if n := count(b, "ABC123", ""); n != 0 {
+		t.Fatal("B sees A's BOLO")
+	}
+	_, err := s.UpdateBOLO(ctx, a.ID, v.ID, func(x *cad.BOLO) error { x.PlateKey = "XYZ9"; return nil })
+	must(t, err)
+	if count(a, "ABC123", "") != 0 || count(a, "XYZ9", "") != 1 {
+		t.Fatal("a changed plate is not seen at once")
+	}
+	_, err = s.UpdateBOLO(ctx, a.ID, v.ID, func(x *cad.BOLO) error { x.Active = false; return nil })
+	must(t, err)
+	if n := count(a, "XYZ9", ""); n != 0 {
+		t.Fatalf("%d after it was resolved", n)
+	}
+	for i := 0; i < 205; i++ {
+		must(t, s.CreateBOLO(ctx, b.ID, &cad.BOLO{Kind: cad.BOLOPerson, Reason: "Wanted", CharacterID: fmt.Sprint("p", i), Active: true, AuthorID: "u"}))
+	}
+	if count(b, "", "p3") != 1 || count(b, "", "p204") != 1 || count(b, "", "p999") != 0 {
+		t.Fatal("a community with many BOLOs")
+	}
 }
 
 func addLookup(t *testing.T, s *store.Store, c *cad.Community, kind, actor, query string, hit bool, at time.Time) *cad.LookupEntry {
