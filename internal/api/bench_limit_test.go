@@ -112,12 +112,28 @@ func BenchmarkAtTheLimit(b *testing.B) {
 				}
 				return c.JSON(http.StatusOK, v)
 			})
+			// Its twin for the key-scoped civilian read: the same record
+			// (a character by SSN), read and answered the same bare way.
+			bare.GET("/civilians/:ssn", func(c *echo.Context) error {
+				var doc string
+				err := raw.QueryRowContext(c.Request().Context(), "SELECT doc FROM characters WHERE community_id = ? AND ssn = ?",
+					target.ID, c.Param("ssn")).Scan(&doc)
+				if err != nil {
+					return err
+				}
+				var ch cad.Character
+				if err := json.Unmarshal([]byte(doc), &ch); err != nil {
+					return err
+				}
+				return c.JSON(http.StatusOK, ch)
+			})
 			cases := []struct {
 				name string
 				h    http.Handler
 				req  func() *http.Request
 			}{
 				{"bare-echo-one-indexed-read", bare, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/vehicles/"+plate, nil) }},
+				{"bare-echo-civilian-read", bare, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/civilians/"+chars[0].SSN, nil) }},
 				{"jwt-community", h, jwt("/api/community/" + target.ID)},
 				{"jwt-departments", h, jwt("/api/community/" + target.ID + "/departments")},
 				{"key-departments", h, keyed("/api/civilian/fivem-departments")},

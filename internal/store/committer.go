@@ -26,6 +26,8 @@ type committer struct {
 	stopped bool
 	stop    chan struct{}
 	done    chan struct{}
+	// last is the size of the last batch (run's goroutine only).
+	last int
 }
 
 type pendingDoc struct {
@@ -39,8 +41,10 @@ const (
 	commitQueue = 4096
 	// commitBatch bounds the records of one write.
 	commitBatch = 512
-	// commitTimeout bounds one write, whoever waits for it.
-	commitTimeout = 30 * time.Second
+	// commitGap and commitLinger bound how long a batch waits for more
+	// records when writers are concurrent (gather).
+	commitGap    = 100 * time.Microsecond
+	commitLinger = time.Millisecond
 )
 
 var errCommitterStopped = cad.Errorf(cad.EUNAVAILABLE, "The server is shutting down; try again in a moment")
@@ -82,7 +86,7 @@ func (g *committer) run() {
 	for {
 		select {
 		case p := <-g.queue:
-			g.write(g.take(p))
+			g.write(g.gather(g.take(p)))
 		case <-g.stop:
 			for batch := g.take(nil); len(batch) > 0; batch = g.take(nil) {
 				g.write(batch)
@@ -109,11 +113,45 @@ func (g *committer) take(first *pendingDoc) []*pendingDoc {
 	return batch
 }
 
+// gather waits a little for more records when writers are concurrent
+// (the last write took more than one): until none has come for
+// commitGap, at most commitLinger. Each write costs the database's single
+// writer its pages and every reader its page cache (a commit empties the
+// caches of SQLite's other connections), so fewer, larger writes are
+// cheaper for everyone; a lone writer is not kept waiting.
+func (g *committer) gather(batch []*pendingDoc) []*pendingDoc {
+	concurrent := g.last > 1 || len(batch) > 1
+	defer func() { g.last = len(batch) }()
+	if !concurrent || len(batch) >= commitBatch {
+		return batch
+	}
+	deadline := time.Now().Add(commitLinger)
+	gap := time.NewTimer(commitGap)
+	defer gap.Stop()
+	for len(batch) < commitBatch {
+		select {
+		case p := <-g.queue:
+			batch = append(batch, p)
+			if time.Now().After(deadline) {
+				return batch
+			}
+			gap.Reset(commitGap)
+		case <-gap.C:
+			return batch
+		case <-g.stop:
+			return batch
+		}
+	}
+	return batch
+}
+
 // write stores a batch in one write. If the write fails, each record is
 // tried alone, so that one bad record fails only its own writer.
 func (g *committer) write(batch []*pendingDoc) {
-	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
-	defer cancel()
+	// No deadline: the driver would watch a cancellable context with a
+	// goroutine per statement. A wait for another process's lock ends at
+	// the busy timeout; writers stop waiting at their own deadlines.
+	ctx := context.Background()
 	docs := make([]Doc, len(batch))
 	for i, p := range batch {
 		docs[i] = p.doc

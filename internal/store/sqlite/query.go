@@ -34,39 +34,34 @@ func (e *Engine) Insert(ctx context.Context, c *store.Collection, doc store.Doc)
 	})
 }
 
-// insertChunk bounds the rows of one INSERT statement of InsertMany (3
-// parameters each, far under SQLite's limit of 32,766).
-const insertChunk = 200
-
 // InsertMany stores docs as new rows in one transaction (ctx's, if it
-// carries one), with one statement per insertChunk rows.
+// carries one), with one prepared statement run for each.
 func (e *Engine) InsertMany(ctx context.Context, c *store.Collection, docs []store.Doc) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	cols, marks := "(id, doc)", "(?, ?)"
+	q := "INSERT INTO " + c.Name + " (id, doc) VALUES (?, ?)"
 	if c.Tenant {
-		cols, marks = "(id, community_id, doc)", "(?, ?, ?)"
+		q = "INSERT INTO " + c.Name + " (id, community_id, doc) VALUES (?, ?, ?)"
 	}
+	e.record(q)
 	return e.Tx(ctx, func(ctx context.Context) error {
-		for len(docs) > 0 {
-			chunk := docs[:min(len(docs), insertChunk)]
-			docs = docs[len(chunk):]
-			args := make([]any, 0, 3*len(chunk))
-			for _, d := range chunk {
-				b, err := json.Marshal(d)
-				if err != nil {
-					return store.Internal(err)
-				}
-				args = append(args, d.DocID())
-				if c.Tenant {
-					args = append(args, d.(store.TenantDoc).DocCommunity())
-				}
-				args = append(args, string(b))
+		st, err := ctx.Value(txKey{}).(*sql.Tx).PrepareContext(ctx, q)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer st.Close()
+		args := make([]any, 0, 3)
+		for _, d := range docs {
+			b, err := json.Marshal(d)
+			if err != nil {
+				return store.Internal(err)
 			}
-			q := "INSERT INTO " + c.Name + " " + cols + " VALUES " + strings.TrimSuffix(strings.Repeat(marks+", ", len(chunk)), ", ")
-			e.record(q)
-			if _, err := e.writer(ctx).ExecContext(ctx, q, args...); err != nil {
+			args = append(args[:0], d.DocID())
+			if c.Tenant {
+				args = append(args, d.(store.TenantDoc).DocCommunity())
+			}
+			if _, err := st.ExecContext(ctx, append(args, string(b))...); err != nil {
 				return mapErr(err)
 			}
 		}
