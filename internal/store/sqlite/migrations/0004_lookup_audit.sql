@@ -1,6 +1,8 @@
 -- Look-ups get a compact table of their own (issue 16): who asked, what,
 -- when, and whether it found anything, about 200 bytes a row instead of a
--- full audit entry, with two indexes (by kind, by actor). The look-up
+-- full audit entry, with two indexes (by kind, by actor). WITHOUT ROWID:
+-- the rows are stored by id, so the id needs no index of its own (about
+-- 40 bytes less a look-up). The look-up
 -- entries already in community_audit move here, so that retention prunes
 -- them too.
 
@@ -11,7 +13,7 @@ CREATE TABLE lookup_audit (
     kind         TEXT GENERATED ALWAYS AS (doc->>'kind') VIRTUAL,
     actor_id     TEXT GENERATED ALWAYS AS (doc->>'actorId') VIRTUAL,
     time         TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%fZ', doc->>'time')) VIRTUAL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX lookup_audit_kind_time ON lookup_audit (community_id, kind, time DESC, id DESC);
 CREATE INDEX lookup_audit_actor_time ON lookup_audit (community_id, actor_id, time DESC, id DESC);
 
