@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -177,6 +178,19 @@ func TestAnsweredLookupsAreStored(t *testing.T) {
 			t.Fatalf("look-up of %s was answered but its entry is not stored", plate)
 		}
 	}
+	// In the file itself, as another process sees it: committed, not held
+	// in memory.
+	if e, ok := env.DB.Engine().(*sqlite.Engine); ok {
+		db, err := sql.Open("sqlite", "file:"+e.Path()+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM lookup_audit WHERE community_id = ? AND kind = 'plate'", tn.A.ID).Scan(&n); err != nil || n != len(answered) {
+			t.Fatalf("%d entries in the file (%v), want %d", n, err, len(answered))
+		}
+	}
 	// An officer's look-up goes the same way.
 	if res := env.Do("GET", "/api/lookup/plate/"+tn.vehA.PlateKey, nil, tn.inA("officerA"), ""); res.Code != 200 {
 		t.Fatalf("officer: %d %s", res.Code, res.Body)
@@ -248,5 +262,40 @@ func TestMeIsNeverStale(t *testing.T) {
 	do("DELETE", "/api/community/"+B, nil, "super")
 	if _, still := me("memberB")[B]; still {
 		t.Fatal("a deleted community is still listed")
+	}
+}
+
+// Look-up entries past audit_lookup_retention are pruned, in batches,
+// in every community; newer ones and other audit entries stay.
+func TestLookupRetention(t *testing.T) {
+	tn := newTenants(t)
+	env := tn.env
+	ctx := context.Background()
+	add := func(com *cad.Community, n int) {
+		t.Helper()
+		for i := 0; i < n; i++ {
+			e := &cad.LookupEntry{CommunityID: com.ID, Kind: "plate", ActorID: "apikey:" + tn.keyAID, ActorKind: "server",
+				Query: fmt.Sprint("OLD", i), Hit: true, Time: env.Clock.Now()}
+			if err := env.DB.AddLookup(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(tn.A, 1100) // more than two batches
+	add(tn.B, 3)
+	env.Clock.Advance(91 * 24 * time.Hour)
+	if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+tn.vehA.PlateKey, nil, key(tn.keyA), ""); res.Code != 200 {
+		t.Fatal(res.Code)
+	}
+	n, err := env.Community.PruneLookups(ctx, env.Config.LookupRetention)
+	if err != nil || n != 1103 {
+		t.Fatalf("pruned %d (%v), want 1103", n, err)
+	}
+	list, _, err := env.DB.Audit(ctx, tn.A.ID, cad.AuditFilter{Action: "lookup.plate", Limit: 50})
+	if err != nil || len(list) != 1 || list[0].Target != tn.vehA.PlateKey {
+		t.Fatalf("left: %+v %v", list, err)
+	}
+	if list, _, _ := env.DB.Audit(ctx, tn.A.ID, cad.AuditFilter{Limit: 50}); len(list) < 2 {
+		t.Fatalf("the changes went too: %d entries left", len(list))
 	}
 }
