@@ -12,8 +12,9 @@ import (
 // hands its record over and waits until it is stored, and every record
 // handed over while a write is under way goes into the next one, so that
 // concurrent writers share one transaction instead of queueing for the
-// database's single writer one commit each. Nothing waits on purpose: a
-// lone record is written at once, and batches grow only with concurrency.
+// database's single writer one commit each. A lone record is written at
+// once; while writers are concurrent, a batch waits up to a millisecond for
+// more (gather).
 type committer struct {
 	e Engine
 	c *Collection
