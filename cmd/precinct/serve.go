@@ -181,7 +181,15 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mod
 	if len(obs) > 0 {
 		so.Observer = obs[0]
 	}
-	return &db{Store: store.New(e, so), close: func() {
+	st := store.New(e, so)
+	return &db{Store: st, close: func() {
+		// Every look-up answered has its entry written before the
+		// database closes.
+		dctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+		if err := st.Drain(dctx); err != nil {
+			logger.Warn("writing the last look-up entries", "error", err.Error())
+		}
+		cancel()
 		for i := len(closers) - 1; i >= 0; i-- {
 			if err := closers[i](); err != nil {
 				logger.Warn("closing the database", "error", err.Error())
@@ -263,6 +271,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	go authSvc.RunJanitor(jctx, time.Minute)
 	go dis.RunJanitor(jctx, 30*time.Second)
 	go dis.RunMediaJanitor(jctx, time.Minute)
+	go com.RunLookupRetention(jctx, cfg.LookupRetention, time.Hour)
 	go hub.Run(jctx, bus)
 	if runBus != nil {
 		go runBus(jctx)

@@ -117,21 +117,30 @@ func (s *Server) me(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	coms := make([]map[string]any, len(sums))
-	for i, sm := range sums {
-		coms[i] = map[string]any{"communityId": sm.Community.ID, "guildId": sm.Community.GuildID, "name": sm.Community.Name,
-			"role": sm.Role, "permissions": sm.Permissions}
+	// Structs, not maps: dashboards poll /me, and a map's keys are
+	// sorted at every encoding.
+	type meCommunity struct {
+		CommunityID string   `json:"communityId"`
+		GuildID     string   `json:"guildId"`
+		Name        string   `json:"name"`
+		Role        string   `json:"role"`
+		Permissions []string `json:"permissions"`
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"id":              u.ID,
-		"username":        u.Username,
-		"discordId":       nullable(u.DiscordID),
-		"discordUsername": nullable(u.DiscordUsername),
-		"avatar":          nullable(u.Avatar),
-		"superAdmin":      u.SuperAdmin,
-		"createdAt":       u.CreatedAt,
-		"communities":     coms,
-	})
+	coms := make([]meCommunity, len(sums))
+	for i, sm := range sums {
+		coms[i] = meCommunity{CommunityID: sm.Community.ID, GuildID: sm.Community.GuildID, Name: sm.Community.Name,
+			Role: sm.Role, Permissions: sm.Permissions}
+	}
+	return c.JSON(http.StatusOK, struct {
+		ID              string        `json:"id"`
+		Username        string        `json:"username"`
+		DiscordID       *string       `json:"discordId"`
+		DiscordUsername *string       `json:"discordUsername"`
+		Avatar          *string       `json:"avatar"`
+		SuperAdmin      bool          `json:"superAdmin"`
+		CreatedAt       time.Time     `json:"createdAt"`
+		Communities     []meCommunity `json:"communities"`
+	}{u.ID, u.Username, nullable(u.DiscordID), nullable(u.DiscordUsername), nullable(u.Avatar), u.SuperAdmin, u.CreatedAt, coms})
 }
 
 // authUser is GET /api/auth/user, the quick check.

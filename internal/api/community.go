@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -48,24 +49,42 @@ func (s *Server) communityRoutes() {
 	s.add(http.MethodGet, "/api/civilian/fivem-departments", GameServer, s.fivemDepartments)
 }
 
-// communityJSON is a community as the reference shows it (_id, with id
-// beside it for clients that read either).
-func communityJSON(c *cad.Community) map[string]any {
-	out := map[string]any{
-		"_id": c.ID, "id": c.ID, "name": c.Name, "guildId": c.GuildID, "memberCount": c.MemberCount,
-		"settings": c.Settings, "createdAt": c.CreatedAt,
-	}
-	if c.DeletedAt != nil {
-		out["deletedAt"] = c.DeletedAt
-	}
-	return out
+// communityOut is a community as the reference shows it (_id, with id
+// beside it for clients that read either). A struct rather than a map:
+// every scoped screen reads it, and encoding a map sorts its keys.
+type communityOut struct {
+	ID          string                `json:"_id"`
+	IDToo       string                `json:"id"`
+	Name        string                `json:"name"`
+	GuildID     string                `json:"guildId"`
+	MemberCount int                   `json:"memberCount"`
+	Settings    cad.CommunitySettings `json:"settings"`
+	CreatedAt   time.Time             `json:"createdAt"`
+	DeletedAt   *time.Time            `json:"deletedAt,omitempty"`
 }
 
-func departmentJSON(d *cad.Department) map[string]any {
-	return map[string]any{
-		"_id": d.ID, "id": d.ID, "code": d.Code, "name": d.Name, "type": d.Type, "callSignTemplate": d.CallSignTemplate,
-		"blipColor": d.BlipColor, "blipSprite": d.BlipSprite, "paycheck": d.Paycheck, "createdAt": d.CreatedAt,
-	}
+func communityJSON(c *cad.Community) communityOut {
+	return communityOut{ID: c.ID, IDToo: c.ID, Name: c.Name, GuildID: c.GuildID, MemberCount: c.MemberCount,
+		Settings: c.Settings, CreatedAt: c.CreatedAt, DeletedAt: c.DeletedAt}
+}
+
+// departmentOut is a department as the reference shows it.
+type departmentOut struct {
+	ID               string    `json:"_id"`
+	IDToo            string    `json:"id"`
+	Code             string    `json:"code"`
+	Name             string    `json:"name"`
+	Type             string    `json:"type"`
+	CallSignTemplate string    `json:"callSignTemplate"`
+	BlipColor        int       `json:"blipColor"`
+	BlipSprite       int       `json:"blipSprite"`
+	Paycheck         int64     `json:"paycheck"`
+	CreatedAt        time.Time `json:"createdAt"`
+}
+
+func departmentJSON(d *cad.Department) departmentOut {
+	return departmentOut{ID: d.ID, IDToo: d.ID, Code: d.Code, Name: d.Name, Type: d.Type, CallSignTemplate: d.CallSignTemplate,
+		BlipColor: d.BlipColor, BlipSprite: d.BlipSprite, Paycheck: d.Paycheck, CreatedAt: d.CreatedAt}
 }
 
 func memberJSON(m *cad.Membership) map[string]any {
@@ -116,27 +135,40 @@ func (s *Server) getCommunity(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := communityJSON(d.Community)
-	deps := make([]map[string]any, len(d.Departments))
+	deps := make([]departmentOut, len(d.Departments))
 	for i, dep := range d.Departments {
 		deps[i] = departmentJSON(dep)
 	}
-	out["departments"] = deps
+	out := struct {
+		communityOut
+		Departments []departmentOut `json:"departments"`
+		Media       *mediaUsageOut  `json:"media,omitempty"`
+	}{communityOut: communityJSON(d.Community), Departments: deps}
 	if sc := scopeOf(c); sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleAdmin) {
 		// Admins see what the community's images take (R66).
 		u, q, err := s.deps.Civil.MediaUsage(c.Request().Context(), d.Community)
 		if err != nil {
 			return err
 		}
-		out["media"] = mediaUsageJSON(u, q, d.Community)
+		out.Media = mediaUsageJSON(u, q, d.Community)
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// mediaUsageJSON is a community's stored images against its quota.
-func mediaUsageJSON(u *cad.MediaUsage, q cad.MediaQuota, com *cad.Community) map[string]any {
-	return map[string]any{"usedBytes": u.Bytes, "images": u.Images, "alprUsedBytes": u.ALPRBytes, "alprImages": u.ALPRImages,
-		"quotaBytes": q.Bytes, "alprQuotaBytes": q.ALPRBytes, "custom": com.Limits.MediaQuotaBytes > 0}
+// mediaUsageOut is a community's stored images against its quota.
+type mediaUsageOut struct {
+	UsedBytes      int64 `json:"usedBytes"`
+	Images         int64 `json:"images"`
+	ALPRUsedBytes  int64 `json:"alprUsedBytes"`
+	ALPRImages     int64 `json:"alprImages"`
+	QuotaBytes     int64 `json:"quotaBytes"`
+	ALPRQuotaBytes int64 `json:"alprQuotaBytes"`
+	Custom         bool  `json:"custom"`
+}
+
+func mediaUsageJSON(u *cad.MediaUsage, q cad.MediaQuota, com *cad.Community) *mediaUsageOut {
+	return &mediaUsageOut{UsedBytes: u.Bytes, Images: u.Images, ALPRUsedBytes: u.ALPRBytes, ALPRImages: u.ALPRImages,
+		QuotaBytes: q.Bytes, ALPRQuotaBytes: q.ALPRBytes, Custom: com.Limits.MediaQuotaBytes > 0}
 }
 
 func (s *Server) updateCommunity(c *echo.Context) error {
@@ -252,7 +284,7 @@ func (s *Server) listDepartments(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(list))
+	out := make([]departmentOut, len(list))
 	for i, d := range list {
 		out[i] = departmentJSON(d)
 	}
@@ -358,10 +390,23 @@ func (s *Server) fivemDepartments(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, len(list))
-	for i, d := range list {
-		out[i] = map[string]any{"code": d.Code, "name": d.Name, "type": d.Type, "blipColor": d.BlipColor,
-			"blipSprite": d.BlipSprite, "paycheck": d.Paycheck, "callSign": d.CallSignTemplate}
+	// Structs, not maps: game servers poll this (a map's keys are sorted
+	// at every encoding).
+	type fivemDepartment struct {
+		Code       string `json:"code"`
+		Name       string `json:"name"`
+		Type       string `json:"type"`
+		BlipColor  int    `json:"blipColor"`
+		BlipSprite int    `json:"blipSprite"`
+		Paycheck   int64  `json:"paycheck"`
+		CallSign   string `json:"callSign"`
 	}
-	return c.JSON(http.StatusOK, map[string]any{"departments": out})
+	out := make([]fivemDepartment, len(list))
+	for i, d := range list {
+		out[i] = fivemDepartment{Code: d.Code, Name: d.Name, Type: d.Type, BlipColor: d.BlipColor,
+			BlipSprite: d.BlipSprite, Paycheck: d.Paycheck, CallSign: d.CallSignTemplate}
+	}
+	return c.JSON(http.StatusOK, struct {
+		Departments []fivemDepartment `json:"departments"`
+	}{out})
 }

@@ -215,6 +215,26 @@ type AuditEntry struct {
 	Time        time.Time
 }
 
+// LookupEntry is one look-up in a community's audit trail, kept compact
+// because the game's plate readers run one every few seconds per player:
+// who asked (the kind of caller and their user or key), what was asked,
+// when, and whether it found anything. It is read back as an AuditEntry
+// with the action "lookup." + Kind.
+type LookupEntry struct {
+	ID          string
+	CommunityID string
+	Kind        string // "plate", "person"
+	ActorID     string // a user id, or "apikey:" + a key id
+	ActorKind   string // "user", "superadmin", "server"
+	Query       string // what was asked: a plate, a name, an SSN, a record
+	Hit         bool
+	Time        time.Time
+}
+
+// MaxLookupQuery bounds what a look-up entry keeps of the question: a
+// longer one is cut (at a rune boundary).
+const MaxLookupQuery = 100
+
 // AuditFilter selects audit entries. After, when set, is the cursor a
 // previous page returned, and wins over Offset.
 type AuditFilter struct {

@@ -258,9 +258,19 @@ type APIKeyStore interface {
 // AuditStore keeps each community's audit log.
 type AuditStore interface {
 	AddAudit(ctx context.Context, e *AuditEntry) error
-	// Audit lists a community's entries, newest first, and the cursor of
-	// the next page.
+	// Audit lists a community's entries, look-ups among them, newest
+	// first, and the cursor of the next page.
 	Audit(ctx context.Context, communityID string, f AuditFilter) ([]*AuditEntry, string, error)
+	// AddLookup stores one look-up's compact entry and returns once it is
+	// durable. Concurrent look-ups share one write (group commit); a
+	// wait ends early when ctx does, the entry then still on its way.
+	AddLookup(ctx context.Context, e *LookupEntry) error
+	// PruneLookups deletes up to limit of a community's look-up entries
+	// made before cut, oldest first, and says how many.
+	PruneLookups(ctx context.Context, communityID string, cut time.Time, limit int) (int, error)
+	// CommunityIDs lists every community's id, deleted ones too (the
+	// retention's work list; not for request paths).
+	CommunityIDs(ctx context.Context) ([]string, error)
 }
 
 // CharacterStore keeps characters and their license history. SSNs are

@@ -118,7 +118,28 @@ func (s *Service) SearchPersons(ctx context.Context, c Caller, q PersonQuery) ([
 			return nil, "", cad.Errorf(cad.EINVALID, "Search terms are at most 100 characters")
 		}
 	}
-	defer s.record(ctx, c, "lookup.person", "", nil, map[string]any{"name": q.Name + q.FirstName + " " + q.LastName, "dob": q.DateOfBirth, "ssn": q.SSN})
+	list, next, err := s.searchPersons(ctx, c, q, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.lookedUp(ctx, c, "person", personQuery(q), len(list) > 0); err != nil {
+		return nil, "", err
+	}
+	return list, next, nil
+}
+
+// personQuery is what a person search asked, for its audit entry.
+func personQuery(q PersonQuery) string {
+	var parts []string
+	for _, p := range []struct{ name, v string }{{"name", q.Name}, {"first", q.FirstName}, {"last", q.LastName}, {"dob", q.DateOfBirth}, {"ssn", q.SSN}} {
+		if v := strings.TrimSpace(p.v); v != "" {
+			parts = append(parts, p.name+"="+v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *Service) searchPersons(ctx context.Context, c Caller, q PersonQuery, limit int) ([]*cad.Character, string, error) {
 	if ssn := strings.TrimSpace(q.SSN); ssn != "" {
 		ch, err := s.db.CharacterBySSN(ctx, c.communityID(), ssn)
 		if cad.ErrorCode(err) == cad.ENOTFOUND {
@@ -211,7 +232,9 @@ func (s *Service) Person(ctx context.Context, c Caller, ref string) (*PersonReco
 	if bolo != nil {
 		flags = append(flags, FlagBOLO)
 	}
-	s.record(ctx, c, "lookup.person", ch.ID, nil, map[string]any{"name": ch.FullName()})
+	if err := s.lookedUp(ctx, c, "person", ch.ID, true); err != nil {
+		return nil, err
+	}
 	return &PersonRecord{Character: ch, Vehicles: vs, History: hist, Flags: flags, Alert: AlertLevel(flags), BOLO: bolo}, nil
 }
 
@@ -288,7 +311,9 @@ func (s *Service) PlateLookup(ctx context.Context, c Caller, plate string) (*Pla
 		res.Flags = append(res.Flags, FlagBOLO)
 	}
 	res.Alert = AlertLevel(res.Flags)
-	s.record(ctx, c, "lookup.plate", key, nil, map[string]any{"found": res.Vehicle != nil, "alertLevel": res.Alert})
+	if err := s.lookedUp(ctx, c, "plate", key, res.Vehicle != nil); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

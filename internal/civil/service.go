@@ -17,6 +17,9 @@ import (
 // Auditor writes a community's audit trail (community.Service does).
 type Auditor interface {
 	Record(ctx context.Context, a community.Actor, communityID, action, target string, before, after any)
+	// RecordLookup writes a look-up's compact entry and returns once it is
+	// stored; the look-up fails when it cannot be.
+	RecordLookup(ctx context.Context, a community.Actor, communityID, kind, query string, hit bool) error
 }
 
 // Service is the civil-records service.
@@ -170,6 +173,12 @@ func (s *Service) record(ctx context.Context, c Caller, action, target string, b
 		return
 	}
 	s.audit.Record(ctx, c.Actor, c.communityID(), action, target, before, after)
+}
+
+// lookedUp records a look-up in the audit trail; an answer is given only
+// once its entry is stored.
+func (s *Service) lookedUp(ctx context.Context, c Caller, kind, query string, hit bool) error {
+	return s.audit.RecordLookup(ctx, c.Actor, c.communityID(), kind, query, hit)
 }
 
 // MediaURL is the public URL of a character's stored mugshot, or "". An

@@ -134,10 +134,20 @@ func (s *Service) CommunitiesOf(ctx context.Context, u *cad.User, guildID string
 			ids = append(ids, m.CommunityID)
 		}
 	}
-	cs, err := s.db.CommunitiesByIDs(ctx, ids)
-	if err != nil {
-		return nil, err
+	// Each community from the identity cache, as every scoped request
+	// reads it: a deleted one is not found.
+	cs := make([]*cad.Community, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.db.Community(ctx, id, false)
+		if cad.ErrorCode(err) == cad.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
 	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
 	out := []Summary{}
 	for _, c := range cs {
 		if guildID != "" && c.GuildID != guildID {

@@ -71,6 +71,68 @@ func (s *Service) Record(ctx context.Context, a Actor, communityID, action, targ
 	s.audit(ctx, a, communityID, action, target, before, after)
 }
 
+// RecordLookup writes a look-up's compact entry in a community's audit
+// trail and returns once it is stored: a look-up whose entry cannot be
+// stored fails, so that every answered look-up is in the trail. Entries
+// are not repeated in the process log (the access log has the request).
+func (s *Service) RecordLookup(ctx context.Context, a Actor, communityID, kind, query string, hit bool) error {
+	e := &cad.LookupEntry{CommunityID: communityID, Kind: kind, ActorID: a.UserID, ActorKind: a.Kind, Query: query, Hit: hit, Time: s.now()}
+	if err := s.db.AddLookup(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "storing a look-up's audit entry failed", "error", err.Error(), "kind", kind, "community", communityID)
+		return err
+	}
+	return nil
+}
+
+// PruneLookups deletes the look-up entries older than retention in every
+// community, batch by batch (each a short write), and says how many.
+func (s *Service) PruneLookups(ctx context.Context, retention time.Duration) (int, error) {
+	ids, err := s.db.CommunityIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cut := s.now().Add(-retention)
+	total := 0
+	for _, id := range ids {
+		for {
+			n, err := s.db.PruneLookups(ctx, id, cut, pruneBatch)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// pruneBatch is how many look-up entries one delete removes: a write of a
+// few milliseconds, so that requests never wait long behind the pruning.
+const pruneBatch = 500
+
+// RunLookupRetention prunes look-up entries older than retention every
+// interval until ctx ends (docs/operations.md).
+func (s *Service) RunLookupRetention(ctx context.Context, retention, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.PruneLookups(ctx, retention); err != nil {
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "pruning look-up entries", "error", err.Error(), "removed", n)
+			}
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "pruned look-up entries past their retention", "removed", n, "retention", retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // audit records a change in a community's log and the process log. It never
 // fails the change: the log line is written even when the insert is not.
 func (s *Service) audit(ctx context.Context, a Actor, communityID, action, target string, before, after any) {

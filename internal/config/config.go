@@ -83,6 +83,9 @@ type Config struct {
 	// outgoing requests (package safehttp): plain http, and loopback or
 	// private addresses. For tests and closed networks.
 	OutboundAllowHTTP, OutboundAllowPrivate bool
+	// LookupRetention is how long look-ups' audit entries are kept
+	// (docs/operations.md).
+	LookupRetention time.Duration
 }
 
 // Limits are the published rate limits of the route groups.
@@ -296,6 +299,11 @@ func Settings() []Setting {
 		boolean("media_fetch", "false", "fetch the outside mugshot URLs that game servers and members give, and store the images; false drops them (outside URLs are never shown to officers)", func(c *Config) *bool { return &c.MediaFetch }),
 		boolean("outbound_allow_http", "false", "let outgoing requests (the mugshot fetcher) use plain http://; for tests and closed networks", func(c *Config) *bool { return &c.OutboundAllowHTTP }),
 		boolean("outbound_allow_private", "false", "let outgoing requests (the mugshot fetcher) reach loopback, private, link-local and other non-public addresses; for tests and closed networks", func(c *Config) *bool { return &c.OutboundAllowPrivate }),
+		{"audit_lookup_retention", "2160h", "how long look-ups' audit entries are kept before they are pruned, in small batches (Go duration, 1h to 87600h; 2160h is 90 days); other audit entries are kept", func(c *Config, v string) error {
+			d, err := parseDuration(v, time.Hour, 87600*time.Hour)
+			c.LookupRetention = d
+			return err
+		}},
 	}
 }
 

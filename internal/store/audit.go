@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -56,29 +58,94 @@ func plain(v any) any {
 	return out
 }
 
-// Audit lists a community's audit entries, newest first.
+// auditSort is the order of the audit trail, and of its cursors: newest
+// first. Changes and look-ups share it.
+var auditSort = []OrderKey{Order("time", true), Order(FieldID, true)}
+
+// Audit lists a community's audit entries, newest first: its changes and
+// its look-ups, merged. Each source reads one index range (the look-ups one
+// per kind, unless an actor is named), as far as the page needs.
 func (s *Store) Audit(ctx context.Context, communityID string, f cad.AuditFilter) ([]*cad.AuditEntry, string, error) {
-	q := Query{Where: []Cond{Community(communityID)}, Sort: []OrderKey{Order("time", true), Order(FieldID, true)}}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var after []any
+	offset := 0
+	if f.After != "" {
+		vals, err := decodeCursor(audit, auditSort, f.After)
+		if err != nil {
+			return nil, "", err
+		}
+		after = vals
+	} else {
+		if f.Offset < 0 || f.Offset > MaxSkip {
+			return nil, "", cad.Errorf(cad.EINVALID, "Pages past %d records are read with the after cursor", MaxSkip)
+		}
+		offset = f.Offset
+	}
+	// Each source's first offset+limit+1 entries hold the merged page and
+	// tell whether another follows.
+	n := offset + limit + 1
+	query := func(conds ...Cond) Query {
+		q := Query{Where: append([]Cond{Community(communityID)}, conds...), Sort: auditSort, After: after, Limit: n}
+		q.Where = timeRange(q.Where, "time", f.Since, f.Until)
+		return q
+	}
+	var conds []Cond
 	if f.Action != "" {
-		q.Where = append(q.Where, Eq("action", f.Action))
+		conds = append(conds, Eq("action", f.Action))
 	}
 	if f.ActorID != "" {
-		q.Where = append(q.Where, Eq("actorId", f.ActorID))
+		conds = append(conds, Eq("actorId", f.ActorID))
 	}
-	q.Where = timeRange(q.Where, "time", f.Since, f.Until)
-	q, err := page(audit, q, f.After, f.Offset, f.Limit)
+	changes, err := auditTable.find(ctx, s.e, query(conds...))
 	if err != nil {
 		return nil, "", err
 	}
-	list, err := auditTable.find(ctx, s.e, q)
-	if err != nil {
-		return nil, "", err
+	out := make([]*cad.AuditEntry, 0, len(changes))
+	for _, r := range changes {
+		out = append(out, &cad.AuditEntry{ID: r.ID, CommunityID: r.CommunityID, Action: r.Action, ActorID: r.ActorID, ActorKind: r.ActorKind,
+			IP: r.IP, RequestID: r.RequestID, Target: r.Target, Before: r.Before, After: r.After, Time: r.Time.UTC()})
 	}
-	list, next := trim(list, f.Limit, func(r *auditRec) []any { return []any{r.Time, r.ID} })
-	out := make([]*cad.AuditEntry, len(list))
-	for i, r := range list {
-		out[i] = &cad.AuditEntry{ID: r.ID, CommunityID: r.CommunityID, Action: r.Action, ActorID: r.ActorID, ActorKind: r.ActorKind,
-			IP: r.IP, RequestID: r.RequestID, Target: r.Target, Before: r.Before, After: r.After, Time: r.Time.UTC()}
+	var kinds []string
+	if kind, ok := strings.CutPrefix(f.Action, lookupAction); ok && slices.Contains(LookupKinds, kind) {
+		kinds = []string{kind}
+	} else if f.Action == "" {
+		kinds = LookupKinds
 	}
-	return out, next, nil
+	var ranges []Query
+	switch {
+	case len(kinds) == 0:
+	case f.ActorID != "" && len(kinds) == 1:
+		ranges = append(ranges, query(Eq("actorId", f.ActorID), Eq("kind", kinds[0])))
+	case f.ActorID != "":
+		ranges = append(ranges, query(Eq("actorId", f.ActorID)))
+	default:
+		for _, k := range kinds {
+			ranges = append(ranges, query(Eq("kind", k)))
+		}
+	}
+	for _, q := range ranges {
+		list, err := lookupTable.find(ctx, s.e, q)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, r := range list {
+			out = append(out, r.entry())
+		}
+	}
+	slices.SortFunc(out, func(a, b *cad.AuditEntry) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	out = out[min(offset, len(out)):]
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	out = out[:limit]
+	last := out[limit-1]
+	return out, encodeCursor(last.Time, last.ID), nil
 }

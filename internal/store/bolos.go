@@ -34,7 +34,9 @@ func (s *Store) CreateBOLO(ctx context.Context, communityID string, b *cad.BOLO)
 	now := Millis(time.Now())
 	r.CreatedAt, r.UpdatedAt = now, now
 	r.round()
-	if err := boloTable.insert(ctx, s.e, &r); err != nil {
+	err := boloTable.insert(ctx, s.e, &r)
+	s.changed(ctx, func() { s.cache.activeBOLOs.drop(communityID) })
+	if err != nil {
 		return err
 	}
 	*b = *r.bolo()
@@ -65,6 +67,7 @@ func (s *Store) UpdateBOLO(ctx context.Context, communityID, id string, fn func(
 		r.round()
 		return nil
 	})
+	s.changed(ctx, func() { s.cache.activeBOLOs.drop(communityID) })
 	if err != nil {
 		return nil, err
 	}
@@ -93,9 +96,54 @@ func (s *Store) BOLOs(ctx context.Context, communityID string, activeOnly bool, 
 	return out, next, nil
 }
 
+// maxCachedBOLOs bounds the active BOLOs of a community kept in the
+// identity cache for plate look-ups; a community with more is read by
+// index on every look-up.
+const maxCachedBOLOs = 200
+
 // BOLOsFor returns the active BOLOs on a plate or a character (either may
-// be empty).
+// be empty), at most 20 of each. The community's active BOLOs come from
+// the cache (every plate look-up asks), unless it has too many.
 func (s *Store) BOLOsFor(ctx context.Context, communityID, plateKey, characterID string) ([]*cad.BOLO, error) {
+	active, err := cached(s, s.cache.activeBOLOs, communityID, func() (*[]*cad.BOLO, error) {
+		list, err := boloTable.find(ctx, s.e, Where(Community(communityID), Eq("active", true)).
+			SortBy(Order("createdAt", true), Order(FieldID, true)).Take(maxCachedBOLOs+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(list) > maxCachedBOLOs {
+			var tooMany []*cad.BOLO // nil: read by index
+			return &tooMany, nil
+		}
+		out := make([]*cad.BOLO, len(list))
+		for i, r := range list {
+			out[i] = r.bolo()
+		}
+		return &out, nil
+	}, s.cacheable(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if *active == nil {
+		return s.bolosByIndex(ctx, communityID, plateKey, characterID)
+	}
+	var out []*cad.BOLO
+	plates, people := 0, 0
+	for _, b := range *active {
+		switch {
+		case plateKey != "" && b.PlateKey == plateKey && plates < 20:
+			plates++
+			out = append(out, b)
+		case characterID != "" && b.CharacterID == characterID && people < 20:
+			people++
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// bolosByIndex is BOLOsFor by the plate and character indexes.
+func (s *Store) bolosByIndex(ctx context.Context, communityID, plateKey, characterID string) ([]*cad.BOLO, error) {
 	var out []*cad.BOLO
 	for _, c := range []Cond{Eq("plateKey", plateKey), Eq("characterId", characterID)} {
 		if c.Value == "" {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,16 +18,25 @@ import (
 // put its (older) answer back, because every drop advances a generation that
 // the read took before asking the database.
 type identityCache struct {
-	ttl         atomic.Int64 // nanoseconds; <= 0: off
-	users       *ttlMap[cad.User]
-	sessions    *ttlMap[cad.Session]
-	keys        *ttlMap[cad.APIKey]
-	members     *ttlMap[cad.Membership]
+	ttl      atomic.Int64 // nanoseconds; <= 0: off
+	users    *ttlMap[cad.User]
+	sessions *ttlMap[cad.Session]
+	keys     *ttlMap[cad.APIKey]
+	members  *ttlMap[cad.Membership]
+	// userMembers: a user's memberships in every community (GET
+	// /api/auth/me), by user id. Every change of a membership drops its
+	// user's entry, as it drops the membership's own.
+	userMembers *ttlMap[[]*cad.Membership]
 	communities *ttlMap[cad.Community]
 	guilds      *ttlMap[string] // guild id -> community id
 	// departments: a community's departments, which make a member's
 	// permissions on every scoped request and every socket revalidation.
 	departments *ttlMap[[]*cad.Department]
+	// activeBOLOs: a community's active BOLOs, which every plate look-up
+	// (a radar locks one every few seconds per player) checks. Dropped on
+	// every BOLO write; nil for a community with more than
+	// maxCachedBOLOs, which are then read by index each time.
+	activeBOLOs *ttlMap[[]*cad.BOLO]
 	// absent remembers community ids and guild ids that name no community,
 	// so that asking for a missing community costs what asking for one
 	// that exists costs (no timing tells them apart). Its entries live
@@ -53,12 +63,32 @@ func newIdentityCache(ttl time.Duration) *identityCache {
 			v.Departments = append([]string{}, m.Departments...)
 			return &v
 		}),
+		userMembers: newTTLMap("user-members", func(l *[]*cad.Membership) *[]*cad.Membership {
+			v := make([]*cad.Membership, len(*l))
+			for i, m := range *l {
+				c := *m
+				c.Departments = append([]string{}, m.Departments...)
+				v[i] = &c
+			}
+			return &v
+		}),
 		communities: newTTLMap("community", cloneCommunity),
 		guilds:      newTTLMap("guild", func(s *string) *string { v := *s; return &v }),
 		departments: newTTLMap("departments", func(l *[]*cad.Department) *[]*cad.Department {
 			v := make([]*cad.Department, len(*l))
 			for i, d := range *l {
 				c := *d
+				v[i] = &c
+			}
+			return &v
+		}),
+		activeBOLOs: newTTLMap("active-bolos", func(l *[]*cad.BOLO) *[]*cad.BOLO {
+			if *l == nil {
+				return l
+			}
+			v := make([]*cad.BOLO, len(*l))
+			for i, b := range *l {
+				c := *b
 				v[i] = &c
 			}
 			return &v
@@ -83,7 +113,7 @@ func (c *identityCache) dropDoc(coll, id string) {
 	case apiKeys.Name:
 		c.keys.drop(id)
 	case members.Name:
-		c.members.drop(id)
+		c.dropMember(id)
 	case communities.Name:
 		c.communities.drop(id)
 		c.absent.drop(id)
@@ -91,6 +121,17 @@ func (c *identityCache) dropDoc(coll, id string) {
 		// A report names the department, not its community: drop all
 		// (departments change seldom).
 		c.departments.clear()
+	case bolos.Name:
+		c.activeBOLOs.clear()
+	}
+}
+
+// dropMember drops a membership (its _id, communityId:userId) and its
+// user's list of memberships.
+func (c *identityCache) dropMember(id string) {
+	c.members.drop(id)
+	if _, userID, ok := strings.Cut(id, ":"); ok {
+		c.userMembers.drop(userID)
 	}
 }
 
@@ -100,9 +141,11 @@ func (c *identityCache) reset() {
 	c.sessions.clear()
 	c.keys.clear()
 	c.members.clear()
+	c.userMembers.clear()
 	c.communities.clear()
 	c.guilds.clear()
 	c.departments.clear()
+	c.activeBOLOs.clear()
 	c.absent.clear()
 }
 

@@ -212,6 +212,10 @@ type Engine interface {
 	InTx(ctx context.Context) bool
 
 	Insert(ctx context.Context, c *Collection, doc Doc) error
+	// InsertMany stores docs as new records in one write: one transaction
+	// on SQLite (joining ctx's), a batched insert on MongoDB. When it
+	// fails, none (SQLite) or some (MongoDB) of them are stored.
+	InsertMany(ctx context.Context, c *Collection, docs []Doc) error
 	// Get decodes the first record q selects into dst, or answers
 	// not_found.
 	Get(ctx context.Context, c *Collection, q Query, dst any) error

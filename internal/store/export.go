@@ -62,6 +62,8 @@ func newRecord(c *Collection) (Doc, bool) {
 		return &apiKeyRec{}, true
 	case audit:
 		return &auditRec{}, true
+	case lookups:
+		return &lookupRec{}, true
 	case authEvents:
 		return &authEventRec{}, true
 	case characters:

@@ -72,7 +72,7 @@ func (s *Store) AddMember(ctx context.Context, m *cad.Membership) error {
 		dm, da := r.counts()
 		return s.addCounts(ctx, r.CommunityID, dm, da)
 	})
-	s.changed(ctx, func() { s.cache.members.drop(r.ID) })
+	s.changed(ctx, func() { s.cache.dropMember(r.ID) })
 	if err != nil {
 		return err
 	}
@@ -105,9 +105,17 @@ func (s *Store) Member(ctx context.Context, communityID, userID string) (*cad.Me
 
 // MembershipsOfUser lists a user's memberships in every community. It is
 // the one member query that crosses communities: the user's own, by the
-// user index.
+// user index. GET /api/auth/me asks on every call, so the answer is cached
+// (and dropped whenever one of the user's memberships changes).
 func (s *Store) MembershipsOfUser(ctx context.Context, userID string) ([]*cad.Membership, error) {
-	return findAll(ctx, memberTable, s.e, Query{Where: []Cond{Eq("userId", userID)}, AllTenants: true}, (*memberRec).member)
+	out, err := cached(s, s.cache.userMembers, userID, func() (*[]*cad.Membership, error) {
+		list, err := findAll(ctx, memberTable, s.e, Query{Where: []Cond{Eq("userId", userID)}, AllTenants: true}, (*memberRec).member)
+		return &list, err
+	}, s.cacheable(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return *out, nil
 }
 
 // Members lists a community's members by username.
@@ -159,7 +167,7 @@ func (s *Store) UpdateMember(ctx context.Context, communityID, userID string, up
 		out = r
 		return s.addCounts(ctx, communityID, m1-m0, a1-a0)
 	})
-	s.changed(ctx, func() { s.cache.members.drop(id) })
+	s.changed(ctx, func() { s.cache.dropMember(id) })
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +192,7 @@ func (s *Store) RemoveMember(ctx context.Context, communityID, userID string) er
 		dm, da := r.counts()
 		return s.addCounts(ctx, communityID, -dm, -da)
 	})
-	s.changed(ctx, func() { s.cache.members.drop(id) })
+	s.changed(ctx, func() { s.cache.dropMember(id) })
 	return err
 }
 
@@ -214,7 +222,7 @@ func (s *Store) RemoveDepartmentFromMembers(ctx context.Context, communityID, co
 	})
 	s.changed(ctx, func() {
 		for _, id := range ids {
-			s.cache.members.drop(id)
+			s.cache.dropMember(id)
 		}
 	})
 	return err

@@ -50,6 +50,13 @@ func (o observed) Insert(ctx context.Context, c *Collection, doc Doc) error {
 	return err
 }
 
+func (o observed) InsertMany(ctx context.Context, c *Collection, docs []Doc) error {
+	start := time.Now()
+	err := o.Engine.InsertMany(ctx, c, docs)
+	o.done("insert_many", start, err)
+	return err
+}
+
 func (o observed) Get(ctx context.Context, c *Collection, q Query, dst any) error {
 	start := time.Now()
 	err := o.Engine.Get(ctx, c, q, dst)

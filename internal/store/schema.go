@@ -143,6 +143,22 @@ var (
 			idx("community_audit_actor_time", asc(FieldCommunity), asc("actorId"), desc("time"), desc(FieldID)),
 		},
 	}
+	// Look-ups (issue 16): one compact entry each, apart from the changes,
+	// since the game's plate readers run one every few seconds per player.
+	// Two indexes only: by kind and by actor, each newest first; the
+	// community's whole list merges the kinds.
+	lookups = &Collection{
+		Name: "lookup_audit", Tenant: true,
+		Fields: []Field{
+			{Name: "kind", Column: "kind", Kind: String},
+			{Name: "actorId", Column: "actor_id", Kind: String},
+			{Name: "time", Column: "time", Kind: Time},
+		},
+		Indexes: []Index{
+			idx("lookup_audit_kind_time", asc(FieldCommunity), asc("kind"), desc("time"), desc(FieldID)),
+			idx("lookup_audit_actor_time", asc(FieldCommunity), asc("actorId"), desc("time"), desc(FieldID)),
+		},
+	}
 	meta = &Collection{Name: "meta", Ephemeral: true}
 
 	// Civil records (issue 9).
@@ -383,7 +399,7 @@ var (
 // refer to them (the order import writes in).
 func Collections() []*Collection {
 	return []*Collection{
-		users, communities, members, departments, apiKeys, audit, authEvents,
+		users, communities, members, departments, apiKeys, audit, lookups, authEvents,
 		characters, licenseHistory, vehicles, bankAccounts, bankLedger, media,
 		sequences, calls, units, dutyPeriods, gameLinks, bolos, cameras, alprHits, cameraCommands, ersCallouts,
 		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, linkCodes, mediaUsage, meta,

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -41,6 +42,8 @@ type Store struct {
 	log   *slog.Logger
 	cache *identityCache
 	obs   Observer
+	// lookups writes look-up entries by group commit.
+	lookups *committer
 }
 
 var _ cad.Store = (*Store)(nil)
@@ -60,6 +63,7 @@ func New(e Engine, o Options) *Store {
 	} else {
 		s.obs = noObserver{}
 	}
+	s.lookups = newCommitter(s.e, lookups)
 	return s
 }
 
@@ -75,8 +79,16 @@ func (s *Store) Engine() Engine { return s.raw }
 // Ping answers whether the database is reachable within ctx.
 func (s *Store) Ping(ctx context.Context) error { return s.e.Ping(ctx) }
 
-// Close closes the engine.
-func (s *Store) Close(ctx context.Context) error { return s.e.Close(ctx) }
+// Drain writes the look-up entries waiting for their group commit and
+// refuses new ones (503): the last thing a server does before it closes
+// the database, so that every answered look-up's entry is stored.
+func (s *Store) Drain(ctx context.Context) error { return s.lookups.drain(ctx) }
+
+// Close drains the store and closes the engine.
+func (s *Store) Close(ctx context.Context) error {
+	err := s.Drain(ctx)
+	return errors.Join(err, s.e.Close(ctx))
+}
 
 // Watch keeps the identity cache true to changes other processes make, for
 // as long as ctx lives, when the engine can report them: the cache then
@@ -89,7 +101,7 @@ func (s *Store) Watch(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	colls := []*Collection{users, sessions, apiKeys, members, communities, departments}
+	colls := []*Collection{users, sessions, apiKeys, members, communities, departments, bolos}
 	done, err := w.Watch(ctx, colls, s.cache.dropDoc)
 	if err != nil {
 		s.log.Info("the database reports no changes; cached identities live at most their lifetime",

@@ -17,6 +17,19 @@ func (e *Engine) Insert(ctx context.Context, c *store.Collection, doc store.Doc)
 	return mapErr(err)
 }
 
+// InsertMany stores docs in one batched insert.
+func (e *Engine) InsertMany(ctx context.Context, c *store.Collection, docs []store.Doc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	all := make([]any, len(docs))
+	for i, d := range docs {
+		all[i] = d
+	}
+	_, err := e.db.Collection(c.Name).InsertMany(ctx, all)
+	return mapErr(err)
+}
+
 // Get decodes the first document q selects into dst.
 func (e *Engine) Get(ctx context.Context, c *store.Collection, q store.Query, dst any) error {
 	f, err := filter(c, q)

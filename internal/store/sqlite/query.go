@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,41 @@ func (e *Engine) Insert(ctx context.Context, c *store.Collection, doc store.Doc)
 	})
 }
 
+// InsertMany stores docs as new rows in one transaction (ctx's, if it
+// carries one), with one prepared statement run for each.
+func (e *Engine) InsertMany(ctx context.Context, c *store.Collection, docs []store.Doc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	q := "INSERT INTO " + c.Name + " (id, doc) VALUES (?, ?)"
+	if c.Tenant {
+		q = "INSERT INTO " + c.Name + " (id, community_id, doc) VALUES (?, ?, ?)"
+	}
+	e.record(q)
+	return e.Tx(ctx, func(ctx context.Context) error {
+		st, err := ctx.Value(txKey{}).(*sql.Tx).PrepareContext(ctx, q)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer st.Close()
+		args := make([]any, 0, 3)
+		for _, d := range docs {
+			b, err := json.Marshal(d)
+			if err != nil {
+				return store.Internal(err)
+			}
+			args = append(args[:0], d.DocID())
+			if c.Tenant {
+				args = append(args, d.(store.TenantDoc).DocCommunity())
+			}
+			if _, err := st.ExecContext(ctx, append(args, string(b))...); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+}
+
 // Get decodes the first row q selects into dst.
 func (e *Engine) Get(ctx context.Context, c *store.Collection, q store.Query, dst any) error {
 	q.Limit = 1
@@ -42,9 +78,24 @@ func (e *Engine) Get(ctx context.Context, c *store.Collection, q store.Query, ds
 	}
 	e.record(text)
 	var doc string
-	err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
-		return r.QueryRowContext(ctx, text, args...).Scan(&doc)
-	})
+	if e.prepared(ctx, q.Bulk) {
+		found := false
+		err = e.readPrepared(ctx, text, args, func(v driver.Value) error {
+			if found {
+				return nil
+			}
+			found = true
+			doc, err = textOf(v)
+			return err
+		})
+		if err == nil && !found {
+			err = sql.ErrNoRows
+		}
+	} else {
+		err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
+			return r.QueryRowContext(ctx, text, args...).Scan(&doc)
+		})
+	}
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
@@ -61,6 +112,15 @@ func (e *Engine) Find(ctx context.Context, c *store.Collection, q store.Query, e
 		return err
 	}
 	e.record(text)
+	if e.prepared(ctx, q.Bulk) {
+		return e.readPrepared(ctx, text, args, func(v driver.Value) error {
+			doc, err := textOf(v)
+			if err != nil {
+				return store.Internal(err)
+			}
+			return each(func(dst any) error { return decode(doc, dst) })
+		})
+	}
 	return e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
 		rows, err := r.QueryContext(ctx, text, args...)
 		if err != nil {
@@ -89,6 +149,13 @@ func (e *Engine) Count(ctx context.Context, c *store.Collection, q store.Query) 
 	}
 	e.record(text)
 	var n int64
+	if e.prepared(ctx, q.Bulk) {
+		err = e.readPrepared(ctx, text, args, func(v driver.Value) error {
+			n, _ = v.(int64)
+			return nil
+		})
+		return n, err
+	}
 	err = e.read(ctx, q.Bulk, func(ctx context.Context, r querier) error {
 		return r.QueryRowContext(ctx, text, args...).Scan(&n)
 	})

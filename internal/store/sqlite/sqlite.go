@@ -66,6 +66,8 @@ type Engine struct {
 	// database that cannot be written (nil when it can). SQLite opens such
 	// a file without a word and refuses every write afterwards.
 	readOnly error
+	// stmts: the read connections' prepared statements (stmtcache.go).
+	stmts stmtCache
 
 	mu     sync.Mutex
 	closed bool
@@ -121,7 +123,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	r.SetConnMaxIdleTime(5 * time.Minute)
+	// Read connections stay open: each keeps its prepared statements.
 	e := &Engine{path: path, w: w, r: r, onStmt: o.OnStatement, announce: o.Announce}
 	e.readOnly = e.probeWrite(ctx)
 	return e, nil
@@ -200,6 +202,7 @@ func (e *Engine) Close(context.Context) error {
 		return nil
 	}
 	e.closed = true
+	e.stmts.close()
 	return errors.Join(e.r.Close(), e.w.Close())
 }
 
@@ -257,6 +260,13 @@ func (e *Engine) read(ctx context.Context, bulk bool, fn func(ctx context.Contex
 		return fn(ctx, e.r)
 	}
 	return onConn(ctx, e.r, fn)
+}
+
+// prepared reports whether a read runs a kept prepared statement
+// (readPrepared): outside a transaction, and not in bulk.
+func (e *Engine) prepared(ctx context.Context, bulk bool) bool {
+	_, inTx := ctx.Value(txKey{}).(*sql.Tx)
+	return !inTx && !bulk
 }
 
 // write runs fn where a write belongs: in the transaction ctx carries, else

@@ -49,6 +49,7 @@ func Contract(t *testing.T, open func(t *testing.T) *store.Store, f Features) {
 	t.Run("departments", func(t *testing.T) { testDepartments(t, open(t)) })
 	t.Run("api keys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("audit", func(t *testing.T) { testAudit(t, open(t)) })
+	t.Run("look-ups", func(t *testing.T) { lookupContract(t, open, atomicOnly) })
 	t.Run("isolation", func(t *testing.T) { testIsolation(t, open(t)) })
 	t.Run("civil", func(t *testing.T) { civilContract(t, open, atomicOnly) })
 	t.Run("dispatch", func(t *testing.T) { dispatchContract(t, open, atomicOnly) })
