@@ -313,8 +313,14 @@ func TestSignInBursts(t *testing.T) {
 		codes := concurrently(12, func(int) int {
 			return env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "player", "password": goodPassword}, nil, "203.0.113.50:1").Code
 		})
-		if codes[200] != 12 {
+		// The address's limit never refuses them (no 429, no 401): each
+		// gets in, or, on a machine too busy to hash them all within the
+		// bounded wait, is told to come back (503, nothing counted).
+		if codes[200]+codes[503] != 12 || codes[200] == 0 {
 			t.Fatalf("twelve correct sign-ins from one address at once: %v", codes)
+		}
+		if codes[503] > 0 {
+			t.Logf("%d of the twelve waited past the bound on this machine: %v", codes[503], codes)
 		}
 	})
 }

@@ -88,6 +88,11 @@ func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A request's deadline is generous: a test asserts what happens, never
+	// how fast, and the race detector on a busy 2-core machine makes a
+	// 16-megapixel decode or a burst of sign-ins take many seconds. Tests of
+	// the deadline itself set their own.
+	cfg.RequestTimeout = time.Minute
 	// Tests wait for batches and cut-offs: shorter than an operator's.
 	cfg.MapInterval, cfg.RevalidateInterval, cfg.SlowConsumerGrace = 100*time.Millisecond, 200*time.Millisecond, time.Second
 	for _, o := range opts {
@@ -110,6 +115,7 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	m := metricsFor(db)
 	ac := auth.ConfigFrom(cfg)
 	ac.HashConcurrency, ac.Now, ac.Metrics = 4, clock.Now, m
+	ac.HashParams = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	svc, err := auth.New(context.Background(), db, ac, logger)
 	if err != nil {
 		t.Fatal(err)

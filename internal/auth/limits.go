@@ -143,6 +143,7 @@ const maxAttemptWait = 3 * time.Second
 // limit. The caller must defer close.
 func (s *Service) beginAttempt(ctx context.Context, cl Client, acct *account) (*attempt, error) {
 	waitUntil := time.Now().Add(maxAttemptWait)
+	lookedAgain := false
 	for {
 		now := s.now()
 		cur, _, _ := s.signIn.windowKeys(cl.IP, now)
@@ -163,8 +164,18 @@ func (s *Service) beginAttempt(ctx context.Context, cl Client, acct *account) (*
 			return a, nil
 		}
 		a.acct, a.pend = acct.counter, acct.counter+":pend"
+		// The reservation is taken one try at a time per account on this
+		// instance: tries that arrive together would otherwise each count
+		// the others' passing reservations, all find the allowance full and
+		// all wait, over and over, while none is hashed.
+		unlock, err := s.tries.lock(ctx, a.acct)
+		if err != nil {
+			a.giveBack(ctx)
+			return nil, errAccountBusy
+		}
 		full, err := a.reserveAccount(ctx, acct.limit, now)
 		if err != nil {
+			unlock()
 			a.giveBack(ctx)
 			return nil, err
 		}
@@ -172,14 +183,24 @@ func (s *Service) beginAttempt(ctx context.Context, cl Client, acct *account) (*
 			// Tries in flight fill the account's allowance: wait for
 			// them; if they were wrong, the account locks meanwhile.
 			a.releaseAccount(ctx)
+			unlock()
 			a.giveBack(ctx)
 			if s.tries.wait(ctx, waitUntil, a.acct) {
+				continue
+			}
+			// None of this instance's tries holds it: they ended between
+			// the reservation and the wait (the account may be locked now,
+			// or free). Look once more before calling it busy, which it is
+			// when another instance's tries hold it.
+			if !lookedAgain && ctx.Err() == nil {
+				lookedAgain = true
 				continue
 			}
 			s.metrics.SignIn("busy")
 			return nil, errAccountBusy
 		}
 		s.tries.enter(a.ipKey, a.acct)
+		unlock()
 		return a, nil
 	}
 }
@@ -255,9 +276,46 @@ type inFlight struct {
 	mu   sync.Mutex
 	n    map[string]int
 	done chan struct{} // closed and replaced whenever a try ends
+	// locks serialise a key's reservations (one channel of one slot per
+	// key in use, with the number of tries holding or waiting for it).
+	locks map[string]*keyLock
 }
 
-func newInFlight() *inFlight { return &inFlight{n: map[string]int{}, done: make(chan struct{})} }
+type keyLock struct {
+	slot  chan struct{}
+	users int
+}
+
+func newInFlight() *inFlight {
+	return &inFlight{n: map[string]int{}, done: make(chan struct{}), locks: map[string]*keyLock{}}
+}
+
+// lock takes key's lock, or fails when ctx ends first; unlock gives it
+// back.
+func (f *inFlight) lock(ctx context.Context, key string) (unlock func(), err error) {
+	f.mu.Lock()
+	l := f.locks[key]
+	if l == nil {
+		l = &keyLock{slot: make(chan struct{}, 1)}
+		f.locks[key] = l
+	}
+	l.users++
+	f.mu.Unlock()
+	release := func() {
+		f.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(f.locks, key)
+		}
+		f.mu.Unlock()
+	}
+	select {
+	case l.slot <- struct{}{}:
+		return func() { <-l.slot; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
+	}
+}
 
 func (f *inFlight) enter(keys ...string) {
 	f.mu.Lock()

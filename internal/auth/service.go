@@ -54,6 +54,11 @@ type Config struct {
 	Metrics Observer
 	// Now replaces the clock in tests.
 	Now func() time.Time
+	// HashParams replace DefaultParams for new hashes and the dummy hash
+	// (tests, where thousands of hashes at R7's cost are most of the
+	// suite's time; stored hashes are checked with their own params). The
+	// zero value means DefaultParams.
+	HashParams Params
 }
 
 // ConfigFrom takes the service's settings from Precinct's configuration.
@@ -112,7 +117,11 @@ func New(ctx context.Context, db cad.AuthStore, cfg Config, logger *slog.Logger)
 	if cfg.SignIn.Limit > 0 {
 		s.signIn.limit, s.signIn.window = cfg.SignIn.Limit, cfg.SignIn.Window
 	}
-	s.hasher = NewHasher(DefaultParams, cfg.HashConcurrency, 0)
+	params := DefaultParams
+	if cfg.HashParams != (Params{}) {
+		params = cfg.HashParams
+	}
+	s.hasher = NewHasher(params, cfg.HashConcurrency, 0)
 	s.hasher.onWait = s.metrics.HashWait
 	t := s.now()
 	var err error
