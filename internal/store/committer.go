@@ -58,6 +58,11 @@ func newCommitter(e Engine, c *Collection) *committer {
 // ends first, add returns at once; d is then still written if it was
 // handed over.
 func (g *committer) add(ctx context.Context, d Doc) error {
+	// A caller already gone hands nothing over (select picks among ready
+	// cases at random, so the queue's room would otherwise win at times).
+	if err := ctx.Err(); err != nil {
+		return Unavailable(err)
+	}
 	g.start.Do(func() { go g.run() })
 	p := &pendingDoc{doc: d, done: make(chan error, 1)}
 	g.mu.RLock()
