@@ -217,3 +217,27 @@ func TestLooseTypesSayGoAny(t *testing.T) {
 		t.Fatal("no loose type found: the walk is broken")
 	}
 }
+
+// Every rate-limited operation (x-rate-limit other than none) can be
+// refused with 429 and says so; the probes and the site root, never
+// limited, never answer 4xx at all (which is why redocly.yaml turns
+// operation-4xx-response off).
+func TestLimitedOperationsDocument429(t *testing.T) {
+	doc := load(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			group, _ := op.Extensions["x-rate-limit"].(string)
+			if group == "" {
+				t.Errorf("%s %s has no x-rate-limit", method, path)
+				continue
+			}
+			has429 := op.Responses.Value("429") != nil
+			if group != "none" && !has429 {
+				t.Errorf("%s %s is limited (%s) and does not document 429", method, path, group)
+			}
+			if res := op.Responses.Value("429"); res != nil && res.Ref != "#/components/responses/RateLimited" {
+				t.Errorf("%s %s: its 429 is not #/components/responses/RateLimited", method, path)
+			}
+		}
+	}
+}
