@@ -100,15 +100,22 @@ func (c *ClientWithResponses) BaseURL() string {
 	return strings.TrimSuffix(c.raw().Server, "/")
 }
 
-// HTTPClient is the underlying HTTP client (with its cookie jar, if any).
+// HTTPClient is the underlying HTTP client (with its cookie jar, if any);
+// nil for a client not made by New or NewClientWithResponses.
 func (c *ClientWithResponses) HTTPClient() *http.Client {
-	return c.raw().Client.(errorDoer).h
+	switch d := c.raw().Client.(type) {
+	case errorDoer:
+		return d.h
+	case *http.Client:
+		return d
+	}
+	return nil
 }
 
 // Do sends req with the client's credentials, for what the generated
-// methods do not cover (a path outside the document). As they do, it
-// returns an answer outside 2xx as an *Error; the caller closes the body
-// of any other.
+// methods do not cover (a path outside the document). For a client made by
+// New it returns an answer outside 2xx as an *Error, as the generated
+// methods do; the caller closes the body of any other.
 func (c *ClientWithResponses) Do(ctx context.Context, req *http.Request) (*http.Response, error) {
 	raw := c.raw()
 	req = req.WithContext(ctx)
@@ -118,6 +125,8 @@ func (c *ClientWithResponses) Do(ctx context.Context, req *http.Request) (*http.
 	return raw.Client.Do(req)
 }
 
+// raw is the generated client underneath (NewClientWithResponses and New
+// both make one).
 func (c *ClientWithResponses) raw() *Client { return c.ClientInterface.(*Client) }
 
 // DiscordSignIn walks the Discord sign-in the way a browser does: it starts
@@ -129,7 +138,7 @@ func (c *ClientWithResponses) raw() *Client { return c.ClientInterface.(*Client)
 // Against real Discord a person must approve in a browser; this is for
 // fakes (scripts/fake-discord) and tests.
 func (c *ClientWithResponses) DiscordSignIn(ctx context.Context, returnTo string) (*DiscordCallback200JSONResponseBody, error) {
-	if c.HTTPClient().Jar == nil {
+	if h := c.HTTPClient(); h == nil || h.Jar == nil {
 		return nil, errors.New("precinct: DiscordSignIn needs a client with a cookie jar (WithCookieJar)")
 	}
 	params := &DiscordStartParams{}
