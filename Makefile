@@ -9,7 +9,7 @@ VULNDB   ?= $(abspath ../shared/vulndb)
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test testclient test-short bench load-realtime lint vuln tidy clean
+.PHONY: all build run test testclient test-short bench load-realtime generate webtools lint lint-api vuln tidy clean
 
 all: build
 
@@ -46,11 +46,33 @@ bench:
 load-realtime: testclient
 	PRECINCT_RT_LOAD=1 $(GO) test -count=1 -run 'TestRealtimeLoad' -v -timeout 15m ./internal/api/
 
-## lint: formatting, vet and staticcheck
-lint:
+## generate: from docs/openapi.yaml, pkg/client (oapi-codegen) and web's TypeScript types (openapi-typescript)
+generate: webtools
+	$(GO) generate ./pkg/client/
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: web/src/lib/api/schema.d.ts was NOT regenerated (install Node 20.19+ and npm)"; exit 1; }
+	npm run --prefix web --silent generate
+
+## webtools: web's pinned tools, Redocly CLI and openapi-typescript (npm ci)
+webtools:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix web --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "!!! npm is missing: the OpenAPI lint and the TypeScript types' freshness check will be SKIPPED (install Node 20.19+ and npm)"; \
+	fi
+
+## lint: formatting, vet, staticcheck, and lint-api
+lint: lint-api
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+## lint-api: Redocly's lint of docs/openapi.yaml (redocly.yaml), and web's TypeScript types fresh and compiling
+lint-api: webtools
+	@if command -v npm >/dev/null 2>&1; then \
+		npm run --prefix web --silent lint:api && npm run --prefix web --silent check:api; \
+	else \
+		echo "!!! npm is missing: the OpenAPI lint and the TypeScript types' freshness check are SKIPPED"; \
+	fi
 
 ## vuln: known vulnerabilities reachable from the code, from the offline database
 vuln:

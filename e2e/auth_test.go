@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,24 @@ import (
 )
 
 const adminPassword = "an operator's long passphrase"
+
+// login signs in by password (POST /api/auth/login): the JWT and its user.
+func login(ctx context.Context, c *client.ClientWithResponses, username, password string) (*client.SignIn, error) {
+	res, err := c.LoginWithResponse(ctx, client.LoginJSONRequestBody{Username: username, Password: password})
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON200, nil
+}
+
+// me reads the signed-in user's profile (GET /api/auth/me).
+func me(ctx context.Context, c *client.ClientWithResponses) (*client.Profile, error) {
+	res, err := c.MeWithResponse(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON200, nil
+}
 
 // The first Super Admin of a fresh install comes from the command line
 // (there is no default account, R9), whether the server runs or not; then
@@ -32,23 +51,23 @@ func TestFirstAdminAndSignInCycle(t *testing.T) {
 	ctx := ctxT(t)
 	anon := client.New(srv.URL)
 	for _, creds := range [][2]string{{"admin", "admin"}, {"root", "root"}, {"chief", "wrong password"}} {
-		if _, err := anon.Login(ctx, creds[0], creds[1]); !client.IsCode(err, "unauthorized") {
+		if _, err := login(ctx, anon, creds[0], creds[1]); !client.IsCode(err, "unauthorized") {
 			t.Fatalf("login %v: %v", creds, err)
 		}
 	}
 
 	// A browser: the cookie jar carries the session.
 	browser := client.New(srv.URL, client.WithCookieJar())
-	li, err := browser.Login(ctx, "chief", adminPassword)
+	li, err := login(ctx, browser, "chief", adminPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if me, err := browser.Me(ctx, ""); err != nil || me.Username != "chief" || !me.SuperAdmin {
-		t.Fatalf("me by cookie: %+v %v", me, err)
+	if p, err := me(ctx, browser); err != nil || p.Username != "chief" || !p.SuperAdmin {
+		t.Fatalf("me by cookie: %+v %v", p, err)
 	}
 	// A script: the JWT from the same login.
 	script := client.New(srv.URL, client.WithToken(li.Token))
-	if u, err := script.AuthUser(ctx); err != nil || u.Username != "chief" {
+	if u, err := script.AuthUserWithResponse(ctx); err != nil || u.JSON200.User.Username != "chief" {
 		t.Fatalf("user by JWT: %+v %v", u, err)
 	}
 
@@ -57,12 +76,12 @@ func TestFirstAdminAndSignInCycle(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("user create beside the server: %d %s", code, out)
 	}
-	tablet, err := anon.TabletLogin(ctx, "dispatcher1", "another long passphrase")
+	tablet, err := anon.TabletLoginWithResponse(ctx, client.TabletLoginJSONRequestBody{Username: "dispatcher1", Password: "another long passphrase"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp := client.New(srv.URL, client.WithToken(tablet.Token))
-	if _, err := disp.Me(ctx, ""); err != nil {
+	disp := client.New(srv.URL, client.WithToken(tablet.JSON200.Token))
+	if _, err := me(ctx, disp); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ = e2etest.RunToExit(t, []string{"user", "disable", "--username", "dispatcher1"}, env, 60*time.Second)
@@ -73,7 +92,7 @@ func TestFirstAdminAndSignInCycle(t *testing.T) {
 	// log ten times a second and drops the user and sessions it cached.
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		_, err := disp.Me(ctx, "")
+		_, err := me(ctx, disp)
 		if client.IsCode(err, "unauthorized") {
 			break
 		}
@@ -84,18 +103,18 @@ func TestFirstAdminAndSignInCycle(t *testing.T) {
 	}
 
 	// Logout ends the session: the cookie and the JWT stop at once.
-	if err := browser.Logout(ctx); err != nil {
+	if _, err := browser.LogoutWithResponse(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := script.AuthUser(ctx); !client.IsCode(err, "unauthorized") {
+	if _, err := script.AuthUserWithResponse(ctx); !client.IsCode(err, "unauthorized") {
 		t.Fatalf("JWT after logout: %v", err)
 	}
-	if _, err := browser.Me(ctx, ""); !client.IsCode(err, "unauthorized") {
+	if _, err := me(ctx, browser); !client.IsCode(err, "unauthorized") {
 		t.Fatalf("cookie after logout: %v", err)
 	}
 
 	// The secret-key reset: every session ends.
-	li, err = anon.Login(ctx, "chief", adminPassword)
+	li, err = login(ctx, anon, "chief", adminPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +123,10 @@ func TestFirstAdminAndSignInCycle(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("jwt rotate: %d %s", code, out)
 	}
-	if _, err := script.Me(ctx, ""); !client.IsCode(err, "unauthorized") {
+	if _, err := me(ctx, script); !client.IsCode(err, "unauthorized") {
 		t.Fatalf("token after --revoke-all: %v", err)
 	}
-	if _, err := anon.Login(ctx, "chief", adminPassword); err != nil {
+	if _, err := login(ctx, anon, "chief", adminPassword); err != nil {
 		t.Fatalf("login after the reset: %v", err)
 	}
 	// Nothing secret reached the server's log (R78).

@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"net/url"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,71 +41,75 @@ func TestDataCommands(t *testing.T) {
 		t.Fatalf("seed printed %q: %v", out, err)
 	}
 	first := res.Communities[0]
-	login, err := client.New(srv.URL).Login(ctx, first.Admin.Username, seedPassword)
+	signedIn, err := login(ctx, client.New(srv.URL), first.Admin.Username, seedPassword)
 	if err != nil {
 		t.Fatalf("the seeded admin signs in: %v", err)
 	}
-	admin := client.New(srv.URL, client.WithToken(login.Token))
-	com, err := admin.Community(ctx, first.ID)
-	if err != nil || com.MemberCount != 20 {
+	// The admin's client names the community by its id; the look-ups below
+	// name it by its guild id.
+	admin := client.New(srv.URL, client.WithToken(signedIn.Token), client.WithCommunity(first.ID))
+	guild := client.XCommunityID(first.GuildID)
+	com, err := admin.GetCommunityWithResponse(ctx, client.CommunityID(first.ID), nil)
+	if err != nil || com.JSON200.MemberCount != 20 {
 		t.Fatalf("seeded community %+v %v", com, err)
 	}
 	// Page through every member with the cursor.
-	seen, after := 0, ""
+	seen, q := 0, &client.ListMembersParams{Limit: new(7)}
 	for {
-		q := url.Values{"limit": {"7"}}
-		if after != "" {
-			q.Set("after", after)
-		}
-		list, next, err := admin.MembersPage(ctx, first.ID, q)
+		page, err := admin.ListMembersWithResponse(ctx, client.CommunityID(first.ID), q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seen += len(list)
-		if next == "" {
+		seen += len(page.JSON200.Members)
+		if page.JSON200.NextCursor == nil {
 			break
 		}
-		after = next
+		q.After = page.JSON200.NextCursor
 	}
 	if seen != 20 {
 		t.Fatalf("paged %d members", seen)
 	}
-	if deps, err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).FiveMDepartments(ctx); err != nil || len(deps) == 0 {
+	game := client.New(srv.URL, client.WithAPIKey(first.APIKey))
+	if deps, err := game.FivemDepartmentsWithResponse(ctx, nil); err != nil || len(deps.JSON200.Departments) == 0 {
 		t.Fatalf("the seeded key: %v", err)
 	}
 	// The seeded civil records: the admin plays the first character, whose
 	// first vehicle is AAA 0000; the admin (an officer by role) runs it,
 	// and so does the game server.
-	mine, err := admin.MyCivilians(ctx, first.ID)
-	if err != nil || len(mine) == 0 {
-		t.Fatalf("the admin's characters: %d %v", len(mine), err)
+	mine, err := admin.MyCiviliansWithResponse(ctx, nil)
+	if err != nil || len(mine.JSON200.Civilians) == 0 {
+		t.Fatalf("the admin's characters: %+v %v", mine, err)
 	}
-	if p, err := admin.LookupPlate(ctx, first.GuildID, "aaa 0000"); err != nil || !p.Found || p.Owner == nil || p.Owner.ID != mine[0].ID {
+	character := mine.JSON200.Civilians[0]
+	if p, err := admin.LookupPlateWithResponse(ctx, "aaa 0000", &client.LookupPlateParams{XCommunityID: &guild}); err != nil ||
+		!p.JSON200.Found || p.JSON200.Owner == nil || p.JSON200.Owner.UnderscoreID != character.UnderscoreID {
 		t.Fatalf("plate look-up: %+v %v", p, err)
 	}
-	var lookup struct {
-		Found bool `json:"found"`
+	// The FiveM resources' URL form, /api/api/…, answers as /api/….
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/api/civilian/fivem-plate-lookup/AAA0000", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).Do(ctx, "GET", "/api/api/civilian/fivem-plate-lookup/AAA0000", nil, &lookup); err != nil || !lookup.Found {
+	raw, err := game.Do(ctx, req)
+	if err != nil {
+		t.Fatalf("the game server's plate look-up: %v", err)
+	}
+	if lookup, err := client.ParseFivemPlateLookupResponse(raw); err != nil || !lookup.JSON200.Found {
 		t.Fatalf("the game server's plate look-up: %+v %v", lookup, err)
 	}
 	// Dispatch on the real binary: a 911 call from the game server is on
 	// the admin's pending board beside the seeded history.
-	var placed struct {
-		IncidentNumber string `json:"incidentNumber"`
-	}
-	if err := client.New(srv.URL, client.WithAPIKey(first.APIKey)).Do(ctx, "POST", "/api/fivem/911",
-		map[string]any{"callType": "911 Call", "location": "Legion Square"}, &placed); err != nil || placed.IncidentNumber == "" {
+	placed, err := game.Fivem911WithResponse(ctx, nil, client.Fivem911JSONRequestBody{CallType: new("911 Call"), Location: new("Legion Square")})
+	if err != nil || placed.JSON201.IncidentNumber == "" {
 		t.Fatalf("911: %+v %v", placed, err)
 	}
-	if pend, err := admin.PendingCalls(ctx, first.ID); err != nil || len(pend) != 1 || pend[0].IncidentNumber != placed.IncidentNumber {
+	if pend, err := admin.PendingCallsWithResponse(ctx, nil); err != nil || len(*pend.JSON200) != 1 || (*pend.JSON200)[0].IncidentNumber != placed.JSON201.IncidentNumber {
 		t.Fatalf("pending: %+v %v", pend, err)
 	}
-	if hist, _, err := admin.Calls(ctx, first.ID, url.Values{"limit": {"50"}}); err != nil || len(hist) != 6 {
-		t.Fatalf("history: %d %v", len(hist), err)
+	if hist, err := admin.ListCallsWithResponse(ctx, &client.ListCallsParams{Limit: new(50)}); err != nil || len(hist.JSON200.Calls) != 6 {
+		t.Fatalf("history: %+v %v", hist, err)
 	}
-	member := client.New(srv.URL)
-	if _, err := member.Login(ctx, first.Member.Username, seedPassword); err != nil {
+	if _, err := login(ctx, client.New(srv.URL), first.Member.Username, seedPassword); err != nil {
 		t.Fatalf("the seeded member signs in: %v", err)
 	}
 
@@ -157,16 +161,16 @@ func TestDataCommands(t *testing.T) {
 	}
 	for _, d := range []string{other, filepath.Dir(backup)} {
 		s := e2etest.Start(t, e2etest.Options{DataDir: d})
-		login, err := client.New(s.URL).Login(ctx, first.Admin.Username, seedPassword)
+		signedIn, err := login(ctx, client.New(s.URL), first.Admin.Username, seedPassword)
 		if err != nil {
 			t.Fatalf("%s: the seeded admin: %v", d, err)
 		}
-		c := client.New(s.URL, client.WithToken(login.Token))
-		if com, err := c.Community(ctx, first.GuildID); err != nil || com.MemberCount != 20 {
+		c := client.New(s.URL, client.WithToken(signedIn.Token), client.WithCommunity(first.GuildID))
+		if com, err := c.GetCommunityWithResponse(ctx, client.CommunityID(first.GuildID), nil); err != nil || com.JSON200.MemberCount != 20 {
 			t.Fatalf("%s: %+v %v", d, com, err)
 		}
-		if acct, txs, err := c.BankAccount(ctx, first.GuildID, mine[0].ID); err != nil || len(txs) != 4 || acct.BalanceCents <= 0 {
-			t.Fatalf("%s: the civil records moved with the data: %+v %d %v", d, acct, len(txs), err)
+		if acct, err := c.BankAccountWithResponse(ctx, character.UnderscoreID, nil); err != nil || len(acct.JSON200.Transactions) != 4 || acct.JSON200.Account.BalanceCents <= 0 {
+			t.Fatalf("%s: the civil records moved with the data: %+v %v", d, acct, err)
 		}
 		s.Stop(t)
 	}

@@ -23,14 +23,15 @@ func TestDiscordSignInEndToEnd(t *testing.T) {
 	ctx := ctxT(t)
 
 	browser := client.New(srv.URL, client.WithCookieJar())
-	first, err := browser.DiscordSignIn(ctx, "")
+	answer, err := browser.DiscordSignIn(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !first.RegistrationRequired || first.DiscordID != "555555555555555555" || first.DiscordUsername != "officer.jane" {
-		t.Fatalf("first sign-in: %+v", first)
+	first, err := answer.AsRegistrationRequired()
+	if err != nil || !first.RegistrationRequired || first.DiscordID != "555555555555555555" || first.DiscordUsername != "officer.jane" {
+		t.Fatalf("first sign-in: %+v %v", first, err)
 	}
-	reg, err := browser.CompleteRegistration(ctx, client.Registration{
+	reg, err := browser.CompleteRegistrationWithResponse(ctx, client.CompleteRegistrationJSONRequestBody{
 		DiscordID: first.DiscordID, Username: "jane", Password: "patrol car seven two",
 		SecurityQuestion1: "What is your pet's name?", SecurityAnswer1: "Sergeant Biscuit",
 		SecurityQuestion2: "What city were you born in?", SecurityAnswer2: "Los Santos",
@@ -38,29 +39,36 @@ func TestDiscordSignInEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if me, err := browser.Me(ctx, ""); err != nil || me.Username != "jane" || me.DiscordID == nil || *me.DiscordID != "555555555555555555" {
-		t.Fatalf("me by cookie after registration: %+v %v", me, err)
+	if p, err := me(ctx, browser); err != nil || p.Username != "jane" || p.DiscordID == nil || *p.DiscordID != "555555555555555555" {
+		t.Fatalf("me by cookie after registration: %+v %v", p, err)
 	}
-	if _, err := client.New(srv.URL, client.WithToken(reg.Token)).AuthUser(ctx); err != nil {
+	if _, err := client.New(srv.URL, client.WithToken(reg.JSON201.Token)).AuthUserWithResponse(ctx); err != nil {
 		t.Fatalf("registration JWT: %v", err)
 	}
 
 	again := client.New(srv.URL, client.WithCookieJar())
-	second, err := again.DiscordSignIn(ctx, "")
-	if err != nil || second.RegistrationRequired || second.User.Username != "jane" || second.Token == "" {
+	answer, err = again.DiscordSignIn(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg, err := answer.AsRegistrationRequired(); err != nil || reg.RegistrationRequired {
+		t.Fatalf("the second sign-in asks to register: %+v %v", reg, err)
+	}
+	second, err := answer.AsSignIn()
+	if err != nil || second.User.Username != "jane" || second.Token == "" {
 		t.Fatalf("second sign-in: %+v %v", second, err)
 	}
-	if me, err := again.Me(ctx, ""); err != nil || me.Username != "jane" {
-		t.Fatalf("me by cookie after sign-in: %+v %v", me, err)
+	if p, err := me(ctx, again); err != nil || p.Username != "jane" {
+		t.Fatalf("me by cookie after sign-in: %+v %v", p, err)
 	}
-	if _, err := client.New(srv.URL, client.WithToken(second.Token)).Me(ctx, ""); err != nil {
+	if _, err := me(ctx, client.New(srv.URL, client.WithToken(second.Token))); err != nil {
 		t.Fatalf("sign-in JWT: %v", err)
 	}
 	// The fresh Discord session may set a password without the old one.
-	if err := again.SetPassword(ctx, "a recovered passphrase"); err != nil {
+	if _, err := again.SetPasswordWithResponse(ctx, client.SetPasswordJSONRequestBody{NewPassword: "a recovered passphrase"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.New(srv.URL).Login(ctx, "jane", "a recovered passphrase"); err != nil {
+	if _, err := login(ctx, client.New(srv.URL), "jane", "a recovered passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	// Discord failing: no session, a clear error.

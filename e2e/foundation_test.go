@@ -5,7 +5,7 @@ package e2e
 import (
 	"context"
 	"errors"
-	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,33 +33,36 @@ func TestZeroSetupServeAndGracefulShutdown(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			srv := e2etest.Start(t, e2etest.Options{})
 			c := client.New(srv.URL + "/api/") // the FiveM resources' URL form
-			root, err := c.Root(ctxT(t))
-			if err != nil || root.Name != "Precinct" || root.Version != "e2e" {
+			root, err := c.RootWithResponse(ctxT(t))
+			if err != nil || root.JSON200.Name != "Precinct" || root.JSON200.Version != "e2e" {
 				t.Fatalf("root = %+v, %v", root, err)
 			}
-			h, err := c.Health(ctxT(t))
-			if err != nil || h.Status != "ok" || h.Version != "e2e" {
+			h, err := c.APIHealthWithResponse(ctxT(t))
+			if err != nil || h.JSON200.Status != "ok" || h.JSON200.Version != "e2e" {
 				t.Fatalf("health = %+v, %v", h, err)
 			}
-			if err := c.Live(ctxT(t)); err != nil {
+			if _, err := c.HealthzWithResponse(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
 			// Metrics, to loopback (the default allow-list).
-			res, err := c.Raw(ctxT(t), "GET", "/metrics", nil, nil)
+			res, err := c.MetricsWithResponse(ctxT(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode != 200 || !strings.Contains(string(b), `precinct_build_info{version="e2e"} 1`) ||
+			b := res.Body
+			if !strings.Contains(string(b), `precinct_build_info{version="e2e"} 1`) ||
 				!strings.Contains(string(b), `precinct_db_operation_duration_seconds_count{engine="sqlite"`) ||
 				!strings.Contains(string(b), "precinct_realtime_connections 0") || !strings.Contains(string(b), "precinct_bus_dropped_total 0") {
-				t.Fatalf("/metrics: %d\n%.400s", res.StatusCode, b)
+				t.Fatalf("/metrics:\n%.400s", b)
 			}
 			if fi, err := os.Stat(filepath.Join(srv.DataDir, "precinct.db")); err != nil || fi.Mode().Perm() != 0o600 {
 				t.Fatalf("precinct.db while running: %v %v", fi, err)
 			}
-			err = c.Do(ctxT(t), "GET", "/api/no-such-route", nil, nil)
+			req, err := http.NewRequest(http.MethodGet, c.BaseURL()+"/api/no-such-route", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Do(ctxT(t), req)
 			var ce *client.Error
 			if !errors.As(err, &ce) || ce.Status != 404 || ce.Code != "not_found" || ce.RequestID == "" {
 				t.Fatalf("unknown route: %#v", err)
@@ -165,26 +168,30 @@ func TestDatabaseOutageThroughAProxy(t *testing.T) {
 		"PRECINCT_MONGODB_UNSAFE_NO_TRANSACTIONS": "true",
 	}})
 	c := client.New(srv.URL)
-	if err := c.Ready(ctxT(t)); err != nil {
+	ready := func() error {
+		_, err := c.ReadyzWithResponse(ctxT(t))
+		return err
+	}
+	if err := ready(); err != nil {
 		t.Fatal(err)
 	}
 
 	proxy.Cut()
 	start := time.Now()
-	err = c.Ready(ctxT(t))
+	err = ready()
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("/readyz took %v during the outage", took)
 	}
 	if !client.IsCode(err, "unavailable") {
 		t.Fatalf("during the outage: %v", err)
 	}
-	if err := c.Live(ctxT(t)); err != nil {
+	if _, err := c.HealthzWithResponse(ctxT(t)); err != nil {
 		t.Fatalf("liveness must not depend on the database: %v", err)
 	}
 
 	proxy.Restore()
 	deadline := time.Now().Add(20 * time.Second)
-	for c.Ready(ctxT(t)) != nil {
+	for ready() != nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("no recovery without a restart:\n%s", srv.Output())
 		}

@@ -58,17 +58,12 @@ func TestConcurrentIDCardsStayBounded(t *testing.T) {
 	const characters = 3
 	for i := 0; i < characters; i++ {
 		ssn := fmt.Sprint("E2E-", i)
-		if err := game.Do(ctx, "POST", "/api/civilian/fivem-sync-character", map[string]any{"firstName": "Pat", "lastName": fmt.Sprint("Card", i),
-			"dateOfBirth": "1990-05-15", "ssn": ssn}, nil); err != nil {
+		if _, err := game.FivemSyncCharacterWithResponse(ctx, nil, client.CivilianInput{FirstName: "Pat", LastName: fmt.Sprint("Card", i),
+			DateOfBirth: "1990-05-15", Ssn: ssn}); err != nil {
 			t.Fatal(err)
 		}
-		var res struct {
-			Civilian struct {
-				MugshotURL string `json:"mugshotUrl"`
-			} `json:"civilian"`
-		}
-		if err := game.Do(ctx, "PUT", "/api/civilian/fivem-update-character/"+ssn, map[string]any{"mugshotUrl": uri}, &res); err != nil ||
-			!strings.Contains(res.Civilian.MugshotURL, "/api/media/") {
+		res, err := game.FivemUpdateCharacterWithResponse(ctx, ssn, nil, client.CivilianInput{MugshotURL: &uri})
+		if err != nil || res.JSON200.Civilian.MugshotURL == nil || !strings.Contains(*res.JSON200.Civilian.MugshotURL, "/api/media/") {
 			t.Fatalf("the 16 MP mugshot: %+v %v", res, err)
 		}
 	}
@@ -84,12 +79,10 @@ func TestConcurrentIDCardsStayBounded(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			var card struct {
-				DataURI string `json:"dataUri"`
-			}
-			path := fmt.Sprintf("/api/fivem/license-templates/render/E2E-%d/%s", i%characters, types[i/characters])
-			if err := game.Do(ctx, "GET", path, nil, &card); err != nil || !strings.HasPrefix(card.DataURI, "data:image/png;base64,") {
-				errs <- fmt.Errorf("%s: %v", path, err)
+			ssn, typ := fmt.Sprintf("E2E-%d", i%characters), types[i/characters]
+			card, err := game.FivemRenderLicenseWithResponse(ctx, ssn, typ, nil)
+			if err != nil || !strings.HasPrefix(card.JSON200.DataURI, "data:image/png;base64,") {
+				errs <- fmt.Errorf("%s %s: %v", ssn, typ, err)
 			}
 		}(i)
 	}

@@ -40,31 +40,32 @@ func TestCommunityAndKeyFromTheCommandLine(t *testing.T) {
 	if len(key) != 68 {
 		t.Fatalf("no key printed: %q", out)
 	}
-	captain, err := client.New(srv.URL).Login(ctx, "captain", "a captain's passphrase")
+	captain, err := login(ctx, client.New(srv.URL), "captain", "a captain's passphrase")
 	if err != nil {
 		t.Fatal(err)
 	}
 	admin := client.New(srv.URL, client.WithToken(captain.Token))
-	mine, err := admin.MyCommunities(ctx)
-	if err != nil || len(mine) != 1 || mine[0].Role != "admin" {
+	mine, err := admin.MyCommunitiesWithResponse(ctx)
+	if err != nil || len(mine.JSON200.Communities) != 1 || mine.JSON200.Communities[0].Role != client.MyCommunityRoleAdmin {
 		t.Fatalf("mine: %+v %v", mine, err)
 	}
-	if _, err := admin.CreateDepartment(ctx, mine[0].ID, client.DepartmentInput{Code: "LSPD", Name: "Los Santos Police", Type: "leo", BlipColor: 3}); err != nil {
+	id := client.CommunityID(mine.JSON200.Communities[0].ID)
+	if _, err := admin.CreateDepartmentWithResponse(ctx, id, nil, client.DepartmentInput{Code: "LSPD", Name: "Los Santos Police", Type: client.DepartmentInputTypeLeo, BlipColor: new(3)}); err != nil {
 		t.Fatal(err)
 	}
 	server := client.New(srv.URL, client.WithAPIKey(key))
-	deps, err := server.FiveMDepartments(ctx)
-	if err != nil || len(deps) != 1 || deps[0].Code != "LSPD" {
+	deps, err := server.FivemDepartmentsWithResponse(ctx, nil)
+	if err != nil || len(deps.JSON200.Departments) != 1 || deps.JSON200.Departments[0].Code != "LSPD" {
 		t.Fatalf("fivem-departments: %+v %v", deps, err)
 	}
-	keys, err := admin.APIKeys(ctx, mine[0].ID)
-	if err != nil || len(keys) != 1 || keys[0].Prefix != key[4:12] {
+	keys, err := admin.ListKeysWithResponse(ctx, id, nil)
+	if err != nil || len(keys.JSON200.APIKeys) != 1 || keys.JSON200.APIKeys[0].Prefix != key[4:12] {
 		t.Fatalf("keys: %+v %v", keys, err)
 	}
-	if err := admin.RevokeAPIKey(ctx, mine[0].ID, keys[0].ID); err != nil {
+	if _, err := admin.RevokeKeyWithResponse(ctx, id, keys.JSON200.APIKeys[0].ID, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.FiveMDepartments(ctx); !client.IsCode(err, "unauthorized") {
+	if _, err := server.FivemDepartmentsWithResponse(ctx, nil); !client.IsCode(err, "unauthorized") {
 		t.Fatalf("revoked key: %v", err)
 	}
 	if strings.Contains(srv.Output(), key[4:]) {
