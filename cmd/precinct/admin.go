@@ -63,7 +63,7 @@ func withDB(cmd *cobra.Command, mode openMode, limit time.Duration, fn func(cont
 		}
 		host, _ := os.Hostname()
 		return fn(ctx, &adminEnv{db: db, auth: svc, community: community.New(db, svc, logger),
-			cl: auth.Client{IP: "cli", UserAgent: "precinct-cli@" + host},
+			cl:   auth.Client{IP: "cli", UserAgent: "precinct-cli@" + host},
 			args: args, in: cmd.InOrStdin(), out: cmd.OutOrStdout(), msg: cmd.ErrOrStderr()})
 	}
 	return cmd
