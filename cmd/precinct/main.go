@@ -11,6 +11,8 @@
 // This package only wires the parts together.
 package main
 
+//go:generate go test -count=1 -run ^TestCLIDocs$ . -update
+
 import (
 	"context"
 	"errors"
