@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,15 +15,34 @@ import (
 
 var update = flag.Bool("update", false, "rewrite docs/cli.md from the command tree")
 
-const cliDoc = "../../docs/cli.md"
+const (
+	cliDoc     = "../../docs/cli.md"
+	readmeFile = "../../README.md"
+	readmeHelp = "```text\n$ precinct --help\n"
+)
 
 // docs/cli.md is every command's help as the binary prints it, generated
-// from the command tree; it fails when a command, flag or text changed and
-// the file did not. `make docs` (this test with -update) rewrites it.
+// from the command tree, and the README shows `precinct --help`; this fails
+// when a command, flag or text changed and they did not. `make docs` (this
+// test with -update) rewrites both.
 func TestCLIDocs(t *testing.T) {
-	want := cliMarkdown(t)
+	doc, top := cliMarkdown(t)
+	readme, err := os.ReadFile(readmeFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(readme, []byte(readmeHelp))
+	end := bytes.Index(readme[start+len(readmeHelp):], []byte("```"))
+	if start < 0 || end < 0 {
+		t.Fatalf("README.md has no %q block", readmeHelp)
+	}
+	end += start + len(readmeHelp)
+	fresh := slices.Concat(readme[:start+len(readmeHelp)], top, readme[end:])
 	if *update {
-		if err := os.WriteFile(cliDoc, want, 0o644); err != nil {
+		if err := os.WriteFile(cliDoc, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(readmeFile, fresh, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -31,17 +51,21 @@ func TestCLIDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("docs/cli.md is stale: run `make docs` (go test ./cmd/precinct -run TestCLIDocs -update) and commit it")
+	if !bytes.Equal(got, doc) {
+		t.Errorf("docs/cli.md is stale: run `make docs` (go test ./cmd/precinct -run TestCLIDocs -update) and commit it")
+	}
+	if !bytes.Equal(readme, fresh) {
+		t.Errorf("README.md shows another `precinct --help`: run `make docs` and commit it")
 	}
 }
 
 // cliMarkdown renders the help of every command of the tree, in the order
-// of the tree, with a table of them first.
-func cliMarkdown(t *testing.T) []byte {
+// of the tree, with a table of them first; top is `precinct --help`.
+func cliMarkdown(t *testing.T) (doc, top []byte) {
 	t.Helper()
 	var help bytes.Buffer
 	root := newRoot(strings.NewReader(""), &help, io.Discard)
+	root.InitDefaultHelpFlag() // in the order a run adds them
 	root.InitDefaultVersionFlag()
 	var cmds []*cobra.Command
 	var walk func(c *cobra.Command)
@@ -75,6 +99,9 @@ func cliMarkdown(t *testing.T) []byte {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(&b, "\n## %s\n\n```text\n%s```\n", c.CommandPath(), help.String())
+		if c == root {
+			top = slices.Clone(help.Bytes())
+		}
 	}
-	return []byte(b.String())
+	return []byte(b.String()), top
 }
