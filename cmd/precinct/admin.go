@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -271,14 +272,17 @@ func communityCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		live, err := env.db.CommunitiesByIDs(ctx, ids)
-		if err != nil {
-			return err
+		out := make([]communityOut, 0, len(ids))
+		for chunk := range slices.Chunk(ids, 500) { // bounded IN lists
+			live, err := env.db.CommunitiesByIDs(ctx, chunk)
+			if err != nil {
+				return err
+			}
+			for _, c := range live {
+				out = append(out, communityView(c))
+			}
 		}
-		out := make([]communityOut, len(live))
-		for i, c := range live {
-			out[i] = communityView(c)
-		}
+		slices.SortStableFunc(out, func(a, b communityOut) int { return strings.Compare(a.Name, b.Name) })
 		return printList(env.out, asJSON, out, []string{"NAME", "ID", "GUILD", "MEMBERS", "ADMINS", "CREATED"}, func(c communityOut) []string {
 			return []string{c.Name, c.ID, c.GuildID, fmt.Sprint(c.MemberCount), fmt.Sprint(c.AdminCount), day(c.CreatedAt)}
 		})
