@@ -85,17 +85,20 @@ func readSecret(r io.Reader) (string, error) {
 	return line, nil
 }
 
-// scopeOf resolves the community an admin command names (its id or its
-// Discord guild id) to the scope the community service works in.
-func (env *adminEnv) scopeOf(ctx context.Context, ref string) (*cad.Scope, error) {
-	c, err := env.community.Resolve(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	return &cad.Scope{Community: c}, nil
+// inCommunity makes cmd an admin command on one community, named by
+// --community (its id or its Discord guild id): fn runs in the scope the
+// community service works in, as the API's handlers do.
+func inCommunity(cmd *cobra.Command, fn func(context.Context, *adminEnv, *cad.Scope) error) *cobra.Command {
+	var ref string
+	cmd.Flags().StringVar(&ref, "community", "", "the community: its id or its Discord guild id (required)")
+	return withDB(cmd, forAdmin, 2*time.Minute, func(ctx context.Context, env *adminEnv) error {
+		c, err := env.community.Resolve(ctx, ref)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, env, &cad.Scope{Community: c})
+	})
 }
-
-const communityUsage = "the community: its id or its Discord guild id (required)"
 
 func userCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -174,21 +177,19 @@ func userCommand() *cobra.Command {
 	}
 	jsonFlag(list, &asJSON)
 	withDB(list, forAdmin, 10*time.Minute, func(ctx context.Context, env *adminEnv) error {
-		var all []userOut
+		var all []*cad.User
 		for after := ""; ; {
 			page, next, err := env.db.Users(ctx, after, 500)
 			if err != nil {
 				return err
 			}
-			for _, u := range page {
-				all = append(all, userView(u))
-			}
+			all = append(all, page...)
 			if next == "" {
 				break
 			}
 			after = next
 		}
-		return printList(env.out, asJSON, all, []string{"USERNAME", "ID", "ROLE", "STATUS", "DISCORD", "CREATED"}, func(u userOut) []string {
+		return printList(env.out, asJSON, all, userView, []string{"USERNAME", "ID", "ROLE", "STATUS", "DISCORD", "CREATED"}, func(u userOut) []string {
 			role, status := "user", "active"
 			if u.SuperAdmin {
 				role = "Super Admin"
@@ -272,18 +273,16 @@ func communityCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		out := make([]communityOut, 0, len(ids))
+		var all []*cad.Community
 		for chunk := range slices.Chunk(ids, 500) { // bounded IN lists
 			live, err := env.db.CommunitiesByIDs(ctx, chunk)
 			if err != nil {
 				return err
 			}
-			for _, c := range live {
-				out = append(out, communityView(c))
-			}
+			all = append(all, live...)
 		}
-		slices.SortStableFunc(out, func(a, b communityOut) int { return strings.Compare(a.Name, b.Name) })
-		return printList(env.out, asJSON, out, []string{"NAME", "ID", "GUILD", "MEMBERS", "ADMINS", "CREATED"}, func(c communityOut) []string {
+		slices.SortStableFunc(all, func(a, b *cad.Community) int { return strings.Compare(a.Name, b.Name) })
+		return printList(env.out, asJSON, all, communityView, []string{"NAME", "ID", "GUILD", "MEMBERS", "ADMINS", "CREATED"}, func(c communityOut) []string {
 			return []string{c.Name, c.ID, c.GuildID, fmt.Sprint(c.MemberCount), fmt.Sprint(c.AdminCount), day(c.CreatedAt)}
 		})
 	})
@@ -298,28 +297,13 @@ func departmentCommand() *cobra.Command {
 		Short:   "Create and list a community's departments",
 		GroupID: "admin",
 	}
-	var ref string
 	var in community.DepartmentInput
-	create := &cobra.Command{
+	create := inCommunity(&cobra.Command{
 		Use:     "create --community ID --code CODE --name NAME --type TYPE",
 		Short:   "Add a department to a community",
 		Example: `  precinct department create --community 123456789012345678 --code LSPD --name "Los Santos Police" --type leo`,
 		PreRunE: required("community", "code", "name", "type"),
-	}
-	f := create.Flags()
-	f.StringVar(&ref, "community", "", communityUsage)
-	f.StringVar(&in.Code, "code", "", "its code, unique in the community: 1 to 16 of A-Z 0-9 _ - (required)")
-	f.StringVar(&in.Name, "name", "", "its name, 2 to 64 characters (required)")
-	f.StringVar(&in.Type, "type", "", "leo, fire, ems, dispatch or civilian (required)")
-	f.StringVar(&in.CallSignTemplate, "call-sign-template", "", "the template of its members' call signs, such as 1-ADAM-{n}")
-	f.IntVar(&in.BlipColor, "blip-color", 0, "its units' GTA blip colour, 0 to 85")
-	f.IntVar(&in.BlipSprite, "blip-sprite", 0, "its units' GTA blip sprite, 0 to 883")
-	f.Int64Var(&in.Paycheck, "paycheck", 0, "its members' paycheck, 0 to 1000000")
-	withDB(create, forAdmin, 2*time.Minute, func(ctx context.Context, env *adminEnv) error {
-		sc, err := env.scopeOf(ctx, ref)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, env *adminEnv, sc *cad.Scope) error {
 		d, err := env.community.CreateDepartment(ctx, community.CLIActor(), sc, in)
 		if err != nil {
 			return err
@@ -327,33 +311,30 @@ func departmentCommand() *cobra.Command {
 		fmt.Fprintf(env.out, "created department %s (%s, id %s) in %s\n", d.Code, d.Name, d.ID, sc.Community.Name)
 		return nil
 	})
+	f := create.Flags()
+	f.StringVar(&in.Code, "code", "", "its code, unique in the community: 1 to 16 of A-Z 0-9 _ - (required)")
+	f.StringVar(&in.Name, "name", "", "its name, 2 to 64 characters (required)")
+	f.StringVar(&in.Type, "type", "", "leo, fire, ems, dispatch or civilian (required)")
+	f.StringVar(&in.CallSignTemplate, "call-sign-template", "", "the template of its members' call signs, such as 1-ADAM-{n}")
+	f.IntVar(&in.BlipColor, "blip-color", 0, "its units' GTA blip colour, 0 to 85")
+	f.IntVar(&in.BlipSprite, "blip-sprite", 0, "its units' GTA blip sprite, 0 to 883")
+	f.Int64Var(&in.Paycheck, "paycheck", 0, "its members' paycheck, 0 to 1000000")
 
-	var listRef string
 	var asJSON bool
-	list := &cobra.Command{
+	list := inCommunity(&cobra.Command{
 		Use:     "list --community ID",
 		Short:   "List a community's departments",
 		PreRunE: required("community"),
-	}
-	list.Flags().StringVar(&listRef, "community", "", communityUsage)
-	jsonFlag(list, &asJSON)
-	withDB(list, forAdmin, 2*time.Minute, func(ctx context.Context, env *adminEnv) error {
-		sc, err := env.scopeOf(ctx, listRef)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, env *adminEnv, sc *cad.Scope) error {
 		deps, err := env.community.Departments(ctx, sc)
 		if err != nil {
 			return err
 		}
-		out := make([]departmentOut, len(deps))
-		for i, d := range deps {
-			out[i] = departmentView(d)
-		}
-		return printList(env.out, asJSON, out, []string{"CODE", "NAME", "TYPE", "ID", "CALL SIGNS", "PAYCHECK"}, func(d departmentOut) []string {
+		return printList(env.out, asJSON, deps, departmentView, []string{"CODE", "NAME", "TYPE", "ID", "CALL SIGNS", "PAYCHECK"}, func(d departmentOut) []string {
 			return []string{d.Code, d.Name, d.Type, d.ID, orDash(d.CallSignTemplate), fmt.Sprint(d.Paycheck)}
 		})
 	})
+	jsonFlag(list, &asJSON)
 
 	cmd.AddCommand(create, list)
 	return cmd
@@ -365,20 +346,13 @@ func apikeyCommand() *cobra.Command {
 		Short:   "Create, list and revoke a community's game-server keys",
 		GroupID: "admin",
 	}
-	var ref, name string
-	create := &cobra.Command{
+	var name string
+	create := inCommunity(&cobra.Command{
 		Use:     "create --community ID --name NAME",
 		Short:   "Make a game server's fvm_ key; it is printed this once",
 		Example: `  precinct apikey create --community 123456789012345678 --name "main server"`,
 		PreRunE: required("community", "name"),
-	}
-	create.Flags().StringVar(&ref, "community", "", communityUsage)
-	create.Flags().StringVar(&name, "name", "", "a name for the key, such as the game server's (required)")
-	withDB(create, forAdmin, 2*time.Minute, func(ctx context.Context, env *adminEnv) error {
-		sc, err := env.scopeOf(ctx, ref)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, env *adminEnv, sc *cad.Scope) error {
 		key, k, err := env.community.CreateKey(ctx, community.CLIActor(), sc, name)
 		if err != nil {
 			return err
@@ -387,30 +361,19 @@ func apikeyCommand() *cobra.Command {
 		fmt.Fprintln(env.out, key)
 		return nil
 	})
+	create.Flags().StringVar(&name, "name", "", "a name for the key, such as the game server's (required)")
 
-	var listRef string
 	var asJSON bool
-	list := &cobra.Command{
+	list := inCommunity(&cobra.Command{
 		Use:     "list --community ID",
 		Short:   "List a community's keys, newest first (never the keys themselves)",
 		PreRunE: required("community"),
-	}
-	list.Flags().StringVar(&listRef, "community", "", communityUsage)
-	jsonFlag(list, &asJSON)
-	withDB(list, forAdmin, 2*time.Minute, func(ctx context.Context, env *adminEnv) error {
-		sc, err := env.scopeOf(ctx, listRef)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, env *adminEnv, sc *cad.Scope) error {
 		keys, err := env.community.Keys(ctx, sc)
 		if err != nil {
 			return err
 		}
-		out := make([]apiKeyOut, len(keys))
-		for i, k := range keys {
-			out[i] = apiKeyView(k)
-		}
-		return printList(env.out, asJSON, out, []string{"NAME", "ID", "PREFIX", "CREATED", "LAST USED"}, func(k apiKeyOut) []string {
+		return printList(env.out, asJSON, keys, apiKeyView, []string{"NAME", "ID", "PREFIX", "CREATED", "LAST USED"}, func(k apiKeyOut) []string {
 			used := "never"
 			if k.LastUsedAt != nil {
 				used = minute(*k.LastUsedAt)
@@ -418,26 +381,21 @@ func apikeyCommand() *cobra.Command {
 			return []string{k.Name, k.ID, "fvm_" + k.Prefix + "…", minute(k.CreatedAt), used}
 		})
 	})
+	jsonFlag(list, &asJSON)
 
-	var revokeRef, id string
-	revoke := &cobra.Command{
+	var id string
+	revoke := inCommunity(&cobra.Command{
 		Use:     "revoke --community ID --id KEY_ID",
 		Short:   "Revoke a key: the next request with it is refused",
 		PreRunE: required("community", "id"),
-	}
-	revoke.Flags().StringVar(&revokeRef, "community", "", communityUsage)
-	revoke.Flags().StringVar(&id, "id", "", "the key's id, as apikey list shows it (required)")
-	withDB(revoke, forAdmin, 2*time.Minute, func(ctx context.Context, env *adminEnv) error {
-		sc, err := env.scopeOf(ctx, revokeRef)
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, env *adminEnv, sc *cad.Scope) error {
 		if err := env.community.RevokeKey(ctx, community.CLIActor(), sc, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.out, "revoked API key %s of %s\n", id, sc.Community.Name)
 		return nil
 	})
+	revoke.Flags().StringVar(&id, "id", "", "the key's id, as apikey list shows it (required)")
 
 	cmd.AddCommand(create, list, revoke)
 	return cmd

@@ -21,21 +21,22 @@ func jsonFlag(cmd *cobra.Command, asJSON *bool) {
 	cmd.Flags().BoolVar(asJSON, "json", false, "print a JSON array instead of a table, for scripts")
 }
 
-// printList writes items as a JSON array, or as a table: header, then one
-// row of each item.
-func printList[T any](w io.Writer, asJSON bool, items []T, header []string, row func(T) []string) error {
+// printList writes the views of items as a JSON array, or as a table:
+// header, then one row of each view.
+func printList[T, V any](w io.Writer, asJSON bool, items []T, view func(T) V, header []string, row func(V) []string) error {
+	views := make([]V, len(items))
+	for i, it := range items {
+		views[i] = view(it)
+	}
 	if asJSON {
-		if items == nil {
-			items = []T{}
-		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(items)
+		return enc.Encode(views)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, it := range items {
-		cells := row(it)
+	for _, v := range views {
+		cells := row(v)
 		for i, c := range cells {
 			cells[i] = printable(c)
 		}
