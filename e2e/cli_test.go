@@ -143,6 +143,10 @@ func TestCLIRefusesWrongCommandLines(t *testing.T) {
 		{[]string{"user", "set-password", "--username", "chief", "--password", "x"}, "unknown flag: --password", ""},
 		{[]string{"apikey", "revoke", "--community", "123456789012345678"}, "--id is required", ""},
 		{[]string{"department", "create", "--community", "1", "--code", "X", "--name", "X"}, "--type is required", ""},
+		{[]string{"user", "list", "--json=maybe"}, `invalid argument "maybe" for "--json" flag`, ""},
+		{[]string{"community", "list", "--name", "x"}, "unknown flag: --name", ""},
+		{[]string{"department", "list"}, "--community is required", "Run 'precinct department list --help' for its usage."},
+		{[]string{"apikey", "list"}, "--community is required", ""},
 		{[]string{"migrate", "now"}, `migrate takes no arguments (got "now")`, ""},
 		{[]string{"import"}, "import needs FILE", ""},
 		{[]string{"backup", "a.db", "b.db"}, `backup takes one FILE (a new file) (got "b.db" too)`, ""},
@@ -271,6 +275,7 @@ func TestCLIListsAndRevokes(t *testing.T) {
 	}
 	fail("API key not found", "apikey", "revoke", "--community", "223456789012345678", "--id", keyID)
 	fail("Community not found", "apikey", "list", "--community", "999999999999999999")
+	fail("Community not found", "apikey", "revoke", "--community", "999999999999999999", "--id", keyID)
 	if status, _ := api(t, srv.URL, http.MethodGet, "/api/civilian/fivem-departments", "", key); status != 200 {
 		t.Fatal("revoking through another community touched the key")
 	}
