@@ -53,14 +53,15 @@ func withDB(cmd *cobra.Command, mode openMode, limit time.Duration, fn func(cont
 		logger := slog.New(logHandler(cmd.ErrOrStderr(), "text", slog.LevelWarn))
 		ctx, cancel := context.WithTimeout(cmd.Context(), limit)
 		defer cancel()
+		// Opening errors name the setting to fix: shown whole.
 		db, err := openStore(ctx, cfg, logger, mode)
 		if err != nil {
-			return err
+			return failed(cmd, err)
 		}
 		defer db.close()
 		svc, err := newAuth(ctx, cfg, db, logger)
 		if err != nil {
-			return err
+			return failed(cmd, err)
 		}
 		host, _ := os.Hostname()
 		return fn(ctx, &adminEnv{db: db, auth: svc, community: community.New(db, svc, logger),

@@ -239,8 +239,7 @@ environment, flags. See config/precinct.example.yaml.`,
 		logger := newLogger(cmd.OutOrStdout(), cfg)
 		if err := serveWith(cmd.Context(), cfg, logger); err != nil {
 			logger.Error("precinct stopped", "error", err.Error())
-			fmt.Fprintln(cmd.ErrOrStderr(), "precinct:", err)
-			return reported(1)
+			return failed(cmd, err)
 		}
 		return nil
 	}

@@ -28,6 +28,13 @@ type reported int
 
 func (r reported) Error() string { return fmt.Sprintf("exit code %d", int(r)) }
 
+// failed tells the operator err as it is, with its context (which setting
+// to fix), rather than only a domain error's message as run does.
+func failed(c *cobra.Command, err error) error {
+	fmt.Fprintln(c.ErrOrStderr(), "precinct:", err)
+	return reported(1)
+}
+
 // errorText is what the operator sees: a domain error's message, with the
 // cause of an outage or internal failure (the operator may see it; an API
 // client may not).
