@@ -1,4 +1,4 @@
-# Precinct. `make run` and `make test` are all a fresh machine with Go needs.
+# Precinct. `make run` and `make test` are all a fresh machine with Go needs; `make help` lists the targets.
 
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -9,9 +9,13 @@ VULNDB   ?= $(abspath ../shared/vulndb)
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build run test testclient test-short bench load-realtime generate webtools lint lint-api vuln tidy clean
+.PHONY: all help build run test testclient test-short bench load-realtime generate webtools lint lint-api vuln docs tidy clean
 
 all: build
+
+## help: this list of targets
+help:
+	@awk '/^## [a-z-]+: / { sub(/^## /, ""); i = index($$0, ": "); printf "  %-14s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2) }' $(MAKEFILE_LIST)
 
 ## build: the precinct binary in bin/, with the version stamped in
 build:
@@ -78,8 +82,14 @@ lint-api: webtools
 vuln:
 	$(GO) run $(GOVULNCHECK) -db file://$(VULNDB) ./...
 
+## docs: regenerate docs/cli.md from the command tree (a test fails when it is stale)
+docs:
+	$(GO) test -count=1 -run '^TestCLIDocs$$' ./cmd/precinct -update
+
+## tidy: go mod tidy
 tidy:
 	$(GO) mod tidy
 
+## clean: remove bin/ and benchmark output
 clean:
 	rm -rf bin bench.out

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/seed"
@@ -20,8 +20,13 @@ import (
 // The data commands: migrate, seed, export, import, backup. Each works on
 // a stopped server's database and beside a running one.
 
-func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return withStore(ctx, "migrate", args, stderr, forAdmin, 5*time.Minute, nil, func(ctx context.Context, env *adminEnv) error {
+func migrateCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "migrate",
+		Short:   "Bring the database's schema up to date (serve does it at start)",
+		GroupID: "data",
+	}
+	return withDB(cmd, forAdmin, 5*time.Minute, func(ctx context.Context, env *adminEnv) error {
 		// openStore has migrated (SQLite) or created the indexes
 		// (MongoDB); say where the schema stands.
 		if se, ok := env.db.Engine().(*sqlite.Engine); ok {
@@ -29,29 +34,37 @@ func migrateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%s: schema at version %d (this binary knows up to %d)\n", se.Path(), cur, known)
+			fmt.Fprintf(env.out, "%s: schema at version %d (this binary knows up to %d)\n", se.Path(), cur, known)
 			return nil
 		}
-		fmt.Fprintln(stdout, "MongoDB: every declared index is in place")
+		fmt.Fprintln(env.out, "MongoDB: every declared index is in place")
 		return nil
 	})
 }
 
-func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func seedCommand() *cobra.Command {
 	var o seed.Options
 	var password string
-	return withStore(ctx, "seed", args, stderr, forBulk, time.Hour, func(fs *flag.FlagSet) {
-		fs.IntVar(&o.Communities, "communities", 10, "communities to make")
-		fs.IntVar(&o.Members, "members", 10, "members per community (one Community Admin and one plain Member among them)")
-		fs.IntVar(&o.Civilians, "civilians", 0, "characters per community, with licenses, a bank account and ledger entries")
-		fs.IntVar(&o.Vehicles, "vehicles", 0, "vehicles per community, owned by the characters")
-		fs.IntVar(&o.Calls, "calls", 0, "past calls per community (closed, cancelled and expired, over the last 90 days)")
-		fs.StringVar(&password, "password", "", "the password every seeded user signs in with (required)")
-		fs.BoolVar(&o.Force, "force", false, "seed even a database that holds data seed did not make")
-	}, func(ctx context.Context, env *adminEnv) error {
-		if password == "" {
-			return errors.New("--password is required")
-		}
+	cmd := &cobra.Command{
+		Use:     "seed --password P",
+		Short:   "Fill the database with demo data; prints what it made as JSON",
+		GroupID: "data",
+		Long: `Fill the database with demo data: communities with members (one Community Admin
+and one plain Member among them), and as asked characters, vehicles and past
+calls. It prints what it made as JSON (the users to sign in as). It refuses a
+database that holds data seed did not make, unless --force.`,
+		Example: `  precinct seed --communities 100 --members 20 --civilians 1000 --vehicles 1000 --password 'demo passphrase'`,
+		PreRunE: required("password"),
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Communities, "communities", 10, "communities to make")
+	f.IntVar(&o.Members, "members", 10, "members per community (one Community Admin and one plain Member among them)")
+	f.IntVar(&o.Civilians, "civilians", 0, "characters per community, with licenses, a bank account and ledger entries")
+	f.IntVar(&o.Vehicles, "vehicles", 0, "vehicles per community, owned by the characters")
+	f.IntVar(&o.Calls, "calls", 0, "past calls per community (closed, cancelled and expired, over the last 90 days)")
+	f.StringVar(&password, "password", "", "the password every seeded user signs in with (required)")
+	f.BoolVar(&o.Force, "force", false, "seed even a database that holds data seed did not make")
+	return withDB(cmd, forBulk, time.Hour, func(ctx context.Context, env *adminEnv) error {
 		if err := auth.CheckPassword(password, seed.UserPrefix); err != nil {
 			return err
 		}
@@ -65,45 +78,43 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "seeded %d communities with %d members, %d civilians, %d vehicles and %d calls each in %s\n",
+		fmt.Fprintf(env.msg, "seeded %d communities with %d members, %d civilians, %d vehicles and %d calls each in %s\n",
 			o.Communities, o.Members, o.Civilians, o.Vehicles, o.Calls, time.Since(start).Round(time.Millisecond))
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(env.out)
 		return enc.Encode(res)
 	})
 }
 
-func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func exportCommand() *cobra.Command {
 	var communityRef string
-	return withStore(ctx, "export", args, stderr, forBulk, time.Hour, func(fs *flag.FlagSet) {
-		fs.StringVar(&communityRef, "community", "", "export one community (its id or Discord guild id) and its members' accounts; empty exports everything")
-	}, func(ctx context.Context, env *adminEnv) error {
-		stats, err := env.db.Export(ctx, stdout, communityRef)
+	cmd := &cobra.Command{
+		Use:     "export",
+		Short:   "Write every record (or one community's) as JSON lines to standard output",
+		GroupID: "data",
+		Example: `  precinct export > precinct.jsonl
+  precinct export --community 123456789012345678 > lsrp.jsonl`,
+	}
+	cmd.Flags().StringVar(&communityRef, "community", "", "export one community (its id or Discord guild id) and its members' accounts; empty exports everything")
+	return withDB(cmd, forBulk, time.Hour, func(ctx context.Context, env *adminEnv) error {
+		stats, err := env.db.Export(ctx, env.out, communityRef)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stderr, "exported", statsLine(stats))
+		fmt.Fprintln(env.msg, "exported", statsLine(stats))
 		return nil
 	})
 }
 
-// fileArg takes the file a command names first ("-", standard input, when
-// stdin allows); false (after printing usage) when there is none.
-func fileArg(args []string, stdin bool, stderr io.Writer, usage string) (string, []string, bool) {
-	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !(stdin && args[0] == "-")) {
-		fmt.Fprintln(stderr, "usage:", usage)
-		return "", nil, false
+func importCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "import FILE",
+		Short:   "Load an export (FILE, or - for standard input): each community whole or not at all",
+		GroupID: "data",
+		Args:    fileArg("FILE (an export; - reads standard input)"),
 	}
-	return args[0], args[1:], true
-}
-
-func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	path, args, ok := fileArg(args, true, stderr, "precinct import FILE.jsonl   (- reads standard input)")
-	if !ok {
-		return 2
-	}
-	return withStore(ctx, "import", args, stderr, forBulk, time.Hour, nil, func(ctx context.Context, env *adminEnv) error {
-		var r io.Reader = os.Stdin
-		if path != "-" {
+	return withDB(cmd, forBulk, time.Hour, func(ctx context.Context, env *adminEnv) error {
+		r := env.in
+		if path := env.args[0]; path != "-" {
 			f, err := os.Open(path)
 			if err != nil {
 				return err
@@ -113,28 +124,31 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		stats, err := env.db.Import(ctx, r)
 		if len(stats) > 0 {
-			fmt.Fprintln(stdout, "imported", statsLine(stats))
+			fmt.Fprintln(env.out, "imported", statsLine(stats))
 		}
 		return err
 	})
 }
 
-func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	path, args, ok := fileArg(args, false, stderr, "precinct backup FILE   (a new file: a consistent copy of the SQLite database)")
-	if !ok {
-		return 2
+func backupCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "backup FILE",
+		Short:   "Write a consistent copy of the SQLite database to a new FILE, while the server runs",
+		GroupID: "data",
+		Args:    fileArg("FILE (a new file)"),
 	}
-	return withStore(ctx, "backup", args, stderr, forBulk, time.Hour, nil, func(ctx context.Context, env *adminEnv) error {
+	return withDB(cmd, forBulk, time.Hour, func(ctx context.Context, env *adminEnv) error {
 		se, ok := env.db.Engine().(*sqlite.Engine)
 		if !ok {
 			return errors.New("backup copies the SQLite database; on MongoDB use mongodump (or precinct export)")
 		}
+		path := env.args[0]
 		start := time.Now()
 		if err := se.Backup(ctx, path); err != nil {
 			return err
 		}
 		fi, _ := os.Stat(path)
-		fmt.Fprintf(stdout, "backed up %s to %s (%d bytes, %s)\n", se.Path(), path, fi.Size(), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(env.out, "backed up %s to %s (%d bytes, %s)\n", se.Path(), path, fi.Size(), time.Since(start).Round(time.Millisecond))
 		return nil
 	})
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/auth"
@@ -31,25 +32,28 @@ import (
 // wrong URI fails the start instead of hanging it.
 const startupTimeout = 15 * time.Second
 
-// loadConfig parses the flags of a subcommand (every setting plus --config,
-// plus the command's own, added by extra) and loads the configuration.
-func loadConfig(name string, args []string, stderr io.Writer, extra ...func(*flag.FlagSet)) (*config.Config, error) {
-	fs := flag.NewFlagSet("precinct "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	for _, add := range extra {
-		if add != nil {
-			add(fs)
+// configFlags adds --config and the flags of the named settings (every
+// setting when none is named) to fs. The function it returns loads the
+// configuration once fs is parsed: defaults, the file, the environment, then
+// the flags given, then validation (internal/config). Help shows these
+// flags apart from the command's own.
+func configFlags(fs *pflag.FlagSet, names ...string) func() (*config.Config, error) {
+	own := map[string]bool{}
+	fs.VisitAll(func(f *pflag.Flag) { own[f.Name] = true })
+	file := fs.String("config", "", "YAML configuration file (env "+config.EnvPrefix+"CONFIG)")
+	visited := config.RegisterFlags(fs, names...)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !own[f.Name] {
+			_ = fs.SetAnnotation(f.Name, settingFlag, []string{"true"})
 		}
+	})
+	return func() (*config.Config, error) {
+		src := config.Source{File: *file, Flags: visited()}
+		if !fs.Changed("config") {
+			src.File = os.Getenv(config.EnvPrefix + "CONFIG")
+		}
+		return config.Load(src)
 	}
-	file := fs.String("config", os.Getenv(config.EnvPrefix+"CONFIG"), "YAML configuration file (env PRECINCT_CONFIG)")
-	visited := config.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	return config.Load(config.Source{File: *file, Flags: visited()})
 }
 
 // newLogger writes structured logs to w in the configured format.
@@ -214,22 +218,32 @@ func newAuth(ctx context.Context, cfg *config.Config, db cad.AuthStore, logger *
 	return svc, nil
 }
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := loadConfig("serve", args, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+func serveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "Run the HTTP server",
+		GroupID: "server",
+		Long: `Run the HTTP server: the API, the browser routes, the game servers' routes and
+real time. It brings the database's schema up to date first.
+
+Every setting is a flag here, an environment variable (PRECINCT_*) or a key of
+the YAML file named by --config; later sources win in the order file,
+environment, flags. See config/precinct.example.yaml.`,
+	}
+	load := configFlags(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := load()
+		if err != nil {
+			return &usageError{msg: "configuration: " + err.Error()}
 		}
-		fmt.Fprintln(stderr, "precinct: configuration:", err)
-		return 2
+		logger := newLogger(cmd.OutOrStdout(), cfg)
+		if err := serveWith(cmd.Context(), cfg, logger); err != nil {
+			logger.Error("precinct stopped", "error", err.Error())
+			return failed(cmd, err)
+		}
+		return nil
 	}
-	logger := newLogger(stdout, cfg)
-	if err := serveWith(ctx, cfg, logger); err != nil {
-		logger.Error("precinct stopped", "error", err.Error())
-		fmt.Fprintln(stderr, "precinct:", err)
-		return 1
-	}
-	return 0
+	return cmd
 }
 
 func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {

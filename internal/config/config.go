@@ -11,16 +11,17 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
 	"github.com/precinct-cad/precinct/internal/ratelimit"
@@ -390,16 +391,26 @@ func Load(src Source) (*Config, error) {
 	return c, nil
 }
 
-// RegisterFlags adds one flag per setting to fs. After fs.Parse, Visited
-// returns the values the user actually gave, for Source.Flags.
-func RegisterFlags(fs *flag.FlagSet) (visited func() map[string]string) {
+// RegisterFlags adds the flags of the named settings to fs: every setting
+// when none is named (serve), or the few a command needs (the admin
+// commands find the database with data_dir and mongodb_uri, and read the
+// rest from the file and the environment). After fs.Parse, visited returns
+// the values the user actually gave, for Source.Flags.
+func RegisterFlags(fs *pflag.FlagSet, names ...string) (visited func() map[string]string) {
 	vals := map[string]*string{}
 	for _, s := range Settings() {
-		vals[s.Name] = fs.String(s.Flag(), "", fmt.Sprintf("%s (env %s, default %q)", s.Usage, s.Env(), s.Default))
+		if len(names) > 0 && !slices.Contains(names, s.Name) {
+			continue
+		}
+		usage := fmt.Sprintf("%s (env %s, default %q)", s.Usage, s.Env(), s.Default)
+		if s.Default == "" {
+			usage = fmt.Sprintf("%s (env %s)", s.Usage, s.Env())
+		}
+		vals[s.Name] = fs.String(s.Flag(), "", usage)
 	}
 	return func() map[string]string {
 		out := map[string]string{}
-		fs.Visit(func(f *flag.Flag) {
+		fs.Visit(func(f *pflag.Flag) {
 			name := strings.ReplaceAll(f.Name, "-", "_")
 			if v, ok := vals[name]; ok {
 				out[name] = *v

@@ -1,12 +1,13 @@
 package config_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/precinct-cad/precinct/internal/config"
 )
@@ -152,7 +153,7 @@ func TestFileErrors(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
 	visited := config.RegisterFlags(fs)
 	if err := fs.Parse([]string{"--http-addr", "127.0.0.1:0", "--cors-origins=https://a.example,https://b.example:8443"}); err != nil {
 		t.Fatal(err)
@@ -163,6 +164,29 @@ func TestFlags(t *testing.T) {
 	}
 	if c.HTTPAddr != "127.0.0.1:0" || len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://b.example:8443" {
 		t.Fatalf("%+v", c)
+	}
+}
+
+// A command that needs only some settings gets only their flags; the rest
+// come from the file and the environment.
+func TestFlagsOfSomeSettings(t *testing.T) {
+	fs := pflag.NewFlagSet("user list", pflag.ContinueOnError)
+	visited := config.RegisterFlags(fs, "data_dir", "mongodb_uri")
+	if fs.Lookup("data-dir") == nil || fs.Lookup("mongodb-uri") == nil || fs.Lookup("http-addr") != nil || fs.Lookup("jwt-secret") != nil {
+		t.Fatal("the flags are not the named settings'")
+	}
+	if err := fs.Parse([]string{"--http-addr", ":9000"}); err == nil {
+		t.Fatal("a setting that was not named is a flag")
+	}
+	if err := fs.Parse([]string{"--data-dir", "/flag/dir"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(config.Source{LookupEnv: env(map[string]string{"PRECINCT_DATA_DIR": "/env/dir", "PRECINCT_LOG_LEVEL": "warn"}), Flags: visited()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/flag/dir" || c.LogLevel != "warn" {
+		t.Fatalf("data dir %q, log level %q", c.DataDir, c.LogLevel)
 	}
 }
 

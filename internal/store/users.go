@@ -98,6 +98,28 @@ func (s *Store) UserByDiscordID(ctx context.Context, discordID string) (*cad.Use
 	return s.findUser(ctx, Eq("discordId", discordID))
 }
 
+// Users lists every account by username, a page at a time (limit 0 means
+// 50), for the operator's list (precinct user list); the next cursor is
+// empty on the last page. It walks the whole collection on purpose and is
+// no request path's, so it is a bulk read.
+func (s *Store) Users(ctx context.Context, after string, limit int) ([]*cad.User, string, error) {
+	q := Query{Sort: []OrderKey{Order("usernameKey", false), Order(FieldID, false)}, Bulk: true}
+	q, err := page(users, q, after, 0, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := userTable.find(ctx, s.e, q)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := trim(list, limit, func(r *userRec) []any { return []any{r.UsernameKey, r.ID} })
+	out := make([]*cad.User, len(list))
+	for i, r := range list {
+		out[i] = r.user()
+	}
+	return out, next, nil
+}
+
 // UpdateUser applies the change to one user and returns the new state.
 func (s *Store) UpdateUser(ctx context.Context, id string, up cad.UserUpdate) (*cad.User, error) {
 	id, ok := normID(id)

@@ -38,6 +38,7 @@ func Contract(t *testing.T, open func(t *testing.T) *store.Store, f Features) {
 		}
 	}
 	t.Run("users", func(t *testing.T) { testUsers(t, open(t)) })
+	t.Run("user list", func(t *testing.T) { testUserList(t, open(t)) })
 	t.Run("sessions", func(t *testing.T) { testSessions(t, open(t)) })
 	t.Run("reset tokens", func(t *testing.T) { testResetTokens(t, open(t)) })
 	t.Run("oauth", func(t *testing.T) { testOAuth(t, open(t)) })
@@ -159,6 +160,34 @@ func testUsers(t *testing.T, s *store.Store) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// Every account, by username in any letter case, page after page.
+func testUserList(t *testing.T, s *store.Store) {
+	ctx := Ctx(t)
+	if list, next, err := s.Users(ctx, "", 0); err != nil || len(list) != 0 || next != "" {
+		t.Fatalf("empty: %v %q %v", list, next, err)
+	}
+	for _, name := range []string{"mike", "Alpha", "zed", "Bravo", "charlie", "delta", "Echo"} {
+		mkUser(t, s, name)
+	}
+	got := pageAll(t, func(after string) ([]string, string, error) {
+		list, next, err := s.Users(ctx, after, 3)
+		names := make([]string, len(list))
+		for i, u := range list {
+			names[i] = u.Username
+		}
+		return names, next, err
+	})
+	if want := []string{"Alpha", "Bravo", "charlie", "delta", "Echo", "mike", "zed"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+	list, _, err := s.Users(ctx, "", 0)
+	must(t, err)
+	if len(list) != 7 || list[0].ID == "" || list[0].PasswordHash == "" || list[0].CreatedAt.IsZero() {
+		t.Fatalf("one page of all: %+v", list)
+	}
+	wantCode(t, second3(s.Users(ctx, "not-a-cursor", 3)), cad.EINVALID, "a forged cursor")
+}
 
 func testSessions(t *testing.T, s *store.Store) {
 	ctx := Ctx(t)
