@@ -13,15 +13,12 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
-	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
-	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/events"
 	"github.com/precinct-cad/precinct/internal/metrics"
-	"github.com/precinct-cad/precinct/internal/realtime"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/mongo"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -203,7 +200,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mod
 func newAuth(ctx context.Context, cfg *config.Config, db cad.AuthStore, logger *slog.Logger, obs ...auth.Observer) (*auth.Service, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
-	ac := auth.ConfigFrom(cfg)
+	ac := app.AuthConfig(cfg)
 	if len(obs) > 0 {
 		ac.Metrics = obs[0]
 	}
@@ -248,20 +245,18 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		logger.Info("identity cache: changes made by other processes are dropped as they arrive", "engine", db.Engine().Kind())
 	}
 
-	authSvc, err := newAuth(ctx, cfg, db, logger, m)
-	if err != nil {
-		return err
-	}
-	com := community.New(db, authSvc, logger)
-	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL, Media: civil.MediaOptionsFrom(cfg), Observer: m})
 	bus, runBus, err := newBus(ctx, db, logger, m)
 	if err != nil {
 		return err
 	}
-	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: authSvc.Now, Publisher: bus})
-	hub := realtime.NewHub(authSvc, com, dis, realtime.Options{Logger: logger, MapInterval: cfg.MapInterval, Revalidate: cfg.RevalidateInterval,
-		CriticalGrace: cfg.SlowConsumerGrace})
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ, Dispatch: dis, Hub: hub,
+	sctx, cancel := context.WithTimeout(ctx, startupTimeout)
+	svc, err := app.NewServices(sctx, cfg, db.Store, app.Options{Logger: logger, Metrics: m, Publisher: bus})
+	cancel()
+	if err != nil {
+		return err
+	}
+	authSvc, com, dis, hub := svc.Auth, svc.Community, svc.Dispatch, svc.Hub
+	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: svc.Civil, Dispatch: dis, Hub: hub,
 		Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // The reference's JWT holds the user id, the Discord id and the expiry.
 func TestJWTCarriesTheDiscordID(t *testing.T) {
 	env := authEnv(t)
 	mkUser(t, env, "nodiscord")
-	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "linked", Password: goodPassword, DiscordID: "80351110224678912"}, auth.Client{}); err != nil {
+	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "linked", Password: goodPassword, DiscordID: "80351110224678912"}, cad.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	for user, want := range map[string]string{"nodiscord": "", "linked": "80351110224678912"} {

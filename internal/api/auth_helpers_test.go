@@ -36,7 +36,7 @@ func mkUser(t *testing.T, env *apitest.Env, username string) *cad.User {
 		Username: username, Password: goodPassword,
 		SecurityQuestion1: q1, SecurityAnswer1: "Buddy the Dog",
 		SecurityQuestion2: q2, SecurityAnswer2: "Austin Texas",
-	}, auth.Client{IP: "127.0.0.1"})
+	}, cad.Client{IP: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"sync"
+
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
-	"sync"
 )
 
 func TestLoginAndTabletLogin(t *testing.T) {
@@ -75,7 +76,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 	mkUser(t, env, "alice")
 	mkUser(t, env, "locked")
 	mkUser(t, env, "gone")
-	if _, _, err := env.Auth.DisableUser(context.Background(), "gone", auth.Client{}); err != nil {
+	if _, _, err := env.Auth.DisableUser(context.Background(), "gone", cad.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < auth.AccountFailureLimit; i++ {
@@ -208,7 +209,7 @@ func TestIPLimit(t *testing.T) {
 func TestConcurrentRegistration(t *testing.T) {
 	env := authEnv(t)
 	codes := concurrently(10, func(int) string {
-		_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: goodPassword}, auth.Client{})
+		_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: goodPassword}, cad.Client{})
 		return cad.ErrorCode(err)
 	})
 	if codes[""] != 1 || codes[cad.ECONFLICT] != 9 {

@@ -259,7 +259,7 @@ func TestDisabledUser(t *testing.T) {
 	env := authEnv(t)
 	mkUser(t, env, "quinn")
 	li := loginAs(t, env, "quinn", goodPassword, "192.0.2.1")
-	if _, n, err := env.Auth.DisableUser(context.Background(), "quinn", auth.Client{}); err != nil || n != 1 {
+	if _, n, err := env.Auth.DisableUser(context.Background(), "quinn", cad.Client{}); err != nil || n != 1 {
 		t.Fatal(n, err)
 	}
 	for name, h := range map[string]map[string]string{"JWT": bearer(li.Token), "cookie": cookieH(li.Cookie)} {
@@ -281,7 +281,7 @@ func TestDisabledUser(t *testing.T) {
 func TestAuthEvents(t *testing.T) {
 	env := authEnv(t)
 	mkUser(t, env, "rita")
-	admin, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "root-admin", Password: goodPassword, SuperAdmin: true}, auth.Client{})
+	admin, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "root-admin", Password: goodPassword, SuperAdmin: true}, cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

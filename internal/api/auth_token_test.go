@@ -376,13 +376,13 @@ func TestRefreshSessionsAndPersonalTokens(t *testing.T) {
 func TestSessionCap(t *testing.T) {
 	env := authEnv(t)
 	u := mkUser(t, env, "liam")
-	first, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", auth.Client{})
+	first, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < cad.MaxSessionsPerUser; i++ {
 		env.Clock.Advance(time.Millisecond)
-		if _, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", auth.Client{}); err != nil {
+		if _, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", cad.Client{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
@@ -64,6 +63,6 @@ func newCrossOrigin(publicURL string, origins []string) (*http.CrossOriginProtec
 }
 
 // clientOf describes the caller for limits and the audit trail.
-func clientOf(c *echo.Context) auth.Client {
-	return auth.Client{IP: c.RealIP(), UserAgent: c.Request().UserAgent(), RequestID: RequestIDFrom(c.Request().Context())}
+func clientOf(c *echo.Context) cad.Client {
+	return cad.Client{IP: c.RealIP(), UserAgent: c.Request().UserAgent(), RequestID: RequestIDFrom(c.Request().Context())}
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
 )
@@ -35,7 +34,7 @@ func BenchmarkCivilScale(b *testing.B) {
 			b.Logf("seeded in %s", time.Since(start).Round(time.Millisecond))
 			h := benchServer(b, env).Handler()
 			ctx := context.Background()
-			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
 			if err != nil {
 				b.Fatal(err)
 			}

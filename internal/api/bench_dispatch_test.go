@@ -10,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
-	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/seed"
 )
@@ -37,7 +34,7 @@ func BenchmarkDispatchScale(b *testing.B) {
 			com, _ := env.DB.Community(ctx, target.ID, false)
 			admin, _ := env.DB.UserByUsername(ctx, target.Admin.Username)
 			m, _ := env.DB.Member(ctx, target.ID, admin.ID)
-			srv := civil.Caller{Scope: &cad.Scope{Community: com, Server: true}, Actor: community.Actor{UserID: "bench", Kind: "server"}}
+			srv := cad.Caller{Scope: &cad.Scope{Community: com, Server: true}, Actor: cad.Actor{UserID: "bench", Kind: "server"}}
 			if _, err := env.Dispatch.SetDuty(ctx, srv, m, admin, dispatch.DutyInput{OnDuty: true, Department: "LSPD"}); err != nil {
 				b.Fatal(err)
 			}
@@ -62,7 +59,7 @@ func BenchmarkDispatchScale(b *testing.B) {
 			}
 			b.Run("unit-calls", func(b *testing.B) { serveLoop(b, h, keyed("/api/fivem/unit-calls?discordId="+admin.DiscordID)) })
 			b.Run("unit-active", func(b *testing.B) { serveLoop(b, h, keyed("/api/fivem/unit-active?discordId="+admin.DiscordID)) })
-			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
 			if err != nil {
 				b.Fatal(err)
 			}

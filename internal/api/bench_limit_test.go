@@ -17,7 +17,6 @@ import (
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -58,7 +57,7 @@ func BenchmarkAtTheLimit(b *testing.B) {
 			env, target := seededCivilEnv(b, seed.Options{Communities: size.n, Members: size.civils / 5, Civilians: size.civils, Vehicles: size.civils})
 			h := benchServer(b, env).Handler()
 			ctx := context.Background()
-			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -40,7 +39,7 @@ func BenchmarkScale(b *testing.B) {
 			env, target := seededEnv(b, size.communities, size.members)
 			srv := benchServer(b, env)
 			h := srv.Handler()
-			login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+			login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -17,7 +17,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
-	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // The baseline later features compare against: one GET /healthz through the
@@ -82,7 +81,7 @@ func BenchmarkJWTAuthenticatedRequest(b *testing.B) {
 // unlimited raises every rate limit out of the way: the limiter still runs
 // (and is measured), but never refuses a benchmark's requests.
 func unlimited(c *config.Config) {
-	huge := ratelimit.Rule{Limit: 1 << 40, Window: time.Minute}
+	huge := cad.Rate{Limit: 1 << 40, Window: time.Minute}
 	c.Limits.API, c.Limits.Lookup, c.Limits.FiveM, c.Limits.FiveMHighImpact, c.Limits.Reports = huge, huge, huge, huge, huge
 }
 
@@ -100,10 +99,10 @@ func serveLoop(b *testing.B, h http.Handler, req *http.Request) {
 }
 
 func benchLogin(b *testing.B, env *apitest.Env) string {
-	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "bench", Password: "a benchmark passphrase"}, auth.Client{}); err != nil {
+	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "bench", Password: "a benchmark passphrase"}, cad.Client{}); err != nil {
 		b.Fatal(err)
 	}
-	out, err := env.Auth.Login(context.Background(), "bench", "a benchmark passphrase", cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+	out, err := env.Auth.Login(context.Background(), "bench", "a benchmark passphrase", cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -75,9 +75,9 @@ func (s *Server) civilRoutes() {
 }
 
 // callerOf is the civil service's view of the caller.
-func callerOf(c *echo.Context) civil.Caller {
+func callerOf(c *echo.Context) cad.Caller {
 	p := principalOf(c)
-	cl := civil.Caller{Scope: scopeOf(c), Actor: actorOf(c)}
+	cl := cad.Caller{Scope: scopeOf(c), Actor: actorOf(c)}
 	if p.IsUser() {
 		cl.UserID, cl.DiscordID = p.User.ID, p.User.DiscordID
 	}
@@ -271,7 +271,7 @@ func (s *Server) missingPersons(c *echo.Context) error {
 }
 
 // listPage answers one keyset page of a civil listing under name.
-func listPage[T, O any](c *echo.Context, name string, load func(context.Context, civil.Caller, string, int) ([]T, string, error), conv func(T) O) error {
+func listPage[T, O any](c *echo.Context, name string, load func(context.Context, cad.Caller, string, int) ([]T, string, error), conv func(T) O) error {
 	p, err := pagination(c)
 	if err != nil {
 		return err
@@ -429,7 +429,7 @@ func bindMoney(c *echo.Context) (moneyIn, error) {
 }
 
 // moneyOp is one of the service's one-account movements.
-type moneyOp func(context.Context, civil.Caller, civil.MoneyInput) (*civil.Movement, error)
+type moneyOp func(context.Context, cad.Caller, civil.MoneyInput) (*civil.Movement, error)
 
 // move answers a one-account movement of the civilian the path names
 // (members) or the body names (game servers: civilianID).

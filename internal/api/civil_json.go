@@ -228,7 +228,7 @@ func boloJSON(b *cad.BOLO) *boloOut {
 	return &boloOut{ID: b.ID, Type: b.Kind, Reason: b.Reason, Description: b.Description, Priority: b.Priority, Plate: b.Plate}
 }
 
-func (s *Server) plateResultJSON(com *cad.Community, r *civil.PlateResult) plateResultOut {
+func (s *Server) plateResultJSON(com *cad.Community, r *cad.PlateResult) plateResultOut {
 	out := plateResultOut{Success: true, Found: r.Vehicle != nil, Plate: r.Plate, AlertLevel: r.Alert, Flags: r.Flags,
 		Owner: s.plateOwnerJSON(r.Owner), Bolo: boloJSON(r.BOLO), OwnerBolo: boloJSON(r.OwnerBOLO)}
 	if r.Vehicle != nil {

@@ -109,7 +109,7 @@ func (s *Server) createCommunity(c *echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	a := community.ActorOf(principalOf(c), nil, clientOf(c))
+	a := cad.ActorOf(principalOf(c), nil, clientOf(c))
 	com, err := s.deps.Community.Create(c.Request().Context(), a, in.Name, in.GuildID, "")
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (s *Server) deleteCommunity(c *echo.Context) error {
 }
 
 func (s *Server) restoreCommunity(c *echo.Context) error {
-	a := community.ActorOf(principalOf(c), nil, clientOf(c))
+	a := cad.ActorOf(principalOf(c), nil, clientOf(c))
 	com, err := s.deps.Community.Restore(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err

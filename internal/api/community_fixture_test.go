@@ -55,12 +55,12 @@ func fixtureOn(t *testing.T, env *apitest.Env) *tenants {
 	cli := community.CLIActor()
 	tn := &tenants{env: env, users: map[string]*cad.User{}, tokens: map[string]string{}}
 	for _, name := range []string{"super", "adminA", "adminA2", "supA", "memberA", "bannedA", "adminB", "memberB", "outsider"} {
-		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: name, Password: goodPassword, SuperAdmin: name == "super"}, auth.Client{})
+		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: name, Password: goodPassword, SuperAdmin: name == "super"}, cad.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		tn.users[name] = u
-		iss, err := env.Auth.IssueForUser(ctx, u, cad.SessionTablet, "password", auth.Client{})
+		iss, err := env.Auth.IssueForUser(ctx, u, cad.SessionTablet, "password", cad.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,9 +109,9 @@ func fixtureOn(t *testing.T, env *apitest.Env) *tenants {
 }
 
 // serverIn is a game server's view of a community, for fixtures.
-func serverIn(com *cad.Community) civil.Caller {
-	return civil.Caller{Scope: &cad.Scope{Community: com, Server: true, Permissions: []string{cad.ScopeFiveM}},
-		Actor: community.Actor{UserID: "apikey:fixture", Kind: "server"}}
+func serverIn(com *cad.Community) cad.Caller {
+	return cad.Caller{Scope: &cad.Scope{Community: com, Server: true, Permissions: []string{cad.ScopeFiveM}},
+		Actor: cad.Actor{UserID: "apikey:fixture", Kind: "server"}}
 }
 
 // mkDispatch makes A's dispatch records.
@@ -141,8 +141,8 @@ func (tn *tenants) mkDispatch(t *testing.T) {
 	if _, err := tn.env.Dispatch.SetDuty(ctx, cl, m, tn.users["adminA"], dispatch.DutyInput{OnDuty: true, Department: "LSPD", Source: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	admin := civil.Caller{Scope: &cad.Scope{Community: tn.A, Role: cad.RoleAdmin, Rank: 3, Membership: m}, UserID: m.UserID,
-		Actor: community.Actor{UserID: m.UserID, Kind: "user"}}
+	admin := cad.Caller{Scope: &cad.Scope{Community: tn.A, Role: cad.RoleAdmin, Rank: 3, Membership: m}, UserID: m.UserID,
+		Actor: cad.Actor{UserID: m.UserID, Kind: "user"}}
 	code, _, err := tn.env.Dispatch.Link(ctx, admin, "license:aaaa")
 	if err != nil {
 		t.Fatal(err)
@@ -157,8 +157,8 @@ func (tn *tenants) mkCivil(t *testing.T, com *cad.Community, member, ssn, plate,
 	t.Helper()
 	ctx := context.Background()
 	u := tn.users[member]
-	cl := civil.Caller{Scope: &cad.Scope{Community: com, Role: cad.RoleMember, Rank: 1, Permissions: []string{cad.DeptCivilian}},
-		Actor: community.Actor{UserID: u.ID, Kind: "user"}, UserID: u.ID, DiscordID: discordID}
+	cl := cad.Caller{Scope: &cad.Scope{Community: com, Role: cad.RoleMember, Rank: 1, Permissions: []string{cad.DeptCivilian}},
+		Actor: cad.Actor{UserID: u.ID, Kind: "user"}, UserID: u.ID, DiscordID: discordID}
 	str := func(v string) *string { return &v }
 	ch, err := tn.env.Civil.CreateCharacter(ctx, cl, civil.CharacterInput{FirstName: str("Pat"), LastName: str(member),
 		DateOfBirth: str("1990-05-15"), SSN: str(ssn)})

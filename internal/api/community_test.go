@@ -11,7 +11,6 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
@@ -283,7 +282,7 @@ func TestDeleteAndRestoreCommunity(t *testing.T) {
 		t.Fatal(c)
 	}
 	tn.env.Clock.Advance(31 * 24 * time.Hour)
-	iss, err := tn.env.Auth.IssueForUser(context.Background(), tn.users["super"], cad.SessionTablet, "password", auth.Client{})
+	iss, err := tn.env.Auth.IssueForUser(context.Background(), tn.users["super"], cad.SessionTablet, "password", cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
@@ -66,11 +65,11 @@ func (s *Server) discordCallback(c *echo.Context) error {
 	out, err := s.deps.Auth.DiscordCallback(c.Request().Context(), c.Response(), c.Request(), clientOf(c))
 	asJSON := wantsJSON(c.Request())
 	if err != nil {
-		if asJSON || errors.Is(err, auth.ErrDiscordOff) {
+		if asJSON || errors.Is(err, cad.ErrDiscordOff) {
 			return err
 		}
 		reason := "error"
-		var de *auth.DiscordError
+		var de *cad.DiscordError
 		if errors.As(err, &de) {
 			reason = de.Reason
 		} else if cad.ErrorCode(err) == cad.ERATELIMITED {
@@ -113,7 +112,7 @@ func (s *Server) completeRegistration(c *echo.Context) error {
 	if in.DiscordID == "" || in.Username == "" || in.Password == "" {
 		return cad.Errorf(cad.EINVALID, "discordId, username and password are required")
 	}
-	issued, err := s.deps.Auth.CompleteRegistration(c.Request().Context(), c.Response(), c.Request(), auth.Registration{
+	issued, err := s.deps.Auth.CompleteRegistration(c.Request().Context(), c.Response(), c.Request(), cad.DiscordRegistration{
 		DiscordID: in.DiscordID, Username: in.Username, Password: in.Password,
 		SecurityQuestion1: in.SecurityQuestion1, SecurityAnswer1: in.SecurityAnswer1,
 		SecurityQuestion2: in.SecurityQuestion2, SecurityAnswer2: in.SecurityAnswer2,

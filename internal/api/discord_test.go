@@ -268,7 +268,7 @@ func TestDiscordRegistrationAndSignIn(t *testing.T) {
 func TestDiscordCallbackRefusals(t *testing.T) {
 	env, fake := discordEnv(t)
 	fake.SignInAs(alice)
-	u, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: goodPassword, DiscordID: alice.ID}, auth.Client{})
+	u, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: goodPassword, DiscordID: alice.ID}, cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestDiscordCallbackRefusals(t *testing.T) {
 		t.Fatalf("browser failure: %d %q", res.Code, res.Header().Get("Location"))
 	}
 	// A disabled user is refused like at password login (R58).
-	if _, _, err := env.Auth.DisableUser(context.Background(), "alice_cad", auth.Client{}); err != nil {
+	if _, _, err := env.Auth.DisableUser(context.Background(), "alice_cad", cad.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	br = newBrowser(t, env)
@@ -385,7 +385,7 @@ func mustQuery(t *testing.T, uri, key string) string {
 func TestSetPasswordAfterDiscord(t *testing.T) {
 	env, fake := discordEnv(t)
 	fake.SignInAs(alice)
-	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: goodPassword, DiscordID: alice.ID}, auth.Client{}); err != nil {
+	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: goodPassword, DiscordID: alice.ID}, cad.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	other := loginAs(t, env, "alice_cad", goodPassword, "192.0.2.1")

@@ -31,7 +31,7 @@ func dispatchPeople(t *testing.T, tn *tenants) {
 			// The officer plays in the game under a Discord id.
 			discord = "400000000000000055"
 		}
-		u, err := tn.env.Auth.CreateUser(ctx, auth.NewUser{Username: name, Password: goodPassword, DiscordID: discord}, auth.Client{})
+		u, err := tn.env.Auth.CreateUser(ctx, auth.NewUser{Username: name, Password: goodPassword, DiscordID: discord}, cad.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}

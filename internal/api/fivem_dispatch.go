@@ -554,7 +554,7 @@ func (s *Server) ersCivilian(c *echo.Context, in ersIn) error {
 // by name when none is named), with its stolen flag and BOLO.
 func (s *Server) ersVehicle(c *echo.Context, in ersIn) error {
 	ctx, cl := c.Request().Context(), callerOf(c)
-	key, err := civil.PlateKey(in.Plate.V)
+	key, err := cad.PlateKey(in.Plate.V)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // Group is a route group with a published rate limit (docs/limits.md, and
@@ -116,7 +115,7 @@ func limitKey(c *echo.Context, g Group) string {
 
 // ruleFor is g's rule for this request: the deployment's, or, for the
 // FiveM groups, the key's community's own when a Super Admin set one.
-func (s *Server) ruleFor(c *echo.Context, g Group) (ratelimit.Rule, error) {
+func (s *Server) ruleFor(c *echo.Context, g Group) (cad.Rate, error) {
 	l := s.cfg.Limits
 	switch g {
 	case GroupLookup:
@@ -141,7 +140,7 @@ func (s *Server) ruleFor(c *echo.Context, g Group) (ratelimit.Rule, error) {
 			own = com.Limits.FiveMHighImpactPerMinute
 		}
 		if own > 0 {
-			rule = ratelimit.Rule{Limit: own, Window: time.Minute}
+			rule = cad.Rate{Limit: own, Window: time.Minute}
 		}
 		return rule, nil
 	}
@@ -227,7 +226,7 @@ func setRefusalHeaders(c *echo.Context, err error) {
 // communityLimits answers a community's FiveM limits as they apply: its own
 // where a Super Admin set them, the deployment's otherwise.
 func (s *Server) communityLimitsJSON(com *cad.Community) map[string]any {
-	one := func(own int, def ratelimit.Rule) map[string]any {
+	one := func(own int, def cad.Rate) map[string]any {
 		if own > 0 {
 			return map[string]any{"limit": own, "windowSeconds": 60, "custom": true}
 		}

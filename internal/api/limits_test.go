@@ -12,7 +12,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
-	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // Every route's rate-limit group is what docs/openapi.yaml says it is.
@@ -36,8 +35,8 @@ func TestOpenAPIDocumentsEveryRoutesLimit(t *testing.T) {
 
 // small limits for the tests below.
 func smallLimits(c *config.Config) {
-	c.Limits.API = ratelimit.Rule{Limit: 5, Window: time.Minute}
-	c.Limits.FiveM = ratelimit.Rule{Limit: 4, Window: time.Minute}
+	c.Limits.API = cad.Rate{Limit: 5, Window: time.Minute}
+	c.Limits.FiveM = cad.Rate{Limit: 4, Window: time.Minute}
 }
 
 // The general limit counts per user (per address when anonymous), answers
@@ -90,7 +89,7 @@ func TestGeneralLimit(t *testing.T) {
 // A game server's key has the FiveM limit; a Super Admin sets a
 // community's own, which applies at once, and can give it back.
 func TestFiveMLimitAndACommunitysOwn(t *testing.T) {
-	tn := newTenantsWith(t, func(c *config.Config) { c.Limits.FiveM = ratelimit.Rule{Limit: 4, Window: time.Minute} })
+	tn := newTenantsWith(t, func(c *config.Config) { c.Limits.FiveM = cad.Rate{Limit: 4, Window: time.Minute} })
 	env := tn.env
 	fivem := func(k string) int { return env.Do("GET", "/api/civilian/fivem-departments", nil, key(k), "").Code }
 	for i := 0; i < 4; i++ {

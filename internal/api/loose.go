@@ -173,7 +173,7 @@ func ParseLooseTime(v string) (time.Time, bool) {
 		}
 	} else if p, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		t = p
-	} else if d, ok := civil.NormalizeDate(v); ok {
+	} else if d, ok := cad.NormalizeDate(v); ok {
 		t, _ = time.Parse("2006-01-02", d)
 	} else {
 		return time.Time{}, false

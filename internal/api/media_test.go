@@ -22,7 +22,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
-	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 )
@@ -636,8 +635,8 @@ func TestALPRPhotoShare(t *testing.T) {
 }
 
 // superActor is the fixture's Super Admin as an actor.
-func superActor(tn *tenants) community.Actor {
-	return community.Actor{UserID: tn.users["super"].ID, Kind: "superadmin", Rank: cad.SuperAdminRank, SuperAdmin: true}
+func superActor(tn *tenants) cad.Actor {
+	return cad.Actor{UserID: tn.users["super"].ID, Kind: "superadmin", Rank: cad.SuperAdminRank, SuperAdmin: true}
 }
 
 // An outside mugshot URL is never answered to officers, also when a

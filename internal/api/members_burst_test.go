@@ -21,7 +21,7 @@ func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
 	env.NeedAtomic(t)
 	ctx := context.Background()
 	cli := community.CLIActor()
-	superUser, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: "boss", Password: goodPassword, SuperAdmin: true}, auth.Client{})
+	superUser, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: "boss", Password: goodPassword, SuperAdmin: true}, cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
 		if i < 10 {
 			role = cad.RoleAdmin
 		}
-		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: fmt.Sprintf("burst%02d", i), Password: goodPassword}, auth.Client{})
+		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: fmt.Sprintf("burst%02d", i), Password: goodPassword}, cad.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
 // tokenFor signs u in as a tablet and returns the bearer token.
 func tokenFor(t *testing.T, env *apitest.Env, u *cad.User) string {
 	t.Helper()
-	iss, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", auth.Client{})
+	iss, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}

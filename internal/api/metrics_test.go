@@ -8,7 +8,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
-	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // /metrics serves what an operator needs, to loopback (metrics_allow's
@@ -18,7 +17,7 @@ func TestMetrics(t *testing.T) {
 	cfg := apitest.DefaultConfig(t, func(c *config.Config) {
 		c.JWTSecret = []byte(testJWTSecret)
 		c.MetricsToken = token
-		c.Limits.API = ratelimit.Rule{Limit: 3, Window: time.Minute}
+		c.Limits.API = cad.Rate{Limit: 3, Window: time.Minute}
 	})
 	env := apitest.NewWith(t, cfg, apitest.NewStoreObserved(t))
 	mkUser(t, env, "watched")

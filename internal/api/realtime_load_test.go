@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/seed"
@@ -390,7 +389,7 @@ func TestRealtimeLoadAtSize(t *testing.T) {
 		env, target := seededCivilEnv(t, seed.Options{Communities: 100, Members: 20, Calls: size.calls}, operatorIntervals)
 		t.Logf("%s seeded in %s", size.name, time.Since(start).Round(time.Second))
 		srv := httptest.NewServer(env.Server.Handler())
-		login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, auth.Client{IP: "127.0.0.1"})
+		login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
 		if err != nil {
 			t.Fatal(err)
 		}

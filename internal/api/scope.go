@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/community"
 )
 
 const scopeKey = "precinct.scope"
@@ -23,8 +22,8 @@ func scopeOf(c *echo.Context) *cad.Scope {
 }
 
 // actorOf describes the caller of a scoped request for the audit log.
-func actorOf(c *echo.Context) community.Actor {
-	return community.ActorOf(principalOf(c), scopeOf(c), clientOf(c))
+func actorOf(c *echo.Context) cad.Actor {
+	return cad.ActorOf(principalOf(c), scopeOf(c), clientOf(c))
 }
 
 var errNoCommunityContext = cad.Errorf(cad.EINVALID, "Community context is required: send the x-community-id header or a communityId")

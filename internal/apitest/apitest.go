@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
@@ -113,19 +114,13 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.He
 	}
 	clock := &Clock{}
 	m := metricsFor(db)
-	ac := auth.ConfigFrom(cfg)
-	ac.HashConcurrency, ac.Now, ac.Metrics = 4, clock.Now, m
-	ac.HashParams = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	svc, err := auth.New(context.Background(), db, ac, logger)
+	bus := events.NewLocal()
+	svcs, err := app.NewServices(context.Background(), cfg, db, app.Options{Logger: logger, Metrics: m, Publisher: bus, Now: clock.Now,
+		HashConcurrency: 4, HashParams: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	com := community.New(db, svc, logger)
-	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL, Media: civil.MediaOptionsFrom(cfg), Observer: m})
-	bus := events.NewLocal()
-	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
-	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: cfg.RevalidateInterval, MapInterval: cfg.MapInterval,
-		CriticalGrace: cfg.SlowConsumerGrace})
+	svc, com, civ, dis, hub := svcs.Auth, svcs.Community, svcs.Civil, svcs.Dispatch, svcs.Hub
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx, bus)
 	go dis.FollowRemote(ctx, bus)

@@ -182,7 +182,7 @@ func (s *Service) AutoJoin(ctx context.Context, u *cad.User) error {
 		if err != nil {
 			return err
 		}
-		s.audit(ctx, Actor{Kind: "user", UserID: u.ID}, c.ID, "member.joined", u.ID, nil, map[string]any{"role": m.Role, "via": "discord guild"})
+		s.audit(ctx, cad.Actor{Kind: "user", UserID: u.ID}, c.ID, "member.joined", u.ID, nil, map[string]any{"role": m.Role, "via": "discord guild"})
 	}
 	return nil
 }
