@@ -11,134 +11,73 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
+	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
-)
-
-// Body limits of the routes that carry images or bulk records; every
-// other route keeps the configured body_limit (1 MiB by default).
-const (
-	// imageBodyLimit fits a 5 MB image as a base64 data URI in JSON.
-	imageBodyLimit int64 = 8 << 20
-	// bulkBodyLimit fits a force-sync of thousands of records.
-	bulkBodyLimit int64 = 16 << 20
 )
 
 // civilRoutes are the civil records for members in the browser: their
 // characters, vehicles and bank accounts, and officers' look-ups. The
 // routes CDE's FiveM resources also call with a key are MemberOrServer.
 func (s *Server) civilRoutes() {
-	s.add(http.MethodPost, "/api/civilian", Member, s.createCivilian, bodyLimit(imageBodyLimit))
-	s.add(http.MethodGet, "/api/civilian", Member, s.myCivilians)
-	s.add(http.MethodGet, "/api/civilian/:id", MemberOrServer, s.getCivilian)
-	s.add(http.MethodPut, "/api/civilian/:id", MemberOrServer, s.updateCivilian, bodyLimit(imageBodyLimit))
-	s.add(http.MethodDelete, "/api/civilian/:id", MemberOrServer, s.deleteCivilian)
-	s.add(http.MethodPut, "/api/civilian/:id/mugshot", Member, s.uploadMugshot, bodyLimit(imageBodyLimit))
-	s.add(http.MethodPut, "/api/civilian/:id/missing", MemberOrServer, s.setMissing)
-	s.add(http.MethodPut, "/api/civilian/:id/license", MemberOrServer, s.setLicense)
-	s.add(http.MethodGet, "/api/civilian/:id/licenses", Member, s.licenseHistory)
-	s.add(http.MethodGet, "/api/civilian/missing-persons/:communityId", MemberOrServer, s.missingPersons)
+	s.Add(http.MethodPost, "/api/civilian", httpx.Member, s.createCivilian, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodGet, "/api/civilian", httpx.Member, s.myCivilians)
+	s.Add(http.MethodGet, "/api/civilian/:id", httpx.MemberOrServer, s.getCivilian)
+	s.Add(http.MethodPut, "/api/civilian/:id", httpx.MemberOrServer, s.updateCivilian, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodDelete, "/api/civilian/:id", httpx.MemberOrServer, s.deleteCivilian)
+	s.Add(http.MethodPut, "/api/civilian/:id/mugshot", httpx.Member, s.uploadMugshot, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodPut, "/api/civilian/:id/missing", httpx.MemberOrServer, s.setMissing)
+	s.Add(http.MethodPut, "/api/civilian/:id/license", httpx.MemberOrServer, s.setLicense)
+	s.Add(http.MethodGet, "/api/civilian/:id/licenses", httpx.Member, s.licenseHistory)
+	s.Add(http.MethodGet, "/api/civilian/missing-persons/:communityId", httpx.MemberOrServer, s.missingPersons)
 
-	s.add(http.MethodPost, "/api/civilian/vehicle", Member, s.registerVehicle)
-	s.add(http.MethodGet, "/api/civilian/vehicle", Member, s.myVehicles)
-	s.add(http.MethodGet, "/api/civilian/vehicle/:vehicleId", Member, s.getVehicle)
-	s.add(http.MethodPut, "/api/civilian/vehicle/:vehicleId", Member, s.updateVehicle)
-	s.add(http.MethodDelete, "/api/civilian/vehicle/:vehicleId", Member, s.deleteVehicle)
-	s.add(http.MethodPut, "/api/civilian/vehicle/:vehicleId/stolen", MemberOrServer, s.setStolen)
-	s.add(http.MethodGet, "/api/civilian/stolen-vehicles/:communityId", MemberOrServer, s.stolenVehicles)
+	s.Add(http.MethodPost, "/api/civilian/vehicle", httpx.Member, s.registerVehicle)
+	s.Add(http.MethodGet, "/api/civilian/vehicle", httpx.Member, s.myVehicles)
+	s.Add(http.MethodGet, "/api/civilian/vehicle/:vehicleId", httpx.Member, s.getVehicle)
+	s.Add(http.MethodPut, "/api/civilian/vehicle/:vehicleId", httpx.Member, s.updateVehicle)
+	s.Add(http.MethodDelete, "/api/civilian/vehicle/:vehicleId", httpx.Member, s.deleteVehicle)
+	s.Add(http.MethodPut, "/api/civilian/vehicle/:vehicleId/stolen", httpx.MemberOrServer, s.setStolen)
+	s.Add(http.MethodGet, "/api/civilian/stolen-vehicles/:communityId", httpx.MemberOrServer, s.stolenVehicles)
 
-	s.add(http.MethodGet, "/api/civilian/:id/bank", Member, s.bankAccount)
-	s.add(http.MethodPost, "/api/civilian/:id/bank/deposit", Member, s.bankDeposit)
-	s.add(http.MethodPost, "/api/civilian/:id/bank/withdraw", Member, s.bankWithdraw)
-	s.add(http.MethodPost, "/api/civilian/:id/bank/transfer", Member, s.bankTransfer)
-	s.add(http.MethodPost, "/api/civilian/:id/bank/adjust", Member, s.bankAdjust)
-	s.add(http.MethodPost, "/api/civilian/:id/bank/freeze", Member, s.bankFreeze)
-	s.add(http.MethodPost, "/api/civilian/:id/bank/unfreeze", Member, s.bankFreeze)
+	s.Add(http.MethodGet, "/api/civilian/:id/bank", httpx.Member, s.bankAccount)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/deposit", httpx.Member, s.bankDeposit)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/withdraw", httpx.Member, s.bankWithdraw)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/transfer", httpx.Member, s.bankTransfer)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/adjust", httpx.Member, s.bankAdjust)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/freeze", httpx.Member, s.bankFreeze)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/unfreeze", httpx.Member, s.bankFreeze)
 
-	s.add(http.MethodGet, "/api/lookup/person", Member, s.lookupPersons, limitGroup(GroupLookup))
-	s.add(http.MethodGet, "/api/lookup/person/:id", Member, s.lookupPerson, limitGroup(GroupLookup))
-	s.add(http.MethodGet, "/api/lookup/plate/:plate", Member, s.lookupPlate, limitGroup(GroupLookup))
+	s.Add(http.MethodGet, "/api/lookup/person", httpx.Member, s.lookupPersons, httpx.Limit(httpx.GroupLookup))
+	s.Add(http.MethodGet, "/api/lookup/person/:id", httpx.Member, s.lookupPerson, httpx.Limit(httpx.GroupLookup))
+	s.Add(http.MethodGet, "/api/lookup/plate/:plate", httpx.Member, s.lookupPlate, httpx.Limit(httpx.GroupLookup))
 
 	// Stored images: the URL is the credential (see civil.MediaPath).
-	s.add(http.MethodGet, "/api/media/:communityId/:mediaId", Public, s.media)
+	s.Add(http.MethodGet, "/api/media/:communityId/:mediaId", httpx.Public, s.media)
 	s.deps.Metrics.Media(func() []metrics.MediaUsage {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		list, err := s.deps.Civil.AllMediaUsage(ctx)
 		if err != nil {
-			s.log.WarnContext(ctx, "reading media usage for the metrics", "error", err.Error())
+			s.deps.Logger.WarnContext(ctx, "reading media usage for the metrics", "error", err.Error())
 		}
-		return mapList(list, func(m civil.CommunityMedia) metrics.MediaUsage {
+		return httpx.MapList(list, func(m civil.CommunityMedia) metrics.MediaUsage {
 			return metrics.MediaUsage{Community: m.Usage.CommunityID, Bytes: m.Usage.Bytes, ALPRBytes: m.Usage.ALPRBytes,
 				Images: m.Usage.Images, QuotaBytes: m.Quota.Bytes}
 		})
 	})
 }
 
-// callerOf is the civil service's view of the caller.
-func callerOf(c *echo.Context) cad.Caller {
-	p := principalOf(c)
-	cl := cad.Caller{Scope: scopeOf(c), Actor: actorOf(c)}
-	if p.IsUser() {
-		cl.UserID, cl.DiscordID = p.User.ID, p.User.DiscordID
-	}
-	return cl
-}
-
-// civilianIn is a character as members and game servers send it.
-type civilianIn struct {
-	FirstName      looseString       `json:"firstName"`
-	MiddleName     looseString       `json:"middleName"`
-	LastName       looseString       `json:"lastName"`
-	DateOfBirth    looseString       `json:"dateOfBirth"`
-	Dob            looseString       `json:"dob"`
-	Gender         looseString       `json:"gender"`
-	Sex            looseString       `json:"sex"`
-	Race           looseString       `json:"race"`
-	HairColor      looseString       `json:"hairColor"`
-	EyeColor       looseString       `json:"eyeColor"`
-	Height         looseString       `json:"height"`
-	Weight         looseString       `json:"weight"`
-	Address        looseString       `json:"address"`
-	Phone          looseString       `json:"phone"`
-	SecondaryPhone looseString       `json:"secondaryPhone"`
-	Occupation     looseString       `json:"occupation"`
-	BloodType      looseString       `json:"bloodType"`
-	Allergies      looseString       `json:"allergies"`
-	Medications    looseString       `json:"medications"`
-	Nationality    looseString       `json:"nationality"`
-	PlaceOfBirth   looseString       `json:"placeOfBirth"`
-	MugshotURL     looseString       `json:"mugshotUrl"`
-	SSN            looseString       `json:"ssn"`
-	Identifier     looseString       `json:"identifier"`
-	CitizenID      looseString       `json:"citizenid"`
-	DiscordID      looseString       `json:"discordId"`
-	Extra          map[string]string `json:"extra"`
-	// Framework fields the sync resources send beside the record.
-	Account      looseString `json:"account"`
-	Registration looseString `json:"registration"`
-	Job          looseString `json:"job"`
-}
-
-func firstSet(vs ...looseString) *string {
-	for _, v := range vs {
-		if v.Set {
-			return v.Ptr()
-		}
-	}
-	return nil
-}
-
-func (in civilianIn) input() civil.CharacterInput {
+// characterInput is the civil service's input of a civilian's body.
+func characterInput(in httpx.CivilianIn) civil.CharacterInput {
 	out := civil.CharacterInput{
 		FirstName: in.FirstName.Ptr(), MiddleName: in.MiddleName.Ptr(), LastName: in.LastName.Ptr(),
-		DateOfBirth: firstSet(in.DateOfBirth, in.Dob), Gender: firstSet(in.Gender, in.Sex), Race: in.Race.Ptr(),
+		DateOfBirth: httpx.FirstSet(in.DateOfBirth, in.Dob), Gender: httpx.FirstSet(in.Gender, in.Sex), Race: in.Race.Ptr(),
 		HairColor: in.HairColor.Ptr(), EyeColor: in.EyeColor.Ptr(), Height: in.Height.Ptr(), Weight: in.Weight.Ptr(),
 		Address: in.Address.Ptr(), Phone: in.Phone.Ptr(), SecondaryPhone: in.SecondaryPhone.Ptr(), Occupation: in.Occupation.Ptr(),
 		BloodType: in.BloodType.Ptr(), Allergies: in.Allergies.Ptr(), Medications: in.Medications.Ptr(),
 		Nationality: in.Nationality.Ptr(), PlaceOfBirth: in.PlaceOfBirth.Ptr(), Mugshot: in.MugshotURL.Ptr(),
-		SSN: in.SSN.Ptr(), Identifier: firstSet(in.Identifier, in.CitizenID), DiscordID: in.DiscordID.Ptr(), Extra: in.Extra,
+		SSN: in.SSN.Ptr(), Identifier: httpx.FirstSet(in.Identifier, in.CitizenID), DiscordID: in.DiscordID.Ptr(), Extra: in.Extra,
 	}
-	for k, v := range map[string]looseString{"account": in.Account, "registration": in.Registration, "job": in.Job} {
+	for k, v := range map[string]httpx.LooseString{"account": in.Account, "registration": in.Registration, "job": in.Job} {
 		if v.Set && v.V != "" {
 			if out.Extra == nil {
 				out.Extra = map[string]string{}
@@ -150,47 +89,47 @@ func (in civilianIn) input() civil.CharacterInput {
 }
 
 func (s *Server) createCivilian(c *echo.Context) error {
-	var in civilianIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CivilianIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.CreateCharacter(c.Request().Context(), callerOf(c), in.input())
+	ch, err := s.deps.Civil.CreateCharacter(c.Request().Context(), httpx.CallerOf(c), characterInput(in))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.civilianJSON(ch))
+	return c.JSON(http.StatusCreated, s.records.Civilian(ch))
 }
 
 func (s *Server) myCivilians(c *echo.Context) error {
-	list, err := s.deps.Civil.MyCharacters(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Civil.MyCharacters(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilians": mapList(list, s.civilianJSON)})
+	return c.JSON(http.StatusOK, map[string]any{"civilians": httpx.MapList(list, s.records.Civilian)})
 }
 
 func (s *Server) getCivilian(c *echo.Context) error {
-	ch, err := s.deps.Civil.Character(c.Request().Context(), callerOf(c), c.Param("id"))
+	ch, err := s.deps.Civil.Character(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civilianJSON(ch))
+	return c.JSON(http.StatusOK, s.records.Civilian(ch))
 }
 
 func (s *Server) updateCivilian(c *echo.Context) error {
-	var in civilianIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CivilianIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.UpdateCharacter(c.Request().Context(), callerOf(c), c.Param("id"), in.input())
+	ch, err := s.deps.Civil.UpdateCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), characterInput(in))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civilianJSON(ch))
+	return c.JSON(http.StatusOK, s.records.Civilian(ch))
 }
 
 func (s *Server) deleteCivilian(c *echo.Context) error {
-	if err := s.deps.Civil.DeleteCharacter(c.Request().Context(), callerOf(c), c.Param("id")); err != nil {
+	if err := s.deps.Civil.DeleteCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Civilian deleted"})
@@ -201,7 +140,7 @@ func (s *Server) deleteCivilian(c *echo.Context) error {
 func (s *Server) uploadMugshot(c *echo.Context) error {
 	data, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		if isTooLarge(err) {
+		if httpx.IsTooLarge(err) {
 			return err
 		}
 		return cad.Wrap(cad.EINVALID, err, "The image could not be read")
@@ -209,22 +148,22 @@ func (s *Server) uploadMugshot(c *echo.Context) error {
 	if len(data) == 0 {
 		return cad.Errorf(cad.EINVALID, "The request body must be the image (PNG, JPEG or WebP)")
 	}
-	ch, err := s.deps.Civil.SetMugshot(c.Request().Context(), callerOf(c), c.Param("id"), data)
+	ch, err := s.deps.Civil.SetMugshot(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), data)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civilianJSON(ch))
+	return c.JSON(http.StatusOK, s.records.Civilian(ch))
 }
 
 func (s *Server) setMissing(c *echo.Context) error {
 	var in struct {
-		MissingPerson    looseBool   `json:"missingPerson"`
-		Missing          looseBool   `json:"missing"`
-		MissingDate      looseTime   `json:"missingDate"`
-		LastSeenLocation looseString `json:"lastSeenLocation"`
-		Description      looseString `json:"description"`
+		MissingPerson    httpx.LooseBool   `json:"missingPerson"`
+		Missing          httpx.LooseBool   `json:"missing"`
+		MissingDate      httpx.LooseTime   `json:"missingDate"`
+		LastSeenLocation httpx.LooseString `json:"lastSeenLocation"`
+		Description      httpx.LooseString `json:"description"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	flag := in.MissingPerson
@@ -234,32 +173,32 @@ func (s *Server) setMissing(c *echo.Context) error {
 	if !flag.Set {
 		return cad.Errorf(cad.EINVALID, "missingPerson (true or false) is required")
 	}
-	ch, err := s.deps.Civil.SetMissing(c.Request().Context(), callerOf(c), c.Param("id"), civil.MissingInput{
+	ch, err := s.deps.Civil.SetMissing(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), civil.MissingInput{
 		Missing: flag.V, Date: in.MissingDate.Ptr(), LastSeenLocation: in.LastSeenLocation.V, Description: in.Description.V})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civilianJSON(ch))
+	return c.JSON(http.StatusOK, s.records.Civilian(ch))
 }
 
 func (s *Server) setLicense(c *echo.Context) error {
 	var in struct {
-		LicenseType looseString `json:"licenseType"`
-		Status      looseString `json:"status"`
-		Reason      looseString `json:"reason"`
+		LicenseType httpx.LooseString `json:"licenseType"`
+		Status      httpx.LooseString `json:"status"`
+		Reason      httpx.LooseString `json:"reason"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.SetLicense(c.Request().Context(), callerOf(c), c.Param("id"), in.LicenseType.V, in.Status.V, in.Reason.V)
+	ch, err := s.deps.Civil.SetLicense(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.LicenseType.V, in.Status.V, in.Reason.V)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civilianJSON(ch))
+	return c.JSON(http.StatusOK, s.records.Civilian(ch))
 }
 
 func (s *Server) licenseHistory(c *echo.Context) error {
-	list, err := s.deps.Civil.LicenseHistory(c.Request().Context(), callerOf(c), c.Param("id"))
+	list, err := s.deps.Civil.LicenseHistory(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -267,42 +206,42 @@ func (s *Server) licenseHistory(c *echo.Context) error {
 }
 
 func (s *Server) missingPersons(c *echo.Context) error {
-	return listPage(c, "civilians", s.deps.Civil.MissingPersons, s.civilianJSON)
+	return listPage(c, "civilians", s.deps.Civil.MissingPersons, s.records.Civilian)
 }
 
 // listPage answers one keyset page of a civil listing under name.
 func listPage[T, O any](c *echo.Context, name string, load func(context.Context, cad.Caller, string, int) ([]T, string, error), conv func(T) O) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := load(c.Request().Context(), callerOf(c), p.After, p.Limit)
+	list, next, err := load(c.Request().Context(), httpx.CallerOf(c), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer(name, mapList(list, conv), next))
+	return c.JSON(http.StatusOK, p.Answer(name, httpx.MapList(list, conv), next))
 }
 
 // vehicleIn is a vehicle as members and game servers send it.
 type vehicleIn struct {
-	OwnerID             looseString `json:"ownerId"`
-	CivilianID          looseString `json:"civilianId"`
-	Plate               looseString `json:"plate"`
-	VIN                 looseString `json:"vin"`
-	Make                looseString `json:"make"`
-	Model               looseString `json:"model"`
-	Color               looseString `json:"color"`
-	Year                looseInt    `json:"year"`
-	RegistrationStatus  looseString `json:"registrationStatus"`
-	RegistrationExpires looseTime   `json:"registrationExpires"`
-	InsuranceStatus     looseString `json:"insuranceStatus"`
-	InsuranceExpires    looseTime   `json:"insuranceExpires"`
-	Impounded           looseBool   `json:"impounded"`
-	PlateDesignID       looseString `json:"plateDesignId"`
+	OwnerID             httpx.LooseString `json:"ownerId"`
+	CivilianID          httpx.LooseString `json:"civilianId"`
+	Plate               httpx.LooseString `json:"plate"`
+	VIN                 httpx.LooseString `json:"vin"`
+	Make                httpx.LooseString `json:"make"`
+	Model               httpx.LooseString `json:"model"`
+	Color               httpx.LooseString `json:"color"`
+	Year                httpx.LooseInt    `json:"year"`
+	RegistrationStatus  httpx.LooseString `json:"registrationStatus"`
+	RegistrationExpires httpx.LooseTime   `json:"registrationExpires"`
+	InsuranceStatus     httpx.LooseString `json:"insuranceStatus"`
+	InsuranceExpires    httpx.LooseTime   `json:"insuranceExpires"`
+	Impounded           httpx.LooseBool   `json:"impounded"`
+	PlateDesignID       httpx.LooseString `json:"plateDesignId"`
 }
 
 func (in vehicleIn) input() civil.VehicleInput {
-	return civil.VehicleInput{Owner: firstSet(in.OwnerID, in.CivilianID), Plate: in.Plate.Ptr(), VIN: in.VIN.Ptr(),
+	return civil.VehicleInput{Owner: httpx.FirstSet(in.OwnerID, in.CivilianID), Plate: in.Plate.Ptr(), VIN: in.VIN.Ptr(),
 		Make: in.Make.Ptr(), Model: in.Model.Ptr(), Color: in.Color.Ptr(), Year: in.Year.Ptr(),
 		RegistrationStatus: in.RegistrationStatus.Ptr(), RegistrationExpires: in.RegistrationExpires.Ptr(),
 		InsuranceStatus: in.InsuranceStatus.Ptr(), InsuranceExpires: in.InsuranceExpires.Ptr(), Impounded: in.Impounded.Ptr(),
@@ -311,42 +250,42 @@ func (in vehicleIn) input() civil.VehicleInput {
 
 func (s *Server) registerVehicle(c *echo.Context) error {
 	var in vehicleIn
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	v, err := s.deps.Civil.RegisterVehicle(c.Request().Context(), callerOf(c), in.input())
+	v, err := s.deps.Civil.RegisterVehicle(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, vehicleJSON(v))
+	return c.JSON(http.StatusCreated, httpx.Vehicle(v))
 }
 
 func (s *Server) myVehicles(c *echo.Context) error {
-	return listPage(c, "vehicles", s.deps.Civil.MyVehicles, vehicleJSON)
+	return listPage(c, "vehicles", s.deps.Civil.MyVehicles, httpx.Vehicle)
 }
 
 func (s *Server) getVehicle(c *echo.Context) error {
-	v, err := s.deps.Civil.Vehicle(c.Request().Context(), callerOf(c), c.Param("vehicleId"))
+	v, err := s.deps.Civil.Vehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, vehicleJSON(v))
+	return c.JSON(http.StatusOK, httpx.Vehicle(v))
 }
 
 func (s *Server) updateVehicle(c *echo.Context) error {
 	var in vehicleIn
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	v, err := s.deps.Civil.UpdateVehicle(c.Request().Context(), callerOf(c), c.Param("vehicleId"), in.input())
+	v, err := s.deps.Civil.UpdateVehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"), in.input())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, vehicleJSON(v))
+	return c.JSON(http.StatusOK, httpx.Vehicle(v))
 }
 
 func (s *Server) deleteVehicle(c *echo.Context) error {
-	if err := s.deps.Civil.DeleteVehicle(c.Request().Context(), callerOf(c), c.Param("vehicleId")); err != nil {
+	if err := s.deps.Civil.DeleteVehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Vehicle deleted"})
@@ -354,12 +293,12 @@ func (s *Server) deleteVehicle(c *echo.Context) error {
 
 func (s *Server) setStolen(c *echo.Context) error {
 	var in struct {
-		Stolen            looseBool   `json:"stolen"`
-		StolenDescription looseString `json:"stolenDescription"`
-		Description       looseString `json:"description"`
-		StolenDate        looseTime   `json:"stolenDate"`
+		Stolen            httpx.LooseBool   `json:"stolen"`
+		StolenDescription httpx.LooseString `json:"stolenDescription"`
+		Description       httpx.LooseString `json:"description"`
+		StolenDate        httpx.LooseTime   `json:"stolenDate"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if !in.Stolen.Set {
@@ -369,43 +308,43 @@ func (s *Server) setStolen(c *echo.Context) error {
 	if !desc.Set {
 		desc = in.Description
 	}
-	v, err := s.deps.Civil.SetStolen(c.Request().Context(), callerOf(c), c.Param("vehicleId"), civil.StolenInput{
+	v, err := s.deps.Civil.SetStolen(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"), civil.StolenInput{
 		Stolen: in.Stolen.V, Description: desc.V, Date: in.StolenDate.Ptr()})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "vehicle": vehicleJSON(v)})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "vehicle": httpx.Vehicle(v)})
 }
 
 func (s *Server) stolenVehicles(c *echo.Context) error {
-	return listPage(c, "vehicles", s.deps.Civil.StolenVehicles, vehicleJSON)
+	return listPage(c, "vehicles", s.deps.Civil.StolenVehicles, httpx.Vehicle)
 }
 
 func (s *Server) bankAccount(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	_, a, list, next, err := s.deps.Civil.Account(c.Request().Context(), callerOf(c), c.Param("id"), p.After, p.Limit)
+	_, a, list, next, err := s.deps.Civil.Account(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
-	out := p.answer("transactions", mapList(list, transactionJSON), next)
+	out := p.Answer("transactions", httpx.MapList(list, transactionJSON), next)
 	out["account"] = accountJSON(a)
 	return c.JSON(http.StatusOK, out)
 }
 
 // moneyIn is a money request's body, from the browser or a game server.
 type moneyIn struct {
-	Amount         looseAmount `json:"amount"`
-	Description    looseString `json:"description"`
-	Reason         looseString `json:"reason"`
-	IdempotencyKey looseString `json:"idempotencyKey"`
+	Amount         looseAmount       `json:"amount"`
+	Description    httpx.LooseString `json:"description"`
+	Reason         httpx.LooseString `json:"reason"`
+	IdempotencyKey httpx.LooseString `json:"idempotencyKey"`
 	// Transfers.
-	ToAccountNumber looseString `json:"toAccountNumber"`
+	ToAccountNumber httpx.LooseString `json:"toAccountNumber"`
 	// Game servers name the civilian in the body.
-	CivilianID     looseString `json:"civilianId"`
-	FromCivilianID looseString `json:"fromCivilianId"`
+	CivilianID     httpx.LooseString `json:"civilianId"`
+	FromCivilianID httpx.LooseString `json:"fromCivilianId"`
 }
 
 func (in moneyIn) description() string {
@@ -419,11 +358,11 @@ func (in moneyIn) description() string {
 // idempotencyKey.
 func bindMoney(c *echo.Context) (moneyIn, error) {
 	var in moneyIn
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return in, err
 	}
 	if k := c.Request().Header.Get("Idempotency-Key"); k != "" && !in.IdempotencyKey.Set {
-		in.IdempotencyKey = looseString{Set: true, V: k}
+		in.IdempotencyKey = httpx.LooseString{Set: true, V: k}
 	}
 	return in, nil
 }
@@ -452,7 +391,7 @@ func (s *Server) move(c *echo.Context, op moneyOp, adjust func(*civil.MoneyInput
 			return err
 		}
 	}
-	m, err := op(c.Request().Context(), callerOf(c), mi)
+	m, err := op(c.Request().Context(), httpx.CallerOf(c), mi)
 	if err != nil {
 		return err
 	}
@@ -490,7 +429,7 @@ func (s *Server) bankTransfer(c *echo.Context) error {
 	if from == "" {
 		from = firstNonEmpty(in.FromCivilianID.V, in.CivilianID.V)
 	}
-	m, err := s.deps.Civil.Transfer(c.Request().Context(), callerOf(c), civil.TransferInput{From: from,
+	m, err := s.deps.Civil.Transfer(c.Request().Context(), httpx.CallerOf(c), civil.TransferInput{From: from,
 		ToAccount: in.ToAccountNumber.V, Amount: amount, Description: in.description(), IdempotencyKey: in.IdempotencyKey.V})
 	if err != nil {
 		return err
@@ -510,12 +449,12 @@ func firstNonEmpty(vs ...string) string {
 func (s *Server) bankFreeze(c *echo.Context) error {
 	var in moneyIn
 	if c.Request().ContentLength != 0 {
-		if err := bindJSON(c, &in); err != nil {
+		if err := httpx.BindJSON(c, &in); err != nil {
 			return err
 		}
 	}
 	frozen := c.Path() == "/api/civilian/:id/bank/freeze"
-	a, err := s.deps.Civil.SetFrozen(c.Request().Context(), callerOf(c), c.Param("id"), frozen, in.description())
+	a, err := s.deps.Civil.SetFrozen(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), frozen, in.description())
 	if err != nil {
 		return err
 	}
@@ -526,13 +465,13 @@ func (s *Server) lookupPersons(c *echo.Context) error {
 	limit := 0
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return cad.Errorf(cad.EINVALID, "limit must be a whole number from 1 to %d", maxPageSize)
+		if err != nil || n < 1 || n > httpx.MaxPageSize {
+			return cad.Errorf(cad.EINVALID, "limit must be a whole number from 1 to %d", httpx.MaxPageSize)
 		}
 		limit = n
 	}
 	q := c.QueryParams()
-	list, next, err := s.deps.Civil.SearchPersons(c.Request().Context(), callerOf(c), civil.PersonQuery{
+	list, next, err := s.deps.Civil.SearchPersons(c.Request().Context(), httpx.CallerOf(c), civil.PersonQuery{
 		Name: q.Get("name"), FirstName: q.Get("firstName"), LastName: q.Get("lastName"), DateOfBirth: q.Get("dob"),
 		SSN: q.Get("ssn"), After: q.Get("after"), Limit: limit})
 	if err != nil {
@@ -542,24 +481,24 @@ func (s *Server) lookupPersons(c *echo.Context) error {
 	if next != "" {
 		cursor = next
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilians": mapList(list, s.civilianJSON), "nextCursor": cursor})
+	return c.JSON(http.StatusOK, map[string]any{"civilians": httpx.MapList(list, s.records.Civilian), "nextCursor": cursor})
 }
 
 func (s *Server) lookupPerson(c *echo.Context) error {
-	rec, err := s.deps.Civil.Person(c.Request().Context(), callerOf(c), c.Param("id"))
+	rec, err := s.deps.Civil.Person(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilian": s.civilianJSON(rec.Character), "vehicles": mapList(rec.Vehicles, vehicleJSON),
+	return c.JSON(http.StatusOK, map[string]any{"civilian": s.records.Civilian(rec.Character), "vehicles": httpx.MapList(rec.Vehicles, httpx.Vehicle),
 		"licenseHistory": rec.History, "flags": rec.Flags, "alertLevel": rec.Alert})
 }
 
 func (s *Server) lookupPlate(c *echo.Context) error {
-	r, err := s.deps.Civil.PlateLookup(c.Request().Context(), callerOf(c), c.Param("plate"))
+	r, err := s.deps.Civil.PlateLookup(c.Request().Context(), httpx.CallerOf(c), c.Param("plate"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.plateResultJSON(scopeOf(c).Community, r))
+	return c.JSON(http.StatusOK, s.records.PlateResult(httpx.ScopeOf(c).Community, r))
 }
 
 // media serves a stored image. The id is the secret; the answer may be

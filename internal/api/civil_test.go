@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // as in A: a person's token with community A named.
@@ -424,7 +424,7 @@ func TestCivilRoutesRefuseOversizedAndMalformedBodies(t *testing.T) {
 		}
 		n++
 		h := merge(tn.as("adminA"), in(tn.A.ID))
-		if r.Access == api.GameServer {
+		if r.Access == httpx.GameServer {
 			h = key(tn.keyA)
 		}
 		path := tn.fill(r.Path, tn.A.ID, true)

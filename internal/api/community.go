@@ -9,44 +9,45 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // communityRoutes are the community administration endpoints: the
 // community itself, its members, departments, game-server keys and audit
 // log, and the first game-server route.
 func (s *Server) communityRoutes() {
-	s.add(http.MethodPost, "/api/community", SuperAdmin, s.createCommunity)
-	s.add(http.MethodGet, "/api/community/mine", AnyUser, s.myCommunities)
-	s.add(http.MethodGet, "/api/community/:id", Member, s.getCommunity)
-	s.add(http.MethodPatch, "/api/community/:id", Admin, s.updateCommunity)
-	s.add(http.MethodDelete, "/api/community/:id", CommunitySuperAdmin, s.deleteCommunity)
-	s.add(http.MethodPost, "/api/community/:id/restore", SuperAdmin, s.restoreCommunity)
-	s.add(http.MethodGet, "/api/community/:id/public/status", Public, s.publicStatus)
+	s.Add(http.MethodPost, "/api/community", httpx.SuperAdmin, s.createCommunity)
+	s.Add(http.MethodGet, "/api/community/mine", httpx.AnyUser, s.myCommunities)
+	s.Add(http.MethodGet, "/api/community/:id", httpx.Member, s.getCommunity)
+	s.Add(http.MethodPatch, "/api/community/:id", httpx.Admin, s.updateCommunity)
+	s.Add(http.MethodDelete, "/api/community/:id", httpx.CommunitySuperAdmin, s.deleteCommunity)
+	s.Add(http.MethodPost, "/api/community/:id/restore", httpx.SuperAdmin, s.restoreCommunity)
+	s.Add(http.MethodGet, "/api/community/:id/public/status", httpx.Public, s.publicStatus)
 
-	s.add(http.MethodGet, "/api/community/:id/members", Supervisor, s.listMembers)
-	s.add(http.MethodPost, "/api/community/:id/members", Admin, s.addMember)
-	s.add(http.MethodPatch, "/api/community/:id/members/:userId", Admin, s.updateMember)
+	s.Add(http.MethodGet, "/api/community/:id/members", httpx.Supervisor, s.listMembers)
+	s.Add(http.MethodPost, "/api/community/:id/members", httpx.Admin, s.addMember)
+	s.Add(http.MethodPatch, "/api/community/:id/members/:userId", httpx.Admin, s.updateMember)
 	// Members may leave by themselves; removing anyone else needs an admin
 	// (checked by the service).
-	s.add(http.MethodDelete, "/api/community/:id/members/:userId", Member, s.removeMember)
+	s.Add(http.MethodDelete, "/api/community/:id/members/:userId", httpx.Member, s.removeMember)
 
-	s.add(http.MethodGet, "/api/community/:id/departments", Member, s.listDepartments)
-	s.add(http.MethodPost, "/api/community/:id/departments", Admin, s.createDepartment)
-	s.add(http.MethodPatch, "/api/community/:id/departments/:deptId", Admin, s.updateDepartment)
-	s.add(http.MethodDelete, "/api/community/:id/departments/:deptId", Admin, s.deleteDepartment)
+	s.Add(http.MethodGet, "/api/community/:id/departments", httpx.Member, s.listDepartments)
+	s.Add(http.MethodPost, "/api/community/:id/departments", httpx.Admin, s.createDepartment)
+	s.Add(http.MethodPatch, "/api/community/:id/departments/:deptId", httpx.Admin, s.updateDepartment)
+	s.Add(http.MethodDelete, "/api/community/:id/departments/:deptId", httpx.Admin, s.deleteDepartment)
 
-	s.add(http.MethodPost, "/api/community/:id/api-keys", Admin, s.createKey)
-	s.add(http.MethodGet, "/api/community/:id/api-keys", Admin, s.listKeys)
-	s.add(http.MethodDelete, "/api/community/:id/api-keys/:keyId", Admin, s.revokeKey)
-	s.add(http.MethodPost, "/api/community/:id/api-keys/:keyId/rotate", Admin, s.rotateKey)
+	s.Add(http.MethodPost, "/api/community/:id/api-keys", httpx.Admin, s.createKey)
+	s.Add(http.MethodGet, "/api/community/:id/api-keys", httpx.Admin, s.listKeys)
+	s.Add(http.MethodDelete, "/api/community/:id/api-keys/:keyId", httpx.Admin, s.revokeKey)
+	s.Add(http.MethodPost, "/api/community/:id/api-keys/:keyId/rotate", httpx.Admin, s.rotateKey)
 
-	s.add(http.MethodGet, "/api/community/:id/audit", Admin, s.communityAudit)
+	s.Add(http.MethodGet, "/api/community/:id/audit", httpx.Admin, s.communityAudit)
 
 	// The community's own limits for its game servers (limits.go).
-	s.add(http.MethodGet, "/api/community/:id/limits", Admin, s.getCommunityLimits)
-	s.add(http.MethodPut, "/api/community/:id/limits", CommunitySuperAdmin, s.putCommunityLimits)
+	s.Add(http.MethodGet, "/api/community/:id/limits", httpx.Admin, s.getCommunityLimits)
+	s.Add(http.MethodPut, "/api/community/:id/limits", httpx.CommunitySuperAdmin, s.putCommunityLimits)
 
-	s.add(http.MethodGet, "/api/civilian/fivem-departments", GameServer, s.fivemDepartments)
+	s.Add(http.MethodGet, "/api/civilian/fivem-departments", httpx.GameServer, s.fivemDepartments)
 }
 
 // communityOut is a community as the reference shows it (_id, with id
@@ -106,10 +107,10 @@ func (s *Server) createCommunity(c *echo.Context) error {
 		Name    string `json:"name"`
 		GuildID string `json:"guildId"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	a := cad.ActorOf(principalOf(c), nil, clientOf(c))
+	a := cad.ActorOf(httpx.PrincipalOf(c), nil, httpx.ClientOf(c))
 	com, err := s.deps.Community.Create(c.Request().Context(), a, in.Name, in.GuildID, "")
 	if err != nil {
 		return err
@@ -118,7 +119,7 @@ func (s *Server) createCommunity(c *echo.Context) error {
 }
 
 func (s *Server) myCommunities(c *echo.Context) error {
-	list, err := s.deps.Community.Mine(c.Request().Context(), principalOf(c).User)
+	list, err := s.deps.Community.Mine(c.Request().Context(), httpx.PrincipalOf(c).User)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func (s *Server) myCommunities(c *echo.Context) error {
 }
 
 func (s *Server) getCommunity(c *echo.Context) error {
-	d, err := s.deps.Community.Get(c.Request().Context(), scopeOf(c))
+	d, err := s.deps.Community.Get(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -144,7 +145,7 @@ func (s *Server) getCommunity(c *echo.Context) error {
 		Departments []departmentOut `json:"departments"`
 		Media       *mediaUsageOut  `json:"media,omitempty"`
 	}{communityOut: communityJSON(d.Community), Departments: deps}
-	if sc := scopeOf(c); sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleAdmin) {
+	if sc := httpx.ScopeOf(c); sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleAdmin) {
 		// Admins see what the community's images take (R66).
 		u, q, err := s.deps.Civil.MediaUsage(c.Request().Context(), d.Community)
 		if err != nil {
@@ -176,10 +177,10 @@ func (s *Server) updateCommunity(c *echo.Context) error {
 		Name     *string                  `json:"name"`
 		Settings *community.SettingsPatch `json:"settings"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	com, err := s.deps.Community.Update(c.Request().Context(), actorOf(c), scopeOf(c), community.Patch{Name: in.Name, Settings: in.Settings})
+	com, err := s.deps.Community.Update(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), community.Patch{Name: in.Name, Settings: in.Settings})
 	if err != nil {
 		return err
 	}
@@ -187,14 +188,14 @@ func (s *Server) updateCommunity(c *echo.Context) error {
 }
 
 func (s *Server) deleteCommunity(c *echo.Context) error {
-	if err := s.deps.Community.Delete(c.Request().Context(), actorOf(c), scopeOf(c)); err != nil {
+	if err := s.deps.Community.Delete(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Community deleted; it can be restored within 30 days"})
 }
 
 func (s *Server) restoreCommunity(c *echo.Context) error {
-	a := cad.ActorOf(principalOf(c), nil, clientOf(c))
+	a := cad.ActorOf(httpx.PrincipalOf(c), nil, httpx.ClientOf(c))
 	com, err := s.deps.Community.Restore(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
@@ -213,13 +214,13 @@ func (s *Server) publicStatus(c *echo.Context) error {
 }
 
 func (s *Server) listMembers(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Community.Members(c.Request().Context(), scopeOf(c), cad.MemberFilter{
+	list, next, err := s.deps.Community.Members(c.Request().Context(), httpx.ScopeOf(c), cad.MemberFilter{
 		Role: c.QueryParam("role"), Department: strings.ToUpper(c.QueryParam("department")), Name: c.QueryParam("name"),
-		After: p.After, Offset: p.offset(), Limit: p.Limit,
+		After: p.After, Offset: p.Offset(), Limit: p.Limit,
 	})
 	if err != nil {
 		return err
@@ -228,7 +229,7 @@ func (s *Server) listMembers(c *echo.Context) error {
 	for i, m := range list {
 		out[i] = memberJSON(m)
 	}
-	return c.JSON(http.StatusOK, p.answer("members", out, next))
+	return c.JSON(http.StatusOK, p.Answer("members", out, next))
 }
 
 func (s *Server) addMember(c *echo.Context) error {
@@ -237,10 +238,10 @@ func (s *Server) addMember(c *echo.Context) error {
 		UserID   string `json:"userId"`
 		Role     string `json:"role"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.deps.Community.AddMember(c.Request().Context(), actorOf(c), scopeOf(c), in.Username, in.UserID, in.Role)
+	m, err := s.deps.Community.AddMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in.Username, in.UserID, in.Role)
 	if err != nil {
 		return err
 	}
@@ -254,7 +255,7 @@ func (s *Server) updateMember(c *echo.Context) error {
 		CallSign    *string   `json:"callSign"`
 		Status      *string   `json:"status"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if in.Departments != nil {
@@ -264,7 +265,7 @@ func (s *Server) updateMember(c *echo.Context) error {
 		}
 		in.Departments = &codes
 	}
-	m, err := s.deps.Community.UpdateMember(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("userId"),
+	m, err := s.deps.Community.UpdateMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("userId"),
 		community.MemberPatch{Role: in.Role, Departments: in.Departments, CallSign: in.CallSign, Status: in.Status})
 	if err != nil {
 		return err
@@ -273,14 +274,14 @@ func (s *Server) updateMember(c *echo.Context) error {
 }
 
 func (s *Server) removeMember(c *echo.Context) error {
-	if err := s.deps.Community.RemoveMember(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("userId")); err != nil {
+	if err := s.deps.Community.RemoveMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("userId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Member removed"})
 }
 
 func (s *Server) listDepartments(c *echo.Context) error {
-	list, err := s.deps.Community.Departments(c.Request().Context(), scopeOf(c))
+	list, err := s.deps.Community.Departments(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -293,10 +294,10 @@ func (s *Server) listDepartments(c *echo.Context) error {
 
 func (s *Server) createDepartment(c *echo.Context) error {
 	var in community.DepartmentInput
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.deps.Community.CreateDepartment(c.Request().Context(), actorOf(c), scopeOf(c), in)
+	d, err := s.deps.Community.CreateDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in)
 	if err != nil {
 		return err
 	}
@@ -305,10 +306,10 @@ func (s *Server) createDepartment(c *echo.Context) error {
 
 func (s *Server) updateDepartment(c *echo.Context) error {
 	var in community.DepartmentInput
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.deps.Community.UpdateDepartment(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("deptId"), in)
+	d, err := s.deps.Community.UpdateDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("deptId"), in)
 	if err != nil {
 		return err
 	}
@@ -316,7 +317,7 @@ func (s *Server) updateDepartment(c *echo.Context) error {
 }
 
 func (s *Server) deleteDepartment(c *echo.Context) error {
-	if err := s.deps.Community.DeleteDepartment(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("deptId")); err != nil {
+	if err := s.deps.Community.DeleteDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("deptId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Department deleted"})
@@ -326,10 +327,10 @@ func (s *Server) createKey(c *echo.Context) error {
 	var in struct {
 		Name string `json:"name"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	key, k, err := s.deps.Community.CreateKey(c.Request().Context(), actorOf(c), scopeOf(c), in.Name)
+	key, k, err := s.deps.Community.CreateKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in.Name)
 	if err != nil {
 		return err
 	}
@@ -337,7 +338,7 @@ func (s *Server) createKey(c *echo.Context) error {
 }
 
 func (s *Server) listKeys(c *echo.Context) error {
-	list, err := s.deps.Community.Keys(c.Request().Context(), scopeOf(c))
+	list, err := s.deps.Community.Keys(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -349,14 +350,14 @@ func (s *Server) listKeys(c *echo.Context) error {
 }
 
 func (s *Server) revokeKey(c *echo.Context) error {
-	if err := s.deps.Community.RevokeKey(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("keyId")); err != nil {
+	if err := s.deps.Community.RevokeKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("keyId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "API key revoked"})
 }
 
 func (s *Server) rotateKey(c *echo.Context) error {
-	key, k, err := s.deps.Community.RotateKey(c.Request().Context(), actorOf(c), scopeOf(c), c.Param("keyId"))
+	key, k, err := s.deps.Community.RotateKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("keyId"))
 	if err != nil {
 		return err
 	}
@@ -364,13 +365,13 @@ func (s *Server) rotateKey(c *echo.Context) error {
 }
 
 func (s *Server) communityAudit(c *echo.Context) error {
-	lp, err := listParamsOf(c)
+	lp, err := httpx.ListParamsOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Community.Audit(c.Request().Context(), scopeOf(c), cad.AuditFilter{
+	list, next, err := s.deps.Community.Audit(c.Request().Context(), httpx.ScopeOf(c), cad.AuditFilter{
 		Action: c.QueryParam("action"), ActorID: c.QueryParam("actorId"),
-		Since: lp.Since, Until: lp.Until, After: lp.After, Offset: lp.offset(), Limit: lp.Limit,
+		Since: lp.Since, Until: lp.Until, After: lp.After, Offset: lp.Offset(), Limit: lp.Limit,
 	})
 	if err != nil {
 		return err
@@ -380,13 +381,13 @@ func (s *Server) communityAudit(c *echo.Context) error {
 		out[i] = map[string]any{"id": e.ID, "action": e.Action, "actorId": e.ActorID, "actorKind": e.ActorKind, "ip": e.IP,
 			"requestId": e.RequestID, "target": e.Target, "before": e.Before, "after": e.After, "time": e.Time}
 	}
-	return c.JSON(http.StatusOK, lp.answer("entries", out, next))
+	return c.JSON(http.StatusOK, lp.Answer("entries", out, next))
 }
 
 // fivemDepartments is GET /api/civilian/fivem-departments: the key's own
 // community's departments, in the shape the FiveM resources read.
 func (s *Server) fivemDepartments(c *echo.Context) error {
-	list, err := s.deps.Community.Departments(c.Request().Context(), scopeOf(c))
+	list, err := s.deps.Community.Departments(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -409,4 +410,59 @@ func (s *Server) fivemDepartments(c *echo.Context) error {
 	return c.JSON(http.StatusOK, struct {
 		Departments []fivemDepartment `json:"departments"`
 	}{out})
+}
+
+// communityLimits answers a community's FiveM limits as they apply: its own
+// where a Super Admin set them, the deployment's otherwise.
+func (s *Server) communityLimitsJSON(com *cad.Community) map[string]any {
+	one := func(own int, def cad.Rate) map[string]any {
+		if own > 0 {
+			return map[string]any{"limit": own, "windowSeconds": 60, "custom": true}
+		}
+		return map[string]any{"limit": def.Limit, "windowSeconds": int(def.Window / time.Second), "custom": false}
+	}
+	q := s.deps.Civil.QuotaOf(com)
+	return map[string]any{
+		"fivem":           one(com.Limits.FiveMPerMinute, s.deps.Config.Limits.FiveM),
+		"fivemHighImpact": one(com.Limits.FiveMHighImpactPerMinute, s.deps.Config.Limits.FiveMHighImpact),
+		"media":           map[string]any{"quotaBytes": q.Bytes, "alprQuotaBytes": q.ALPRBytes, "custom": com.Limits.MediaQuotaBytes > 0},
+	}
+}
+
+func (s *Server) getCommunityLimits(c *echo.Context) error {
+	return c.JSON(http.StatusOK, s.communityLimitsJSON(httpx.ScopeOf(c).Community))
+}
+
+func (s *Server) putCommunityLimits(c *echo.Context) error {
+	var in struct {
+		FiveMPerMinute           *int   `json:"fivemPerMinute"`
+		FiveMHighImpactPerMinute *int   `json:"fivemHighImpactPerMinute"`
+		MediaQuotaBytes          *int64 `json:"mediaQuotaBytes"`
+	}
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return err
+	}
+	var l cad.CommunityLimits
+	for _, f := range []struct {
+		in  *int
+		out *int
+	}{{in.FiveMPerMinute, &l.FiveMPerMinute}, {in.FiveMHighImpactPerMinute, &l.FiveMHighImpactPerMinute}} {
+		if f.in != nil {
+			if *f.in < 1 {
+				return cad.Errorf(cad.EINVALID, "A limit must be 1 to %d a minute, or null for the deployment's default", cad.MaxCommunityLimit)
+			}
+			*f.out = *f.in
+		}
+	}
+	if in.MediaQuotaBytes != nil {
+		if *in.MediaQuotaBytes < cad.MinMediaQuota {
+			return cad.Errorf(cad.EINVALID, "mediaQuotaBytes must be %d to %d, or null for the deployment's default", int64(cad.MinMediaQuota), int64(cad.MaxMediaQuota))
+		}
+		l.MediaQuotaBytes = *in.MediaQuotaBytes
+	}
+	com, err := s.deps.Community.SetLimits(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), l)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.communityLimitsJSON(com))
 }

@@ -9,15 +9,16 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // discordRoutes are the Discord sign-in flow of the reference, and the
 // password setting it enables.
 func (s *Server) discordRoutes() {
-	s.add(http.MethodGet, "/api/auth/discord", Public, s.discordStart)
-	s.add(http.MethodGet, "/api/auth/discord/callback", Public, s.discordCallback)
-	s.add(http.MethodPost, "/api/auth/complete-registration", Public, s.completeRegistration)
-	s.add(http.MethodPut, "/api/auth/password", AnyUser, s.setPassword)
+	s.Add(http.MethodGet, "/api/auth/discord", httpx.Public, s.discordStart)
+	s.Add(http.MethodGet, "/api/auth/discord/callback", httpx.Public, s.discordCallback)
+	s.Add(http.MethodPost, "/api/auth/complete-registration", httpx.Public, s.completeRegistration)
+	s.Add(http.MethodPut, "/api/auth/password", httpx.AnyUser, s.setPassword)
 }
 
 // localPath keeps returnTo only when it is a path on this site: no scheme,
@@ -40,7 +41,7 @@ func wantsJSON(r *http.Request) bool {
 
 // dashboard builds a URL under the configured dashboard.
 func (s *Server) dashboard(path string, q url.Values) string {
-	base := strings.TrimRight(s.cfg.DashboardURL, "/")
+	base := strings.TrimRight(s.deps.Config.DashboardURL, "/")
 	if path == "" && base == "" {
 		path = "/"
 	}
@@ -62,7 +63,7 @@ func (s *Server) discordStart(c *echo.Context) error {
 // discordCallback answers JSON to clients that ask for it, and redirects
 // browsers to the dashboard (or its /register page, or back with ?error=).
 func (s *Server) discordCallback(c *echo.Context) error {
-	out, err := s.deps.Auth.DiscordCallback(c.Request().Context(), c.Response(), c.Request(), clientOf(c))
+	out, err := s.deps.Auth.DiscordCallback(c.Request().Context(), c.Response(), c.Request(), httpx.ClientOf(c))
 	asJSON := wantsJSON(c.Request())
 	if err != nil {
 		if asJSON || errors.Is(err, cad.ErrDiscordOff) {
@@ -86,7 +87,7 @@ func (s *Server) discordCallback(c *echo.Context) error {
 		return c.Redirect(http.StatusFound, s.dashboard("/register", nil))
 	}
 	if asJSON {
-		return c.JSON(http.StatusOK, map[string]any{"token": out.Issued.Token, "user": userOut(out.Issued.User)})
+		return c.JSON(http.StatusOK, map[string]any{"token": out.Issued.Token, "user": httpx.User(out.Issued.User)})
 	}
 	return c.Redirect(http.StatusFound, s.dashboard(out.ReturnTo, nil))
 }
@@ -94,8 +95,8 @@ func (s *Server) discordCallback(c *echo.Context) error {
 func (s *Server) completeRegistration(c *echo.Context) error {
 	// The pending registration's cookie is this route's credential, so a
 	// cross-site page must not be able to use it (R47).
-	if err := s.crossOrigin.Check(c.Request()); err != nil {
-		return cad.Errorf(cad.EFORBIDDEN, "Cross-site request refused")
+	if err := s.CheckCrossOrigin(c.Request()); err != nil {
+		return err
 	}
 	var in struct {
 		DiscordID         string `json:"discordId"`
@@ -106,7 +107,7 @@ func (s *Server) completeRegistration(c *echo.Context) error {
 		SecurityQuestion2 string `json:"securityQuestion2"`
 		SecurityAnswer2   string `json:"securityAnswer2"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if in.DiscordID == "" || in.Username == "" || in.Password == "" {
@@ -116,24 +117,24 @@ func (s *Server) completeRegistration(c *echo.Context) error {
 		DiscordID: in.DiscordID, Username: in.Username, Password: in.Password,
 		SecurityQuestion1: in.SecurityQuestion1, SecurityAnswer1: in.SecurityAnswer1,
 		SecurityQuestion2: in.SecurityQuestion2, SecurityAnswer2: in.SecurityAnswer2,
-	}, clientOf(c))
+	}, httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"token": issued.Token, "user": userOut(issued.User)})
+	return c.JSON(http.StatusCreated, map[string]any{"token": issued.Token, "user": httpx.User(issued.User)})
 }
 
 func (s *Server) setPassword(c *echo.Context) error {
 	var in struct {
 		NewPassword string `json:"newPassword"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if in.NewPassword == "" {
 		return cad.Errorf(cad.EINVALID, "newPassword is required")
 	}
-	if err := s.deps.Auth.SetPasswordAfterDiscord(c.Request().Context(), principalOf(c), in.NewPassword, clientOf(c)); err != nil {
+	if err := s.deps.Auth.SetPasswordAfterDiscord(c.Request().Context(), httpx.PrincipalOf(c), in.NewPassword, httpx.ClientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Password set successfully"})

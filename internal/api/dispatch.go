@@ -8,49 +8,50 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/dispatch"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // dispatchRoutes are the dispatch routes for members: calls for
 // dispatchers and responders, duty and units, BOLOs, the live map, ALPR
 // and ERS for dispatchers. The service checks department permissions.
 func (s *Server) dispatchRoutes() {
-	s.add(http.MethodPost, "/api/calls", Member, s.createCall)
-	s.add(http.MethodGet, "/api/calls", Member, s.listCalls)
-	s.add(http.MethodGet, "/api/calls/pending", Member, s.pendingCalls)
-	s.add(http.MethodPost, "/api/calls/911", Member, s.memberCall, limitGroup(GroupFiveMHigh))
-	s.add(http.MethodGet, "/api/calls/:id", Member, s.getCall)
-	s.add(http.MethodPatch, "/api/calls/:id", Member, s.updateCall)
-	s.add(http.MethodPut, "/api/calls/:id/status", Member, s.callStatus)
-	s.add(http.MethodPost, "/api/calls/:id/close", Member, s.callStatus)
-	s.add(http.MethodPost, "/api/calls/:id/cancel", Member, s.callStatus)
-	s.add(http.MethodPost, "/api/calls/:id/units", Member, s.assignUnits)
-	s.add(http.MethodDelete, "/api/calls/:id/units/:userId", Member, s.unassignUnit)
-	s.add(http.MethodPost, "/api/calls/:id/notes", Member, s.callNote)
-	s.add(http.MethodPost, "/api/calls/:id/attach", Member, s.attachRecords)
-	s.add(http.MethodPost, "/api/calls/:id/detach", Member, s.attachRecords)
+	s.Add(http.MethodPost, "/api/calls", httpx.Member, s.createCall)
+	s.Add(http.MethodGet, "/api/calls", httpx.Member, s.listCalls)
+	s.Add(http.MethodGet, "/api/calls/pending", httpx.Member, s.pendingCalls)
+	s.Add(http.MethodPost, "/api/calls/911", httpx.Member, s.memberCall, httpx.Limit(httpx.GroupFiveMHigh))
+	s.Add(http.MethodGet, "/api/calls/:id", httpx.Member, s.getCall)
+	s.Add(http.MethodPatch, "/api/calls/:id", httpx.Member, s.updateCall)
+	s.Add(http.MethodPut, "/api/calls/:id/status", httpx.Member, s.callStatus)
+	s.Add(http.MethodPost, "/api/calls/:id/close", httpx.Member, s.callStatus)
+	s.Add(http.MethodPost, "/api/calls/:id/cancel", httpx.Member, s.callStatus)
+	s.Add(http.MethodPost, "/api/calls/:id/units", httpx.Member, s.assignUnits)
+	s.Add(http.MethodDelete, "/api/calls/:id/units/:userId", httpx.Member, s.unassignUnit)
+	s.Add(http.MethodPost, "/api/calls/:id/notes", httpx.Member, s.callNote)
+	s.Add(http.MethodPost, "/api/calls/:id/attach", httpx.Member, s.attachRecords)
+	s.Add(http.MethodPost, "/api/calls/:id/detach", httpx.Member, s.attachRecords)
 
-	s.add(http.MethodGet, "/api/units", Member, s.listUnits)
-	s.add(http.MethodPost, "/api/units/duty", Member, s.myDuty)
-	s.add(http.MethodPut, "/api/units/:userId/status", Member, s.unitStatus)
-	s.add(http.MethodGet, "/api/units/duty-log", Member, s.dutyLog)
-	s.add(http.MethodGet, "/api/units/links", Member, s.listLinks)
-	s.add(http.MethodPost, "/api/units/links", Member, s.addLink)
-	s.add(http.MethodDelete, "/api/units/links/:identifier", Member, s.removeLink)
+	s.Add(http.MethodGet, "/api/units", httpx.Member, s.listUnits)
+	s.Add(http.MethodPost, "/api/units/duty", httpx.Member, s.myDuty)
+	s.Add(http.MethodPut, "/api/units/:userId/status", httpx.Member, s.unitStatus)
+	s.Add(http.MethodGet, "/api/units/duty-log", httpx.Member, s.dutyLog)
+	s.Add(http.MethodGet, "/api/units/links", httpx.Member, s.listLinks)
+	s.Add(http.MethodPost, "/api/units/links", httpx.Member, s.addLink)
+	s.Add(http.MethodDelete, "/api/units/links/:identifier", httpx.Member, s.removeLink)
 	// Admins see and remove every member's links (docs/dispatch.md).
-	s.add(http.MethodGet, "/api/community/:id/links", Admin, s.communityLinks)
-	s.add(http.MethodDelete, "/api/community/:id/links/:identifier", Admin, s.removeCommunityLink)
+	s.Add(http.MethodGet, "/api/community/:id/links", httpx.Admin, s.communityLinks)
+	s.Add(http.MethodDelete, "/api/community/:id/links/:identifier", httpx.Admin, s.removeCommunityLink)
 
-	s.add(http.MethodGet, "/api/bolos", Member, s.listBOLOs)
-	s.add(http.MethodPost, "/api/bolos", MemberOrServer, s.createBOLO)
-	s.add(http.MethodPatch, "/api/bolos/:id", Member, s.updateBOLO)
-	s.add(http.MethodPost, "/api/bolos/:id/resolve", MemberOrServer, s.resolveBOLO)
+	s.Add(http.MethodGet, "/api/bolos", httpx.Member, s.listBOLOs)
+	s.Add(http.MethodPost, "/api/bolos", httpx.MemberOrServer, s.createBOLO)
+	s.Add(http.MethodPatch, "/api/bolos/:id", httpx.Member, s.updateBOLO)
+	s.Add(http.MethodPost, "/api/bolos/:id/resolve", httpx.MemberOrServer, s.resolveBOLO)
 
-	s.add(http.MethodGet, "/api/dispatch/positions", MemberOrServer, s.positions)
-	s.add(http.MethodGet, "/api/civilian/911-markers/:communityId", MemberOrServer, s.markers)
-	s.add(http.MethodGet, "/api/dispatch/alpr/hits", Member, s.alprHits)
-	s.add(http.MethodGet, "/api/dispatch/alpr/cameras", Member, s.alprCameras)
-	s.add(http.MethodPost, "/api/dispatch/alpr/cameras/:camId/commands", Member, s.cameraCommand)
-	s.add(http.MethodPost, "/api/dispatch/ers-callouts", Member, s.queueERSCallout)
+	s.Add(http.MethodGet, "/api/dispatch/positions", httpx.MemberOrServer, s.positions)
+	s.Add(http.MethodGet, "/api/civilian/911-markers/:communityId", httpx.MemberOrServer, s.markers)
+	s.Add(http.MethodGet, "/api/dispatch/alpr/hits", httpx.Member, s.alprHits)
+	s.Add(http.MethodGet, "/api/dispatch/alpr/cameras", httpx.Member, s.alprCameras)
+	s.Add(http.MethodPost, "/api/dispatch/alpr/cameras/:camId/commands", httpx.Member, s.cameraCommand)
+	s.Add(http.MethodPost, "/api/dispatch/ers-callouts", httpx.Member, s.queueERSCallout)
 }
 
 // callOut is a call as clients read it: both ids, the caller as "caller"
@@ -65,39 +66,20 @@ func callJSON(c *cad.Call) callOut {
 	return callOut{Call: c, IDAlias: c.ID, CallerName: c.CallerName}
 }
 
-// callIn is a call as dispatchers and the game send it.
-type callIn struct {
-	CallType     looseString `json:"callType"`
-	Location     looseString `json:"location"`
-	Postal       looseString `json:"postal"`
-	CallerName   looseString `json:"callerName"`
-	Caller       looseString `json:"caller"`
-	CallerNumber looseString `json:"callerNumber"`
-	Description  looseString `json:"description"`
-	Priority     looseString `json:"priority"`
-	Source       looseString `json:"source"`
-	ServerName   looseString `json:"serverName"`
-	Coordinates  looseCoords `json:"coordinates"`
-	Coords       looseCoords `json:"coords"`
-	X            looseFloat  `json:"x"`
-	Y            looseFloat  `json:"y"`
-	Z            looseFloat  `json:"z"`
-	CharacterID  looseString `json:"characterId"`
-}
-
-func (in callIn) input() dispatch.CallInput {
+// callInput is the dispatch service's input of a call's body.
+func callInput(in httpx.CallIn) dispatch.CallInput {
 	return dispatch.CallInput{CallType: in.CallType.Ptr(), Location: in.Location.Ptr(), Postal: in.Postal.Ptr(),
-		CallerName: firstSet(in.CallerName, in.Caller), CallerNumber: in.CallerNumber.Ptr(), Description: in.Description.Ptr(),
+		CallerName: httpx.FirstSet(in.CallerName, in.Caller), CallerNumber: in.CallerNumber.Ptr(), Description: in.Description.Ptr(),
 		Priority: in.Priority.Ptr(), Source: in.Source.Ptr(), ServerName: in.ServerName.Ptr(),
-		Coordinates: coordsOf([]looseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)}
+		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)}
 }
 
 func (s *Server) createCall(c *echo.Context) error {
-	var in callIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CallIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.CreateCall(c.Request().Context(), callerOf(c), in.input())
+	call, err := s.deps.Dispatch.CreateCall(c.Request().Context(), httpx.CallerOf(c), callInput(in))
 	if err != nil {
 		return err
 	}
@@ -106,14 +88,14 @@ func (s *Server) createCall(c *echo.Context) error {
 
 // memberCall is a member's 911 call as one of their characters.
 func (s *Server) memberCall(c *echo.Context) error {
-	var in callIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CallIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if in.CharacterID.V == "" {
 		return cad.Errorf(cad.EINVALID, "characterId (the civilian who calls) is required")
 	}
-	call, err := s.deps.Dispatch.MemberCall(c.Request().Context(), callerOf(c), in.CharacterID.V, in.input())
+	call, err := s.deps.Dispatch.MemberCall(c.Request().Context(), httpx.CallerOf(c), in.CharacterID.V, callInput(in))
 	if err != nil {
 		return err
 	}
@@ -121,39 +103,39 @@ func (s *Server) memberCall(c *echo.Context) error {
 }
 
 func (s *Server) listCalls(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
 	active := c.QueryParam("active") == "true"
-	list, next, err := s.deps.Dispatch.Calls(c.Request().Context(), callerOf(c), cad.CallFilter{OpenOnly: active,
+	list, next, err := s.deps.Dispatch.Calls(c.Request().Context(), httpx.CallerOf(c), cad.CallFilter{OpenOnly: active,
 		Status: c.QueryParam("status"), Priority: c.QueryParam("priority"), After: p.After, Limit: p.Limit})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer("calls", mapList(list, callJSON), next))
+	return c.JSON(http.StatusOK, p.Answer("calls", httpx.MapList(list, callJSON), next))
 }
 
 // pendingCalls is a bare array, as CDE documents it.
 func (s *Server) pendingCalls(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Pending(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Dispatch.Pending(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapList(list, callJSON))
+	return c.JSON(http.StatusOK, httpx.MapList(list, callJSON))
 }
 
 // callDetailOut is a call with its units, civilians and vehicles filled
 // in beside their ids.
 type callDetailOut struct {
 	callOut
-	AssignedUnits     []*cad.Unit   `json:"assignedUnits"`
-	AttachedCivilians []civilianOut `json:"attachedCivilians"`
-	AttachedVehicles  []vehicleOut  `json:"attachedVehicles"`
+	AssignedUnits     []*cad.Unit         `json:"assignedUnits"`
+	AttachedCivilians []httpx.CivilianOut `json:"attachedCivilians"`
+	AttachedVehicles  []httpx.VehicleOut  `json:"attachedVehicles"`
 }
 
 func (s *Server) getCall(c *echo.Context) error {
-	d, err := s.deps.Dispatch.Detail(c.Request().Context(), callerOf(c), c.Param("id"))
+	d, err := s.deps.Dispatch.Detail(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -162,15 +144,15 @@ func (s *Server) getCall(c *echo.Context) error {
 		units = []*cad.Unit{}
 	}
 	return c.JSON(http.StatusOK, callDetailOut{callOut: callJSON(d.Call), AssignedUnits: units,
-		AttachedCivilians: mapList(d.Characters, s.civilianJSON), AttachedVehicles: mapList(d.Vehicles, vehicleJSON)})
+		AttachedCivilians: httpx.MapList(d.Characters, s.records.Civilian), AttachedVehicles: httpx.MapList(d.Vehicles, httpx.Vehicle)})
 }
 
 func (s *Server) updateCall(c *echo.Context) error {
-	var in callIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CallIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.UpdateCall(c.Request().Context(), callerOf(c), c.Param("id"), in.input())
+	call, err := s.deps.Dispatch.UpdateCall(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), callInput(in))
 	if err != nil {
 		return err
 	}
@@ -187,14 +169,14 @@ func (s *Server) callStatus(c *echo.Context) error {
 		status = cad.CallCancelled
 	default:
 		var in struct {
-			Status looseString `json:"status"`
+			Status httpx.LooseString `json:"status"`
 		}
-		if err := bindJSON(c, &in); err != nil {
+		if err := httpx.BindJSON(c, &in); err != nil {
 			return err
 		}
 		status = in.Status.V
 	}
-	call, err := s.deps.Dispatch.SetStatus(c.Request().Context(), callerOf(c), c.Param("id"), status)
+	call, err := s.deps.Dispatch.SetStatus(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), status)
 	if err != nil {
 		return err
 	}
@@ -203,13 +185,13 @@ func (s *Server) callStatus(c *echo.Context) error {
 
 func (s *Server) assignUnits(c *echo.Context) error {
 	var in struct {
-		Units   []string    `json:"units"`
-		Primary looseString `json:"primary"`
+		Units   []string          `json:"units"`
+		Primary httpx.LooseString `json:"primary"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Assign(c.Request().Context(), callerOf(c), c.Param("id"), in.Units, in.Primary.V)
+	call, err := s.deps.Dispatch.Assign(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.Units, in.Primary.V)
 	if err != nil {
 		return err
 	}
@@ -217,7 +199,7 @@ func (s *Server) assignUnits(c *echo.Context) error {
 }
 
 func (s *Server) unassignUnit(c *echo.Context) error {
-	call, err := s.deps.Dispatch.Unassign(c.Request().Context(), callerOf(c), c.Param("id"), c.Param("userId"))
+	call, err := s.deps.Dispatch.Unassign(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), c.Param("userId"))
 	if err != nil {
 		return err
 	}
@@ -226,17 +208,17 @@ func (s *Server) unassignUnit(c *echo.Context) error {
 
 func (s *Server) callNote(c *echo.Context) error {
 	var in struct {
-		Note looseString `json:"note"`
-		Text looseString `json:"text"`
+		Note httpx.LooseString `json:"note"`
+		Text httpx.LooseString `json:"text"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	note := in.Note.V
 	if !in.Note.Set {
 		note = in.Text.V
 	}
-	call, err := s.deps.Dispatch.AddNote(c.Request().Context(), callerOf(c), c.Param("id"), note)
+	call, err := s.deps.Dispatch.AddNote(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), note)
 	if err != nil {
 		return err
 	}
@@ -248,10 +230,10 @@ func (s *Server) attachRecords(c *echo.Context) error {
 		Characters []string `json:"characters"`
 		Vehicles   []string `json:"vehicles"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Attach(c.Request().Context(), callerOf(c), c.Param("id"), in.Characters, in.Vehicles,
+	call, err := s.deps.Dispatch.Attach(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.Characters, in.Vehicles,
 		c.Path() == "/api/calls/:id/detach")
 	if err != nil {
 		return err
@@ -260,7 +242,7 @@ func (s *Server) attachRecords(c *echo.Context) error {
 }
 
 func (s *Server) listUnits(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Units(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Dispatch.Units(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -269,17 +251,17 @@ func (s *Server) listUnits(c *echo.Context) error {
 
 func (s *Server) myDuty(c *echo.Context) error {
 	var in struct {
-		OnDuty     looseBool   `json:"onDuty"`
-		Department looseString `json:"department"`
-		CallSign   looseString `json:"callSign"`
+		OnDuty     httpx.LooseBool   `json:"onDuty"`
+		Department httpx.LooseString `json:"department"`
+		CallSign   httpx.LooseString `json:"callSign"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if !in.OnDuty.Set {
 		return cad.Errorf(cad.EINVALID, "onDuty (true or false) is required")
 	}
-	u, err := s.deps.Dispatch.MyDuty(c.Request().Context(), callerOf(c), dispatch.DutyInput{OnDuty: in.OnDuty.V,
+	u, err := s.deps.Dispatch.MyDuty(c.Request().Context(), httpx.CallerOf(c), dispatch.DutyInput{OnDuty: in.OnDuty.V,
 		Department: in.Department.V, CallSign: in.CallSign.V})
 	if err != nil {
 		return err
@@ -289,12 +271,12 @@ func (s *Server) myDuty(c *echo.Context) error {
 
 func (s *Server) unitStatus(c *echo.Context) error {
 	var in struct {
-		Status looseString `json:"status"`
+		Status httpx.LooseString `json:"status"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.deps.Dispatch.SetUnitStatus(c.Request().Context(), callerOf(c), c.Param("userId"), in.Status.V)
+	u, err := s.deps.Dispatch.SetUnitStatus(c.Request().Context(), httpx.CallerOf(c), c.Param("userId"), in.Status.V)
 	if err != nil {
 		return err
 	}
@@ -302,19 +284,19 @@ func (s *Server) unitStatus(c *echo.Context) error {
 }
 
 func (s *Server) dutyLog(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
 	user := c.QueryParam("userId")
 	if user == "" && c.QueryParam("all") != "true" {
-		user = callerOf(c).UserID
+		user = httpx.CallerOf(c).UserID
 	}
-	list, next, err := s.deps.Dispatch.DutyLog(c.Request().Context(), callerOf(c), user, p.After, p.Limit)
+	list, next, err := s.deps.Dispatch.DutyLog(c.Request().Context(), httpx.CallerOf(c), user, p.After, p.Limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer("periods", list, next))
+	return c.JSON(http.StatusOK, p.Answer("periods", list, next))
 }
 
 // linkJSON is a link as members and admins read it: status confirmed, or
@@ -334,11 +316,11 @@ func linkCodeJSON(lc *cad.LinkCode) map[string]any {
 }
 
 func (s *Server) listLinks(c *echo.Context) error {
-	list, pending, err := s.deps.Dispatch.Links(c.Request().Context(), callerOf(c))
+	list, pending, err := s.deps.Dispatch.Links(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"links": mapList(list, linkJSON), "pending": nil}
+	out := map[string]any{"links": httpx.MapList(list, linkJSON), "pending": nil}
 	if pending != nil {
 		out["pending"] = linkCodeJSON(pending)
 	}
@@ -349,12 +331,12 @@ func (s *Server) listLinks(c *echo.Context) error {
 // made when the game server posts it (POST /api/fivem/links/confirm).
 func (s *Server) addLink(c *echo.Context) error {
 	var in struct {
-		Identifier looseString `json:"identifier"`
+		Identifier httpx.LooseString `json:"identifier"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	code, lc, err := s.deps.Dispatch.Link(c.Request().Context(), callerOf(c), in.Identifier.V)
+	code, lc, err := s.deps.Dispatch.Link(c.Request().Context(), httpx.CallerOf(c), in.Identifier.V)
 	if err != nil {
 		return err
 	}
@@ -365,26 +347,26 @@ func (s *Server) addLink(c *echo.Context) error {
 }
 
 func (s *Server) removeLink(c *echo.Context) error {
-	if err := s.deps.Dispatch.Unlink(c.Request().Context(), callerOf(c), c.Param("identifier")); err != nil {
+	if err := s.deps.Dispatch.Unlink(c.Request().Context(), httpx.CallerOf(c), c.Param("identifier")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})
 }
 
 func (s *Server) communityLinks(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Dispatch.CommunityLinks(c.Request().Context(), callerOf(c), c.QueryParam("userId"), p.After, p.Limit)
+	list, next, err := s.deps.Dispatch.CommunityLinks(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("userId"), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer("links", mapList(list, linkJSON), next))
+	return c.JSON(http.StatusOK, p.Answer("links", httpx.MapList(list, linkJSON), next))
 }
 
 func (s *Server) removeCommunityLink(c *echo.Context) error {
-	if err := s.deps.Dispatch.RemoveLink(c.Request().Context(), callerOf(c), c.Param("identifier")); err != nil {
+	if err := s.deps.Dispatch.RemoveLink(c.Request().Context(), httpx.CallerOf(c), c.Param("identifier")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})
@@ -392,13 +374,13 @@ func (s *Server) removeCommunityLink(c *echo.Context) error {
 
 // boloIn is a BOLO as members and the game send it.
 type boloIn struct {
-	Type        looseString `json:"type"`
-	Reason      looseString `json:"reason"`
-	Description looseString `json:"description"`
-	Priority    looseString `json:"priority"`
-	Plate       looseString `json:"plate"`
-	CharacterID looseString `json:"characterId"`
-	ExpiresAt   looseTime   `json:"expiresAt"`
+	Type        httpx.LooseString `json:"type"`
+	Reason      httpx.LooseString `json:"reason"`
+	Description httpx.LooseString `json:"description"`
+	Priority    httpx.LooseString `json:"priority"`
+	Plate       httpx.LooseString `json:"plate"`
+	CharacterID httpx.LooseString `json:"characterId"`
+	ExpiresAt   httpx.LooseTime   `json:"expiresAt"`
 }
 
 func (in boloIn) input() dispatch.BOLOInput {
@@ -407,23 +389,23 @@ func (in boloIn) input() dispatch.BOLOInput {
 }
 
 func (s *Server) listBOLOs(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Dispatch.BOLOs(c.Request().Context(), callerOf(c), c.QueryParam("all") != "true", p.After, p.Limit)
+	list, next, err := s.deps.Dispatch.BOLOs(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("all") != "true", p.After, p.Limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, p.answer("bolos", list, next))
+	return c.JSON(http.StatusOK, p.Answer("bolos", list, next))
 }
 
 func (s *Server) createBOLO(c *echo.Context) error {
 	var in boloIn
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.deps.Dispatch.CreateBOLO(c.Request().Context(), callerOf(c), in.input())
+	b, err := s.deps.Dispatch.CreateBOLO(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -432,10 +414,10 @@ func (s *Server) createBOLO(c *echo.Context) error {
 
 func (s *Server) updateBOLO(c *echo.Context) error {
 	var in boloIn
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.deps.Dispatch.UpdateBOLO(c.Request().Context(), callerOf(c), c.Param("id"), in.input())
+	b, err := s.deps.Dispatch.UpdateBOLO(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.input())
 	if err != nil {
 		return err
 	}
@@ -443,7 +425,7 @@ func (s *Server) updateBOLO(c *echo.Context) error {
 }
 
 func (s *Server) resolveBOLO(c *echo.Context) error {
-	b, err := s.deps.Dispatch.ResolveBOLO(c.Request().Context(), callerOf(c), c.Param("id"))
+	b, err := s.deps.Dispatch.ResolveBOLO(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -451,7 +433,7 @@ func (s *Server) resolveBOLO(c *echo.Context) error {
 }
 
 func (s *Server) positions(c *echo.Context) error {
-	list, err := s.deps.Dispatch.LivePositions(callerOf(c))
+	list, err := s.deps.Dispatch.LivePositions(httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -460,11 +442,11 @@ func (s *Server) positions(c *echo.Context) error {
 
 // markers are the open calls with coordinates (CDE's 911 markers).
 func (s *Server) markers(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Markers(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Dispatch.Markers(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "markers": mapList(list, callJSON)})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "markers": httpx.MapList(list, callJSON)})
 }
 
 // hitOut is an ALPR hit with its photos' URLs.
@@ -474,11 +456,11 @@ type hitOut struct {
 }
 
 func (s *Server) alprHits(c *echo.Context) error {
-	p, err := pagination(c)
+	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Dispatch.Hits(c.Request().Context(), callerOf(c), p.After, p.Limit)
+	list, next, err := s.deps.Dispatch.Hits(c.Request().Context(), httpx.CallerOf(c), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
@@ -489,11 +471,11 @@ func (s *Server) alprHits(c *echo.Context) error {
 			out[i].PhotoURLs = append(out[i].PhotoURLs, s.deps.Dispatch.PhotoURL(h.CommunityID, id))
 		}
 	}
-	return c.JSON(http.StatusOK, p.answer("hits", out, next))
+	return c.JSON(http.StatusOK, p.Answer("hits", out, next))
 }
 
 func (s *Server) alprCameras(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Cameras(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Dispatch.Cameras(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -502,14 +484,14 @@ func (s *Server) alprCameras(c *echo.Context) error {
 
 func (s *Server) cameraCommand(c *echo.Context) error {
 	var in struct {
-		Enabled    looseBool   `json:"enabled"`
-		SpeedLimit looseInt    `json:"speedLimit"`
-		Name       looseString `json:"name"`
+		Enabled    httpx.LooseBool   `json:"enabled"`
+		SpeedLimit httpx.LooseInt    `json:"speedLimit"`
+		Name       httpx.LooseString `json:"name"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	cmd, err := s.deps.Dispatch.QueueCameraCommand(c.Request().Context(), callerOf(c), c.Param("camId"),
+	cmd, err := s.deps.Dispatch.QueueCameraCommand(c.Request().Context(), httpx.CallerOf(c), c.Param("camId"),
 		dispatch.CameraChange{Enabled: in.Enabled.Ptr(), SpeedLimit: in.SpeedLimit.Ptr(), Name: in.Name.Ptr()})
 	if err != nil {
 		return err
@@ -519,14 +501,14 @@ func (s *Server) cameraCommand(c *echo.Context) error {
 
 func (s *Server) queueERSCallout(c *echo.Context) error {
 	var in struct {
-		callIn
-		ServiceType looseString    `json:"serviceType"`
-		ERSConfig   map[string]any `json:"ersConfig"`
+		httpx.CallIn
+		ServiceType httpx.LooseString `json:"serviceType"`
+		ERSConfig   map[string]any    `json:"ersConfig"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	co, err := s.deps.Dispatch.QueueERSCallout(c.Request().Context(), callerOf(c), in.callIn.input(), in.ServiceType.V, in.ERSConfig)
+	co, err := s.deps.Dispatch.QueueERSCallout(c.Request().Context(), httpx.CallerOf(c), callInput(in.CallIn), in.ServiceType.V, in.ERSConfig)
 	if err != nil {
 		return err
 	}

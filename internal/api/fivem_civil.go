@@ -8,6 +8,7 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // fivemCivilRoutes are the civilian, vehicle and bank routes CDE's FiveM
@@ -15,55 +16,55 @@ import (
 // the resources read (docs/fivem-compat.md). The community is the key's
 // (communityId, when sent, must name it).
 func (s *Server) fivemCivilRoutes() {
-	s.add(http.MethodGet, "/api/civilian/fivem-civilians-by-discord/:discordId", GameServer, s.fivemCiviliansByDiscord)
-	s.add(http.MethodGet, "/api/civilian/fivem-civilian/:ssnOrId", GameServer, s.fivemCivilian)
-	s.add(http.MethodGet, "/api/civilian/fivem-fingerprint/:civilianId", GameServer, s.fivemFingerprint)
-	s.add(http.MethodPost, "/api/civilian/fivem-sync-character", GameServer, s.fivemSyncCharacter, bodyLimit(imageBodyLimit))
-	s.add(http.MethodPut, "/api/civilian/fivem-update-character/:ssnOrId", GameServer, s.fivemUpdateCharacter, bodyLimit(imageBodyLimit))
-	s.add(http.MethodDelete, "/api/civilian/fivem-delete-character/:ssnOrId", GameServer, s.fivemDeleteCharacter)
-	s.add(http.MethodPost, "/api/civilian/fivem-force-sync-characters", GameServer, s.fivemForceSyncCharacters, bodyLimit(bulkBodyLimit))
-	s.add(http.MethodPost, "/api/civilian/fivem-register-vehicle", GameServer, s.fivemRegisterVehicle)
-	s.add(http.MethodGet, "/api/civilian/fivem-vehicle/:plate", GameServer, s.fivemVehicle)
-	s.add(http.MethodPost, "/api/civilian/fivem-sync-vehicles", GameServer, s.fivemSyncVehicles, bodyLimit(bulkBodyLimit))
-	s.add(http.MethodPost, "/api/civilian/fivem-force-sync-vehicles", GameServer, s.fivemSyncVehicles, bodyLimit(bulkBodyLimit))
-	s.add(http.MethodGet, "/api/civilian/fivem-plate-lookup/:plate", GameServer, s.fivemPlateLookup)
-	s.add(http.MethodGet, "/api/civilian/fivem-flagged-plates", GameServer, s.fivemFlaggedPlates)
-	s.add(http.MethodGet, "/api/civilian/fivem-plate-designs", GameServer, s.fivemPlateDesigns)
-	s.add(http.MethodGet, "/api/civilian/fivem-community-settings", GameServer, s.fivemCommunitySettings)
-	s.add(http.MethodPost, "/api/civilian/fivem-paycheck", GameServer, s.fivemPaycheck)
+	s.Add(http.MethodGet, "/api/civilian/fivem-civilians-by-discord/:discordId", httpx.GameServer, s.fivemCiviliansByDiscord)
+	s.Add(http.MethodGet, "/api/civilian/fivem-civilian/:ssnOrId", httpx.GameServer, s.fivemCivilian)
+	s.Add(http.MethodGet, "/api/civilian/fivem-fingerprint/:civilianId", httpx.GameServer, s.fivemFingerprint)
+	s.Add(http.MethodPost, "/api/civilian/fivem-sync-character", httpx.GameServer, s.fivemSyncCharacter, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodPut, "/api/civilian/fivem-update-character/:ssnOrId", httpx.GameServer, s.fivemUpdateCharacter, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodDelete, "/api/civilian/fivem-delete-character/:ssnOrId", httpx.GameServer, s.fivemDeleteCharacter)
+	s.Add(http.MethodPost, "/api/civilian/fivem-force-sync-characters", httpx.GameServer, s.fivemForceSyncCharacters, httpx.BodyLimit(httpx.BulkBodyLimit))
+	s.Add(http.MethodPost, "/api/civilian/fivem-register-vehicle", httpx.GameServer, s.fivemRegisterVehicle)
+	s.Add(http.MethodGet, "/api/civilian/fivem-vehicle/:plate", httpx.GameServer, s.fivemVehicle)
+	s.Add(http.MethodPost, "/api/civilian/fivem-sync-vehicles", httpx.GameServer, s.fivemSyncVehicles, httpx.BodyLimit(httpx.BulkBodyLimit))
+	s.Add(http.MethodPost, "/api/civilian/fivem-force-sync-vehicles", httpx.GameServer, s.fivemSyncVehicles, httpx.BodyLimit(httpx.BulkBodyLimit))
+	s.Add(http.MethodGet, "/api/civilian/fivem-plate-lookup/:plate", httpx.GameServer, s.fivemPlateLookup)
+	s.Add(http.MethodGet, "/api/civilian/fivem-flagged-plates", httpx.GameServer, s.fivemFlaggedPlates)
+	s.Add(http.MethodGet, "/api/civilian/fivem-plate-designs", httpx.GameServer, s.fivemPlateDesigns)
+	s.Add(http.MethodGet, "/api/civilian/fivem-community-settings", httpx.GameServer, s.fivemCommunitySettings)
+	s.Add(http.MethodPost, "/api/civilian/fivem-paycheck", httpx.GameServer, s.fivemPaycheck)
 
-	s.add(http.MethodGet, "/api/banking/fivem/account", GameServer, s.fivemBankingAccount)
+	s.Add(http.MethodGet, "/api/banking/fivem/account", httpx.GameServer, s.fivemBankingAccount)
 	// The same handlers as the members' (civil.go): the civilian comes
 	// from the body's civilianId (fromCivilianId) instead of the path.
-	s.add(http.MethodPost, "/api/banking/fivem/deposit", GameServer, s.bankDeposit)
-	s.add(http.MethodPost, "/api/banking/fivem/withdraw", GameServer, s.bankWithdraw)
-	s.add(http.MethodPost, "/api/banking/fivem/transfer", GameServer, s.bankTransfer)
-	s.add(http.MethodGet, "/api/fivem/bank/account/:civilianId", GameServer, s.fivemBankAccount)
-	s.add(http.MethodPost, "/api/fivem/bank/deposit", GameServer, s.bankDeposit)
-	s.add(http.MethodPost, "/api/fivem/bank/withdraw", GameServer, s.bankWithdraw)
+	s.Add(http.MethodPost, "/api/banking/fivem/deposit", httpx.GameServer, s.bankDeposit)
+	s.Add(http.MethodPost, "/api/banking/fivem/withdraw", httpx.GameServer, s.bankWithdraw)
+	s.Add(http.MethodPost, "/api/banking/fivem/transfer", httpx.GameServer, s.bankTransfer)
+	s.Add(http.MethodGet, "/api/fivem/bank/account/:civilianId", httpx.GameServer, s.fivemBankAccount)
+	s.Add(http.MethodPost, "/api/fivem/bank/deposit", httpx.GameServer, s.bankDeposit)
+	s.Add(http.MethodPost, "/api/fivem/bank/withdraw", httpx.GameServer, s.bankWithdraw)
 
-	s.add(http.MethodGet, "/api/fivem/license-templates/render/:civilianId/:licenseType", GameServer, s.fivemRenderLicense)
+	s.Add(http.MethodGet, "/api/fivem/license-templates/render/:civilianId/:licenseType", httpx.GameServer, s.fivemRenderLicense)
 }
 
 // fivemCiviliansByDiscord answers a bare array: the resources iterate it.
 func (s *Server) fivemCiviliansByDiscord(c *echo.Context) error {
-	list, err := s.deps.Civil.CharactersByDiscord(c.Request().Context(), callerOf(c), c.Param("discordId"))
+	list, err := s.deps.Civil.CharactersByDiscord(c.Request().Context(), httpx.CallerOf(c), c.Param("discordId"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, mapList(list, s.civilianJSON))
+	return c.JSON(http.StatusOK, httpx.MapList(list, s.records.Civilian))
 }
 
 func (s *Server) fivemCivilian(c *echo.Context) error {
-	ch, err := s.deps.Civil.Resolve(c.Request().Context(), callerOf(c), c.Param("ssnOrId"))
+	ch, err := s.deps.Civil.Resolve(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.civilianJSON(ch))
+	return c.JSON(http.StatusOK, s.records.Civilian(ch))
 }
 
 func (s *Server) fivemFingerprint(c *echo.Context) error {
-	ch, fp, err := s.deps.Civil.FingerprintOf(c.Request().Context(), callerOf(c), c.Param("civilianId"))
+	ch, fp, err := s.deps.Civil.FingerprintOf(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"))
 	if err != nil {
 		return err
 	}
@@ -72,11 +73,11 @@ func (s *Server) fivemFingerprint(c *echo.Context) error {
 }
 
 func (s *Server) fivemSyncCharacter(c *echo.Context) error {
-	var in civilianIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CivilianIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, created, err := s.deps.Civil.SyncCharacter(c.Request().Context(), callerOf(c), in.input())
+	ch, created, err := s.deps.Civil.SyncCharacter(c.Request().Context(), httpx.CallerOf(c), characterInput(in))
 	if err != nil {
 		return err
 	}
@@ -84,24 +85,24 @@ func (s *Server) fivemSyncCharacter(c *echo.Context) error {
 	if created {
 		action, status = "created", http.StatusCreated
 	}
-	out := s.civilianJSON(ch)
+	out := s.records.Civilian(ch)
 	return c.JSON(status, map[string]any{"success": true, "action": action, "_id": ch.ID, "id": ch.ID, "civilian": out})
 }
 
 func (s *Server) fivemUpdateCharacter(c *echo.Context) error {
-	var in civilianIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.CivilianIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.UpdateCharacter(c.Request().Context(), callerOf(c), c.Param("ssnOrId"), in.input())
+	ch, err := s.deps.Civil.UpdateCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId"), characterInput(in))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "_id": ch.ID, "id": ch.ID, "civilian": s.civilianJSON(ch)})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "_id": ch.ID, "id": ch.ID, "civilian": s.records.Civilian(ch)})
 }
 
 func (s *Server) fivemDeleteCharacter(c *echo.Context) error {
-	if err := s.deps.Civil.DeleteCharacter(c.Request().Context(), callerOf(c), c.Param("ssnOrId")); err != nil {
+	if err := s.deps.Civil.DeleteCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Civilian deleted"})
@@ -112,9 +113,9 @@ const maxBulk = 10_000
 
 func (s *Server) fivemForceSyncCharacters(c *echo.Context) error {
 	var in struct {
-		Characters []civilianIn `json:"characters"`
+		Characters []httpx.CivilianIn `json:"characters"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if len(in.Characters) > maxBulk {
@@ -122,9 +123,9 @@ func (s *Server) fivemForceSyncCharacters(c *echo.Context) error {
 	}
 	inputs := make([]civil.CharacterInput, len(in.Characters))
 	for i, ch := range in.Characters {
-		inputs[i] = ch.input()
+		inputs[i] = characterInput(ch)
 	}
-	res, err := s.deps.Civil.ForceSyncCharacters(c.Request().Context(), callerOf(c), inputs)
+	res, err := s.deps.Civil.ForceSyncCharacters(c.Request().Context(), httpx.CallerOf(c), inputs)
 	if err != nil {
 		return err
 	}
@@ -138,10 +139,10 @@ func bulkJSON(r *civil.BulkResult) map[string]any {
 
 func (s *Server) fivemRegisterVehicle(c *echo.Context) error {
 	var in vehicleIn
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	v, existed, err := s.deps.Civil.RegisterOrFind(c.Request().Context(), callerOf(c), in.input())
+	v, existed, err := s.deps.Civil.RegisterOrFind(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -150,13 +151,13 @@ func (s *Server) fivemRegisterVehicle(c *echo.Context) error {
 		status, action = http.StatusOK, "exists"
 	}
 	return c.JSON(status, map[string]any{"success": true, "action": action, "vehicleId": v.ID, "_id": v.ID, "id": v.ID,
-		"plate": v.Plate, "vin": v.VIN, "vehicle": vehicleJSON(v)})
+		"plate": v.Plate, "vin": v.VIN, "vehicle": httpx.Vehicle(v)})
 }
 
 // fivemVehicle is a vehicle as the sync resources' /cadlookup reads it.
 func (s *Server) fivemVehicle(c *echo.Context) error {
 	ctx := c.Request().Context()
-	cl := callerOf(c)
+	cl := httpx.CallerOf(c)
 	v, err := s.deps.Civil.VehicleByPlate(ctx, cl, c.Param("plate"))
 	if err != nil {
 		return err
@@ -165,7 +166,7 @@ func (s *Server) fivemVehicle(c *echo.Context) error {
 	if ch, err := s.deps.Civil.Resolve(ctx, cl, v.OwnerID); err == nil {
 		owner = ch.FullName()
 	}
-	pv := s.plateVehicleJSON(v)
+	pv := s.records.PlateVehicle(v)
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "_id": v.ID, "id": v.ID, "plate": v.Plate, "vin": v.VIN,
 		"make": v.Make, "model": v.Model, "color": v.Color, "year": v.Year, "owner": owner, "ownerId": v.OwnerID,
 		"stolen": v.Stolen, "impounded": v.Impounded,
@@ -175,14 +176,14 @@ func (s *Server) fivemVehicle(c *echo.Context) error {
 
 func (s *Server) fivemSyncVehicles(c *echo.Context) error {
 	var in struct {
-		OwnerID  looseString `json:"ownerId"`
+		OwnerID  httpx.LooseString `json:"ownerId"`
 		Vehicles []struct {
 			vehicleIn
-			CitizenID looseString `json:"citizenid"`
-			Owner     looseString `json:"owner"`
+			CitizenID httpx.LooseString `json:"citizenid"`
+			Owner     httpx.LooseString `json:"owner"`
 		} `json:"vehicles"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	if len(in.Vehicles) > maxBulk {
@@ -192,11 +193,11 @@ func (s *Server) fivemSyncVehicles(c *echo.Context) error {
 	for i, v := range in.Vehicles {
 		vi := v.vehicleIn.input()
 		if vi.Owner == nil {
-			vi.Owner = firstSet(v.CitizenID, v.Owner, in.OwnerID)
+			vi.Owner = httpx.FirstSet(v.CitizenID, v.Owner, in.OwnerID)
 		}
 		inputs[i] = vi
 	}
-	res, err := s.deps.Civil.SyncVehicles(c.Request().Context(), callerOf(c), inputs)
+	res, err := s.deps.Civil.SyncVehicles(c.Request().Context(), httpx.CallerOf(c), inputs)
 	if err != nil {
 		return err
 	}
@@ -204,11 +205,11 @@ func (s *Server) fivemSyncVehicles(c *echo.Context) error {
 }
 
 func (s *Server) fivemPlateLookup(c *echo.Context) error {
-	r, err := s.deps.Civil.PlateLookup(c.Request().Context(), callerOf(c), c.Param("plate"))
+	r, err := s.deps.Civil.PlateLookup(c.Request().Context(), httpx.CallerOf(c), c.Param("plate"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.plateResultJSON(scopeOf(c).Community, r))
+	return c.JSON(http.StatusOK, s.records.PlateResult(httpx.ScopeOf(c).Community, r))
 }
 
 type flaggedPlateOut struct {
@@ -221,7 +222,7 @@ type flaggedPlateOut struct {
 }
 
 func (s *Server) fivemFlaggedPlates(c *echo.Context) error {
-	list, err := s.deps.Civil.FlaggedPlates(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Civil.FlaggedPlates(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func (s *Server) fivemFlaggedPlates(c *echo.Context) error {
 	for i, f := range list {
 		out[i] = flaggedPlateOut{Plate: f.Vehicle.PlateKey, Flags: f.Flags, AlertLevel: f.Alert, HotCamIDs: []string{}, DL: "NONE"}
 		if f.Owner != nil {
-			out[i].Owner, out[i].DL = f.Owner.FullName(), licenseStatus(f.Owner)
+			out[i].Owner, out[i].DL = f.Owner.FullName(), httpx.LicenseStatus(f.Owner)
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "generatedAt": s.deps.Auth.Now().UTC(), "plates": out,
@@ -237,7 +238,7 @@ func (s *Server) fivemFlaggedPlates(c *echo.Context) error {
 }
 
 func (s *Server) fivemPlateDesigns(c *echo.Context) error {
-	designs, byPlate, err := s.deps.Civil.PlateDesigns(c.Request().Context(), callerOf(c))
+	designs, byPlate, err := s.deps.Civil.PlateDesigns(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -250,7 +251,7 @@ func (s *Server) fivemPlateDesigns(c *echo.Context) error {
 
 // fivemCommunitySettings is cde-civ's old settings read.
 func (s *Server) fivemCommunitySettings(c *echo.Context) error {
-	com := scopeOf(c).Community
+	com := httpx.ScopeOf(c).Community
 	j := map[string]any{"city": "", "county": "", "state": ""}
 	for k := range j {
 		if v, ok := com.Settings.CADSettings["jurisdiction."+k].(string); ok {
@@ -262,15 +263,15 @@ func (s *Server) fivemCommunitySettings(c *echo.Context) error {
 
 func (s *Server) fivemPaycheck(c *echo.Context) error {
 	var in struct {
-		CivilianID looseString `json:"civilianId"`
-		Amount     looseAmount `json:"amount"`
-		Department looseString `json:"department"`
-		DiscordID  looseString `json:"discordId"`
+		CivilianID httpx.LooseString `json:"civilianId"`
+		Amount     looseAmount       `json:"amount"`
+		Department httpx.LooseString `json:"department"`
+		DiscordID  httpx.LooseString `json:"discordId"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.deps.Civil.Paycheck(c.Request().Context(), callerOf(c), civil.PaycheckInput{Character: in.CivilianID.V,
+	m, err := s.deps.Civil.Paycheck(c.Request().Context(), httpx.CallerOf(c), civil.PaycheckInput{Character: in.CivilianID.V,
 		Department: in.Department.V, Amount: in.Amount.Cents, DiscordID: in.DiscordID.V})
 	if err != nil {
 		return err
@@ -281,18 +282,18 @@ func (s *Server) fivemPaycheck(c *echo.Context) error {
 
 // fivemBankingAccount is GET /api/banking/fivem/account?civilianId=.
 func (s *Server) fivemBankingAccount(c *echo.Context) error {
-	_, a, list, _, err := s.deps.Civil.Account(c.Request().Context(), callerOf(c), c.QueryParam("civilianId"), "", 50)
+	_, a, list, _, err := s.deps.Civil.Account(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("civilianId"), "", 50)
 	if err != nil {
 		return err
 	}
 	out := accountJSON(a)
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "accountNumber": out.AccountNumber, "accountStatus": out.AccountStatus,
-		"balance": out.Balance, "transactions": mapList(list, transactionJSON), "account": out})
+		"balance": out.Balance, "transactions": httpx.MapList(list, transactionJSON), "account": out})
 }
 
 // fivemBankAccount is LWK Bank's GET /api/fivem/bank/account/:civilianId.
 func (s *Server) fivemBankAccount(c *echo.Context) error {
-	ch, a, _, _, err := s.deps.Civil.Account(c.Request().Context(), callerOf(c), c.Param("civilianId"), "", 1)
+	ch, a, _, _, err := s.deps.Civil.Account(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"), "", 1)
 	if err != nil {
 		return err
 	}
@@ -301,7 +302,7 @@ func (s *Server) fivemBankAccount(c *echo.Context) error {
 }
 
 func (s *Server) fivemRenderLicense(c *echo.Context) error {
-	uri, err := s.deps.Civil.RenderCard(c.Request().Context(), callerOf(c), c.Param("civilianId"), c.Param("licenseType"))
+	uri, err := s.deps.Civil.RenderCard(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"), c.Param("licenseType"))
 	if err != nil {
 		return err
 	}

@@ -12,38 +12,39 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/dispatch"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // fivemDispatchRoutes are the dispatch routes CDE's FiveM resources call
 // with a game server's key, answering what they read (docs/dispatch.md).
 func (s *Server) fivemDispatchRoutes() {
-	high := limitGroup(GroupFiveMHigh)
-	s.add(http.MethodPost, "/api/fivem/911", GameServer, s.fivem911, high)
-	s.add(http.MethodPost, "/api/civilian/fivem-911-call", GameServer, s.legacy911, high)
-	s.add(http.MethodPost, "/api/civilian/911-call", GameServer, s.legacy911, high)
-	s.add(http.MethodPost, "/api/fivem/panic", GameServer, s.fivemPanic, high)
-	s.add(http.MethodPost, "/api/fivem/traffic-stop", GameServer, s.fivemTrafficStop)
-	s.add(http.MethodGet, "/api/fivem/unit-calls", GameServer, s.fivemUnitCalls)
-	s.add(http.MethodGet, "/api/fivem/unit-active", GameServer, s.fivemUnitActive)
-	s.add(http.MethodGet, "/api/fivem/route-call", GameServer, s.fivemRouteCall)
-	s.add(http.MethodPost, "/api/fivem/cde-duty", GameServer, s.fivemDuty)
-	s.add(http.MethodPost, "/api/ers/duty", GameServer, s.fivemDuty)
-	s.add(http.MethodPost, "/api/fivem/ers/duty", GameServer, s.fivemDuty)
-	s.add(http.MethodPost, "/api/fivem/links/confirm", GameServer, s.fivemConfirmLink)
+	high := httpx.Limit(httpx.GroupFiveMHigh)
+	s.Add(http.MethodPost, "/api/fivem/911", httpx.GameServer, s.fivem911, high)
+	s.Add(http.MethodPost, "/api/civilian/fivem-911-call", httpx.GameServer, s.legacy911, high)
+	s.Add(http.MethodPost, "/api/civilian/911-call", httpx.GameServer, s.legacy911, high)
+	s.Add(http.MethodPost, "/api/fivem/panic", httpx.GameServer, s.fivemPanic, high)
+	s.Add(http.MethodPost, "/api/fivem/traffic-stop", httpx.GameServer, s.fivemTrafficStop)
+	s.Add(http.MethodGet, "/api/fivem/unit-calls", httpx.GameServer, s.fivemUnitCalls)
+	s.Add(http.MethodGet, "/api/fivem/unit-active", httpx.GameServer, s.fivemUnitActive)
+	s.Add(http.MethodGet, "/api/fivem/route-call", httpx.GameServer, s.fivemRouteCall)
+	s.Add(http.MethodPost, "/api/fivem/cde-duty", httpx.GameServer, s.fivemDuty)
+	s.Add(http.MethodPost, "/api/ers/duty", httpx.GameServer, s.fivemDuty)
+	s.Add(http.MethodPost, "/api/fivem/ers/duty", httpx.GameServer, s.fivemDuty)
+	s.Add(http.MethodPost, "/api/fivem/links/confirm", httpx.GameServer, s.fivemConfirmLink)
 	// The tablet also sends its key in the body as apiKey.
-	s.add(http.MethodPost, "/api/dispatch/location-update", GameServer, s.locationUpdate, routeOption(func(r *routeSpec) { r.before = bodyAPIKey }))
+	s.Add(http.MethodPost, "/api/dispatch/location-update", httpx.GameServer, s.locationUpdate, httpx.Before(bodyAPIKey))
 
-	s.add(http.MethodPost, "/api/fivem/alpr/cameras/sync", GameServer, s.camerasSync)
-	s.add(http.MethodPost, "/api/fivem/alpr/hit", GameServer, s.alprHit)
-	s.add(http.MethodGet, "/api/fivem/alpr/commands", GameServer, s.alprCommands)
+	s.Add(http.MethodPost, "/api/fivem/alpr/cameras/sync", httpx.GameServer, s.camerasSync)
+	s.Add(http.MethodPost, "/api/fivem/alpr/hit", httpx.GameServer, s.alprHit)
+	s.Add(http.MethodGet, "/api/fivem/alpr/commands", httpx.GameServer, s.alprCommands)
 	// The player's browser uploads the photo; the one-time token is the
 	// credential.
-	s.add(http.MethodPost, "/api/alpr-upload/:token", Public, s.alprUpload, bodyLimit(imageBodyLimit))
+	s.Add(http.MethodPost, "/api/alpr-upload/:token", httpx.Public, s.alprUpload, httpx.BodyLimit(httpx.ImageBodyLimit))
 
 	for _, p := range []string{"callout", "unit-attach", "callout-arrived", "callout-end", "traffic-stop", "civilian", "vehicle", "ack-dispatch-callout"} {
-		s.add(http.MethodPost, "/api/fivem/ers/"+p, GameServer, s.ers)
+		s.Add(http.MethodPost, "/api/fivem/ers/"+p, httpx.GameServer, s.ers)
 	}
-	s.add(http.MethodGet, "/api/fivem/ers/pending-dispatch-callouts", GameServer, s.ersPending)
+	s.Add(http.MethodGet, "/api/fivem/ers/pending-dispatch-callouts", httpx.GameServer, s.ersPending)
 }
 
 // bodyAPIKey lets the key ride in a JSON body's apiKey, as the tablet's
@@ -53,7 +54,7 @@ func bodyAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		r := c.Request()
 		if r.Header.Get("X-Api-Key") == "" && r.Header.Get("Authorization") == "" && r.Body != nil {
-			b, err := readBody(r)
+			b, err := httpx.ReadBody(r)
 			if err != nil {
 				return err
 			}
@@ -71,22 +72,22 @@ func bodyAPIKey(next echo.HandlerFunc) echo.HandlerFunc {
 
 // game911In is a 911 call as the bundle and the legacy resources send it.
 type game911In struct {
-	callIn
+	httpx.CallIn
 	Metadata struct {
-		IsNPCReport looseBool   `json:"isNPCReport"`
-		IsAnonymous looseBool   `json:"isAnonymous"`
-		ReportType  looseString `json:"reportType"`
+		IsNPCReport httpx.LooseBool   `json:"isNPCReport"`
+		IsAnonymous httpx.LooseBool   `json:"isAnonymous"`
+		ReportType  httpx.LooseString `json:"reportType"`
 	} `json:"metadata"`
 	CallerInfo struct {
-		PlayerName looseString `json:"playerName"`
+		PlayerName httpx.LooseString `json:"playerName"`
 	} `json:"callerInfo"`
-	IsAnonymous looseBool   `json:"isAnonymous"`
-	IsNPC       looseBool   `json:"isNPC"`
-	ReportType  looseString `json:"reportType"`
+	IsAnonymous httpx.LooseBool   `json:"isAnonymous"`
+	IsNPC       httpx.LooseBool   `json:"isNPC"`
+	ReportType  httpx.LooseString `json:"reportType"`
 }
 
 func (in game911In) input() dispatch.CallInput {
-	ci := in.callIn.input()
+	ci := callInput(in.CallIn)
 	if in.IsNPC.V || in.Metadata.IsNPCReport.V {
 		npc := "npc"
 		ci.Source = &npc
@@ -98,7 +99,7 @@ func (in game911In) input() dispatch.CallInput {
 		anon := "Anonymous"
 		ci.CallerName = &anon
 	}
-	if rt := firstSet(in.ReportType, in.Metadata.ReportType); rt != nil && ci.Description == nil {
+	if rt := httpx.FirstSet(in.ReportType, in.Metadata.ReportType); rt != nil && ci.Description == nil {
 		ci.Description = rt
 	}
 	return ci
@@ -107,10 +108,10 @@ func (in game911In) input() dispatch.CallInput {
 // fivem911 answers 201 with incidentNumber (read only on 201).
 func (s *Server) fivem911(c *echo.Context) error {
 	var in game911In
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Place911(c.Request().Context(), callerOf(c), in.input())
+	call, err := s.deps.Dispatch.Place911(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -121,10 +122,10 @@ func (s *Server) fivem911(c *echo.Context) error {
 // legacy911 is the old resources' 911: 200 or 201 with _id.
 func (s *Server) legacy911(c *echo.Context) error {
 	var in game911In
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Place911(c.Request().Context(), callerOf(c), in.input())
+	call, err := s.deps.Dispatch.Place911(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -134,25 +135,25 @@ func (s *Server) legacy911(c *echo.Context) error {
 
 func (s *Server) fivemPanic(c *echo.Context) error {
 	var in struct {
-		OfficerName looseString `json:"officerName"`
-		OfficerID   looseString `json:"officerId"`
-		DiscordID   looseString `json:"discordId"`
-		Location    looseString `json:"location"`
-		Postal      looseString `json:"postal"`
-		Coordinates looseCoords `json:"coordinates"`
-		Coords      looseCoords `json:"coords"`
-		ServerName  looseString `json:"serverName"`
+		OfficerName httpx.LooseString `json:"officerName"`
+		OfficerID   httpx.LooseString `json:"officerId"`
+		DiscordID   httpx.LooseString `json:"discordId"`
+		Location    httpx.LooseString `json:"location"`
+		Postal      httpx.LooseString `json:"postal"`
+		Coordinates httpx.LooseCoords `json:"coordinates"`
+		Coords      httpx.LooseCoords `json:"coords"`
+		ServerName  httpx.LooseString `json:"serverName"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	officer := in.OfficerID.V
 	if officer == "" {
 		officer = in.DiscordID.V
 	}
-	alert, err := s.deps.Dispatch.Panic(c.Request().Context(), callerOf(c), dispatch.PanicInput{OfficerName: in.OfficerName.V,
+	alert, err := s.deps.Dispatch.Panic(c.Request().Context(), httpx.CallerOf(c), dispatch.PanicInput{OfficerName: in.OfficerName.V,
 		OfficerID: officer, Location: in.Location.V, Postal: in.Postal.V, ServerName: in.ServerName.V,
-		Coordinates: coordsOf([]looseCoords{in.Coordinates, in.Coords}, looseFloat{}, looseFloat{}, looseFloat{})})
+		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates, in.Coords}, httpx.LooseFloat{}, httpx.LooseFloat{}, httpx.LooseFloat{})})
 	if err != nil {
 		return err
 	}
@@ -162,27 +163,27 @@ func (s *Server) fivemPanic(c *echo.Context) error {
 // fivemTrafficStop answers exactly 201 with the plate look-up.
 func (s *Server) fivemTrafficStop(c *echo.Context) error {
 	var in struct {
-		Plate       looseString `json:"plate"`
-		DiscordID   looseString `json:"discordId"`
-		CallSign    looseString `json:"callSign"`
-		Location    looseString `json:"location"`
-		Postal      looseString `json:"postal"`
-		Coordinates looseCoords `json:"coordinates"`
-		Coords      looseCoords `json:"coords"`
-		X           looseFloat  `json:"x"`
-		Y           looseFloat  `json:"y"`
-		Z           looseFloat  `json:"z"`
+		Plate       httpx.LooseString `json:"plate"`
+		DiscordID   httpx.LooseString `json:"discordId"`
+		CallSign    httpx.LooseString `json:"callSign"`
+		Location    httpx.LooseString `json:"location"`
+		Postal      httpx.LooseString `json:"postal"`
+		Coordinates httpx.LooseCoords `json:"coordinates"`
+		Coords      httpx.LooseCoords `json:"coords"`
+		X           httpx.LooseFloat  `json:"x"`
+		Y           httpx.LooseFloat  `json:"y"`
+		Z           httpx.LooseFloat  `json:"z"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, res, err := s.deps.Dispatch.TrafficStop(c.Request().Context(), callerOf(c), dispatch.TrafficStopInput{Plate: in.Plate.V,
+	call, res, err := s.deps.Dispatch.TrafficStop(c.Request().Context(), httpx.CallerOf(c), dispatch.TrafficStopInput{Plate: in.Plate.V,
 		Player: in.DiscordID.V, CallSign: in.CallSign.V, Location: in.Location.V, Postal: in.Postal.V,
-		Coordinates: coordsOf([]looseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)})
+		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)})
 	if err != nil {
 		return err
 	}
-	out := s.plateResultJSON(scopeOf(c).Community, res)
+	out := s.records.PlateResult(httpx.ScopeOf(c).Community, res)
 	return c.JSON(http.StatusCreated, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "callId": call.ID,
 		"plate": out.Plate, "found": out.Found, "alertLevel": out.AlertLevel, "flags": out.Flags, "vehicle": out.Vehicle, "owner": out.Owner,
 		"bolo": out.Bolo, "ownerBolo": out.OwnerBolo, "msg": "Traffic stop " + call.IncidentNumber})
@@ -209,16 +210,16 @@ func unitCallJSON(call *cad.Call) unitCallOut {
 
 // fivemUnitCalls is the tablet's 10-second poll: exactly 200, success.
 func (s *Server) fivemUnitCalls(c *echo.Context) error {
-	list, _, err := s.deps.Dispatch.UnitCalls(c.Request().Context(), callerOf(c), c.QueryParam("discordId"))
+	list, _, err := s.deps.Dispatch.UnitCalls(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "calls": mapList(list, unitCallJSON)})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "calls": httpx.MapList(list, unitCallJSON)})
 }
 
 // fivemUnitActive is the tablet's 30-second poll: exactly 200, success.
 func (s *Server) fivemUnitActive(c *echo.Context) error {
-	u, err := s.deps.Dispatch.UnitByDiscord(c.Request().Context(), callerOf(c), c.QueryParam("discordId"))
+	u, err := s.deps.Dispatch.UnitByDiscord(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func (s *Server) fivemUnitActive(c *echo.Context) error {
 
 // fivemRouteCall is the caller's current call with coordinates.
 func (s *Server) fivemRouteCall(c *echo.Context) error {
-	call, err := s.deps.Dispatch.RouteCall(c.Request().Context(), callerOf(c), c.QueryParam("discordId"))
+	call, err := s.deps.Dispatch.RouteCall(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
 	if err != nil {
 		return err
 	}
@@ -249,14 +250,14 @@ func (s *Server) fivemRouteCall(c *echo.Context) error {
 // ignore the answer.
 func (s *Server) fivemDuty(c *echo.Context) error {
 	var in struct {
-		DiscordID   looseString `json:"discordId"`
-		OnShift     looseBool   `json:"onShift"`
-		OnDuty      looseBool   `json:"onDuty"`
-		Department  looseString `json:"department"`
-		ServiceType looseString `json:"serviceType"`
-		CallSign    looseString `json:"callSign"`
+		DiscordID   httpx.LooseString `json:"discordId"`
+		OnShift     httpx.LooseBool   `json:"onShift"`
+		OnDuty      httpx.LooseBool   `json:"onDuty"`
+		Department  httpx.LooseString `json:"department"`
+		ServiceType httpx.LooseString `json:"serviceType"`
+		CallSign    httpx.LooseString `json:"callSign"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	on := in.OnShift
@@ -274,7 +275,7 @@ func (s *Server) fivemDuty(c *echo.Context) error {
 	if strings.Contains(c.Path(), "/ers/") {
 		source = "ers"
 	}
-	u, err := s.deps.Dispatch.GameDuty(c.Request().Context(), callerOf(c), in.DiscordID.V, dispatch.DutyInput{OnDuty: on.V,
+	u, err := s.deps.Dispatch.GameDuty(c.Request().Context(), httpx.CallerOf(c), in.DiscordID.V, dispatch.DutyInput{OnDuty: on.V,
 		Department: dep, CallSign: in.CallSign.V, Source: source})
 	if err != nil {
 		return err
@@ -286,19 +287,19 @@ func (s *Server) fivemDuty(c *echo.Context) error {
 // locationUpdate takes a live position (no database write).
 func (s *Server) locationUpdate(c *echo.Context) error {
 	var in struct {
-		UnitID   looseString `json:"unitId"`
-		UnitName looseString `json:"unitName"`
-		X        looseFloat  `json:"x"`
-		Y        looseFloat  `json:"y"`
-		Z        looseFloat  `json:"z"`
-		Lat      looseFloat  `json:"lat"`
-		Lng      looseFloat  `json:"lng"`
-		Heading  looseFloat  `json:"heading"`
-		Status   looseString `json:"status"`
-		Job      looseString `json:"job"`
-		Postal   looseString `json:"postal"`
+		UnitID   httpx.LooseString `json:"unitId"`
+		UnitName httpx.LooseString `json:"unitName"`
+		X        httpx.LooseFloat  `json:"x"`
+		Y        httpx.LooseFloat  `json:"y"`
+		Z        httpx.LooseFloat  `json:"z"`
+		Lat      httpx.LooseFloat  `json:"lat"`
+		Lng      httpx.LooseFloat  `json:"lng"`
+		Heading  httpx.LooseFloat  `json:"heading"`
+		Status   httpx.LooseString `json:"status"`
+		Job      httpx.LooseString `json:"job"`
+		Postal   httpx.LooseString `json:"postal"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	x, y := in.X, in.Y
@@ -308,7 +309,7 @@ func (s *Server) locationUpdate(c *echo.Context) error {
 	if !y.Set && in.Lat.Set {
 		y = in.Lat
 	}
-	err := s.deps.Dispatch.UpdatePosition(callerOf(c), dispatch.LocationInput{UnitID: in.UnitID.V, UnitName: in.UnitName.V,
+	err := s.deps.Dispatch.UpdatePosition(httpx.CallerOf(c), dispatch.LocationInput{UnitID: in.UnitID.V, UnitName: in.UnitName.V,
 		Coords: cad.Coords{X: x.V, Y: y.V, Z: in.Z.V}, Heading: in.Heading.V, Status: in.Status.V, Job: in.Job.V, Postal: in.Postal.V,
 		HasPosition: x.Set && y.Set})
 	if err != nil {
@@ -321,20 +322,20 @@ func (s *Server) locationUpdate(c *echo.Context) error {
 func (s *Server) camerasSync(c *echo.Context) error {
 	var in struct {
 		Cameras []struct {
-			ID         looseString `json:"id"`
-			X          looseFloat  `json:"x"`
-			Y          looseFloat  `json:"y"`
-			Z          looseFloat  `json:"z"`
-			Heading    looseFloat  `json:"heading"`
-			Label      looseString `json:"label"`
-			Name       looseString `json:"name"`
-			Postal     looseString `json:"postal"`
-			PlacedBy   looseString `json:"placedBy"`
-			Enabled    looseBool   `json:"enabled"`
-			SpeedLimit looseInt    `json:"speedLimit"`
+			ID         httpx.LooseString `json:"id"`
+			X          httpx.LooseFloat  `json:"x"`
+			Y          httpx.LooseFloat  `json:"y"`
+			Z          httpx.LooseFloat  `json:"z"`
+			Heading    httpx.LooseFloat  `json:"heading"`
+			Label      httpx.LooseString `json:"label"`
+			Name       httpx.LooseString `json:"name"`
+			Postal     httpx.LooseString `json:"postal"`
+			PlacedBy   httpx.LooseString `json:"placedBy"`
+			Enabled    httpx.LooseBool   `json:"enabled"`
+			SpeedLimit httpx.LooseInt    `json:"speedLimit"`
 		} `json:"cameras"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	list := make([]*cad.Camera, len(in.Cameras))
@@ -350,7 +351,7 @@ func (s *Server) camerasSync(c *echo.Context) error {
 		list[i] = &cad.Camera{CamID: x.ID.V, Name: name, Label: x.Label.V, Coords: cad.Coords{X: x.X.V, Y: x.Y.V, Z: x.Z.V},
 			Heading: x.Heading.V, Postal: x.Postal.V, PlacedBy: x.PlacedBy.V, Enabled: enabled, SpeedLimit: x.SpeedLimit.V}
 	}
-	n, err := s.deps.Dispatch.SyncCameras(c.Request().Context(), callerOf(c), list)
+	n, err := s.deps.Dispatch.SyncCameras(c.Request().Context(), httpx.CallerOf(c), list)
 	if err != nil {
 		return err
 	}
@@ -360,31 +361,31 @@ func (s *Server) camerasSync(c *echo.Context) error {
 // alprHit answers exactly 201 with one-time photo tokens.
 func (s *Server) alprHit(c *echo.Context) error {
 	var in struct {
-		CamID          looseString `json:"camId"`
-		CameraName     looseString `json:"cameraName"`
-		Plate          looseString `json:"plate"`
-		Kind           looseString `json:"kind"`
-		Flags          []string    `json:"flags"`
-		AlertLevel     looseString `json:"alertLevel"`
-		Speed          looseFloat  `json:"speed"`
-		SpeedLimit     looseFloat  `json:"speedLimit"`
-		Location       looseString `json:"location"`
-		Coordinates    looseCoords `json:"coordinates"`
-		IncidentNumber looseString `json:"incidentNumber"`
+		CamID          httpx.LooseString `json:"camId"`
+		CameraName     httpx.LooseString `json:"cameraName"`
+		Plate          httpx.LooseString `json:"plate"`
+		Kind           httpx.LooseString `json:"kind"`
+		Flags          []string          `json:"flags"`
+		AlertLevel     httpx.LooseString `json:"alertLevel"`
+		Speed          httpx.LooseFloat  `json:"speed"`
+		SpeedLimit     httpx.LooseFloat  `json:"speedLimit"`
+		Location       httpx.LooseString `json:"location"`
+		Coordinates    httpx.LooseCoords `json:"coordinates"`
+		IncidentNumber httpx.LooseString `json:"incidentNumber"`
 		Screenshots    struct {
-			Enabled looseBool `json:"enabled"`
+			Enabled httpx.LooseBool `json:"enabled"`
 		} `json:"screenshots"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	h := &cad.ALPRHit{CamID: in.CamID.V, CameraName: in.CameraName.V, Plate: in.Plate.V, Kind: in.Kind.V, Flags: in.Flags,
 		AlertLevel: in.AlertLevel.V, Speed: in.Speed.V, SpeedLimit: in.SpeedLimit.V, Location: in.Location.V,
-		Coordinates: coordsOf([]looseCoords{in.Coordinates}, looseFloat{}, looseFloat{}, looseFloat{}), IncidentNumber: in.IncidentNumber.V}
+		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates}, httpx.LooseFloat{}, httpx.LooseFloat{}, httpx.LooseFloat{}), IncidentNumber: in.IncidentNumber.V}
 	if h.Flags == nil {
 		h.Flags = []string{}
 	}
-	hit, tokens, err := s.deps.Dispatch.RecordHit(c.Request().Context(), callerOf(c), h, in.Screenshots.Enabled.V)
+	hit, tokens, err := s.deps.Dispatch.RecordHit(c.Request().Context(), httpx.CallerOf(c), h, in.Screenshots.Enabled.V)
 	if err != nil {
 		return err
 	}
@@ -396,7 +397,7 @@ func (s *Server) alprHit(c *echo.Context) error {
 }
 
 func (s *Server) alprCommands(c *echo.Context) error {
-	list, err := s.deps.Dispatch.TakeCameraCommands(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Dispatch.TakeCameraCommands(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -412,7 +413,7 @@ func (s *Server) alprCommands(c *echo.Context) error {
 func (s *Server) alprUpload(c *echo.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		if isTooLarge(err) {
+		if httpx.IsTooLarge(err) {
 			return err
 		}
 		return cad.Errorf(cad.EINVALID, "The photo must be a multipart/form-data field named file")
@@ -436,46 +437,19 @@ func (s *Server) alprUpload(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]any{"success": true, "hitId": hit.ID, "photos": len(hit.Photos)})
 }
 
-// ersIn is every ERS request's body: the fields of the one it is.
-type ersIn struct {
-	callIn
-	ERSCalloutID looseString `json:"ersCalloutId"`
-	DiscordID    looseString `json:"discordId"`
-	CallSign     looseString `json:"callSign"`
-	ServiceType  looseString `json:"serviceType"`
-	Plate        looseString `json:"plate"`
-	// civilian
-	civilianIn
-	CivID         looseString `json:"civId"`
-	PedID         looseString `json:"pedId"`
-	MDTCivilianID looseString `json:"mdtCivilianId"`
-	LicenseCar    looseBool   `json:"license_car_is_valid"`
-	DLStatus      looseString `json:"driversLicenseStatus"`
-	// vehicle
-	Make      looseString `json:"make"`
-	Model     looseString `json:"model"`
-	Color     looseString `json:"color"`
-	Year      looseInt    `json:"year"`
-	OwnerName looseString `json:"ownerName"`
-	Stolen    looseBool   `json:"stolen"`
-	Insurance looseBool   `json:"insurance"`
-	BOLO      looseBool   `json:"bolo"`
-	BOLODesc  looseString `json:"boloDescription"`
-}
-
 // ers serves the ERS bridge's POSTs; each answers 2xx with what the
 // bridge reads.
 func (s *Server) ers(c *echo.Context) error {
-	var in ersIn
-	if err := bindJSON(c, &in); err != nil {
+	var in httpx.ERSIn
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ctx, cl := c.Request().Context(), callerOf(c)
+	ctx, cl := c.Request().Context(), httpx.CallerOf(c)
 	d := s.deps.Dispatch
 	ersID := in.ERSCalloutID.V
 	switch strings.TrimPrefix(c.Path(), "/api/fivem/ers/") {
 	case "callout":
-		call, created, err := d.ERSCallout(ctx, cl, ersID, in.callIn.input())
+		call, created, err := d.ERSCallout(ctx, cl, ersID, callInput(in.CallIn))
 		if err != nil {
 			return err
 		}
@@ -505,8 +479,8 @@ func (s *Server) ers(c *echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Callout closed", "status": call.Status})
 	case "traffic-stop":
 		call, res, err := d.TrafficStop(ctx, cl, dispatch.TrafficStopInput{Plate: in.Plate.V, Player: in.DiscordID.V, CallSign: in.CallSign.V,
-			Location: in.callIn.Location.V, Postal: in.callIn.Postal.V,
-			Coordinates: coordsOf([]looseCoords{in.callIn.Coordinates, in.callIn.Coords}, in.callIn.X, in.callIn.Y, in.callIn.Z)})
+			Location: in.CallIn.Location.V, Postal: in.CallIn.Postal.V,
+			Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.CallIn.Coordinates, in.CallIn.Coords}, in.CallIn.X, in.CallIn.Y, in.CallIn.Z)})
 		if err != nil {
 			return err
 		}
@@ -527,16 +501,16 @@ func (s *Server) ers(c *echo.Context) error {
 }
 
 // ersCivilian makes (or updates) an ERS pedestrian as a civilian.
-func (s *Server) ersCivilian(c *echo.Context, in ersIn) error {
-	ci := in.civilianIn.input()
+func (s *Server) ersCivilian(c *echo.Context, in httpx.ERSIn) error {
+	ci := characterInput(in.CivilianIn)
 	id := firstNonEmpty(in.MDTCivilianID.V, in.CivID.V, in.PedID.V)
 	if id == "" {
-		id = "ERS-" + strings.ToUpper(strings.ReplaceAll(in.civilianIn.FirstName.V+in.civilianIn.LastName.V+in.civilianIn.DateOfBirth.V, " ", ""))
+		id = "ERS-" + strings.ToUpper(strings.ReplaceAll(in.CivilianIn.FirstName.V+in.CivilianIn.LastName.V+in.CivilianIn.DateOfBirth.V, " ", ""))
 	} else {
 		id = "ERS-" + id
 	}
 	ci.SSN = &id
-	ctx, cl := c.Request().Context(), callerOf(c)
+	ctx, cl := c.Request().Context(), httpx.CallerOf(c)
 	ch, _, err := s.deps.Civil.SyncCharacter(ctx, cl, ci)
 	if err != nil {
 		return err
@@ -552,8 +526,8 @@ func (s *Server) ersCivilian(c *echo.Context, in ersIn) error {
 
 // ersVehicle registers an ERS vehicle to its owner (an ERS civilian made
 // by name when none is named), with its stolen flag and BOLO.
-func (s *Server) ersVehicle(c *echo.Context, in ersIn) error {
-	ctx, cl := c.Request().Context(), callerOf(c)
+func (s *Server) ersVehicle(c *echo.Context, in httpx.ERSIn) error {
+	ctx, cl := c.Request().Context(), httpx.CallerOf(c)
 	key, err := cad.PlateKey(in.Plate.V)
 	if err != nil {
 		return err
@@ -596,7 +570,7 @@ func (s *Server) ersVehicle(c *echo.Context, in ersIn) error {
 
 // ersPending hands the game the call-outs it has not acknowledged.
 func (s *Server) ersPending(c *echo.Context) error {
-	list, err := s.deps.Dispatch.PendingERSCallouts(c.Request().Context(), callerOf(c))
+	list, err := s.deps.Dispatch.PendingERSCallouts(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -613,13 +587,13 @@ func (s *Server) ersPending(c *echo.Context) error {
 // the code the player typed, or by their Discord identifier.
 func (s *Server) fivemConfirmLink(c *echo.Context) error {
 	var in struct {
-		Code        looseString `json:"code"`
-		Identifiers []string    `json:"identifiers"`
+		Code        httpx.LooseString `json:"code"`
+		Identifiers []string          `json:"identifiers"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := s.deps.Dispatch.ConfirmLink(c.Request().Context(), callerOf(c), dispatch.ConfirmInput{Code: in.Code.V, Identifiers: in.Identifiers})
+	res, err := s.deps.Dispatch.ConfirmLink(c.Request().Context(), httpx.CallerOf(c), dispatch.ConfirmInput{Code: in.Code.V, Identifiers: in.Identifiers})
 	if err != nil {
 		return err
 	}
@@ -628,5 +602,5 @@ func (s *Server) fivemConfirmLink(c *echo.Context) error {
 		ids[i] = l.Identifier
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Linked to " + res.Member.Username + " in the CAD",
-		"userId": res.Member.UserID, "username": res.Member.Username, "via": res.Via, "identifiers": ids, "links": mapList(res.Links, linkJSON)})
+		"userId": res.Member.UserID, "username": res.Member.Username, "via": res.Via, "identifiers": ids, "links": httpx.MapList(res.Links, linkJSON)})
 }

@@ -8,20 +8,20 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/docs"
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // Every route's rate-limit group is what docs/openapi.yaml says it is.
 func TestOpenAPIDocumentsEveryRoutesLimit(t *testing.T) {
-	documented, err := api.OpenAPIRateLimits(docs.OpenAPI)
+	documented, err := httpx.OpenAPIRateLimits(docs.OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
 	known := map[string]bool{}
-	for _, g := range api.Groups() {
+	for _, g := range httpx.Groups() {
 		known[string(g)] = true
 	}
 	for _, r := range apitest.New(t).Server.Routes() {

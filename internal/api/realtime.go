@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
 )
@@ -13,13 +14,13 @@ import (
 // realtimeRoutes mount Socket.IO at /socket.io/ and the stream at
 // /api/events, and the announcements admins post to members' screens.
 func (s *Server) realtimeRoutes() {
-	s.add(http.MethodPost, "/api/community/:id/announcements", Admin, s.announce)
+	s.Add(http.MethodPost, "/api/community/:id/announcements", httpx.Admin, s.announce)
 	if s.deps.Hub == nil {
 		return
 	}
-	extract := ipExtractor(s.cfg.TrustedProxies)
-	s.gateway = realtime.NewGateway(s.deps.Hub, func(r *http.Request) string { return extract(r) }, s.trustedOrigin)
-	s.stream = realtime.NewStream(s.deps.Hub, s.trustedOrigin)
+	gateway := realtime.NewGateway(s.deps.Hub, s.ClientIP, s.TrustedOrigin)
+	s.OnClose(gateway.Close)
+	stream := realtime.NewStream(s.deps.Hub, s.TrustedOrigin)
 	hub := s.deps.Hub
 	s.deps.Metrics.Gateway(func() metrics.GatewayStats {
 		conns, rooms, watchers, disc := hub.Snapshot()
@@ -28,12 +29,26 @@ func (s *Server) realtimeRoutes() {
 			EventsDropped: st.EventsDropped.Load(), Overflows: st.Overflows.Load(), MapBatches: st.Batches.Load(),
 			EngineWrites: st.EngineWrites.Load(), Disconnects: disc}
 	})
+	socketIO := func(c *echo.Context) error {
+		unbound(c.Response())
+		return gateway.Serve(c.Response(), c.Request())
+	}
+	// eventStream authenticates as every route does (cookie, bearer or
+	// key; none is anonymous) and hands the connection to the stream.
+	eventStream := func(c *echo.Context) error {
+		p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request(), httpx.ClientOf(c))
+		if err != nil {
+			return err
+		}
+		unbound(c.Response())
+		return stream.Serve(c.Response(), c.Request(), p, httpx.ClientOf(c))
+	}
 	// Socket.IO authenticates its handshake itself (cookie or auth.token);
 	// polling and the upgrade are GET and POST on one path. Not limited
 	// per request: a long-poll comes back every 25 s.
-	s.add(http.MethodGet, "/socket.io/", Public, s.socketIO, limitGroup(GroupNone))
-	s.add(http.MethodPost, "/socket.io/", Public, s.socketIO, limitGroup(GroupNone))
-	s.add(http.MethodGet, "/api/events", Public, s.eventStream)
+	s.Add(http.MethodGet, "/socket.io/", httpx.Public, socketIO, httpx.Limit(httpx.GroupNone), httpx.LongLived())
+	s.Add(http.MethodPost, "/socket.io/", httpx.Public, socketIO, httpx.Limit(httpx.GroupNone), httpx.LongLived())
+	s.Add(http.MethodGet, "/api/events", httpx.Public, eventStream, httpx.LongLived())
 }
 
 // unbound lifts the server's read and write deadlines for a connection
@@ -44,48 +59,18 @@ func unbound(w http.ResponseWriter) {
 	_ = rc.SetWriteDeadline(time.Time{})
 }
 
-func (s *Server) socketIO(c *echo.Context) error {
-	unbound(c.Response())
-	return s.gateway.Serve(c.Response(), c.Request())
-}
-
-// eventStream authenticates as every route does (cookie, bearer or key;
-// none is anonymous) and hands the connection to the stream.
-func (s *Server) eventStream(c *echo.Context) error {
-	p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request(), clientOf(c))
-	if err != nil {
-		return err
-	}
-	unbound(c.Response())
-	return s.stream.Serve(c.Response(), c.Request(), p, clientOf(c))
-}
-
 func (s *Server) announce(c *echo.Context) error {
 	var in struct {
-		Title    looseString `json:"title"`
-		Message  looseString `json:"message"`
-		Priority looseString `json:"priority"`
+		Title    httpx.LooseString `json:"title"`
+		Message  httpx.LooseString `json:"message"`
+		Priority httpx.LooseString `json:"priority"`
 	}
-	if err := bindJSON(c, &in); err != nil {
+	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	a, err := s.deps.Dispatch.Announce(c.Request().Context(), callerOf(c), in.Title.V, in.Message.V, in.Priority.V)
+	a, err := s.deps.Dispatch.Announce(c.Request().Context(), httpx.CallerOf(c), in.Title.V, in.Message.V, in.Priority.V)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, a)
-}
-
-// trustedOrigin reports whether a browser origin is Precinct's own or a
-// configured one.
-func (s *Server) trustedOrigin(origin string) bool {
-	if origin == s.cfg.PublicURL {
-		return true
-	}
-	for _, o := range s.cfg.CORSOrigins {
-		if o == origin {
-			return true
-		}
-	}
-	return false
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/precinct-cad/precinct/docs"
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // echoPath turns OpenAPI's /a/{id} into Echo's /a/:id.
@@ -20,7 +20,7 @@ func echoPath(p string) string { return paramRE.ReplaceAllString(p, ":$1") }
 // without documentation, or documentation of a route that does not exist,
 // fails here.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	ops, err := api.ParseOpenAPI(docs.OpenAPI)
+	ops, err := httpx.ParseOpenAPI(docs.OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,10 +97,10 @@ func TestEveryProtectedRouteRefusesAnonymousCallers(t *testing.T) {
 	env := apitest.New(t)
 	n := 0
 	for _, r := range env.Server.Routes() {
-		if r.Access == api.Public {
+		if r.Access == httpx.Public {
 			continue
 		}
-		if r.Access == api.Operator {
+		if r.Access == httpx.Operator {
 			// Metrics: not a user credential, an allowed address or the
 			// metrics token (metrics_test.go).
 			if res := env.Do(r.Method, r.Path, nil, nil, ""); res.Code != 403 {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // The tenancy matrix (R60, R64, R69): for every route that runs in a
@@ -34,7 +34,7 @@ func TestTenancyMatrix(t *testing.T) {
 			continue
 		}
 		n++
-		if r.Access == api.GameServer || r.Access == api.MemberOrServer {
+		if r.Access == httpx.GameServer || r.Access == httpx.MemberOrServer {
 			// A's key acting in B.
 			h := merge(key(tn.keyA), in(tn.B.ID))
 			if res := tn.env.Do(r.Method, tn.fill(r.Path, tn.B.ID, true), `{}`, h, ""); res.Code != 403 {
@@ -50,7 +50,7 @@ func TestTenancyMatrix(t *testing.T) {
 				sameAsNothing(r.Method+" "+r.Path+" with B's key and A's objects", r.Method,
 					tn.fill(r.Path, tn.B.ID, true), tn.fill(r.Path, tn.B.ID, false), key(tn.keyB))
 			}
-			if r.Access == api.GameServer {
+			if r.Access == httpx.GameServer {
 				continue
 			}
 		}
@@ -144,7 +144,7 @@ func (tn *tenants) normalized(t *testing.T, res *httptest.ResponseRecorder) stri
 // game-server routes with 401 (R48), whatever the route.
 func TestEveryScopedRouteRefusesLowerRoles(t *testing.T) {
 	tn := newTenants(t)
-	below := map[api.Access]string{api.Supervisor: "memberA", api.Admin: "supA", api.CommunitySuperAdmin: "adminA"}
+	below := map[httpx.Access]string{httpx.Supervisor: "memberA", httpx.Admin: "supA", httpx.CommunitySuperAdmin: "adminA"}
 	before := tn.snapshot(t, tn.A.ID)
 	for _, r := range tn.env.Server.Routes() {
 		if !r.Access.Scoped() || strings.HasPrefix(r.Path, "/test/") {
@@ -152,13 +152,13 @@ func TestEveryScopedRouteRefusesLowerRoles(t *testing.T) {
 		}
 		path := tn.fill(r.Path, tn.A.ID, true)
 		h := tn.inFor(r.Path, tn.A.ID)
-		if r.Access == api.GameServer {
+		if r.Access == httpx.GameServer {
 			if res := tn.env.Do(r.Method, path, `{}`, merge(tn.as("adminA"), in(tn.A.ID)), ""); res.Code != 401 {
 				t.Errorf("%s %s as a user: %d", r.Method, r.Path, res.Code)
 			}
 			continue
 		}
-		if r.Access != api.MemberOrServer {
+		if r.Access != httpx.MemberOrServer {
 			if res := tn.env.Do(r.Method, path, `{}`, merge(key(tn.keyA), h), ""); res.Code != 401 {
 				t.Errorf("%s %s with a key: %d", r.Method, r.Path, res.Code)
 			}

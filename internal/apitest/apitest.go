@@ -25,6 +25,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/events"
+	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
 	"github.com/precinct-cad/precinct/internal/store"
@@ -104,11 +105,11 @@ func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
 
 // NewWith builds the application with a given configuration and health
 // checker, for tests that need to control the database's answers.
-func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.HealthChecker) *Env {
+func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...httpx.HealthChecker) *Env {
 	t.Helper()
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var h api.HealthChecker = db
+	var h httpx.HealthChecker = db
 	if len(health) > 0 {
 		h = health[0]
 	}
@@ -300,7 +301,7 @@ func (env *Env) Do(method, path string, body any, headers map[string]string, rem
 // X-Request-ID header carries.
 func CheckErrorBody(t testing.TB, res *httptest.ResponseRecorder, code string) {
 	t.Helper()
-	var b api.ErrorBody
+	var b httpx.ErrorBody
 	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
 	if err := dec.Decode(&b); err != nil {
 		t.Fatalf("not an error body: %v: %s", err, res.Body.String())
@@ -308,8 +309,8 @@ func CheckErrorBody(t testing.TB, res *httptest.ResponseRecorder, code string) {
 	if b.Success || b.Msg == "" || b.Msg != b.Error || b.Code != code {
 		t.Errorf("error body = %+v, want code %q with msg == error", b, code)
 	}
-	if b.RequestID == "" || b.RequestID != res.Header().Get(api.HeaderRequestID) {
-		t.Errorf("requestId %q does not match header %q", b.RequestID, res.Header().Get(api.HeaderRequestID))
+	if b.RequestID == "" || b.RequestID != res.Header().Get(httpx.HeaderRequestID) {
+		t.Errorf("requestId %q does not match header %q", b.RequestID, res.Header().Get(httpx.HeaderRequestID))
 	}
 	if ct := res.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)

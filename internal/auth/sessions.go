@@ -175,6 +175,12 @@ func (s *Service) CookieMaxAge(sess *cad.Session) time.Duration {
 	return max(sess.IdleExpiresAt.Sub(s.now()), 0)
 }
 
+// RenewCookie lets a browser session's cookie live on after a use of the
+// session was recorded: 24 hours from now, or 30 days when remembered.
+func (s *Service) RenewCookie(r *http.Request, w http.ResponseWriter, sess *cad.Session) error {
+	return s.cookies.Renew(r, w, s.CookieMaxAge(sess))
+}
+
 // Logout ends the caller's session on the server: its cookie and every JWT
 // of it stop working at once.
 func (s *Service) Logout(ctx context.Context, p *cad.Principal, cl cad.Client) error {

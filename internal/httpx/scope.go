@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"bytes"
@@ -15,15 +15,26 @@ import (
 
 const scopeKey = "precinct.scope"
 
-// scopeOf returns the request's community scope (set by s.scope).
-func scopeOf(c *echo.Context) *cad.Scope {
+// ScopeOf returns the request's community scope (set by s.scope).
+func ScopeOf(c *echo.Context) *cad.Scope {
 	sc, _ := c.Get(scopeKey).(*cad.Scope)
 	return sc
 }
 
-// actorOf describes the caller of a scoped request for the audit log.
-func actorOf(c *echo.Context) cad.Actor {
-	return cad.ActorOf(principalOf(c), scopeOf(c), clientOf(c))
+// ActorOf describes the caller of a scoped request for the audit log.
+func ActorOf(c *echo.Context) cad.Actor {
+	return cad.ActorOf(PrincipalOf(c), ScopeOf(c), ClientOf(c))
+}
+
+// CallerOf is the caller of a scoped request as the areas' services take
+// it: its standing, the audit actor, and the member's user and Discord ids.
+func CallerOf(c *echo.Context) cad.Caller {
+	p := PrincipalOf(c)
+	cl := cad.Caller{Scope: ScopeOf(c), Actor: ActorOf(c)}
+	if p.IsUser() {
+		cl.UserID, cl.DiscordID = p.User.ID, p.User.DiscordID
+	}
+	return cl
 }
 
 var errNoCommunityContext = cad.Errorf(cad.EINVALID, "Community context is required: send the x-community-id header or a communityId")
@@ -37,7 +48,7 @@ var errNoCommunityContext = cad.Errorf(cad.EINVALID, "Community context is requi
 // none means that one, naming another is refused (R59, R69).
 func (s *Server) scope(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		p := principalOf(c)
+		p := PrincipalOf(c)
 		ref, err := communityRef(c)
 		if err != nil {
 			return err
@@ -46,30 +57,30 @@ func (s *Server) scope(next echo.HandlerFunc) echo.HandlerFunc {
 		var com *cad.Community
 		switch {
 		case ref != "":
-			com, err = s.deps.Community.Resolve(ctx, ref)
+			com, err = s.deps.Tenancy.Resolve(ctx, ref)
 			if err != nil {
 				if cad.ErrorCode(err) == cad.ENOTFOUND {
 					if p.IsServer() {
 						return cad.Errorf(cad.EFORBIDDEN, "This API key belongs to another community")
 					}
-					s.deps.Community.ProbeAbsent(ctx, p)
+					s.deps.Tenancy.ProbeAbsent(ctx, p)
 				}
 				return err
 			}
 		case p.IsServer():
-			com, err = s.deps.Community.Resolve(ctx, p.APIKey.CommunityID)
+			com, err = s.deps.Tenancy.Resolve(ctx, p.APIKey.CommunityID)
 			if err != nil {
 				return err
 			}
 		default:
 			return errNoCommunityContext
 		}
-		sc, err := s.deps.Community.ScopeFor(ctx, p, com)
+		sc, err := s.deps.Tenancy.ScopeFor(ctx, p, com)
 		if err != nil {
 			return err
 		}
 		if sc.SuperAdmin && sc.Membership == nil {
-			s.deps.Community.AuditSuperAdminEntry(ctx, actorOf(c), com.ID, c.Request().Method+" "+c.Path())
+			s.deps.Tenancy.AuditSuperAdminEntry(ctx, ActorOf(c), com.ID, c.Request().Method+" "+c.Path())
 		}
 		c.Set(scopeKey, sc)
 		return next(c)
@@ -117,7 +128,7 @@ func bodyCommunityID(c *echo.Context) (string, error) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		return "", nil
 	}
-	b, err := readBody(r)
+	b, err := ReadBody(r)
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"crypto/sha256"
@@ -85,7 +85,7 @@ func (s *Server) docsRoutes() error {
 	if _, err := ParseOpenAPI(docs.OpenAPI); err != nil {
 		return fmt.Errorf("docs/openapi.yaml: %w", err)
 	}
-	s.add(http.MethodGet, "/api/openapi.yaml", Public, func(c *echo.Context) error {
+	s.Add(http.MethodGet, "/api/openapi.yaml", Public, func(c *echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.Blob(http.StatusOK, "application/yaml; charset=utf-8", docs.OpenAPI)
 	})
@@ -95,11 +95,11 @@ func (s *Server) docsRoutes() error {
 		h.Set("Cache-Control", "no-cache")
 		return c.HTMLBlob(http.StatusOK, []byte(docsPage))
 	}
-	s.add(http.MethodGet, "/api/docs", Public, page)
-	s.add(http.MethodGet, "/api-docs", Public, page)
+	s.Add(http.MethodGet, "/api/docs", Public, page)
+	s.Add(http.MethodGet, "/api-docs", Public, page)
 	sum := sha256.Sum256(docs.Redoc)
 	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	s.add(http.MethodGet, "/api/docs/redoc.standalone.js", Public, func(c *echo.Context) error {
+	s.Add(http.MethodGet, "/api/docs/redoc.standalone.js", Public, func(c *echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Cache-Control", "public, max-age=86400")
 		h.Set("ETag", etag)

@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"github.com/labstack/echo/v5"
@@ -106,7 +106,7 @@ func requireRole(role string) echo.MiddlewareFunc {
 	msg := "Insufficient permissions. Required role: " + cad.RoleName(role)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
-			if scopeOf(c).Rank < need {
+			if ScopeOf(c).Rank < need {
 				return cad.Errorf(cad.EFORBIDDEN, "%s", msg)
 			}
 			return next(c)
@@ -118,7 +118,7 @@ func requireRole(role string) echo.MiddlewareFunc {
 // is the wrong kind of credential for these routes (R48).
 func requireServer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		if !principalOf(c).IsServer() {
+		if !PrincipalOf(c).IsServer() {
 			return cad.Errorf(cad.EUNAUTHORIZED, "A game server API key (x-api-key) is required")
 		}
 		return next(c)
@@ -129,7 +129,7 @@ func requireServer(next echo.HandlerFunc) echo.HandlerFunc {
 // kind of credential for user routes (R48, R69).
 func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		p := principalOf(c)
+		p := PrincipalOf(c)
 		if p.IsServer() {
 			return cad.Errorf(cad.EUNAUTHORIZED, "This route needs a user sign-in, not an API key")
 		}
@@ -142,7 +142,7 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 
 func requireSuperAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		if !principalOf(c).User.SuperAdmin {
+		if !PrincipalOf(c).User.SuperAdmin {
 			return cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 		}
 		return next(c)
@@ -154,7 +154,7 @@ var errNotAuthenticated = cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
 // requireCredential admits a signed-in user or a game server's key.
 func requireCredential(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		if p := principalOf(c); !p.IsUser() && !p.IsServer() {
+		if p := PrincipalOf(c); !p.IsUser() && !p.IsServer() {
 			return cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
 		}
 		return next(c)
@@ -166,7 +166,7 @@ func requireCredential(next echo.HandlerFunc) echo.HandlerFunc {
 func requireMemberOrServer(next echo.HandlerFunc) echo.HandlerFunc {
 	member := requireRole(cad.RoleMember)(next)
 	return func(c *echo.Context) error {
-		if scopeOf(c).Server {
+		if ScopeOf(c).Server {
 			return next(c)
 		}
 		return member(c)

@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"errors"
@@ -42,22 +42,42 @@ func Groups() []Group {
 	return []Group{GroupNone, GroupAPI, GroupLookup, GroupFiveM, GroupFiveMHigh, GroupReports}
 }
 
-// routeOption adjusts a route at registration.
-type routeOption func(*routeSpec)
+// RouteOption adjusts a route at registration.
+type RouteOption func(*routeSpec)
 
 type routeSpec struct {
 	group     Group
 	bodyLimit int64 // 0: the configured body_limit
 	// before runs ahead of the route's guard (the legacy apiKey in a
 	// body).
-	before echo.MiddlewareFunc
+	before    echo.MiddlewareFunc
+	longLived bool
 }
 
-// bodyLimit lets a route take bodies up to n bytes (images, bulk sync).
-func bodyLimit(n int64) routeOption { return func(r *routeSpec) { r.bodyLimit = n } }
+// Body limits of the routes that carry images or bulk records; every
+// other route keeps the configured body_limit (1 MiB by default).
+const (
+	// ImageBodyLimit fits a 5 MB image as a base64 data URI in JSON.
+	ImageBodyLimit int64 = 8 << 20
+	// BulkBodyLimit fits a force-sync of thousands of records.
+	BulkBodyLimit int64 = 16 << 20
+)
 
-// limitGroup puts a route in a group other than its access's default.
-func limitGroup(g Group) routeOption { return func(r *routeSpec) { r.group = g } }
+// BodyLimit lets a route take bodies up to n bytes: ImageBodyLimit or
+// BulkBodyLimit.
+func BodyLimit(n int64) RouteOption { return func(r *routeSpec) { r.bodyLimit = n } }
+
+// Limit puts a route in a group other than its access's default.
+func Limit(g Group) RouteOption { return func(r *routeSpec) { r.group = g } }
+
+// Before runs mw ahead of the route's guard: the authentication and
+// every check after it.
+func Before(mw echo.MiddlewareFunc) RouteOption { return func(r *routeSpec) { r.before = mw } }
+
+// LongLived marks a route that holds its connection open (a socket, an
+// event stream): no request deadline applies; its own heartbeats bound
+// it.
+func LongLived() RouteOption { return func(r *routeSpec) { r.longLived = true } }
 
 // defaultGroup is a route's group when it names none: game-server routes
 // are FiveM routes, everything else is the general API.
@@ -103,7 +123,7 @@ func (s *Server) limit(g Group) echo.MiddlewareFunc {
 // limitKey is whom a request counts against: a user, a game server's key,
 // or, with no credential, the client address.
 func limitKey(c *echo.Context, g Group) string {
-	p := principalOf(c)
+	p := PrincipalOf(c)
 	switch {
 	case p.IsUser():
 		return string(g) + ":u:" + p.User.ID
@@ -127,11 +147,11 @@ func (s *Server) ruleFor(c *echo.Context, g Group) (cad.Rate, error) {
 		if g == GroupFiveMHigh {
 			rule = l.FiveMHighImpact
 		}
-		p := principalOf(c)
+		p := PrincipalOf(c)
 		if !p.IsServer() {
 			return rule, nil
 		}
-		com, err := s.deps.Community.Resolve(c.Request().Context(), p.APIKey.CommunityID)
+		com, err := s.deps.Tenancy.Resolve(c.Request().Context(), p.APIKey.CommunityID)
 		if err != nil {
 			return rule, err
 		}
@@ -221,59 +241,4 @@ func setRefusalHeaders(c *echo.Context, err error) {
 		reset = time.Duration(secs) * time.Second
 	}
 	setLimitHeaders(h, le.Limit, le.Remaining, reset, le.Window, le.Policy)
-}
-
-// communityLimits answers a community's FiveM limits as they apply: its own
-// where a Super Admin set them, the deployment's otherwise.
-func (s *Server) communityLimitsJSON(com *cad.Community) map[string]any {
-	one := func(own int, def cad.Rate) map[string]any {
-		if own > 0 {
-			return map[string]any{"limit": own, "windowSeconds": 60, "custom": true}
-		}
-		return map[string]any{"limit": def.Limit, "windowSeconds": int(def.Window / time.Second), "custom": false}
-	}
-	q := s.deps.Civil.QuotaOf(com)
-	return map[string]any{
-		"fivem":           one(com.Limits.FiveMPerMinute, s.cfg.Limits.FiveM),
-		"fivemHighImpact": one(com.Limits.FiveMHighImpactPerMinute, s.cfg.Limits.FiveMHighImpact),
-		"media":           map[string]any{"quotaBytes": q.Bytes, "alprQuotaBytes": q.ALPRBytes, "custom": com.Limits.MediaQuotaBytes > 0},
-	}
-}
-
-func (s *Server) getCommunityLimits(c *echo.Context) error {
-	return c.JSON(http.StatusOK, s.communityLimitsJSON(scopeOf(c).Community))
-}
-
-func (s *Server) putCommunityLimits(c *echo.Context) error {
-	var in struct {
-		FiveMPerMinute           *int   `json:"fivemPerMinute"`
-		FiveMHighImpactPerMinute *int   `json:"fivemHighImpactPerMinute"`
-		MediaQuotaBytes          *int64 `json:"mediaQuotaBytes"`
-	}
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	var l cad.CommunityLimits
-	for _, f := range []struct {
-		in  *int
-		out *int
-	}{{in.FiveMPerMinute, &l.FiveMPerMinute}, {in.FiveMHighImpactPerMinute, &l.FiveMHighImpactPerMinute}} {
-		if f.in != nil {
-			if *f.in < 1 {
-				return cad.Errorf(cad.EINVALID, "A limit must be 1 to %d a minute, or null for the deployment's default", cad.MaxCommunityLimit)
-			}
-			*f.out = *f.in
-		}
-	}
-	if in.MediaQuotaBytes != nil {
-		if *in.MediaQuotaBytes < cad.MinMediaQuota {
-			return cad.Errorf(cad.EINVALID, "mediaQuotaBytes must be %d to %d, or null for the deployment's default", int64(cad.MinMediaQuota), int64(cad.MaxMediaQuota))
-		}
-		l.MediaQuotaBytes = *in.MediaQuotaBytes
-	}
-	com, err := s.deps.Community.SetLimits(c.Request().Context(), actorOf(c), scopeOf(c), l)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, s.communityLimitsJSON(com))
 }

@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"encoding/json"
@@ -13,13 +13,13 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-// bindJSON decodes the request body into dst and answers every way it can go
+// BindJSON decodes the request body into dst and answers every way it can go
 // wrong with a message a client can act on: no body, not JSON, malformed
 // JSON (with the byte offset), a field of the wrong type, or trailing data.
 // A body over the limit surfaces as the limit's own error (413). Unknown
 // fields are ignored: the FiveM resources send more than Precinct reads, and
 // request types list only what a caller may set (R63).
-func bindJSON(c *echo.Context, dst any) error {
+func BindJSON(c *echo.Context, dst any) error {
 	req := c.Request()
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -32,7 +32,7 @@ func bindJSON(c *echo.Context, dst any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && isTooLarge(err) {
+		if err != nil && IsTooLarge(err) {
 			return err
 		}
 		return cad.Errorf(cad.EINVALID, "Malformed JSON body: unexpected data after the JSON value")
@@ -40,19 +40,20 @@ func bindJSON(c *echo.Context, dst any) error {
 	return nil
 }
 
-// readBody reads a whole request body, which the body limit bounds. A body
+// ReadBody reads a whole request body, which the body limit bounds. A body
 // that cannot be read (a malformed chunk size, a client that stopped
 // sending inside a chunk) is the caller's fault, a 400; a body over the
 // limit keeps the limit's own error (413).
-func readBody(r *http.Request) ([]byte, error) {
+func ReadBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(r.Body)
-	if err != nil && !isTooLarge(err) {
+	if err != nil && !IsTooLarge(err) {
 		return nil, cad.Wrap(cad.EINVALID, err, "The request body could not be read (malformed or cut short)")
 	}
 	return b, err
 }
 
-func isTooLarge(err error) bool { return errors.Is(err, echo.ErrStatusRequestEntityTooLarge) }
+// IsTooLarge reports whether err is the body limit's refusal (a 413).
+func IsTooLarge(err error) bool { return errors.Is(err, echo.ErrStatusRequestEntityTooLarge) }
 
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
@@ -62,7 +63,7 @@ func jsonError(err error) error {
 	case errors.As(err, &own):
 		// A field's own rule (an amount with three decimals): its message.
 		return own
-	case isTooLarge(err):
+	case IsTooLarge(err):
 		return err
 	case errors.Is(err, io.EOF):
 		return cad.Errorf(cad.EINVALID, "Request body is required (JSON)")

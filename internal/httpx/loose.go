@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
 )
 
 // Loose types read what the FiveM resources send (Lua's json.encode, and
@@ -21,43 +20,43 @@ import (
 // absent. They keep whether the field was present, so an update changes
 // only what a request names.
 
-// looseString is a string, or a number or boolean written as one.
-type looseString struct {
+// LooseString is a string, or a number or boolean written as one.
+type LooseString struct {
 	Set bool
 	V   string
 }
 
-func (l *looseString) UnmarshalJSON(b []byte) error {
+func (l *LooseString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
 	case string(b) == "null":
-		*l = looseString{}
+		*l = LooseString{}
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*l = looseString{Set: true, V: s}
+		*l = LooseString{Set: true, V: s}
 		return nil
 	case string(b) == "true" || string(b) == "false":
-		*l = looseString{Set: true, V: string(b)}
+		*l = LooseString{Set: true, V: string(b)}
 		return nil
 	case string(b) == "[]" || string(b) == "{}":
 		// An empty Lua table: nothing.
-		*l = looseString{}
+		*l = LooseString{}
 		return nil
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
 		return &json.UnmarshalTypeError{Value: "value", Type: stringType}
 	}
-	*l = looseString{Set: true, V: n.String()}
+	*l = LooseString{Set: true, V: n.String()}
 	return nil
 }
 
 // Ptr is the value for an update: nil when absent.
-func (l looseString) Ptr() *string {
+func (l LooseString) Ptr() *string {
 	if !l.Set {
 		return nil
 	}
@@ -65,32 +64,32 @@ func (l looseString) Ptr() *string {
 	return &v
 }
 
-// looseInt is an integer, or a string holding one ("" is absent).
-type looseInt struct {
+// LooseInt is an integer, or a string holding one ("" is absent).
+type LooseInt struct {
 	Set bool
 	V   int
 }
 
-func (l *looseInt) UnmarshalJSON(b []byte) error {
-	var s looseString
+func (l *LooseInt) UnmarshalJSON(b []byte) error {
+	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return &json.UnmarshalTypeError{Value: "value", Type: intType}
 	}
 	v := strings.TrimSpace(s.V)
 	if !s.Set || v == "" {
-		*l = looseInt{}
+		*l = LooseInt{}
 		return nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
 		return &json.UnmarshalTypeError{Value: "value", Type: intType}
 	}
-	*l = looseInt{Set: true, V: int(f)}
+	*l = LooseInt{Set: true, V: int(f)}
 	return nil
 }
 
 // Ptr is the value for an update: nil when absent.
-func (l looseInt) Ptr() *int {
+func (l LooseInt) Ptr() *int {
 	if !l.Set {
 		return nil
 	}
@@ -98,26 +97,26 @@ func (l looseInt) Ptr() *int {
 	return &v
 }
 
-// looseBool is a boolean, or "true"/"false"/"1"/"0"/"yes"/"no", or 1/0.
-type looseBool struct {
+// LooseBool is a boolean, or "true"/"false"/"1"/"0"/"yes"/"no", or 1/0.
+type LooseBool struct {
 	Set bool
 	V   bool
 }
 
-func (l *looseBool) UnmarshalJSON(b []byte) error {
-	var s looseString
+func (l *LooseBool) UnmarshalJSON(b []byte) error {
+	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return &json.UnmarshalTypeError{Value: "value", Type: boolType}
 	}
 	if !s.Set {
-		*l = looseBool{}
+		*l = LooseBool{}
 		return nil
 	}
 	switch strings.ToLower(strings.TrimSpace(s.V)) {
 	case "true", "1", "yes", "on":
-		*l = looseBool{Set: true, V: true}
+		*l = LooseBool{Set: true, V: true}
 	case "false", "0", "no", "off", "":
-		*l = looseBool{Set: true, V: false}
+		*l = LooseBool{Set: true, V: false}
 	default:
 		return &json.UnmarshalTypeError{Value: "value", Type: boolType}
 	}
@@ -125,7 +124,7 @@ func (l *looseBool) UnmarshalJSON(b []byte) error {
 }
 
 // Ptr is the value for an update: nil when absent.
-func (l looseBool) Ptr() *bool {
+func (l LooseBool) Ptr() *bool {
 	if !l.Set {
 		return nil
 	}
@@ -133,28 +132,28 @@ func (l looseBool) Ptr() *bool {
 	return &v
 }
 
-// looseTime is an RFC 3339 time, a date, or Unix seconds (or
+// LooseTime is an RFC 3339 time, a date, or Unix seconds (or
 // milliseconds) as a number or string.
-type looseTime struct {
+type LooseTime struct {
 	Set bool
 	V   time.Time
 }
 
-func (l *looseTime) UnmarshalJSON(b []byte) error {
-	var s looseString
+func (l *LooseTime) UnmarshalJSON(b []byte) error {
+	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil {
 		return &json.UnmarshalTypeError{Value: "value", Type: timeType}
 	}
 	v := strings.TrimSpace(s.V)
 	if !s.Set || v == "" {
-		*l = looseTime{}
+		*l = LooseTime{}
 		return nil
 	}
 	t, ok := ParseLooseTime(v)
 	if !ok {
 		return &json.UnmarshalTypeError{Value: "value", Type: timeType}
 	}
-	*l = looseTime{Set: true, V: t}
+	*l = LooseTime{Set: true, V: t}
 	return nil
 }
 
@@ -185,50 +184,13 @@ func ParseLooseTime(v string) (time.Time, bool) {
 }
 
 // Ptr is the value for an update: nil when absent.
-func (l looseTime) Ptr() *time.Time {
+func (l LooseTime) Ptr() *time.Time {
 	if !l.Set {
 		return nil
 	}
 	v := l.V
 	return &v
 }
-
-// looseAmount is money in dollars, a JSON number or a string holding one,
-// read exactly into cents by civil.ParseAmount: digits with at most two
-// decimals, nothing else (no sign, exponent, spaces or "$"; no FiveM
-// resource sends them). "" is absent, as for the other loose types.
-type looseAmount struct {
-	Set   bool
-	Cents int64
-}
-
-func (l *looseAmount) UnmarshalJSON(b []byte) error {
-	var s looseString
-	if err := s.UnmarshalJSON(b); err != nil || s.V == "true" || s.V == "false" {
-		return &json.UnmarshalTypeError{Value: "value", Type: amountType}
-	}
-	if !s.Set || strings.TrimSpace(s.V) == "" {
-		*l = looseAmount{}
-		return nil
-	}
-	c, err := civil.ParseAmount(s.V)
-	if err != nil {
-		return err
-	}
-	*l = looseAmount{Set: true, Cents: c}
-	return nil
-}
-
-// requireAmount is the amount of a money request, which must be there.
-func requireAmount(a looseAmount) (int64, error) {
-	if !a.Set {
-		return 0, cad.Errorf(cad.EINVALID, "amount is required")
-	}
-	return a.Cents, nil
-}
-
-// money writes cents as a JSON number of dollars, exactly.
-func money(cents int64) json.Number { return json.Number(civil.FormatAmount(cents)) }
 
 // The types named in a loose field's 400 ("Field "year" must be a
 // number").
@@ -240,68 +202,68 @@ var (
 	amountType = reflect.TypeOf(0.0)
 )
 
-// looseFloat is a number, or a string holding one.
-type looseFloat struct {
+// LooseFloat is a number, or a string holding one.
+type LooseFloat struct {
 	Set bool
 	V   float64
 }
 
-func (l *looseFloat) UnmarshalJSON(b []byte) error {
-	var s looseString
+func (l *LooseFloat) UnmarshalJSON(b []byte) error {
+	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil || s.V == "true" || s.V == "false" {
 		return &json.UnmarshalTypeError{Value: "value", Type: amountType}
 	}
 	v := strings.TrimSpace(s.V)
 	if !s.Set || v == "" {
-		*l = looseFloat{}
+		*l = LooseFloat{}
 		return nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e7 {
 		return &json.UnmarshalTypeError{Value: "value", Type: amountType}
 	}
-	*l = looseFloat{Set: true, V: f}
+	*l = LooseFloat{Set: true, V: f}
 	return nil
 }
 
-// looseCoords are coordinates as the resources send them: an object
+// LooseCoords are coordinates as the resources send them: an object
 // {x, y, z} (numbers or strings), or an array [x, y, z] (a Lua vector3).
-type looseCoords struct {
+type LooseCoords struct {
 	Set     bool
 	X, Y, Z float64
 }
 
-func (l *looseCoords) UnmarshalJSON(b []byte) error {
+func (l *LooseCoords) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	bad := &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeOf(map[string]any{})}
 	switch {
 	case string(b) == "null" || string(b) == "[]" || string(b) == "{}":
-		*l = looseCoords{}
+		*l = LooseCoords{}
 		return nil
 	case len(b) > 0 && b[0] == '[':
-		var arr []looseFloat
+		var arr []LooseFloat
 		if err := json.Unmarshal(b, &arr); err != nil || len(arr) < 2 || len(arr) > 3 {
 			return bad
 		}
-		*l = looseCoords{Set: true, X: arr[0].V, Y: arr[1].V}
+		*l = LooseCoords{Set: true, X: arr[0].V, Y: arr[1].V}
 		if len(arr) == 3 {
 			l.Z = arr[2].V
 		}
 		return nil
 	}
 	var o struct {
-		X, Y, Z looseFloat
+		X, Y, Z LooseFloat
 	}
 	if err := json.Unmarshal(b, &o); err != nil || !o.X.Set || !o.Y.Set {
 		return bad
 	}
-	*l = looseCoords{Set: true, X: o.X.V, Y: o.Y.V, Z: o.Z.V}
+	*l = LooseCoords{Set: true, X: o.X.V, Y: o.Y.V, Z: o.Z.V}
 	return nil
 }
 
-// coordsOf picks the coordinates a body carries: coordinates, coords, or
+// CoordsOf picks the coordinates a body carries: coordinates, coords, or
 // flat x, y, z.
-func coordsOf(cs []looseCoords, x, y, z looseFloat) *cad.Coords {
+func CoordsOf(cs []LooseCoords, x, y, z LooseFloat) *cad.Coords {
 	for _, c := range cs {
 		if c.Set {
 			return &cad.Coords{X: c.X, Y: c.Y, Z: c.Z}

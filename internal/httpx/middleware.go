@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"context"
@@ -50,7 +50,7 @@ func (s *Server) pipeline() error {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	std := middleware.BodyLimit(s.cfg.BodyLimit)(next)
 	sized := map[int64]echo.HandlerFunc{}
-	for _, n := range []int64{imageBodyLimit, bulkBodyLimit} {
+	for _, n := range []int64{ImageBodyLimit, BulkBodyLimit} { // the limits BodyLimit takes
 		sized[n] = middleware.BodyLimit(n)(next)
 	}
 	return func(c *echo.Context) error {
@@ -224,7 +224,7 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // or was released.
 func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		if longLived(c.Path()) {
+		if s.longLived[c.Path()] {
 			// Sockets and long polls live past any request deadline;
 			// their own heartbeats bound them.
 			return next(c)
@@ -252,7 +252,3 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
-
-// longLived reports whether a route holds its connection open: the
-// Socket.IO endpoint and the event stream.
-func longLived(path string) bool { return path == "/socket.io/" || path == "/api/events" }

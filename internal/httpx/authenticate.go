@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"net/http"
@@ -10,8 +10,8 @@ import (
 
 const principalKey = "precinct.principal"
 
-// principalOf returns the request's principal, or nil.
-func principalOf(c *echo.Context) *cad.Principal {
+// PrincipalOf returns the request's principal, or nil.
+func PrincipalOf(c *echo.Context) *cad.Principal {
 	p, _ := c.Get(principalKey).(*cad.Principal)
 	return p
 }
@@ -24,19 +24,19 @@ func principalOf(c *echo.Context) *cad.Principal {
 // so only the cookie needs this.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request(), clientOf(c))
+		p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request(), ClientOf(c))
 		if err != nil {
 			return err
 		}
 		if p != nil && p.ViaCookie && !safeMethod(c.Request().Method) {
-			if err := s.crossOrigin.Check(c.Request()); err != nil {
-				return cad.Errorf(cad.EFORBIDDEN, "Cross-site request refused")
+			if err := s.CheckCrossOrigin(c.Request()); err != nil {
+				return err
 			}
 		}
 		if p != nil && p.ViaCookie && p.Touched {
 			// The session's use was recorded: the cookie lives on from
 			// now (24 hours, or 30 days when remembered).
-			if err := s.deps.Auth.Cookies().Renew(c.Request(), c.Response(), s.deps.Auth.CookieMaxAge(p.Session)); err != nil {
+			if err := s.deps.Auth.RenewCookie(c.Request(), c.Response(), p.Session); err != nil {
 				return err
 			}
 		}
@@ -62,7 +62,7 @@ func newCrossOrigin(publicURL string, origins []string) (*http.CrossOriginProtec
 	return cop, nil
 }
 
-// clientOf describes the caller for limits and the audit trail.
-func clientOf(c *echo.Context) cad.Client {
+// ClientOf describes the caller for limits and the audit trail.
+func ClientOf(c *echo.Context) cad.Client {
 	return cad.Client{IP: c.RealIP(), UserAgent: c.Request().UserAgent(), RequestID: RequestIDFrom(c.Request().Context())}
 }
