@@ -13,64 +13,64 @@ import (
 
 // R67-R72: game-server keys from creation to revocation.
 func TestAPIKeys(t *testing.T) {
-	tn := newTenants(t)
+	tn := apitest.NewTenants(t)
 	A := tn.A.ID
 	base := "/api/community/" + A + "/api-keys"
 
-	res := tn.env.Do("POST", base, map[string]string{"name": "Main server"}, tn.as("adminA"), "")
+	res := tn.Env.Do("POST", base, map[string]string{"name": "Main server"}, tn.As("adminA"), "")
 	var made struct{ Key, ID, Prefix, Name string }
 	_ = json.Unmarshal(res.Body.Bytes(), &made)
 	if res.Code != 201 || !regexp.MustCompile(`^fvm_[0-9a-f]{64}$`).MatchString(made.Key) || made.Prefix != made.Key[4:12] || made.Name != "Main server" {
 		t.Fatalf("create: %d %s", res.Code, res.Body)
 	}
 	// Only the hash is stored; the list never shows the key (R68).
-	if strings.Contains(mustJSON(t, dump(t, tn.env, "api_keys")), made.Key[4:]) {
+	if strings.Contains(apitest.MustJSON(t, apitest.Dump(t, tn.Env, "api_keys")), made.Key[4:]) {
 		t.Fatal("a key is stored in clear")
 	}
-	apitest.Run(t, tn.env, []apitest.Scenario{
-		{Name: "list", Method: "GET", Path: base, Headers: tn.as("adminA"), ExpectedStatus: 200,
-			ExpectedContent: []string{made.Prefix, `"name":"Main server"`}, NotExpectedContent: []string{made.Key, tn.keyA}},
-		{Name: "list: supervisor", Method: "GET", Path: base, Headers: tn.as("supA"), ExpectedStatus: 403},
-		{Name: "create: no name", Method: "POST", Path: base, Headers: tn.as("adminA"), Body: map[string]string{}, ExpectedStatus: 400},
-		{Name: "create: a key cannot make keys (R69)", Method: "POST", Path: base, Headers: key(made.Key), Body: map[string]string{"name": "x"}, ExpectedStatus: 401},
-		{Name: "the key works", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: key(made.Key), ExpectedStatus: 200},
+	apitest.Run(t, tn.Env, []apitest.Scenario{
+		{Name: "list", Method: "GET", Path: base, Headers: tn.As("adminA"), ExpectedStatus: 200,
+			ExpectedContent: []string{made.Prefix, `"name":"Main server"`}, NotExpectedContent: []string{made.Key, tn.KeyA}},
+		{Name: "list: supervisor", Method: "GET", Path: base, Headers: tn.As("supA"), ExpectedStatus: 403},
+		{Name: "create: no name", Method: "POST", Path: base, Headers: tn.As("adminA"), Body: map[string]string{}, ExpectedStatus: 400},
+		{Name: "create: a key cannot make keys (R69)", Method: "POST", Path: base, Headers: apitest.Key(made.Key), Body: map[string]string{"name": "x"}, ExpectedStatus: 401},
+		{Name: "the key works", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: apitest.Key(made.Key), ExpectedStatus: 200},
 		{Name: "header name in any case", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: map[string]string{"X-API-KEY": made.Key}, ExpectedStatus: 200},
-		{Name: "as a bearer", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: bearer(made.Key), ExpectedStatus: 200},
+		{Name: "as a bearer", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: apitest.Bearer(made.Key), ExpectedStatus: 200},
 		{Name: "never from the query string (R71)", Method: "GET", Path: "/api/civilian/fivem-departments?apiKey=" + made.Key + "&x-api-key=" + made.Key, ExpectedStatus: 401},
-		{Name: "malformed", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: key("fvm_XYZ"), ExpectedStatus: 401, ErrorCode: cad.EUNAUTHORIZED},
-		{Name: "upper-case hex is not the format", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: key(strings.ToUpper(made.Key)), ExpectedStatus: 401},
-		{Name: "unknown", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: key("fvm_" + strings.Repeat("ab", 32)), ExpectedStatus: 401},
-		{Name: "a cookie-less user token on a key route", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: tn.as("adminA"), ExpectedStatus: 401},
-		{Name: "a key on a user route (R48)", Method: "GET", Path: "/api/auth/me", Headers: key(made.Key), ExpectedStatus: 401},
-		{Name: "a key on an admin route", Method: "GET", Path: "/api/admin/auth-events", Headers: key(made.Key), ExpectedStatus: 401},
-		{Name: "revoke: another community's key is 404", Method: "DELETE", Path: base + "/" + tn.keyBID, Headers: tn.as("adminA"), ExpectedStatus: 404},
-		{Name: "revoke", Method: "DELETE", Path: base + "/" + made.ID, Headers: tn.as("adminA"), ExpectedStatus: 200},
-		{Name: "revoked: refused on the very next request (R70)", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: key(made.Key), ExpectedStatus: 401},
-		{Name: "revoked twice", Method: "DELETE", Path: base + "/" + made.ID, Headers: tn.as("adminA"), ExpectedStatus: 404},
+		{Name: "malformed", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: apitest.Key("fvm_XYZ"), ExpectedStatus: 401, ErrorCode: cad.EUNAUTHORIZED},
+		{Name: "upper-case hex is not the format", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: apitest.Key(strings.ToUpper(made.Key)), ExpectedStatus: 401},
+		{Name: "unknown", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: apitest.Key("fvm_" + strings.Repeat("ab", 32)), ExpectedStatus: 401},
+		{Name: "a cookie-less user token on a key route", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: tn.As("adminA"), ExpectedStatus: 401},
+		{Name: "a key on a user route (R48)", Method: "GET", Path: "/api/auth/me", Headers: apitest.Key(made.Key), ExpectedStatus: 401},
+		{Name: "a key on an admin route", Method: "GET", Path: "/api/admin/auth-events", Headers: apitest.Key(made.Key), ExpectedStatus: 401},
+		{Name: "revoke: another community's key is 404", Method: "DELETE", Path: base + "/" + tn.KeyBID, Headers: tn.As("adminA"), ExpectedStatus: 404},
+		{Name: "revoke", Method: "DELETE", Path: base + "/" + made.ID, Headers: tn.As("adminA"), ExpectedStatus: 200},
+		{Name: "revoked: refused on the very next request (R70)", Method: "GET", Path: "/api/civilian/fivem-departments", Headers: apitest.Key(made.Key), ExpectedStatus: 401},
+		{Name: "revoked twice", Method: "DELETE", Path: base + "/" + made.ID, Headers: tn.As("adminA"), ExpectedStatus: 404},
 	})
 	// Rotation: a new key, the old one refused.
-	res = tn.env.Do("POST", base+"/"+tn.keyAID+"/rotate", nil, tn.as("adminA"), "")
+	res = tn.Env.Do("POST", base+"/"+tn.KeyAID+"/rotate", nil, tn.As("adminA"), "")
 	var rotated struct{ Key, ID string }
 	_ = json.Unmarshal(res.Body.Bytes(), &rotated)
-	if res.Code != 201 || rotated.Key == tn.keyA || rotated.ID == tn.keyAID {
+	if res.Code != 201 || rotated.Key == tn.KeyA || rotated.ID == tn.KeyAID {
 		t.Fatalf("rotate: %d %s", res.Code, res.Body)
 	}
-	if c := status(tn.env, "GET", "/api/civilian/fivem-departments", nil, key(tn.keyA)); c != 401 {
+	if c := apitest.Status(tn.Env, "GET", "/api/civilian/fivem-departments", nil, apitest.Key(tn.KeyA)); c != 401 {
 		t.Fatalf("old key after rotation: %d", c)
 	}
-	if c := status(tn.env, "GET", "/api/civilian/fivem-departments", nil, key(rotated.Key)); c != 200 {
+	if c := apitest.Status(tn.Env, "GET", "/api/civilian/fivem-departments", nil, apitest.Key(rotated.Key)); c != 200 {
 		t.Fatalf("new key: %d", c)
 	}
 	// Every step is in the community's audit log.
-	audit := tn.env.Do("GET", "/api/community/"+A+"/audit", nil, tn.as("adminA"), "").Body.String()
+	audit := tn.Env.Do("GET", "/api/community/"+A+"/audit", nil, tn.As("adminA"), "").Body.String()
 	for _, a := range []string{"apikey.created", "apikey.revoked", "apikey.rotated"} {
 		if !strings.Contains(audit, a) {
 			t.Errorf("audit lacks %s", a)
 		}
 	}
 	// Neither key reached the log.
-	for _, k := range []string{made.Key, rotated.Key, tn.keyB} {
-		if strings.Contains(tn.env.Logs.String(), k[4:]) {
+	for _, k := range []string{made.Key, rotated.Key, tn.KeyB} {
+		if strings.Contains(tn.Env.Logs.String(), k[4:]) {
 			t.Fatal("a key reached the log (R71)")
 		}
 	}
@@ -81,30 +81,30 @@ func TestAPIKeys(t *testing.T) {
 // from an address, a valid key from it is still served, while bad keys
 // from it get 429.
 func TestAPIKeyFailureLimit(t *testing.T) {
-	tn := newTenants(t)
-	bad := key("fvm_" + strings.Repeat("0", 64))
+	tn := apitest.NewTenants(t)
+	bad := apitest.Key("fvm_" + strings.Repeat("0", 64))
 	for i := 0; i < auth.KeyFailureLimit; i++ {
-		if c := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, bad, "198.51.100.77:1").Code; c != 401 {
+		if c := tn.Env.Do("GET", "/api/civilian/fivem-departments", nil, bad, "198.51.100.77:1").Code; c != 401 {
 			t.Fatalf("attempt %d: %d", i+1, c)
 		}
 	}
 	for _, k := range []string{"fvm_" + strings.Repeat("1", 64), "fvm_malformed"} {
-		res := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, key(k), "198.51.100.77:1")
+		res := tn.Env.Do("GET", "/api/civilian/fivem-departments", nil, apitest.Key(k), "198.51.100.77:1")
 		if res.Code != 429 || res.Header().Get("Retry-After") == "" {
 			t.Fatalf("a bad key after the limit: %d", res.Code)
 		}
 		apitest.CheckErrorBody(t, res, cad.ERATELIMITED)
 	}
 	for i := 0; i < 3; i++ {
-		if c := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, key(tn.keyA), "198.51.100.77:1").Code; c != 200 {
+		if c := tn.Env.Do("GET", "/api/civilian/fivem-departments", nil, apitest.Key(tn.KeyA), "198.51.100.77:1").Code; c != 200 {
 			t.Fatalf("a valid key from the same address, after its bad keys: %d", c)
 		}
 	}
-	if c := tn.env.Do("GET", "/api/civilian/fivem-departments", nil, bad, "198.51.100.78:1").Code; c != 401 {
+	if c := tn.Env.Do("GET", "/api/civilian/fivem-departments", nil, bad, "198.51.100.78:1").Code; c != 401 {
 		t.Fatalf("a bad key from another IP: %d", c)
 	}
 	// Sign-in from that address is not affected.
-	if c := tn.env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "memberA", "password": goodPassword}, nil, "198.51.100.77:1").Code; c != 200 {
+	if c := tn.Env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "memberA", "password": apitest.GoodPassword}, nil, "198.51.100.77:1").Code; c != 200 {
 		t.Fatalf("login from the same IP: %d", c)
 	}
 }

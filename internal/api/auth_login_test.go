@@ -18,11 +18,11 @@ import (
 )
 
 func TestLoginAndTabletLogin(t *testing.T) {
-	env := authEnv(t)
-	u := mkUser(t, env, "johndoe")
+	env := apitest.AuthEnv(t)
+	u := apitest.MakeUser(t, env, "johndoe")
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "login matches the reference", Method: "POST", Path: "/api/auth/login",
-			Body: map[string]string{"username": "johndoe", "password": goodPassword}, ExpectedStatus: 200,
+			Body: map[string]string{"username": "johndoe", "password": apitest.GoodPassword}, ExpectedStatus: 200,
 			ExpectedJSON:    map[string]any{"user.id": u.ID, "user.username": "johndoe", "user.discordId": nil, "user.discordUsername": nil},
 			ExpectedContent: []string{`"token":"eyJ`},
 			After: func(t testing.TB, _ *apitest.Env, res *httptest.ResponseRecorder) {
@@ -38,10 +38,10 @@ func TestLoginAndTabletLogin(t *testing.T) {
 				}
 			}},
 		{Name: "username in another case logs in the same account", Method: "POST", Path: "/api/auth/login",
-			Body: map[string]string{"username": "JohnDoe", "password": goodPassword}, ExpectedStatus: 200,
+			Body: map[string]string{"username": "JohnDoe", "password": apitest.GoodPassword}, ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"user.id": u.ID}},
 		{Name: "tablet login has no cookie", Method: "POST", Path: "/api/auth/tablet-login",
-			Body: map[string]string{"username": "johndoe", "password": goodPassword}, ExpectedStatus: 200,
+			Body: map[string]string{"username": "johndoe", "password": apitest.GoodPassword}, ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"user.id": u.ID, "user.username": "johndoe"},
 			After: func(t testing.TB, _ *apitest.Env, res *httptest.ResponseRecorder) {
 				if len(res.Result().Cookies()) != 0 {
@@ -60,9 +60,9 @@ func TestLoginAndTabletLogin(t *testing.T) {
 }
 
 func TestSecureCookieOnHTTPS(t *testing.T) {
-	env := authEnv(t, func(c *config.Config) { c.PublicURL = "https://cad.example.org" })
-	mkUser(t, env, "secure")
-	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "secure", "password": goodPassword}, nil, "")
+	env := apitest.AuthEnv(t, func(c *config.Config) { c.PublicURL = "https://cad.example.org" })
+	apitest.MakeUser(t, env, "secure")
+	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "secure", "password": apitest.GoodPassword}, nil, "")
 	cs := res.Result().Cookies()
 	if res.Code != 200 || len(cs) != 1 || cs[0].Name != "__Host-precinct_session" || !cs[0].Secure || !cs[0].HttpOnly || cs[0].Domain != "" || cs[0].Path != "/" {
 		t.Fatalf("R34: %d %+v", res.Code, cs)
@@ -72,10 +72,10 @@ func TestSecureCookieOnHTTPS(t *testing.T) {
 // R13, R14: unknown user, wrong password, locked and disabled accounts get
 // byte-identical answers, each after exactly one password hash.
 func TestLoginFailuresLookAlike(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "alice")
-	mkUser(t, env, "locked")
-	mkUser(t, env, "gone")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "alice")
+	apitest.MakeUser(t, env, "locked")
+	apitest.MakeUser(t, env, "gone")
 	if _, _, err := env.Auth.DisableUser(context.Background(), "gone", cad.Client{}); err != nil {
 		t.Fatal(err)
 	}
@@ -83,10 +83,10 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 		env.Do("POST", "/api/auth/login", map[string]string{"username": "locked", "password": "wrong password " + string(rune('a'+i))}, nil, "198.51.100.1:1")
 	}
 	cases := map[string]map[string]string{
-		"unknown user":   {"username": "nobody", "password": goodPassword},
+		"unknown user":   {"username": "nobody", "password": apitest.GoodPassword},
 		"wrong password": {"username": "alice", "password": "not the password"},
-		"locked account": {"username": "locked", "password": goodPassword},
-		"disabled user":  {"username": "gone", "password": goodPassword},
+		"locked account": {"username": "locked", "password": apitest.GoodPassword},
+		"disabled user":  {"username": "gone", "password": apitest.GoodPassword},
 	}
 	var first string
 	for name, body := range cases {
@@ -95,7 +95,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 		if n := env.Auth.Hasher().Computations() - before; n != 1 {
 			t.Errorf("%s: %d hashes, want exactly 1 (R14)", name, n)
 		}
-		got := errorBodyWithoutID(t, res)
+		got := apitest.ErrorBodyWithoutID(t, res)
 		if first == "" {
 			first = got
 		} else if got != first {
@@ -116,13 +116,13 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 // R10, R16, R17: per-account lockout that grows, applies to every letter
 // case, is reset by success and is not lengthened by failures while locked.
 func TestAccountLockout(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "bob")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "bob")
 	fail := func(name string, ip string) int {
 		return env.Do("POST", "/api/auth/login", map[string]string{"username": name, "password": "definitely wrong"}, nil, ip+":1").Code
 	}
 	ok := func() int {
-		return env.Do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": goodPassword}, nil, "203.0.113.99:1").Code
+		return env.Do("POST", "/api/auth/login", map[string]string{"username": "bob", "password": apitest.GoodPassword}, nil, "203.0.113.99:1").Code
 	}
 	// fail, success, fail, success ... never locks (R17).
 	for i := 0; i < 6; i++ {
@@ -166,8 +166,8 @@ func TestAccountLockout(t *testing.T) {
 // X-Forwarded-For says; other IPs are unaffected. R12: the counters live in
 // the database, so a second instance on the same database sees them.
 func TestIPLimit(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "carol")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "carol")
 	for i := 0; i < auth.IPFailureLimit; i++ {
 		res := env.Do("POST", "/api/auth/login", map[string]string{"username": "user" + string(rune('a'+i)), "password": "wrong wrong"},
 			map[string]string{"X-Forwarded-For": "10.9.9." + string(rune('0'+i))}, "192.0.2.50:1")
@@ -175,7 +175,7 @@ func TestIPLimit(t *testing.T) {
 			t.Fatalf("attempt %d: %d", i+1, res.Code)
 		}
 	}
-	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword},
+	res := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": apitest.GoodPassword},
 		map[string]string{"X-Forwarded-For": "10.1.1.1"}, "192.0.2.50:1")
 	if res.Code != 429 {
 		t.Fatalf("11th attempt: %d %s", res.Code, res.Body)
@@ -190,26 +190,26 @@ func TestIPLimit(t *testing.T) {
 		t.Fatalf("verify-security-answers from the same IP: %d", c)
 	}
 	// Another address is not affected.
-	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword}, nil, "192.0.2.51:1").Code; c != 200 {
+	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": apitest.GoodPassword}, nil, "192.0.2.51:1").Code; c != 200 {
 		t.Fatalf("another IP: %d", c)
 	}
 	// A second instance on the same database shares the counters (R12).
 	other := apitest.NewWith(t, env.Config, env.DB)
-	if c := other.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword}, nil, "192.0.2.50:1").Code; c != 429 {
+	if c := other.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": apitest.GoodPassword}, nil, "192.0.2.50:1").Code; c != 429 {
 		t.Fatalf("second instance: %d", c)
 	}
 	// The window slides away.
 	env.Clock.Advance(31 * time.Minute)
-	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": goodPassword}, nil, "192.0.2.50:1").Code; c != 200 {
+	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "carol", "password": apitest.GoodPassword}, nil, "192.0.2.50:1").Code; c != 200 {
 		t.Fatalf("after the window: %d", c)
 	}
 }
 
 // R85: concurrent registrations of one username: exactly one wins.
 func TestConcurrentRegistration(t *testing.T) {
-	env := authEnv(t)
-	codes := concurrently(10, func(int) string {
-		_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: goodPassword}, cad.Client{})
+	env := apitest.AuthEnv(t)
+	codes := apitest.Concurrently(10, func(int) string {
+		_, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "Racer", Password: apitest.GoodPassword}, cad.Client{})
 		return cad.ErrorCode(err)
 	})
 	if codes[""] != 1 || codes[cad.ECONFLICT] != 9 {
@@ -221,16 +221,16 @@ func TestConcurrentRegistration(t *testing.T) {
 // concurrent hashes and its queue are proven in internal/auth), never a
 // failure, and the server goes on afterwards.
 func TestLoginFlood(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "flood")
-	codes := concurrently(60, func(i int) int {
-		return env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": goodPassword}, nil,
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "flood")
+	codes := apitest.Concurrently(60, func(i int) int {
+		return env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": apitest.GoodPassword}, nil,
 			"203.0.113."+string(rune('0'+i%10))+":1").Code
 	})
 	if codes[200] == 0 || codes[200]+codes[429]+codes[503] != 60 {
 		t.Fatalf("outcomes %v: want only 200, 429 and 503", codes)
 	}
-	if c := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": goodPassword}, nil, "").Code; c != 200 {
+	if c := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "flood", "password": apitest.GoodPassword}, nil, "").Code; c != 200 {
 		t.Fatalf("after the flood: %d", c)
 	}
 }
@@ -239,10 +239,10 @@ func TestLoginFlood(t *testing.T) {
 // than the limit's worth of tries; the rest are refused before any hashing
 // (429, or 503 for one that waited past its deadline).
 func TestIPLimitHoldsForABurst(t *testing.T) {
-	env := authEnv(t)
+	env := apitest.AuthEnv(t)
 	env.NeedAtomic(t)
-	mkUser(t, env, "target")
-	codes := concurrently(30, func(i int) int {
+	apitest.MakeUser(t, env, "target")
+	codes := apitest.Concurrently(30, func(i int) int {
 		return env.Do("POST", "/api/auth/login", map[string]string{"username": "target", "password": "guess number " + string(rune('a'+i))}, nil, "198.51.100.200:1").Code
 	})
 	// A try still waiting for those in flight when its deadline passes is
@@ -259,11 +259,11 @@ func TestIPLimitHoldsForABurst(t *testing.T) {
 // in flight.
 func TestSignInBursts(t *testing.T) {
 	t.Run("forty wrong passwords for one account from eight addresses", func(t *testing.T) {
-		env := authEnv(t)
+		env := apitest.AuthEnv(t)
 		env.NeedAtomic(t)
-		mkUser(t, env, "victim")
+		apitest.MakeUser(t, env, "victim")
 		before := env.Auth.Hasher().Checks()
-		codes := concurrently(40, func(i int) int {
+		codes := apitest.Concurrently(40, func(i int) int {
 			return env.Do("POST", "/api/auth/login", map[string]string{"username": "victim", "password": fmt.Sprintf("wrong guess %02d", i)}, nil,
 				fmt.Sprintf("198.51.100.%d:1", i%8)).Code
 		})
@@ -275,7 +275,7 @@ func TestSignInBursts(t *testing.T) {
 		// The account is locked now: the right password is refused too,
 		// and checks nothing.
 		before = env.Auth.Hasher().Checks()
-		if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "victim", "password": goodPassword}, nil, "192.0.2.77:1").Code; c != 401 {
+		if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "victim", "password": apitest.GoodPassword}, nil, "192.0.2.77:1").Code; c != 401 {
 			t.Fatalf("the right password on a locked account: %d", c)
 		}
 		if env.Auth.Hasher().Checks() != before {
@@ -283,14 +283,14 @@ func TestSignInBursts(t *testing.T) {
 		}
 	})
 	t.Run("thirty-one wrong guesses and the right one at once", func(t *testing.T) {
-		env := authEnv(t)
+		env := apitest.AuthEnv(t)
 		env.NeedAtomic(t)
-		mkUser(t, env, "target2")
+		apitest.MakeUser(t, env, "target2")
 		before := env.Auth.Hasher().Checks()
-		codes := concurrently(32, func(i int) int {
+		codes := apitest.Concurrently(32, func(i int) int {
 			pw := fmt.Sprintf("wrong guess %02d", i)
 			if i == 31 {
-				pw = goodPassword
+				pw = apitest.GoodPassword
 			}
 			return env.Do("POST", "/api/auth/login", map[string]string{"username": "target2", "password": pw}, nil,
 				fmt.Sprintf("198.51.100.%d:1", i%8)).Code
@@ -308,11 +308,11 @@ func TestSignInBursts(t *testing.T) {
 		}
 	})
 	t.Run("twelve correct sign-ins from one address", func(t *testing.T) {
-		env := authEnv(t)
+		env := apitest.AuthEnv(t)
 		env.NeedAtomic(t)
-		mkUser(t, env, "player")
-		codes := concurrently(12, func(int) int {
-			return env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "player", "password": goodPassword}, nil, "203.0.113.50:1").Code
+		apitest.MakeUser(t, env, "player")
+		codes := apitest.Concurrently(12, func(int) int {
+			return env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "player", "password": apitest.GoodPassword}, nil, "203.0.113.50:1").Code
 		})
 		// The address's limit never refuses them (no 429, no 401): each
 		// gets in, or, on a machine too busy to hash them all within the
@@ -330,11 +330,11 @@ func TestSignInBursts(t *testing.T) {
 // with Retry-After and a message about load, never "Database unavailable"
 // (the database is fine; the sign-in waited for a hash).
 func TestSignInPastItsDeadlineSaysBusy(t *testing.T) {
-	env := authEnv(t, func(c *config.Config) { c.RequestTimeout = 60 * time.Millisecond })
-	mkUser(t, env, "crowd")
+	env := apitest.AuthEnv(t, func(c *config.Config) { c.RequestTimeout = 60 * time.Millisecond })
+	apitest.MakeUser(t, env, "crowd")
 	var bodies sync.Map
-	codes := concurrently(40, func(i int) int {
-		res := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "crowd", "password": goodPassword}, nil,
+	codes := apitest.Concurrently(40, func(i int) int {
+		res := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "crowd", "password": apitest.GoodPassword}, nil,
 			fmt.Sprintf("203.0.113.%d:1", i))
 		if res.Code == 503 {
 			bodies.Store(i, res)

@@ -33,8 +33,8 @@ func resetToken(t *testing.T, env *apitest.Env, user, ip string) string {
 // R22: the questions of an unknown username look like a real user's and do
 // not change between requests.
 func TestSecurityQuestionsDoNotRevealAccounts(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "mona")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "mona")
 	res := env.Do("GET", "/api/auth/security-questions?username=mona", nil, nil, "")
 	if res.Code != 200 || !strings.Contains(res.Body.String(), `"securityQuestion1":"What is your pet's name?"`) {
 		t.Fatalf("real user: %d %s", res.Code, res.Body)
@@ -53,7 +53,7 @@ func TestSecurityQuestionsDoNotRevealAccounts(t *testing.T) {
 	if _, ok := auth.CanonicalQuestion(decoy["securityQuestion1"]); !ok {
 		t.Fatalf("decoy not from the list: %v", decoy)
 	}
-	if c := status(env, "GET", "/api/auth/security-questions", nil, nil); c != 400 {
+	if c := apitest.Status(env, "GET", "/api/auth/security-questions", nil, nil); c != 400 {
 		t.Fatalf("no username: %d", c)
 	}
 }
@@ -62,8 +62,8 @@ func TestSecurityQuestionsDoNotRevealAccounts(t *testing.T) {
 // always computed, the reply never says which was wrong, and the reset path
 // of an account pauses after 5 wrong tries while login goes on.
 func TestVerifySecurityAnswers(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "nina")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "nina")
 	wrong := []map[string]string{
 		answers("nina", "wrong", "austin texas"),
 		answers("nina", "buddy the dog", "wrong"),
@@ -77,7 +77,7 @@ func TestVerifySecurityAnswers(t *testing.T) {
 		if n := env.Auth.Hasher().Computations() - before; n != 2 {
 			t.Errorf("case %d: %d hashes, want 2 (R23)", i, n)
 		}
-		got := errorBodyWithoutID(t, res)
+		got := apitest.ErrorBodyWithoutID(t, res)
 		if first == "" {
 			first = got
 		} else if got != first {
@@ -96,7 +96,7 @@ func TestVerifySecurityAnswers(t *testing.T) {
 		t.Fatalf("right answers in a dead flow: %d %s (R24)", res.Code, res.Body)
 	}
 	apitest.CheckErrorBody(t, res, cad.ERATELIMITED)
-	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "nina", "password": goodPassword}, nil, "198.51.100.22:1").Code; c != 200 {
+	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "nina", "password": apitest.GoodPassword}, nil, "198.51.100.22:1").Code; c != 200 {
 		t.Fatalf("login must not be locked by the reset path: %d", c)
 	}
 	env.Clock.Advance(auth.ResetLockTime + time.Minute)
@@ -104,17 +104,17 @@ func TestVerifySecurityAnswers(t *testing.T) {
 		t.Fatal(tok)
 	}
 	// Bad input.
-	if c := status(env, "POST", "/api/auth/verify-security-answers", map[string]string{"username": "nina"}, nil); c != 400 {
+	if c := apitest.Status(env, "POST", "/api/auth/verify-security-answers", map[string]string{"username": "nina"}, nil); c != 400 {
 		t.Fatalf("missing answers: %d", c)
 	}
 }
 
 // R25, R27, R28, R86: the reset token and what completing it does.
 func TestResetPassword(t *testing.T) {
-	env := authEnv(t)
-	u := mkUser(t, env, "oscar")
-	before := loginAs(t, env, "oscar", goodPassword, "192.0.2.1")
-	tablet := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "oscar", "password": goodPassword}, nil, "")
+	env := apitest.AuthEnv(t)
+	u := apitest.MakeUser(t, env, "oscar")
+	before := apitest.LoginAs(t, env, "oscar", apitest.GoodPassword, "192.0.2.1")
+	tablet := env.Do("POST", "/api/auth/tablet-login", map[string]string{"username": "oscar", "password": apitest.GoodPassword}, nil, "")
 	var tab struct{ Token string }
 	_ = json.Unmarshal(tablet.Body.Bytes(), &tab)
 
@@ -124,7 +124,7 @@ func TestResetPassword(t *testing.T) {
 		t.Fatalf("token %q", tok)
 	}
 	// Only the hash is stored (R25).
-	raw, _ := json.Marshal(dump(t, env, "reset_tokens"))
+	raw, _ := json.Marshal(apitest.Dump(t, env, "reset_tokens"))
 	if strings.Contains(string(raw), tok[4:]) || strings.Contains(string(raw), superseded[4:]) {
 		t.Fatal("a reset token is stored in clear")
 	}
@@ -137,11 +137,11 @@ func TestResetPassword(t *testing.T) {
 			Body: map[string]string{"resetToken": before.Token, "newPassword": "a brand new passphrase"}, ExpectedStatus: 400},
 		{Name: "a weak password keeps the token", Method: "POST", Path: "/api/auth/reset-password",
 			Body: map[string]string{"resetToken": tok, "newPassword": "password123"}, ExpectedStatus: 400, ExpectedContent: []string{"too common"}},
-		{Name: "the reset token is no bearer token (R26)", Method: "GET", Path: "/api/auth/me", Headers: bearer(tok), ExpectedStatus: 401},
+		{Name: "the reset token is no bearer token (R26)", Method: "GET", Path: "/api/auth/me", Headers: apitest.Bearer(tok), ExpectedStatus: 401},
 	})
 
 	// 20 concurrent uses of one token: exactly one wins (R86).
-	codes := concurrently(20, func(i int) int {
+	codes := apitest.Concurrently(20, func(i int) int {
 		// From 20 addresses, so that the per-IP limit plays no part.
 		ip := fmt.Sprintf("192.0.2.%d:1", 100+i)
 		res := env.Do("POST", "/api/auth/reset-password", map[string]string{"resetToken": tok, "newPassword": "a brand new passphrase"}, nil, ip)
@@ -154,25 +154,25 @@ func TestResetPassword(t *testing.T) {
 		t.Fatalf("outcomes %v", codes)
 	}
 	// Every old credential is dead (R28); the new password works, the old does not.
-	for name, h := range map[string]map[string]string{"cookie": cookieH(before.Cookie), "JWT": bearer(before.Token), "tablet JWT": bearer(tab.Token)} {
-		if c := status(env, "GET", "/api/auth/me", nil, h); c != 401 {
+	for name, h := range map[string]map[string]string{"cookie": apitest.CookieHeader(before.Cookie), "JWT": apitest.Bearer(before.Token), "tablet JWT": apitest.Bearer(tab.Token)} {
+		if c := apitest.Status(env, "GET", "/api/auth/me", nil, h); c != 401 {
 			t.Errorf("%s after reset: %d", name, c)
 		}
 	}
-	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "oscar", "password": goodPassword}, nil, "192.0.2.4:1").Code; c != 401 {
+	if c := env.Do("POST", "/api/auth/login", map[string]string{"username": "oscar", "password": apitest.GoodPassword}, nil, "192.0.2.4:1").Code; c != 401 {
 		t.Errorf("old password: %d", c)
 	}
-	loginAs(t, env, "oscar", "a brand new passphrase", "192.0.2.4")
+	apitest.LoginAs(t, env, "oscar", "a brand new passphrase", "192.0.2.4")
 
 	// An expired token (15 minutes) is refused.
 	late := resetToken(t, env, "oscar", "192.0.2.5")
 	env.Clock.Advance(auth.ResetTokenLifetime + time.Second)
-	if c := status(env, "POST", "/api/auth/reset-password", map[string]string{"resetToken": late, "newPassword": "yet another passphrase"}, nil); c != 400 {
+	if c := apitest.Status(env, "POST", "/api/auth/reset-password", map[string]string{"resetToken": late, "newPassword": "yet another passphrase"}, nil); c != 400 {
 		t.Errorf("expired token: %d", c)
 	}
 	// The log never carries the token, the answers or the passwords (R27, R78).
 	logs := env.Logs.String()
-	for _, secret := range []string{tok, late, "buddy the dog", "austin", goodPassword, "a brand new passphrase", before.Token} {
+	for _, secret := range []string{tok, late, "buddy the dog", "austin", apitest.GoodPassword, "a brand new passphrase", before.Token} {
 		if strings.Contains(strings.ToLower(logs), strings.ToLower(secret)) {
 			t.Errorf("the log contains %q", secret)
 		}
@@ -183,61 +183,51 @@ func TestResetPassword(t *testing.T) {
 	_ = u
 }
 
-// dump reads a collection raw, for scans of what is stored.
-func dump(t *testing.T, env *apitest.Env, coll string) []map[string]any {
-	t.Helper()
-	docs, err := env.DB.Dump(context.Background(), coll)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return docs
-}
-
 // R6, R21, R25: changing the password or the questions needs the current
 // password; a change ends the other sessions and any reset token.
 func TestChangePasswordAndQuestions(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "pia")
-	a := loginAs(t, env, "pia", goodPassword, "192.0.2.1")
-	b := loginAs(t, env, "pia", goodPassword, "192.0.2.1")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "pia")
+	a := apitest.LoginAs(t, env, "pia", apitest.GoodPassword, "192.0.2.1")
+	b := apitest.LoginAs(t, env, "pia", apitest.GoodPassword, "192.0.2.1")
 	tok := resetToken(t, env, "pia", "192.0.2.2")
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "no credential", Method: "POST", Path: "/api/auth/change-password",
-			Body: map[string]string{"currentPassword": goodPassword, "newPassword": "a fresh passphrase"}, ExpectedStatus: 401},
-		{Name: "wrong current password (R6)", Method: "POST", Path: "/api/auth/change-password", Headers: bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "newPassword": "a fresh passphrase"}, ExpectedStatus: 401},
+		{Name: "wrong current password (R6)", Method: "POST", Path: "/api/auth/change-password", Headers: apitest.Bearer(a.Token),
 			Body: map[string]string{"currentPassword": "not it at all", "newPassword": "a fresh passphrase"}, ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
-		{Name: "missing fields", Method: "POST", Path: "/api/auth/change-password", Headers: bearer(a.Token),
+		{Name: "missing fields", Method: "POST", Path: "/api/auth/change-password", Headers: apitest.Bearer(a.Token),
 			Body: map[string]string{"newPassword": "a fresh passphrase"}, ExpectedStatus: 400},
-		{Name: "too short (R1)", Method: "POST", Path: "/api/auth/change-password", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "newPassword": "short7!"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
-		{Name: "the username (R5)", Method: "POST", Path: "/api/auth/change-password", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "newPassword": "pia12345"}, ExpectedStatus: 400},
-		{Name: "questions without the password (R21)", Method: "PUT", Path: "/api/auth/security-questions", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": "wrong one here", "securityQuestion1": q1, "securityAnswer1": "Rex the cat",
-				"securityQuestion2": q2, "securityAnswer2": "Boston"}, ExpectedStatus: 403},
-		{Name: "a question not on the list (R20)", Method: "PUT", Path: "/api/auth/security-questions", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "securityQuestion1": "What is 2+2?", "securityAnswer1": "four things",
-				"securityQuestion2": q2, "securityAnswer2": "Boston"}, ExpectedStatus: 400, ExpectedContent: []string{"from the list"}},
-		{Name: "an answer equal to the username (R20)", Method: "PUT", Path: "/api/auth/security-questions", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "securityQuestion1": q1, "securityAnswer1": "PIA",
-				"securityQuestion2": q2, "securityAnswer2": "Boston"}, ExpectedStatus: 400},
-		{Name: "a trivial answer (R20)", Method: "PUT", Path: "/api/auth/security-questions", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "securityQuestion1": q1, "securityAnswer1": "123",
-				"securityQuestion2": q2, "securityAnswer2": "Boston"}, ExpectedStatus: 400},
-		{Name: "questions set", Method: "PUT", Path: "/api/auth/security-questions", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "securityQuestion1": q2, "securityAnswer1": "Boston",
-				"securityQuestion2": q1, "securityAnswer2": "Rex the cat"}, ExpectedStatus: 200},
-		{Name: "password changed", Method: "POST", Path: "/api/auth/change-password", Headers: bearer(a.Token),
-			Body: map[string]string{"currentPassword": goodPassword, "newPassword": "a fresh passphrase"}, ExpectedStatus: 200,
+		{Name: "too short (R1)", Method: "POST", Path: "/api/auth/change-password", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "newPassword": "short7!"}, ExpectedStatus: 400, ErrorCode: cad.EINVALID},
+		{Name: "the username (R5)", Method: "POST", Path: "/api/auth/change-password", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "newPassword": "pia12345"}, ExpectedStatus: 400},
+		{Name: "questions without the password (R21)", Method: "PUT", Path: "/api/auth/security-questions", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": "wrong one here", "securityQuestion1": apitest.Q1, "securityAnswer1": "Rex the cat",
+				"securityQuestion2": apitest.Q2, "securityAnswer2": "Boston"}, ExpectedStatus: 403},
+		{Name: "a question not on the list (R20)", Method: "PUT", Path: "/api/auth/security-questions", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "securityQuestion1": "What is 2+2?", "securityAnswer1": "four things",
+				"securityQuestion2": apitest.Q2, "securityAnswer2": "Boston"}, ExpectedStatus: 400, ExpectedContent: []string{"from the list"}},
+		{Name: "an answer equal to the username (R20)", Method: "PUT", Path: "/api/auth/security-questions", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "securityQuestion1": apitest.Q1, "securityAnswer1": "PIA",
+				"securityQuestion2": apitest.Q2, "securityAnswer2": "Boston"}, ExpectedStatus: 400},
+		{Name: "a trivial answer (R20)", Method: "PUT", Path: "/api/auth/security-questions", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "securityQuestion1": apitest.Q1, "securityAnswer1": "123",
+				"securityQuestion2": apitest.Q2, "securityAnswer2": "Boston"}, ExpectedStatus: 400},
+		{Name: "questions set", Method: "PUT", Path: "/api/auth/security-questions", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "securityQuestion1": apitest.Q2, "securityAnswer1": "Boston",
+				"securityQuestion2": apitest.Q1, "securityAnswer2": "Rex the cat"}, ExpectedStatus: 200},
+		{Name: "password changed", Method: "POST", Path: "/api/auth/change-password", Headers: apitest.Bearer(a.Token),
+			Body: map[string]string{"currentPassword": apitest.GoodPassword, "newPassword": "a fresh passphrase"}, ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"success": true, "msg": "Password changed successfully"}},
 	})
-	if c := status(env, "GET", "/api/auth/me", nil, bearer(a.Token)); c != 200 {
+	if c := apitest.Status(env, "GET", "/api/auth/me", nil, apitest.Bearer(a.Token)); c != 200 {
 		t.Errorf("the current session must survive: %d", c)
 	}
-	if c := status(env, "GET", "/api/auth/me", nil, bearer(b.Token)); c != 401 {
+	if c := apitest.Status(env, "GET", "/api/auth/me", nil, apitest.Bearer(b.Token)); c != 401 {
 		t.Errorf("another session survived the change: %d", c)
 	}
-	if c := status(env, "POST", "/api/auth/reset-password", map[string]string{"resetToken": tok, "newPassword": "some other passphrase"}, nil); c != 400 {
+	if c := apitest.Status(env, "POST", "/api/auth/reset-password", map[string]string{"resetToken": tok, "newPassword": "some other passphrase"}, nil); c != 400 {
 		t.Errorf("a reset token survived the change (R25): %d", c)
 	}
 	// The new questions are in place; answers stored hashed (R19).
@@ -245,7 +235,7 @@ func TestChangePasswordAndQuestions(t *testing.T) {
 	if !strings.Contains(res.Body.String(), `"securityQuestion1":"What city were you born in?"`) {
 		t.Fatalf("questions: %s", res.Body)
 	}
-	raw, _ := json.Marshal(dump(t, env, "users"))
+	raw, _ := json.Marshal(apitest.Dump(t, env, "users"))
 	if strings.Contains(strings.ToLower(string(raw)), "boston") || strings.Contains(string(raw), "a fresh passphrase") || !strings.Contains(string(raw), "$argon2id$") {
 		t.Fatal("a secret is stored in clear")
 	}
@@ -256,59 +246,59 @@ func TestChangePasswordAndQuestions(t *testing.T) {
 
 // R33: disabling a user ends their sessions and refuses them everywhere.
 func TestDisabledUser(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "quinn")
-	li := loginAs(t, env, "quinn", goodPassword, "192.0.2.1")
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "quinn")
+	li := apitest.LoginAs(t, env, "quinn", apitest.GoodPassword, "192.0.2.1")
 	if _, n, err := env.Auth.DisableUser(context.Background(), "quinn", cad.Client{}); err != nil || n != 1 {
 		t.Fatal(n, err)
 	}
-	for name, h := range map[string]map[string]string{"JWT": bearer(li.Token), "cookie": cookieH(li.Cookie)} {
-		if c := status(env, "GET", "/api/auth/me", nil, h); c != 401 {
+	for name, h := range map[string]map[string]string{"JWT": apitest.Bearer(li.Token), "cookie": apitest.CookieHeader(li.Cookie)} {
+		if c := apitest.Status(env, "GET", "/api/auth/me", nil, h); c != 401 {
 			t.Errorf("%s of a disabled user: %d", name, c)
 		}
 	}
 	for _, path := range []string{"/api/auth/login", "/api/auth/tablet-login"} {
-		if c := status(env, "POST", path, map[string]string{"username": "quinn", "password": goodPassword}, nil); c != 401 {
+		if c := apitest.Status(env, "POST", path, map[string]string{"username": "quinn", "password": apitest.GoodPassword}, nil); c != 401 {
 			t.Errorf("%s: %d", path, c)
 		}
 	}
-	if c := status(env, "POST", "/api/auth/verify-security-answers", answers("quinn", "buddy the dog", "austin texas"), nil); c != 400 {
+	if c := apitest.Status(env, "POST", "/api/auth/verify-security-answers", answers("quinn", "buddy the dog", "austin texas"), nil); c != 400 {
 		t.Errorf("reset for a disabled user: %d", c)
 	}
 }
 
 // R76-R78: the audit trail, and who may read it.
 func TestAuthEvents(t *testing.T) {
-	env := authEnv(t)
-	mkUser(t, env, "rita")
-	admin, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "root-admin", Password: goodPassword, SuperAdmin: true}, cad.Client{})
+	env := apitest.AuthEnv(t)
+	apitest.MakeUser(t, env, "rita")
+	admin, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "root-admin", Password: apitest.GoodPassword, SuperAdmin: true}, cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := loginAs(t, env, "rita", goodPassword, "192.0.2.1")
+	r := apitest.LoginAs(t, env, "rita", apitest.GoodPassword, "192.0.2.1")
 	env.Do("POST", "/api/auth/login", map[string]string{"username": "rita", "password": "wrong!wrong!"}, map[string]string{"User-Agent": "curl/8"}, "192.0.2.7:1")
-	a := loginAs(t, env, "root-admin", goodPassword, "192.0.2.1")
+	a := apitest.LoginAs(t, env, "root-admin", apitest.GoodPassword, "192.0.2.1")
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "no credential", Method: "GET", Path: "/api/admin/auth-events", ExpectedStatus: 401, ErrorCode: cad.EUNAUTHORIZED},
-		{Name: "not a Super Admin", Method: "GET", Path: "/api/admin/auth-events", Headers: bearer(r.Token), ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
-		{Name: "bad limit", Method: "GET", Path: "/api/admin/auth-events?limit=100000", Headers: bearer(a.Token), ExpectedStatus: 400},
-		{Name: "bad time", Method: "GET", Path: "/api/admin/auth-events?since=yesterday", Headers: bearer(a.Token), ExpectedStatus: 400},
-		{Name: "failures of one type", Method: "GET", Path: "/api/admin/auth-events?type=authn_login_fail", Headers: bearer(a.Token), ExpectedStatus: 200,
+		{Name: "not a Super Admin", Method: "GET", Path: "/api/admin/auth-events", Headers: apitest.Bearer(r.Token), ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
+		{Name: "bad limit", Method: "GET", Path: "/api/admin/auth-events?limit=100000", Headers: apitest.Bearer(a.Token), ExpectedStatus: 400},
+		{Name: "bad time", Method: "GET", Path: "/api/admin/auth-events?since=yesterday", Headers: apitest.Bearer(a.Token), ExpectedStatus: 400},
+		{Name: "failures of one type", Method: "GET", Path: "/api/admin/auth-events?type=authn_login_fail", Headers: apitest.Bearer(a.Token), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"events.0.type": "authn_login_fail", "events.0.outcome": "failure", "events.0.ip": "192.0.2.7",
 				"events.0.userAgent": "curl/8", "events.0.username": "rita"},
-			NotExpectedContent: []string{"wrong!wrong!", goodPassword, r.Token}},
-		{Name: "paginated", Method: "GET", Path: "/api/admin/auth-events?limit=1&page=2&userId=" + admin.ID, Headers: bearer(a.Token), ExpectedStatus: 200,
+			NotExpectedContent: []string{"wrong!wrong!", apitest.GoodPassword, r.Token}},
+		{Name: "paginated", Method: "GET", Path: "/api/admin/auth-events?limit=1&page=2&userId=" + admin.ID, Headers: apitest.Bearer(a.Token), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"page": 2, "limit": 1}},
 	})
 	// R33: a Super Admin signs a user out everywhere.
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "end sessions: no credential", Method: "DELETE", Path: "/api/admin/users/" + admin.ID + "/sessions", ExpectedStatus: 401},
-		{Name: "end sessions: not a Super Admin", Method: "DELETE", Path: "/api/admin/users/" + admin.ID + "/sessions", Headers: bearer(r.Token), ExpectedStatus: 403},
-		{Name: "end sessions: unknown user", Method: "DELETE", Path: "/api/admin/users/0123456789abcdef01234567/sessions", Headers: bearer(a.Token), ExpectedStatus: 404},
-		{Name: "end sessions", Method: "DELETE", Path: "/api/admin/users/" + r.User["id"].(string) + "/sessions", Headers: bearer(a.Token), ExpectedStatus: 200,
+		{Name: "end sessions: not a Super Admin", Method: "DELETE", Path: "/api/admin/users/" + admin.ID + "/sessions", Headers: apitest.Bearer(r.Token), ExpectedStatus: 403},
+		{Name: "end sessions: unknown user", Method: "DELETE", Path: "/api/admin/users/0123456789abcdef01234567/sessions", Headers: apitest.Bearer(a.Token), ExpectedStatus: 404},
+		{Name: "end sessions", Method: "DELETE", Path: "/api/admin/users/" + r.User["id"].(string) + "/sessions", Headers: apitest.Bearer(a.Token), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"success": true, "ended": 1}},
-		{Name: "the user's token is dead", Method: "GET", Path: "/api/auth/me", Headers: bearer(r.Token), ExpectedStatus: 401},
-		{Name: "the admin's own session lives", Method: "GET", Path: "/api/auth/me", Headers: bearer(a.Token), ExpectedStatus: 200},
+		{Name: "the user's token is dead", Method: "GET", Path: "/api/auth/me", Headers: apitest.Bearer(r.Token), ExpectedStatus: 401},
+		{Name: "the admin's own session lives", Method: "GET", Path: "/api/auth/me", Headers: apitest.Bearer(a.Token), ExpectedStatus: 200},
 	})
 	// Every auth log line has the fields of R77.
 	n := 0

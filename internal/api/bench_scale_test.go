@@ -100,7 +100,7 @@ func seededCivilEnv(b testing.TB, o seed.Options, opts ...apitest.Option) (*apit
 	b.Helper()
 	n, m := o.Communities, o.Members
 	s, _ := storetest.NewSQLite(b, sqlite.Options{Path: filepath.Join(b.TempDir(), sqlite.FileName)})
-	env := apitest.NewWith(b, apitest.DefaultConfig(b, append([]apitest.Option{unlimited}, opts...)...), s)
+	env := apitest.NewWith(b, apitest.DefaultConfig(b, append([]apitest.Option{apitest.Unlimited}, opts...)...), s)
 	h, err := env.Auth.Hasher().Hash(context.Background(), seedPassword)
 	if err != nil {
 		b.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
-	"github.com/precinct-cad/precinct/internal/config"
 )
 
 // The baseline later features compare against: one GET /healthz through the
@@ -32,7 +30,7 @@ func BenchmarkPipelineHealthz(b *testing.B) {
 // nowhere (so encoding is measured, not the terminal).
 func benchServer(b *testing.B, env ...*apitest.Env) *api.Server {
 	if len(env) == 0 {
-		env = append(env, apitest.New(b, unlimited))
+		env = append(env, apitest.New(b, apitest.Unlimited))
 	}
 	e := env[0]
 	srv, err := api.New(api.Deps{
@@ -69,20 +67,13 @@ func BenchmarkPipelineReadyz(b *testing.B) {
 // and verifies the JWT and reads the session and the user (two _id look-ups
 // on the embedded database). Compare with BenchmarkPipelineHealthz.
 func BenchmarkJWTAuthenticatedRequest(b *testing.B) {
-	env := apitest.New(b, unlimited)
+	env := apitest.New(b, apitest.Unlimited)
 	srv := benchServer(b, env)
 	tok := benchLogin(b, env)
 	h := srv.Handler()
 	req := httptest.NewRequest(http.MethodGet, "/api/auth/user", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	serveLoop(b, h, req)
-}
-
-// unlimited raises every rate limit out of the way: the limiter still runs
-// (and is measured), but never refuses a benchmark's requests.
-func unlimited(c *config.Config) {
-	huge := cad.Rate{Limit: 1 << 40, Window: time.Minute}
-	c.Limits.API, c.Limits.Lookup, c.Limits.FiveM, c.Limits.FiveMHighImpact, c.Limits.Reports = huge, huge, huge, huge, huge
 }
 
 // serveLoop serves req through h for the benchmark's iterations, failing on
@@ -113,7 +104,7 @@ func benchLogin(b *testing.B, env *apitest.Env) string {
 // GET /api/civilian/fivem-departments (key look-up, cached for 5 s; the
 // community; its departments).
 func BenchmarkAPIKeyScopedRequest(b *testing.B) {
-	env := apitest.New(b, unlimited)
+	env := apitest.New(b, apitest.Unlimited)
 	srv := benchServer(b, env)
 	ctx := context.Background()
 	com, err := env.Community.Create(ctx, community.CLIActor(), "Bench RP", "123456789012345678", "")
@@ -138,7 +129,7 @@ func BenchmarkAPIKeyScopedRequest(b *testing.B) {
 // through the whole pipeline. The difference is the limiter: the verdict,
 // the key and the four RateLimit-* headers.
 func BenchmarkLimiter(b *testing.B) {
-	env := apitest.New(b, unlimited)
+	env := apitest.New(b, apitest.Unlimited)
 	ok := func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) }
 	env.Server.AddForTest(http.MethodGet, "/bench/limited", ok)
 	env.Server.AddUnlimitedForTest(http.MethodGet, "/bench/unlimited", ok)

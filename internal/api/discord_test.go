@@ -29,7 +29,7 @@ var (
 func discordEnv(t *testing.T) (*apitest.Env, *discordtest.Fake) {
 	t.Helper()
 	fake, base := discordtest.Start(t, "123456789", "fake-client-secret")
-	env := authEnv(t, func(c *config.Config) {
+	env := apitest.AuthEnv(t, func(c *config.Config) {
 		c.DiscordClientID, c.DiscordClientSecret, c.DiscordBaseURL = "123456789", "fake-client-secret", base
 		c.DashboardURL = "/app"
 	})
@@ -96,25 +96,25 @@ func (b *browser) authorize(start string) string {
 func asJSON() map[string]string { return map[string]string{"Accept": "application/json"} }
 
 func sessionCount(t *testing.T, env *apitest.Env) int {
-	return len(dump(t, env, "sessions"))
+	return len(apitest.Dump(t, env, "sessions"))
 }
 
 func registration(discordID, username string) map[string]string {
 	return map[string]string{
 		"discordId": discordID, "username": username, "password": "a discord user's passphrase",
-		"securityQuestion1": q1, "securityAnswer1": "Rover the dog", "securityQuestion2": q2, "securityAnswer2": "Springfield",
+		"securityQuestion1": apitest.Q1, "securityAnswer1": "Rover the dog", "securityQuestion2": apitest.Q2, "securityAnswer2": "Springfield",
 	}
 }
 
 func TestDiscordNotConfigured(t *testing.T) {
-	env := authEnv(t)
+	env := apitest.AuthEnv(t)
 	for _, r := range [][2]string{{"GET", "/api/auth/discord"}, {"GET", "/api/auth/discord/callback?code=x&state=y"}, {"POST", "/api/auth/complete-registration"}} {
 		res := env.Do(r[0], r[1], registration("1", "x"), nil, "")
 		if res.Code != 503 || !strings.Contains(res.Body.String(), "Discord sign-in is not configured") {
 			t.Errorf("%v: %d %s", r, res.Code, res.Body)
 		}
 	}
-	if c := status(env, "POST", "/api/auth/login", map[string]string{"username": "x", "password": "yyyyyyyy"}, nil); c != 401 {
+	if c := apitest.Status(env, "POST", "/api/auth/login", map[string]string{"username": "x", "password": "yyyyyyyy"}, nil); c != 401 {
 		t.Errorf("the rest still works: %d", c)
 	}
 }
@@ -225,7 +225,7 @@ func TestDiscordRegistrationAndSignIn(t *testing.T) {
 	if res := br.do("GET", "/api/auth/me", nil, nil); res.Code != 200 || !strings.Contains(res.Body.String(), `"username":"alice_cad"`) {
 		t.Fatalf("cookie after registration: %d %s", res.Code, res.Body)
 	}
-	if c := status(env, "GET", "/api/auth/me", nil, bearer(reg.Token)); c != 200 {
+	if c := apitest.Status(env, "GET", "/api/auth/me", nil, apitest.Bearer(reg.Token)); c != 200 {
 		t.Fatalf("JWT after registration: %d", c)
 	}
 	// A second use of the pending registration fails.
@@ -268,7 +268,7 @@ func TestDiscordRegistrationAndSignIn(t *testing.T) {
 func TestDiscordCallbackRefusals(t *testing.T) {
 	env, fake := discordEnv(t)
 	fake.SignInAs(alice)
-	u, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: goodPassword, DiscordID: alice.ID}, cad.Client{})
+	u, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: apitest.GoodPassword, DiscordID: alice.ID}, cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,15 +385,15 @@ func mustQuery(t *testing.T, uri, key string) string {
 func TestSetPasswordAfterDiscord(t *testing.T) {
 	env, fake := discordEnv(t)
 	fake.SignInAs(alice)
-	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: goodPassword, DiscordID: alice.ID}, cad.Client{}); err != nil {
+	if _, err := env.Auth.CreateUser(context.Background(), auth.NewUser{Username: "alice_cad", Password: apitest.GoodPassword, DiscordID: alice.ID}, cad.Client{}); err != nil {
 		t.Fatal(err)
 	}
-	other := loginAs(t, env, "alice_cad", goodPassword, "192.0.2.1")
+	other := apitest.LoginAs(t, env, "alice_cad", apitest.GoodPassword, "192.0.2.1")
 	body := map[string]string{"newPassword": "recovered with discord"}
-	if c := status(env, "PUT", "/api/auth/password", body, bearer(other.Token)); c != 403 {
+	if c := apitest.Status(env, "PUT", "/api/auth/password", body, apitest.Bearer(other.Token)); c != 403 {
 		t.Fatalf("from a password session: %d", c)
 	}
-	if c := status(env, "PUT", "/api/auth/password", body, nil); c != 401 {
+	if c := apitest.Status(env, "PUT", "/api/auth/password", body, nil); c != 401 {
 		t.Fatalf("no credential: %d", c)
 	}
 	br := newBrowser(t, env)
@@ -406,10 +406,10 @@ func TestSetPasswordAfterDiscord(t *testing.T) {
 	if res := br.do("PUT", "/api/auth/password", body, nil); res.Code != 200 {
 		t.Fatalf("fresh Discord session: %d %s", res.Code, res.Body)
 	}
-	if c := status(env, "GET", "/api/auth/me", nil, bearer(other.Token)); c != 401 {
+	if c := apitest.Status(env, "GET", "/api/auth/me", nil, apitest.Bearer(other.Token)); c != 401 {
 		t.Fatalf("other session survived: %d", c)
 	}
-	loginAs(t, env, "alice_cad", "recovered with discord", "192.0.2.2")
+	apitest.LoginAs(t, env, "alice_cad", "recovered with discord", "192.0.2.2")
 	env.Clock.Advance(11 * time.Minute)
 	if res := br.do("PUT", "/api/auth/password", map[string]string{"newPassword": "too late for this one"}, nil); res.Code != 403 {
 		t.Fatalf("after 10 minutes: %d", res.Code)

@@ -89,10 +89,10 @@ func TestReadinessFailsClosed(t *testing.T) {
 // error level with the request id. It was a 500 with nothing said.
 func TestReadOnlyDatabase(t *testing.T) {
 	ctx := context.Background()
-	cfg := apitest.DefaultConfig(t, func(c *config.Config) { c.JWTSecret = []byte(testJWTSecret) })
+	cfg := apitest.DefaultConfig(t, func(c *config.Config) { c.JWTSecret = []byte(apitest.TestJWTSecret) })
 	path := filepath.Join(t.TempDir(), sqlite.FileName)
 	db, e := storetest.NewSQLite(t, sqlite.Options{Path: path})
-	tn := fixtureOn(t, apitest.NewWith(t, cfg, db))
+	tn := apitest.FixtureOn(t, apitest.NewWith(t, cfg, db))
 	if err := e.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -112,15 +112,15 @@ func TestReadOnlyDatabase(t *testing.T) {
 		{Name: "readiness reports it", Method: "GET", Path: "/readyz", ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
 		{Name: "so does the health answer", Method: "GET", Path: "/api/health", ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
 		{Name: "liveness does not depend on it", Method: "GET", Path: "/healthz", ExpectedStatus: 200},
-		{Name: "reads go on", Method: "GET", Path: "/api/civilian/" + tn.civA.ID, Headers: tn.inA("memberA"), ExpectedStatus: 200,
-			ExpectedJSON: map[string]any{"_id": tn.civA.ID}},
-		{Name: "a game server's too", Method: "GET", Path: "/api/civilian/fivem-civilian/" + tn.civA.SSN, Headers: key(tn.keyA), ExpectedStatus: 200,
-			ExpectedJSON: map[string]any{"_id": tn.civA.ID}},
-		{Name: "a member's write is a 503 that says why", Method: "POST", Path: "/api/civilian", Headers: merge(tn.inA("memberA"), write),
+		{Name: "reads go on", Method: "GET", Path: "/api/civilian/" + tn.CivA.ID, Headers: tn.InA("memberA"), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"_id": tn.CivA.ID}},
+		{Name: "a game server's too", Method: "GET", Path: "/api/civilian/fivem-civilian/" + tn.CivA.SSN, Headers: apitest.Key(tn.KeyA), ExpectedStatus: 200,
+			ExpectedJSON: map[string]any{"_id": tn.CivA.ID}},
+		{Name: "a member's write is a 503 that says why", Method: "POST", Path: "/api/civilian", Headers: apitest.Merge(tn.InA("memberA"), write),
 			Body: map[string]any{"firstName": "Ro", "lastName": "Only", "dateOfBirth": "1990-01-01"}, ExpectedStatus: 503,
 			ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
-		{Name: "so is a game server's", Method: "POST", Path: "/api/fivem/bank/deposit", Headers: key(tn.keyA),
-			Body: map[string]any{"civilianId": tn.civA.ID, "amount": 5}, ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
+		{Name: "so is a game server's", Method: "POST", Path: "/api/fivem/bank/deposit", Headers: apitest.Key(tn.KeyA),
+			Body: map[string]any{"civilianId": tn.CivA.ID, "amount": 5}, ExpectedStatus: 503, ErrorCode: cad.EUNAVAILABLE, ExpectedContent: readOnly},
 	})
 	failed := logLine(env, "request failed", "req-read-only-write")
 	if failed == nil || failed["level"] != "ERROR" || !strings.Contains(fmt.Sprint(failed["error"]), "readonly") {

@@ -17,17 +17,17 @@ import (
 // every item once and in order, a cursor that is not one is a 400 with the
 // standard body, and page numbers still work up to the documented bound.
 func TestListingsPageByCursor(t *testing.T) {
-	tn := newTenants(t)
+	tn := apitest.NewTenants(t)
 	ctx := context.Background()
 	for i := 0; i < 23; i++ {
 		u := &cad.User{Username: fmt.Sprintf("pager%02d", i), PasswordHash: "x"}
-		if err := tn.env.DB.CreateUser(ctx, u); err != nil {
+		if err := tn.Env.DB.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		if err := tn.env.DB.AddMember(ctx, &cad.Membership{CommunityID: tn.A.ID, UserID: u.ID, Username: u.Username, Role: cad.RoleMember, Status: cad.MemberActive}); err != nil {
+		if err := tn.Env.DB.AddMember(ctx, &cad.Membership{CommunityID: tn.A.ID, UserID: u.ID, Username: u.Username, Role: cad.RoleMember, Status: cad.MemberActive}); err != nil {
 			t.Fatal(err)
 		}
-		if err := tn.env.DB.AddAudit(ctx, &cad.AuditEntry{CommunityID: tn.A.ID, Action: "test.entry", Time: time.Now()}); err != nil {
+		if err := tn.Env.DB.AddAudit(ctx, &cad.AuditEntry{CommunityID: tn.A.ID, Action: "test.entry", Time: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,7 +40,7 @@ func TestListingsPageByCursor(t *testing.T) {
 			if after != "" {
 				q.Set("after", after)
 			}
-			res := tn.env.Do("GET", path+"?"+q.Encode(), nil, headers, "")
+			res := tn.Env.Do("GET", path+"?"+q.Encode(), nil, headers, "")
 			if res.Code != 200 {
 				t.Fatalf("%s: %d %s", path, res.Code, res.Body)
 			}
@@ -74,32 +74,32 @@ func TestListingsPageByCursor(t *testing.T) {
 		}
 	}
 	t.Run("members", func(t *testing.T) {
-		all := follow(t, "/api/community/"+tn.A.ID+"/members", "members", tn.as("adminA"))
+		all := follow(t, "/api/community/"+tn.A.ID+"/members", "members", tn.As("adminA"))
 		if len(all) != 28 || !sort.StringsAreSorted(all) { // 23 + 5 of the fixture
 			t.Fatalf("%d members by cursor, sorted=%v: %q", len(all), sort.StringsAreSorted(all), all)
 		}
 	})
 	t.Run("audit", func(t *testing.T) {
-		all := follow(t, "/api/community/"+tn.A.ID+"/audit", "entries", tn.as("adminA"))
+		all := follow(t, "/api/community/"+tn.A.ID+"/audit", "entries", tn.As("adminA"))
 		if len(all) < 23 || len(dedupe(all)) != len(all) {
 			t.Fatalf("%d audit entries by cursor", len(all))
 		}
 	})
 	t.Run("auth events", func(t *testing.T) {
-		if all := follow(t, "/api/admin/auth-events", "events", tn.as("super")); len(all) < 9 || len(dedupe(all)) != len(all) {
+		if all := follow(t, "/api/admin/auth-events", "events", tn.As("super")); len(all) < 9 || len(dedupe(all)) != len(all) {
 			t.Fatalf("%d events by cursor: %q", len(all), all)
 		}
 	})
-	apitest.Run(t, tn.env, []apitest.Scenario{
-		{Name: "a made-up cursor", Method: "GET", Path: "/api/community/" + tn.A.ID + "/members?after=bm9wZQ", Headers: tn.as("adminA"),
+	apitest.Run(t, tn.Env, []apitest.Scenario{
+		{Name: "a made-up cursor", Method: "GET", Path: "/api/community/" + tn.A.ID + "/members?after=bm9wZQ", Headers: tn.As("adminA"),
 			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"after is not a cursor"}},
-		{Name: "a cursor too long", Method: "GET", Path: "/api/community/" + tn.A.ID + "/audit?after=" + string(make([]byte, 0)) + longCursor, Headers: tn.as("adminA"),
+		{Name: "a cursor too long", Method: "GET", Path: "/api/community/" + tn.A.ID + "/audit?after=" + string(make([]byte, 0)) + longCursor, Headers: tn.As("adminA"),
 			ExpectedStatus: 400, ErrorCode: cad.EINVALID},
-		{Name: "a page past the offset bound", Method: "GET", Path: "/api/admin/auth-events?page=500&limit=100", Headers: tn.as("super"),
+		{Name: "a page past the offset bound", Method: "GET", Path: "/api/admin/auth-events?page=500&limit=100", Headers: tn.As("super"),
 			ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"after cursor"}},
-		{Name: "a page number still works", Method: "GET", Path: "/api/community/" + tn.A.ID + "/members?page=2&limit=5", Headers: tn.as("adminA"),
+		{Name: "a page number still works", Method: "GET", Path: "/api/community/" + tn.A.ID + "/members?page=2&limit=5", Headers: tn.As("adminA"),
 			ExpectedStatus: 200, ExpectedJSON: map[string]any{"page": 2.0, "limit": 5.0, "members.0.username": "pager01"}},
-		{Name: "the last page says so", Method: "GET", Path: "/api/community/" + tn.A.ID + "/members?limit=100", Headers: tn.as("adminA"),
+		{Name: "the last page says so", Method: "GET", Path: "/api/community/" + tn.A.ID + "/members?limit=100", Headers: tn.As("adminA"),
 			ExpectedStatus: 200, ExpectedContent: []string{`"nextCursor":null`}},
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
 	"github.com/precinct-cad/precinct/internal/store/storetest"
@@ -25,8 +26,8 @@ func TestLookupAuditIsCompact(t *testing.T) {
 	if os.Getenv(storetest.EnvURI) != "" {
 		t.Skip("measures a SQLite file")
 	}
-	tn := newTenantsWith(t, unlimited)
-	env := tn.env
+	tn := apitest.NewTenantsWith(t, apitest.Unlimited)
+	env := tn.Env
 	path := env.DB.Engine().(*sqlite.Engine).Path()
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -66,11 +67,11 @@ func TestLookupAuditIsCompact(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += 8 {
-				plate := tn.vehA.PlateKey
+				plate := tn.VehA.PlateKey
 				if i%4 == 0 {
 					plate = fmt.Sprintf("MISS%04d", i) // a miss
 				}
-				if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+plate, nil, key(tn.keyA), ""); res.Code != 200 {
+				if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+plate, nil, apitest.Key(tn.KeyA), ""); res.Code != 200 {
 					t.Errorf("look-up %d: %d %s", i, res.Code, res.Body)
 					return
 				}
@@ -97,18 +98,18 @@ func TestLookupAuditIsCompact(t *testing.T) {
 		if after != "" {
 			path += "&after=" + url.QueryEscape(after)
 		}
-		res := env.Do("GET", path, nil, tn.as("adminA"), "")
+		res := env.Do("GET", path, nil, tn.As("adminA"), "")
 		if res.Code != 200 {
 			t.Fatalf("%d %s", res.Code, res.Body)
 		}
-		body := jsonOf(t, res)
+		body := apitest.JSONOf(t, res)
 		for _, e := range body["entries"].([]any) {
 			e := e.(map[string]any)
-			if e["action"] != "lookup.plate" || e["actorId"] != "apikey:"+tn.keyAID || e["actorKind"] != "server" {
+			if e["action"] != "lookup.plate" || e["actorId"] != "apikey:"+tn.KeyAID || e["actorKind"] != "server" {
 				t.Fatalf("entry %v", e)
 			}
 			switch found := e["after"].(map[string]any)["found"]; {
-			case found == true && e["target"] == tn.vehA.PlateKey:
+			case found == true && e["target"] == tn.VehA.PlateKey:
 				hits++
 			case found == false && strings.HasPrefix(e["target"].(string), "MISS"):
 				misses++
@@ -132,10 +133,10 @@ func TestLookupAuditIsCompact(t *testing.T) {
 // every answered one is found in the trail; once the store is drained
 // (the server stopping), a look-up is refused with 503 and no record.
 func TestAnsweredLookupsAreStored(t *testing.T) {
-	tn := newTenantsWith(t, unlimited)
-	env := tn.env
+	tn := apitest.NewTenantsWith(t, apitest.Unlimited)
+	env := tn.Env
 	mkMemberOf(t, tn, "officerA")
-	tn.giveDepartment(t, "officerA")
+	tn.GiveDepartment(t, "officerA")
 	const workers, each = 24, 10
 	var mu sync.Mutex
 	answered := map[string]bool{}
@@ -146,7 +147,7 @@ func TestAnsweredLookupsAreStored(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				plate := fmt.Sprintf("W%02dN%02d", w, i)
-				if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+plate, nil, key(tn.keyA), ""); res.Code == 200 {
+				if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+plate, nil, apitest.Key(tn.KeyA), ""); res.Code == 200 {
 					mu.Lock()
 					answered[plate] = true
 					mu.Unlock()
@@ -192,13 +193,13 @@ func TestAnsweredLookupsAreStored(t *testing.T) {
 		}
 	}
 	// An officer's look-up goes the same way.
-	if res := env.Do("GET", "/api/lookup/plate/"+tn.vehA.PlateKey, nil, tn.inA("officerA"), ""); res.Code != 200 {
+	if res := env.Do("GET", "/api/lookup/plate/"+tn.VehA.PlateKey, nil, tn.InA("officerA"), ""); res.Code != 200 {
 		t.Fatalf("officer: %d %s", res.Code, res.Body)
 	}
 	if err := env.DB.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+tn.vehA.PlateKey, nil, key(tn.keyA), "")
+	res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+tn.VehA.PlateKey, nil, apitest.Key(tn.KeyA), "")
 	if res.Code != 503 || strings.Contains(res.Body.String(), "Bravado") {
 		t.Fatalf("a look-up whose entry cannot be stored answered %d %s", res.Code, res.Body)
 	}
@@ -209,16 +210,16 @@ func TestAnsweredLookupsAreStored(t *testing.T) {
 // the cache warm before it (R-numbers: the tenancy rules of docs/tenancy.md
 // hold on /me as on every scoped request).
 func TestMeIsNeverStale(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	me := func(name string) map[string]map[string]any {
 		t.Helper()
-		res := env.Do("GET", "/api/auth/me", nil, tn.as(name), "")
+		res := env.Do("GET", "/api/auth/me", nil, tn.As(name), "")
 		if res.Code != 200 {
 			t.Fatalf("/me of %s: %d %s", name, res.Code, res.Body)
 		}
 		out := map[string]map[string]any{}
-		for _, c := range jsonOf(t, res)["communities"].([]any) {
+		for _, c := range apitest.JSONOf(t, res)["communities"].([]any) {
 			c := c.(map[string]any)
 			out[c["communityId"].(string)] = c
 		}
@@ -226,7 +227,7 @@ func TestMeIsNeverStale(t *testing.T) {
 	}
 	do := func(method, path string, body any, as string) {
 		t.Helper()
-		if res := env.Do(method, path, body, tn.as(as), ""); res.Code/100 != 2 {
+		if res := env.Do(method, path, body, tn.As(as), ""); res.Code/100 != 2 {
 			t.Fatalf("%s %s: %d %s", method, path, res.Code, res.Body)
 		}
 	}
@@ -239,7 +240,7 @@ func TestMeIsNeverStale(t *testing.T) {
 	if got := me("memberA")[A]["role"]; got != cad.RoleMember {
 		t.Fatalf("before: %v", got)
 	}
-	member := tn.users["memberA"].ID
+	member := tn.Users["memberA"].ID
 	do("PATCH", "/api/community/"+A+"/members/"+member, map[string]any{"role": cad.RoleSupervisor, "departments": []string{"LSPD"}}, "adminA")
 	got := me("memberA")[A]
 	if got["role"] != cad.RoleSupervisor || !strings.Contains(fmt.Sprint(got["permissions"]), cad.DeptLEO) {
@@ -268,13 +269,13 @@ func TestMeIsNeverStale(t *testing.T) {
 // Look-up entries past audit_lookup_retention are pruned, in batches,
 // in every community; newer ones and other audit entries stay.
 func TestLookupRetention(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	ctx := context.Background()
 	add := func(com *cad.Community, n int) {
 		t.Helper()
 		for i := 0; i < n; i++ {
-			e := &cad.LookupEntry{CommunityID: com.ID, Kind: "plate", ActorID: "apikey:" + tn.keyAID, ActorKind: "server",
+			e := &cad.LookupEntry{CommunityID: com.ID, Kind: "plate", ActorID: "apikey:" + tn.KeyAID, ActorKind: "server",
 				Query: fmt.Sprint("OLD", i), Hit: true, Time: env.Clock.Now()}
 			if err := env.DB.AddLookup(ctx, e); err != nil {
 				t.Fatal(err)
@@ -284,7 +285,7 @@ func TestLookupRetention(t *testing.T) {
 	add(tn.A, 1100) // more than two batches
 	add(tn.B, 3)
 	env.Clock.Advance(91 * 24 * time.Hour)
-	if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+tn.vehA.PlateKey, nil, key(tn.keyA), ""); res.Code != 200 {
+	if res := env.Do("GET", "/api/civilian/fivem-plate-lookup/"+tn.VehA.PlateKey, nil, apitest.Key(tn.KeyA), ""); res.Code != 200 {
 		t.Fatal(res.Code)
 	}
 	n, err := env.Community.PruneLookups(ctx, env.Config.LookupRetention)
@@ -292,7 +293,7 @@ func TestLookupRetention(t *testing.T) {
 		t.Fatalf("pruned %d (%v), want 1103", n, err)
 	}
 	list, _, err := env.DB.Audit(ctx, tn.A.ID, cad.AuditFilter{Action: "lookup.plate", Limit: 50})
-	if err != nil || len(list) != 1 || list[0].Target != tn.vehA.PlateKey {
+	if err != nil || len(list) != 1 || list[0].Target != tn.VehA.PlateKey {
 		t.Fatalf("left: %+v %v", list, err)
 	}
 	if list, _, _ := env.DB.Audit(ctx, tn.A.ID, cad.AuditFilter{Limit: 50}); len(list) < 2 {

@@ -77,13 +77,13 @@ func dataURI(mime string, b []byte) string {
 
 // rawMugshot uploads an image as the body of PUT /api/civilian/{id}/mugshot.
 func rawMugshot(env *apitest.Env, id string, data []byte, h map[string]string) *httptest.ResponseRecorder {
-	return env.Do("PUT", "/api/civilian/"+id+"/mugshot", data, merge(h, map[string]string{"Content-Type": "image/png"}), "")
+	return env.Do("PUT", "/api/civilian/"+id+"/mugshot", data, apitest.Merge(h, map[string]string{"Content-Type": "image/png"}), "")
 }
 
 // stored is the stored image behind an answer's mugshotUrl.
 func stored(t testing.TB, env *apitest.Env, res *httptest.ResponseRecorder) (*cad.Media, image.Config) {
 	t.Helper()
-	u, _ := jsonOf(t, res)["mugshotUrl"].(string)
+	u, _ := apitest.JSONOf(t, res)["mugshotUrl"].(string)
 	if !strings.Contains(u, "/api/media/") {
 		t.Fatalf("no stored mugshot in %s", res.Body)
 	}
@@ -104,9 +104,9 @@ func stored(t testing.TB, env *apitest.Env, res *httptest.ResponseRecorder) (*ca
 // truncated image with a 400 that says so (R73; issue 16 item 1). What is
 // stored is a normalised copy at most 1024 px a side.
 func TestImageBoundsAtUpload(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
-	h := tn.inA("memberA")
+	tn := apitest.NewTenants(t)
+	env := tn.Env
+	h := tn.InA("memberA")
 	tiny := apitest.PNGHeader(8192, 8192, 8, 6) // the issue's header-only PNG
 	if len(tiny) > 70 {
 		t.Fatalf("the header-only PNG is %d bytes", len(tiny))
@@ -114,32 +114,32 @@ func TestImageBoundsAtUpload(t *testing.T) {
 	photo := encodeJPEG(t, apitest.Portrait(3000, 2000, 2), 80)
 	truncated := encodePNG(t, apitest.Portrait(600, 600, 3))
 	truncated = truncated[:len(truncated)/2]
-	civ := "/api/civilian/" + tn.civA.ID
+	civ := "/api/civilian/" + tn.CivA.ID
 	apitest.Run(t, env, []apitest.Scenario{
 		{Name: "a 69-byte PNG claiming 8192 x 8192, as a data URI", Method: "PUT", Path: civ, Headers: h,
 			Body: map[string]any{"mugshotUrl": dataURI("image/png", tiny)}, ExpectedStatus: 400, ErrorCode: cad.EINVALID,
 			ExpectedContent: []string{"8192 x 8192", "at most 16 megapixels"}},
-		{Name: "the same, uploaded raw", Method: "PUT", Path: civ + "/mugshot", Headers: merge(h, map[string]string{"Content-Type": "image/png"}),
+		{Name: "the same, uploaded raw", Method: "PUT", Path: civ + "/mugshot", Headers: apitest.Merge(h, map[string]string{"Content-Type": "image/png"}),
 			Body: tiny, ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"megapixels"}},
-		{Name: "the same, from a game server", Method: "PUT", Path: "/api/civilian/fivem-update-character/" + tn.civA.SSN, Headers: key(tn.keyA),
+		{Name: "the same, from a game server", Method: "PUT", Path: "/api/civilian/fivem-update-character/" + tn.CivA.SSN, Headers: apitest.Key(tn.KeyA),
 			Body: map[string]any{"mugshotUrl": dataURI("image/png", tiny), "address": "Grove Street"}, ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"civilian.address": "Grove Street"}, NotExpectedContent: []string{"/api/media/"}},
 		{Name: "a 16-bit PNG header of 16 megapixels (128 MiB decoded)", Method: "PUT", Path: civ + "/mugshot",
-			Headers: merge(h, map[string]string{"Content-Type": "image/png"}), Body: apitest.PNGHeader(4096, 4096, 16, 6), ExpectedStatus: 400,
+			Headers: apitest.Merge(h, map[string]string{"Content-Type": "image/png"}), Body: apitest.PNGHeader(4096, 4096, 16, 6), ExpectedStatus: 400,
 			ExpectedContent: []string{"16 bits"}},
-		{Name: "a header within bounds over nothing", Method: "PUT", Path: civ + "/mugshot", Headers: merge(h, map[string]string{"Content-Type": "image/png"}),
+		{Name: "a header within bounds over nothing", Method: "PUT", Path: civ + "/mugshot", Headers: apitest.Merge(h, map[string]string{"Content-Type": "image/png"}),
 			Body: apitest.PNGHeader(2000, 2000, 8, 2), ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"truncated"}},
 		{Name: "a real PNG cut in half", Method: "PUT", Path: civ, Headers: h,
 			Body: map[string]any{"mugshotUrl": dataURI("image/png", truncated)}, ExpectedStatus: 400, ErrorCode: cad.EINVALID,
 			ExpectedContent: []string{"PNG image is truncated"}},
-		{Name: "a JPEG cut short", Method: "PUT", Path: civ + "/mugshot", Headers: merge(h, map[string]string{"Content-Type": "image/jpeg"}),
+		{Name: "a JPEG cut short", Method: "PUT", Path: civ + "/mugshot", Headers: apitest.Merge(h, map[string]string{"Content-Type": "image/jpeg"}),
 			Body: photo[:len(photo)/3], ExpectedStatus: 400, ErrorCode: cad.EINVALID, ExpectedContent: []string{"JPEG image"}},
 	})
-	if n := len(dump(t, env, "media")); n != 0 {
+	if n := len(apitest.Dump(t, env, "media")); n != 0 {
 		t.Fatalf("%d refused images stored", n)
 	}
 	// A real 6-megapixel photo is stored as a JPEG of 1024 x 682.
-	res := rawMugshot(env, tn.civA.ID, photo, h)
+	res := rawMugshot(env, tn.CivA.ID, photo, h)
 	if res.Code != 200 {
 		t.Fatalf("%d %s", res.Code, res.Body)
 	}
@@ -172,7 +172,7 @@ func renderCard(t testing.TB, env *apitest.Env, k, id, typ string) string {
 	if res.Code != 200 {
 		t.Fatalf("render: %d %s", res.Code, res.Body)
 	}
-	uri, _ := jsonOf(t, res)["dataUri"].(string)
+	uri, _ := apitest.JSONOf(t, res)["dataUri"].(string)
 	if !strings.HasPrefix(uri, "data:image/png;base64,") {
 		t.Fatalf("render: %s", res.Body)
 	}
@@ -183,8 +183,8 @@ func renderCard(t testing.TB, env *apitest.Env, k, id, typ string) string {
 // allocation (issue 16, acceptance): the card reads the stored copy, never
 // the upload. Today's code decoded the whole upload on every render.
 func TestIDCardOfA16MegapixelMugshot(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	big := bigMugshot()
 	if len(big) > cad.MaxMediaBytes {
 		t.Fatalf("the 16 MP mugshot is %d bytes, over the upload limit", len(big))
@@ -192,12 +192,12 @@ func TestIDCardOfA16MegapixelMugshot(t *testing.T) {
 	if cfg, _ := png.DecodeConfig(bytes.NewReader(big)); cfg.Width*cfg.Height != 16<<20 {
 		t.Fatalf("%d x %d", cfg.Width, cfg.Height)
 	}
-	res := rawMugshot(env, tn.civA.ID, big, tn.inA("memberA"))
+	res := rawMugshot(env, tn.CivA.ID, big, tn.InA("memberA"))
 	if res.Code != 200 {
 		t.Fatalf("upload: %d %s", res.Code, res.Body)
 	}
 	var uri string
-	n := allocated(func() { uri = renderCard(t, env, tn.keyA, tn.civA.ID, "drivers") })
+	n := allocated(func() { uri = renderCard(t, env, tn.KeyA, tn.CivA.ID, "drivers") })
 	t.Logf("an ID card with a 16 MP mugshot: %.1f MB allocated, a %d-byte data URI", float64(n)/1e6, len(uri))
 	if n >= 64<<20 {
 		t.Fatalf("the render allocated %d bytes", n)
@@ -217,17 +217,17 @@ func TestIDCardOfA16MegapixelMugshot(t *testing.T) {
 // is not drawn again, and a changed mugshot, record or template is (no
 // stale card).
 func TestIDCardCache(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
-	first := renderCard(t, env, tn.keyA, tn.civA.ID, "drivers")
-	if again := renderCard(t, env, tn.keyA, tn.civA.SSN, "dl"); again != first {
+	tn := apitest.NewTenants(t)
+	env := tn.Env
+	first := renderCard(t, env, tn.KeyA, tn.CivA.ID, "drivers")
+	if again := renderCard(t, env, tn.KeyA, tn.CivA.SSN, "dl"); again != first {
 		t.Fatal("the same card twice differs")
 	}
-	other := renderCard(t, env, tn.keyA, tn.civA.ID, "boat")
+	other := renderCard(t, env, tn.KeyA, tn.CivA.ID, "boat")
 	if other == first {
 		t.Fatal("another license type gave the same card")
 	}
-	if renderCard(t, env, tn.keyB, tn.civB.ID, "drivers") == first {
+	if renderCard(t, env, tn.KeyB, tn.CivB.ID, "drivers") == first {
 		t.Fatal("another community's character gave the same card")
 	}
 	metric := func(result string) string {
@@ -238,12 +238,12 @@ func TestIDCardCache(t *testing.T) {
 		t.Fatalf("renders: %s", grepLines(body, "precinct_id_card_renders_total"))
 	}
 
-	h := tn.inA("memberA")
+	h := tn.InA("memberA")
 	seen := map[string]string{"before": first}
 	change := func(what string, f func()) {
 		t.Helper()
 		f()
-		card := renderCard(t, env, tn.keyA, tn.civA.ID, "drivers")
+		card := renderCard(t, env, tn.KeyA, tn.CivA.ID, "drivers")
 		for k, v := range seen {
 			if v == card {
 				t.Fatalf("after %s the card is the one of %s", what, k)
@@ -252,23 +252,23 @@ func TestIDCardCache(t *testing.T) {
 		seen[what] = card
 	}
 	change("a new mugshot", func() {
-		if res := rawMugshot(env, tn.civA.ID, encodePNG(t, apitest.Portrait(64, 80, 4)), h); res.Code != 200 {
+		if res := rawMugshot(env, tn.CivA.ID, encodePNG(t, apitest.Portrait(64, 80, 4)), h); res.Code != 200 {
 			t.Fatal(res.Code)
 		}
 	})
 	change("another mugshot", func() {
-		if res := rawMugshot(env, tn.civA.ID, encodePNG(t, apitest.Portrait(64, 80, 5)), h); res.Code != 200 {
+		if res := rawMugshot(env, tn.CivA.ID, encodePNG(t, apitest.Portrait(64, 80, 5)), h); res.Code != 200 {
 			t.Fatal(res.Code)
 		}
 	})
 	change("a changed record", func() {
-		if c := status(env, "PUT", "/api/civilian/"+tn.civA.ID, map[string]any{"address": "1 Vinewood Blvd"}, h); c != 200 {
+		if c := apitest.Status(env, "PUT", "/api/civilian/"+tn.CivA.ID, map[string]any{"address": "1 Vinewood Blvd"}, h); c != 200 {
 			t.Fatal(c)
 		}
 	})
 	change("a changed template", func() {
-		if c := status(env, "PATCH", "/api/community/"+tn.A.ID, map[string]any{"settings": map[string]any{
-			"cardTemplates": map[string]any{"default": map[string]any{"title": "LOS SANTOS"}}}}, tn.as("adminA")); c != 200 {
+		if c := apitest.Status(env, "PATCH", "/api/community/"+tn.A.ID, map[string]any{"settings": map[string]any{
+			"cardTemplates": map[string]any{"default": map[string]any{"title": "LOS SANTOS"}}}}, tn.As("adminA")); c != 200 {
 			t.Fatal(c)
 		}
 		// The fixture's game-server caller reads the community anew.
@@ -290,8 +290,8 @@ func grepLines(body, prefix string) string {
 // within the upload bounds (and counts them), and deletes, taking it off
 // its character, one that breaks them.
 func TestStoredImagesFromBefore(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	ctx := context.Background()
 	big := bigMugshot()
 	legacy := func(id, owner string, data []byte) {
@@ -304,15 +304,15 @@ func TestStoredImagesFromBefore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	legacy("0123456789abcdef0123456789abcdef", tn.civA.ID, big)
-	n := allocated(func() { renderCard(t, env, tn.keyA, tn.civA.ID, "drivers") })
+	legacy("0123456789abcdef0123456789abcdef", tn.CivA.ID, big)
+	n := allocated(func() { renderCard(t, env, tn.KeyA, tn.CivA.ID, "drivers") })
 	if n >= 16<<20 {
 		t.Fatalf("a card with a stored 16 MP image allocated %d bytes", n)
 	}
 	if u, _ := env.DB.MediaUsage(ctx, tn.A.ID); u.Images != 0 {
 		t.Fatalf("an image from before is counted: %+v", u)
 	}
-	other, _ := tn.mkCivil(t, tn.A, "adminA", "SSN-A-2", "AAA222", "400000000000000033")
+	other, _ := tn.MakeCivil(t, tn.A, "adminA", "SSN-A-2", "AAA222", "400000000000000033")
 	legacy("1123456789abcdef0123456789abcdef", other.ID, apitest.PNGHeader(8192, 8192, 8, 6))
 	st, err := env.Dispatch.MediaJanitorRound(ctx)
 	if err != nil || st.Normalized != 1 || st.Deleted != 1 {
@@ -328,11 +328,11 @@ func TestStoredImagesFromBefore(t *testing.T) {
 	if ch, _ := env.DB.Character(ctx, tn.A.ID, other.ID); ch.MugshotID != "" {
 		t.Fatal("the deleted image is still the character's mugshot")
 	}
-	if n := len(dump(t, env, "media")); n != 1 {
+	if n := len(apitest.Dump(t, env, "media")); n != 1 {
 		t.Fatalf("%d images", n)
 	}
 	// The card now has the photo, drawn from the normalised copy.
-	n = allocated(func() { renderCard(t, env, tn.keyA, tn.civA.ID, "drivers") })
+	n = allocated(func() { renderCard(t, env, tn.KeyA, tn.CivA.ID, "drivers") })
 	if n >= 64<<20 {
 		t.Fatalf("%d bytes", n)
 	}
@@ -341,16 +341,16 @@ func TestStoredImagesFromBefore(t *testing.T) {
 // The sweep deletes images nothing shows (and takes them off the usage);
 // expired upload tokens go with the other expired records.
 func TestMediaJanitorSweep(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	ctx := context.Background()
 	img := encodePNG(t, apitest.Portrait(40, 50, 9))
-	res := rawMugshot(env, tn.civA.ID, img, tn.inA("memberA"))
+	res := rawMugshot(env, tn.CivA.ID, img, tn.InA("memberA"))
 	if res.Code != 200 {
 		t.Fatal(res.Code)
 	}
 	kept, _ := stored(t, env, res)
-	orphan := &cad.Media{ID: "2123456789abcdef0123456789abcdef", CommunityID: tn.A.ID, OwnerID: tn.civA.ID, Kind: cad.MediaMugshot,
+	orphan := &cad.Media{ID: "2123456789abcdef0123456789abcdef", CommunityID: tn.A.ID, OwnerID: tn.CivA.ID, Kind: cad.MediaMugshot,
 		Version: cad.MediaVersion, ContentType: "image/jpeg", Data: kept.Data, CreatedAt: time.Now()}
 	if err := env.DB.PutMedia(ctx, orphan, cad.MediaQuota{}); err != nil {
 		t.Fatal(err)
@@ -376,27 +376,27 @@ func TestMediaJanitorSweep(t *testing.T) {
 	// Tokens: a hit hands out two; past their life the janitor deletes
 	// them.
 	if res := env.Do("POST", "/api/fivem/alpr/hit", map[string]any{"plate": "AAA111", "camId": "camA", "screenshots": map[string]any{"enabled": true}},
-		key(tn.keyA), ""); res.Code != 201 {
+		apitest.Key(tn.KeyA), ""); res.Code != 201 {
 		t.Fatal(res.Code)
 	}
-	if n := len(dump(t, env, "upload_tokens")); n != 2 {
+	if n := len(apitest.Dump(t, env, "upload_tokens")); n != 2 {
 		t.Fatalf("%d tokens", n)
 	}
 	if _, err := env.DB.DeleteExpired(ctx, env.Clock.Now().Add(dispatch.UploadTokenTTL)); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(dump(t, env, "upload_tokens")); n != 0 {
+	if n := len(apitest.Dump(t, env, "upload_tokens")); n != 0 {
 		t.Fatalf("%d tokens after the janitor", n)
 	}
 }
 
 func alprHit(t testing.TB, env *apitest.Env, k string) (screenshot, plate string) {
 	t.Helper()
-	res := env.Do("POST", "/api/fivem/alpr/hit", map[string]any{"plate": "AAA111", "camId": "camA", "screenshots": map[string]any{"enabled": true}}, key(k), "")
+	res := env.Do("POST", "/api/fivem/alpr/hit", map[string]any{"plate": "AAA111", "camId": "camA", "screenshots": map[string]any{"enabled": true}}, apitest.Key(k), "")
 	if res.Code != 201 {
 		t.Fatalf("hit: %d %s", res.Code, res.Body)
 	}
-	doc := jsonOf(t, res)
+	doc := apitest.JSONOf(t, res)
 	s, _ := doc["screenshotToken"].(string)
 	p, _ := doc["plateToken"].(string)
 	return s, p
@@ -417,7 +417,7 @@ func usageOf(t testing.TB, env *apitest.Env, h map[string]string, communityID st
 	if res.Code != 200 {
 		t.Fatalf("%d %s", res.Code, res.Body)
 	}
-	m, _ := jsonOf(t, res)["media"].(map[string]any)
+	m, _ := apitest.JSONOf(t, res)["media"].(map[string]any)
 	return m
 }
 
@@ -426,30 +426,30 @@ func usageOf(t testing.TB, env *apitest.Env, h map[string]string, communityID st
 // own quota; admins see the usage in the community's answer, members do
 // not; replacing and deleting images keep the usage exact.
 func TestMediaQuota(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	noise := func(seed uint64) []byte { return noisePNG(t, seed) }
 	limits := "/api/community/" + tn.A.ID + "/limits"
 	apitest.Run(t, env, []apitest.Scenario{
-		{Name: "an admin cannot set the quota", Method: "PUT", Path: limits, Headers: tn.as("adminA"), Body: map[string]any{"mediaQuotaBytes": 1 << 20},
+		{Name: "an admin cannot set the quota", Method: "PUT", Path: limits, Headers: tn.As("adminA"), Body: map[string]any{"mediaQuotaBytes": 1 << 20},
 			ExpectedStatus: 403},
-		{Name: "below 1 MiB", Method: "PUT", Path: limits, Headers: tn.as("super"), Body: map[string]any{"mediaQuotaBytes": 1000},
+		{Name: "below 1 MiB", Method: "PUT", Path: limits, Headers: tn.As("super"), Body: map[string]any{"mediaQuotaBytes": 1000},
 			ExpectedStatus: 400, ErrorCode: cad.EINVALID},
-		{Name: "a Super Admin sets 1 MiB", Method: "PUT", Path: limits, Headers: tn.as("super"), Body: map[string]any{"mediaQuotaBytes": 1 << 20},
+		{Name: "a Super Admin sets 1 MiB", Method: "PUT", Path: limits, Headers: tn.As("super"), Body: map[string]any{"mediaQuotaBytes": 1 << 20},
 			ExpectedStatus: 200, ExpectedJSON: map[string]any{"media.quotaBytes": 1 << 20, "media.custom": true}},
-		{Name: "the admin reads it", Method: "GET", Path: limits, Headers: tn.as("adminA"), ExpectedStatus: 200,
+		{Name: "the admin reads it", Method: "GET", Path: limits, Headers: tn.As("adminA"), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"media.quotaBytes": 1 << 20, "media.alprQuotaBytes": 1 << 20}},
-		{Name: "B keeps the default", Method: "GET", Path: "/api/community/" + tn.B.ID + "/limits", Headers: tn.as("adminB"), ExpectedStatus: 200,
+		{Name: "B keeps the default", Method: "GET", Path: "/api/community/" + tn.B.ID + "/limits", Headers: tn.As("adminB"), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"media.quotaBytes": 1 << 30, "media.custom": false}},
 	})
 	// Upload, each to a character of its own, until A is full; replacing
 	// an image counts the new one in the old one's place.
-	sup := tn.inA("supA")
+	sup := tn.InA("supA")
 	var last string
 	var lastSize int64
 	full := false
 	for i := 0; i < 20 && !full; i++ {
-		ch := tn.serverCharacter(t, tn.A, fmt.Sprint("SSN-Q-", i))
+		ch := serverCharacter(tn, t, tn.A, fmt.Sprint("SSN-Q-", i))
 		res := rawMugshot(env, ch.ID, noise(uint64(i)), sup)
 		switch res.Code {
 		case 200:
@@ -457,7 +457,7 @@ func TestMediaQuota(t *testing.T) {
 			last, lastSize = ch.ID, m.Size
 		case 413:
 			full = true
-			if e := jsonOf(t, res); e["code"] != cad.ETOOLARGE || !strings.Contains(e["msg"].(string), "storage for images is full") {
+			if e := apitest.JSONOf(t, res); e["code"] != cad.ETOOLARGE || !strings.Contains(e["msg"].(string), "storage for images is full") {
 				t.Fatalf("refusal: %s", res.Body)
 			}
 		default:
@@ -474,35 +474,35 @@ func TestMediaQuota(t *testing.T) {
 		lastSize = m.Size
 	}
 	var total int64
-	for _, d := range dump(t, env, "media") {
+	for _, d := range apitest.Dump(t, env, "media") {
 		if d["communityId"] == tn.A.ID {
 			total += int64(d["size"].(float64))
 		}
 	}
-	u := usageOf(t, env, tn.as("adminA"), tn.A.ID)
+	u := usageOf(t, env, tn.As("adminA"), tn.A.ID)
 	if int64(u["usedBytes"].(float64)) != total || total > 1<<20 || u["quotaBytes"].(float64) != 1<<20 {
 		t.Fatalf("usage %v, stored %d", u, total)
 	}
 	images := u["images"].(float64)
-	if m := usageOf(t, env, tn.as("memberA"), tn.A.ID); m != nil {
+	if m := usageOf(t, env, tn.As("memberA"), tn.A.ID); m != nil {
 		t.Fatal("a member sees the usage")
 	}
 	// B is unaffected.
-	if res := rawMugshot(env, tn.civB.ID, noise(7), tn.inB("memberB")); res.Code != 200 {
+	if res := rawMugshot(env, tn.CivB.ID, noise(7), tn.InB("memberB")); res.Code != 200 {
 		t.Fatalf("B's upload: %d %s", res.Code, res.Body)
 	}
 	// A game server's character sync still saves the record, without the
 	// image; an ALPR hit gets no upload links (nothing could be stored).
-	res := env.Do("PUT", "/api/civilian/fivem-update-character/"+tn.civA.SSN, map[string]any{"mugshotUrl": dataURI("image/png", noise(8)), "occupation": "Pilot"},
-		key(tn.keyA), "")
+	res := env.Do("PUT", "/api/civilian/fivem-update-character/"+tn.CivA.SSN, map[string]any{"mugshotUrl": dataURI("image/png", noise(8)), "occupation": "Pilot"},
+		apitest.Key(tn.KeyA), "")
 	if res.Code != 200 || !strings.Contains(res.Body.String(), "Pilot") {
 		t.Fatalf("the game's sync: %d %s", res.Code, res.Body)
 	}
 	// Removing the mugshot frees its bytes.
-	if c := status(env, "PUT", "/api/civilian/"+last, map[string]any{"mugshotUrl": ""}, sup); c != 200 {
+	if c := apitest.Status(env, "PUT", "/api/civilian/"+last, map[string]any{"mugshotUrl": ""}, sup); c != 200 {
 		t.Fatal(c)
 	}
-	if u := usageOf(t, env, tn.as("adminA"), tn.A.ID); u["images"].(float64) != images-1 || int64(u["usedBytes"].(float64)) != total-lastSize {
+	if u := usageOf(t, env, tn.As("adminA"), tn.A.ID); u["images"].(float64) != images-1 || int64(u["usedBytes"].(float64)) != total-lastSize {
 		t.Fatalf("after removing: %v", u)
 	}
 	// /metrics shows both communities' usage.
@@ -519,14 +519,12 @@ func TestMediaQuota(t *testing.T) {
 	}
 }
 
-func (tn *tenants) inB(name string) map[string]string { return merge(tn.as(name), in(tn.B.ID)) }
-
 // serverCharacter is a character a game server made (no member's limit
 // of characters applies).
-func (tn *tenants) serverCharacter(t testing.TB, com *cad.Community, ssn string) *cad.Character {
+func serverCharacter(tn *apitest.Tenants, t testing.TB, com *cad.Community, ssn string) *cad.Character {
 	t.Helper()
 	first, last, dob := "Quinn", "Q", "1990-01-01"
-	ch, err := tn.env.Civil.CreateCharacter(context.Background(), serverIn(com), civil.CharacterInput{FirstName: &first, LastName: &last, DateOfBirth: &dob, SSN: &ssn})
+	ch, err := tn.Env.Civil.CreateCharacter(context.Background(), apitest.ServerIn(com), civil.CharacterInput{FirstName: &first, LastName: &last, DateOfBirth: &dob, SSN: &ssn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,13 +536,13 @@ func (tn *tenants) serverCharacter(t testing.TB, com *cad.Community, ssn string)
 func TestMediaQuotaUnderConcurrentUploads(t *testing.T) {
 	// Uploads wait their turn for a decoding slot; under the race
 	// detector that takes longer than a request's usual deadline.
-	tn := newTenantsWith(t, func(c *config.Config) { c.RequestTimeout = time.Minute })
-	env := tn.env
+	tn := apitest.NewTenantsWith(t, func(c *config.Config) { c.RequestTimeout = time.Minute })
+	env := tn.Env
 	env.NeedAtomic(t)
 	ctx := context.Background()
 	img := noisePNG(t, 11)
 	// The size one stored copy takes, measured on B.
-	res := rawMugshot(env, tn.civB.ID, img, tn.inB("memberB"))
+	res := rawMugshot(env, tn.CivB.ID, img, tn.InB("memberB"))
 	one, _ := stored(t, env, res)
 	const n = 12
 	quota := max(cad.MinMediaQuota, 5*one.Size+one.Size/2)
@@ -557,9 +555,9 @@ func TestMediaQuotaUnderConcurrentUploads(t *testing.T) {
 	}
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = tn.serverCharacter(t, tn.A, fmt.Sprint("SSN-C-", i)).ID
+		ids[i] = serverCharacter(tn, t, tn.A, fmt.Sprint("SSN-C-", i)).ID
 	}
-	out := concurrently(n, func(i int) int { return rawMugshot(env, ids[i], img, tn.inA("supA")).Code })
+	out := apitest.Concurrently(n, func(i int) int { return rawMugshot(env, ids[i], img, tn.InA("supA")).Code })
 	if out[200] != int(want) || out[413] != n-int(want) {
 		t.Fatalf("answers %v, want %d stored", out, want)
 	}
@@ -568,7 +566,7 @@ func TestMediaQuotaUnderConcurrentUploads(t *testing.T) {
 		t.Fatalf("usage %+v %v", u, err)
 	}
 	// And concurrent deletions take exactly that off.
-	concurrently(n, func(i int) int { return status(env, "DELETE", "/api/civilian/"+ids[i], nil, tn.inA("supA")) })
+	apitest.Concurrently(n, func(i int) int { return apitest.Status(env, "DELETE", "/api/civilian/"+ids[i], nil, tn.InA("supA")) })
 	if u, _ := env.DB.MediaUsage(ctx, tn.A.ID); u.Images != 0 || u.Bytes != 0 {
 		t.Fatalf("after deleting: %+v", u)
 	}
@@ -578,13 +576,13 @@ func TestMediaQuotaUnderConcurrentUploads(t *testing.T) {
 // 413 naming ALPR photos, new hits get no upload links, and mugshots are
 // still taken.
 func TestALPRPhotoShare(t *testing.T) {
-	tn := newTenantsWith(t, func(c *config.Config) { c.MediaQuotaALPR = 200 << 10 })
-	env := tn.env
-	tn.giveDepartment(t, "memberA")
+	tn := apitest.NewTenantsWith(t, func(c *config.Config) { c.MediaQuotaALPR = 200 << 10 })
+	env := tn.Env
+	tn.GiveDepartment(t, "memberA")
 	photo := encodeJPEG(t, apitest.Portrait(1920, 1080, 12), 90)
 	var stored int64
 	for i := 0; ; i++ {
-		shot, _ := alprHit(t, env, tn.keyA)
+		shot, _ := alprHit(t, env, tn.KeyA)
 		if shot == "" {
 			t.Fatal("no upload links while there is room")
 		}
@@ -610,12 +608,12 @@ func TestALPRPhotoShare(t *testing.T) {
 	if u.ALPRImages != stored || u.ALPRBytes > 200<<10 || u.ALPRBytes != u.Bytes {
 		t.Fatalf("usage %+v, %d stored", u, stored)
 	}
-	for _, d := range dump(t, env, "media") {
+	for _, d := range apitest.Dump(t, env, "media") {
 		if d["width"].(float64) > civil.ALPRSide {
 			t.Fatalf("an ALPR photo of %v px", d["width"])
 		}
 	}
-	if res := rawMugshot(env, tn.civA.ID, encodePNG(t, apitest.Portrait(50, 60, 3)), tn.inA("memberA")); res.Code != 200 {
+	if res := rawMugshot(env, tn.CivA.ID, encodePNG(t, apitest.Portrait(50, 60, 3)), tn.InA("memberA")); res.Code != 200 {
 		t.Fatalf("a mugshot after the ALPR share is full: %d %s", res.Code, res.Body)
 	}
 	// Once the share is used up to the byte, a hit gets no upload links.
@@ -624,7 +622,7 @@ func TestALPRPhotoShare(t *testing.T) {
 		Kind: cad.MediaALPR, Version: cad.MediaVersion, ContentType: "image/jpeg", Data: make([]byte, fill)}, cad.MediaQuota{}); err != nil {
 		t.Fatal(err)
 	}
-	if shot, plate := alprHit(t, env, tn.keyA); shot != "" || plate != "" {
+	if shot, plate := alprHit(t, env, tn.KeyA); shot != "" || plate != "" {
 		t.Fatal("upload links for photos that cannot be stored")
 	}
 	// A token that names nothing is refused before any decoding; a bad
@@ -635,8 +633,8 @@ func TestALPRPhotoShare(t *testing.T) {
 }
 
 // superActor is the fixture's Super Admin as an actor.
-func superActor(tn *tenants) cad.Actor {
-	return cad.Actor{UserID: tn.users["super"].ID, Kind: "superadmin", Rank: cad.SuperAdminRank, SuperAdmin: true}
+func superActor(tn *apitest.Tenants) cad.Actor {
+	return cad.Actor{UserID: tn.Users["super"].ID, Kind: "superadmin", Rank: cad.SuperAdminRank, SuperAdmin: true}
 }
 
 // An outside mugshot URL is never answered to officers, also when a
@@ -644,23 +642,23 @@ func superActor(tn *tenants) cad.Actor {
 // member is told, a game server's record is saved without it). Issue 16
 // item 8.
 func TestOutsideMugshotURLs(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	ctx := context.Background()
-	tn.giveDepartment(t, "supA")
+	tn.GiveDepartment(t, "supA")
 	outside := "https://tracker.example/pixel.png"
-	if _, err := env.DB.UpdateCharacter(ctx, tn.A.ID, tn.civA.ID, func(ch *cad.Character) error { ch.MugshotURL = outside; return nil }); err != nil {
+	if _, err := env.DB.UpdateCharacter(ctx, tn.A.ID, tn.CivA.ID, func(ch *cad.Character) error { ch.MugshotURL = outside; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for name, r := range map[string]struct {
 		path string
 		h    map[string]string
 	}{
-		"the member's own":      {"/api/civilian/" + tn.civA.ID, tn.inA("memberA")},
-		"the game's look-up":    {"/api/civilian/fivem-civilian/" + tn.civA.SSN, key(tn.keyA)},
-		"an officer's search":   {"/api/lookup/person?lastName=memberA", tn.inA("supA")},
-		"an officer's record":   {"/api/lookup/person/" + tn.civA.ID, tn.inA("supA")},
-		"the game's by discord": {"/api/civilian/fivem-civilians-by-discord/400000000000000011", key(tn.keyA)},
+		"the member's own":      {"/api/civilian/" + tn.CivA.ID, tn.InA("memberA")},
+		"the game's look-up":    {"/api/civilian/fivem-civilian/" + tn.CivA.SSN, apitest.Key(tn.KeyA)},
+		"an officer's search":   {"/api/lookup/person?lastName=memberA", tn.InA("supA")},
+		"an officer's record":   {"/api/lookup/person/" + tn.CivA.ID, tn.InA("supA")},
+		"the game's by discord": {"/api/civilian/fivem-civilians-by-discord/400000000000000011", apitest.Key(tn.KeyA)},
 	} {
 		res := env.Do("GET", r.path, nil, r.h, "")
 		if res.Code != 200 || strings.Contains(res.Body.String(), "tracker.example") {
@@ -668,13 +666,13 @@ func TestOutsideMugshotURLs(t *testing.T) {
 		}
 	}
 	apitest.Run(t, env, []apitest.Scenario{
-		{Name: "a member's outside URL is refused", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: tn.inA("memberA"),
+		{Name: "a member's outside URL is refused", Method: "PUT", Path: "/api/civilian/" + tn.CivA.ID, Headers: tn.InA("memberA"),
 			Body: map[string]any{"mugshotUrl": outside}, ExpectedStatus: 400, ExpectedContent: []string{"Outside image URLs"}},
-		{Name: "a game server's is dropped, the rest saved", Method: "POST", Path: "/api/civilian/fivem-sync-character", Headers: key(tn.keyA),
+		{Name: "a game server's is dropped, the rest saved", Method: "POST", Path: "/api/civilian/fivem-sync-character", Headers: apitest.Key(tn.KeyA),
 			Body:           map[string]any{"firstName": "Out", "lastName": "Side", "ssn": "OUT-1", "dateOfBirth": "1990-01-01", "mugshotUrl": outside},
 			ExpectedStatus: 201, NotExpectedContent: []string{"tracker.example", "mugshotUrl"}},
 	})
-	for _, d := range dump(t, env, "characters") {
+	for _, d := range apitest.Dump(t, env, "characters") {
 		if d["ssn"] == "OUT-1" && d["mugshotUrl"] != nil {
 			t.Fatal("the outside URL was stored")
 		}
@@ -703,14 +701,14 @@ func TestMugshotFetcher(t *testing.T) {
 	t.Cleanup(site.Close)
 
 	t.Run("private addresses allowed (tests)", func(t *testing.T) {
-		tn := newTenantsWith(t, func(c *config.Config) { c.MediaFetch, c.OutboundAllowHTTP, c.OutboundAllowPrivate = true, true, true })
-		env := tn.env
+		tn := apitest.NewTenantsWith(t, func(c *config.Config) { c.MediaFetch, c.OutboundAllowHTTP, c.OutboundAllowPrivate = true, true, true })
+		env := tn.Env
 		hits.Store(0)
-		res := env.Do("PUT", "/api/civilian/fivem-update-character/"+tn.civA.SSN, map[string]any{"mugshotUrl": site.URL + "/me.jpg"}, key(tn.keyA), "")
+		res := env.Do("PUT", "/api/civilian/fivem-update-character/"+tn.CivA.SSN, map[string]any{"mugshotUrl": site.URL + "/me.jpg"}, apitest.Key(tn.KeyA), "")
 		if res.Code != 200 {
 			t.Fatalf("%d %s", res.Code, res.Body)
 		}
-		u, _ := jsonOf(t, res)["civilian"].(map[string]any)["mugshotUrl"].(string)
+		u, _ := apitest.JSONOf(t, res)["civilian"].(map[string]any)["mugshotUrl"].(string)
 		if !strings.HasPrefix(u, env.Config.PublicURL+"/api/media/"+tn.A.ID+"/") || hits.Load() != 1 {
 			t.Fatalf("mugshotUrl %q after %d fetches", u, hits.Load())
 		}
@@ -719,26 +717,26 @@ func TestMugshotFetcher(t *testing.T) {
 			t.Fatalf("stored %+v %v", m, err)
 		}
 		apitest.Run(t, env, []apitest.Scenario{
-			{Name: "a member is told what failed", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: tn.inA("memberA"),
+			{Name: "a member is told what failed", Method: "PUT", Path: "/api/civilian/" + tn.CivA.ID, Headers: tn.InA("memberA"),
 				Body: map[string]any{"mugshotUrl": site.URL + "/missing.png"}, ExpectedStatus: 400, ExpectedContent: []string{"could not be fetched"}},
-			{Name: "a fetched image is bounded as an upload is", Method: "PUT", Path: "/api/civilian/" + tn.civA.ID, Headers: tn.inA("memberA"),
+			{Name: "a fetched image is bounded as an upload is", Method: "PUT", Path: "/api/civilian/" + tn.CivA.ID, Headers: tn.InA("memberA"),
 				Body: map[string]any{"mugshotUrl": site.URL + "/header-only.png"}, ExpectedStatus: 400, ExpectedContent: []string{"megapixels"}},
 		})
 		// A bulk sync fetches nothing (it would fetch thousands).
 		hits.Store(0)
 		res = env.Do("POST", "/api/civilian/fivem-force-sync-characters", map[string]any{"characters": []any{
-			map[string]any{"firstName": "Bulk", "lastName": "One", "ssn": "BULK-1", "dateOfBirth": "1990-01-01", "mugshotUrl": site.URL + "/me.jpg"}}}, key(tn.keyA), "")
+			map[string]any{"firstName": "Bulk", "lastName": "One", "ssn": "BULK-1", "dateOfBirth": "1990-01-01", "mugshotUrl": site.URL + "/me.jpg"}}}, apitest.Key(tn.KeyA), "")
 		if res.Code != 200 || hits.Load() != 0 {
 			t.Fatalf("bulk: %d %s, %d fetches", res.Code, res.Body, hits.Load())
 		}
 	})
 	t.Run("the default rules", func(t *testing.T) {
-		tn := newTenantsWith(t, func(c *config.Config) { c.MediaFetch, c.OutboundAllowHTTP = true, true })
-		env := tn.env
+		tn := apitest.NewTenantsWith(t, func(c *config.Config) { c.MediaFetch, c.OutboundAllowHTTP = true, true })
+		env := tn.Env
 		hits.Store(0)
 		for _, u := range []string{site.URL + "/me.jpg", "http://10.0.0.1/me.jpg", "http://localhost:" + site.URL[strings.LastIndex(site.URL, ":")+1:] + "/me.jpg"} {
 			start := time.Now()
-			res := env.Do("PUT", "/api/civilian/"+tn.civA.ID, map[string]any{"mugshotUrl": u}, tn.inA("memberA"), "")
+			res := env.Do("PUT", "/api/civilian/"+tn.CivA.ID, map[string]any{"mugshotUrl": u}, tn.InA("memberA"), "")
 			if res.Code != 400 || !strings.Contains(res.Body.String(), "address it leads to is not allowed") || time.Since(start) > 2*time.Second {
 				t.Fatalf("%s: %d %s in %v", u, res.Code, res.Body, time.Since(start))
 			}

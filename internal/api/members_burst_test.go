@@ -17,15 +17,15 @@ import (
 // router. The community keeps exactly one admin, every role change lands,
 // and the kept counts match what is stored.
 func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
-	env := authEnv(t)
+	env := apitest.AuthEnv(t)
 	env.NeedAtomic(t)
 	ctx := context.Background()
 	cli := community.CLIActor()
-	superUser, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: "boss", Password: goodPassword, SuperAdmin: true}, cad.Client{})
+	superUser, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: "boss", Password: apitest.GoodPassword, SuperAdmin: true}, cad.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	superTok := tokenFor(t, env, superUser)
+	superTok := apitest.TokenFor(t, env, superUser)
 	c, err := env.Community.Create(ctx, cli, "Burst RP", "300000000000000003", "")
 	if err != nil {
 		t.Fatal(err)
@@ -41,14 +41,14 @@ func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
 		if i < 10 {
 			role = cad.RoleAdmin
 		}
-		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: fmt.Sprintf("burst%02d", i), Password: goodPassword}, cad.Client{})
+		u, err := env.Auth.CreateUser(ctx, auth.NewUser{Username: fmt.Sprintf("burst%02d", i), Password: apitest.GoodPassword}, cad.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := env.Community.AddMember(ctx, cli, sc, u.Username, "", role); err != nil {
 			t.Fatal(err)
 		}
-		p := person{u, tokenFor(t, env, u)}
+		p := person{u, apitest.TokenFor(t, env, u)}
 		switch {
 		case i < 10:
 			admins = append(admins, p)
@@ -59,17 +59,17 @@ func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
 		}
 	}
 	base := "/api/community/" + c.ID + "/members/"
-	codes := concurrently(50, func(i int) string {
+	codes := apitest.Concurrently(50, func(i int) string {
 		switch {
 		case i < 10: // an admin leaves
 			p := admins[i]
-			return fmt.Sprint("admin leaves ", env.Do(http.MethodDelete, base+p.u.ID, nil, bearer(p.tok), "").Code)
+			return fmt.Sprint("admin leaves ", env.Do(http.MethodDelete, base+p.u.ID, nil, apitest.Bearer(p.tok), "").Code)
 		case i < 20: // a member leaves
 			p := leavers[i-10]
-			return fmt.Sprint("member leaves ", env.Do(http.MethodDelete, base+p.u.ID, nil, bearer(p.tok), "").Code)
+			return fmt.Sprint("member leaves ", env.Do(http.MethodDelete, base+p.u.ID, nil, apitest.Bearer(p.tok), "").Code)
 		default: // the Super Admin makes a member a supervisor
 			p := changed[i-20]
-			return fmt.Sprint("role change ", env.Do(http.MethodPatch, base+p.u.ID, map[string]string{"role": cad.RoleSupervisor}, bearer(superTok), "").Code)
+			return fmt.Sprint("role change ", env.Do(http.MethodPatch, base+p.u.ID, map[string]string{"role": cad.RoleSupervisor}, apitest.Bearer(superTok), "").Code)
 		}
 	})
 	want := map[string]int{"admin leaves 200": 9, "admin leaves 409": 1, "member leaves 200": 10, "role change 200": 30}
@@ -91,14 +91,4 @@ func TestMemberBurstKeepsAnAdminAndLosesNothing(t *testing.T) {
 	if len(list) != 31 || roles[cad.RoleAdmin] != 1 || roles[cad.RoleSupervisor] != 30 {
 		t.Fatalf("stored: %d members, roles %v", len(list), roles)
 	}
-}
-
-// tokenFor signs u in as a tablet and returns the bearer token.
-func tokenFor(t *testing.T, env *apitest.Env, u *cad.User) string {
-	t.Helper()
-	iss, err := env.Auth.IssueForUser(context.Background(), u, cad.SessionTablet, "password", cad.Client{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return iss.Token
 }

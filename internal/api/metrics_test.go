@@ -15,15 +15,15 @@ import (
 func TestMetrics(t *testing.T) {
 	const token = "a-metrics-token-of-more-than-32-characters"
 	cfg := apitest.DefaultConfig(t, func(c *config.Config) {
-		c.JWTSecret = []byte(testJWTSecret)
+		c.JWTSecret = []byte(apitest.TestJWTSecret)
 		c.MetricsToken = token
 		c.Limits.API = cad.Rate{Limit: 3, Window: time.Minute}
 	})
 	env := apitest.NewWith(t, cfg, apitest.NewStoreObserved(t))
-	mkUser(t, env, "watched")
-	li := loginAs(t, env, "watched", goodPassword, "192.0.2.1")
+	apitest.MakeUser(t, env, "watched")
+	li := apitest.LoginAs(t, env, "watched", apitest.GoodPassword, "192.0.2.1")
 	for i := 0; i < 4; i++ { // the fourth is refused by the api limit
-		env.Do("GET", "/api/auth/me", nil, bearer(li.Token), "")
+		env.Do("GET", "/api/auth/me", nil, apitest.Bearer(li.Token), "")
 	}
 	env.Do("POST", "/api/auth/login", map[string]string{"username": "watched", "password": "not the password"}, nil, "192.0.2.2:1")
 
@@ -57,9 +57,9 @@ func TestMetrics(t *testing.T) {
 		{Name: "another address", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", ExpectedStatus: 403, ErrorCode: cad.EFORBIDDEN},
 		{Name: "a forwarded loopback from an untrusted peer", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1",
 			Headers: map[string]string{"X-Forwarded-For": "127.0.0.1"}, ExpectedStatus: 403},
-		{Name: "the token", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", Headers: bearer(token), ExpectedStatus: 200,
+		{Name: "the token", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", Headers: apitest.Bearer(token), ExpectedStatus: 200,
 			ExpectedContent: []string{"precinct_http_requests_total"}},
-		{Name: "a wrong token", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", Headers: bearer(token + "x"), ExpectedStatus: 403},
-		{Name: "a user's JWT is no metrics token", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", Headers: bearer(li.Token), ExpectedStatus: 403},
+		{Name: "a wrong token", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", Headers: apitest.Bearer(token + "x"), ExpectedStatus: 403},
+		{Name: "a user's JWT is no metrics token", Method: "GET", Path: "/metrics", RemoteAddr: "198.51.100.1:1", Headers: apitest.Bearer(li.Token), ExpectedStatus: 403},
 	})
 }

@@ -24,12 +24,12 @@ func TestMissingAndForeignCommunitiesCostTheSame(t *testing.T) {
 		Path:        filepath.Join(t.TempDir(), sqlite.FileName),
 		OnStatement: func(string) { statements.Add(1) },
 	})
-	env := apitest.NewWith(t, apitest.DefaultConfig(t, func(c *config.Config) { c.JWTSecret = []byte(testJWTSecret) }), s)
-	tn := fixtureOn(t, env)
+	env := apitest.NewWith(t, apitest.DefaultConfig(t, func(c *config.Config) { c.JWTSecret = []byte(apitest.TestJWTSecret) }), s)
+	tn := apitest.FixtureOn(t, env)
 	existing := "/api/community/" + tn.A.ID
-	missing := "/api/community/0123456789abcdef01234567"
-	get := func(path string) int { return env.Do(http.MethodGet, path, nil, tn.as("outsider"), "").Code }
-	for _, p := range []string{existing, missing} {
+	absent := "/api/community/0123456789abcdef01234567"
+	get := func(path string) int { return env.Do(http.MethodGet, path, nil, tn.As("outsider"), "").Code }
+	for _, p := range []string{existing, absent} {
 		if c := get(p); c != 404 {
 			t.Fatalf("%s as a non-member: %d", p, c)
 		}
@@ -41,12 +41,12 @@ func TestMissingAndForeignCommunitiesCostTheSame(t *testing.T) {
 		}
 		return statements.Load() - before
 	}
-	if a, b := cost(existing), cost(missing); a != b {
+	if a, b := cost(existing), cost(absent); a != b {
 		t.Fatalf("a foreign community costs %d statements, a missing one %d", a, b)
 	}
 	var ta, tb []time.Duration
 	for i := 0; i < 400; i++ {
-		for _, p := range []string{existing, missing} {
+		for _, p := range []string{existing, absent} {
 			start := time.Now()
 			get(p)
 			if p == existing {

@@ -276,18 +276,18 @@ func rawRequest(t *testing.T, addr, req string) (int, string) {
 // the community or API key read from the body, an image upload), over a
 // real connection. The steps that peek into the body answered 500.
 func TestMalformedChunkedBodiesAre400(t *testing.T) {
-	tn := newTenants(t)
-	env := withTestRoutes(tn.env)
+	tn := apitest.NewTenants(t)
+	env := withTestRoutes(tn.Env)
 	addr, _ := serveOn(t, env)
 	for _, r := range []struct {
 		name, target string
 		headers      map[string]string
 	}{
 		{"the JSON decoder", "POST /test/echo", nil},
-		{"a game server's JSON", "POST /api/fivem/bank/deposit", key(tn.keyA)},
-		{"the community named in the body", "POST /api/civilian", tn.as("memberA")},
+		{"a game server's JSON", "POST /api/fivem/bank/deposit", apitest.Key(tn.KeyA)},
+		{"the community named in the body", "POST /api/civilian", tn.As("memberA")},
 		{"the API key in the body", "POST /api/dispatch/location-update", nil},
-		{"an image upload", "PUT /api/civilian/" + tn.civA.ID + "/mugshot", tn.inA("memberA")},
+		{"an image upload", "PUT /api/civilian/" + tn.CivA.ID + "/mugshot", tn.InA("memberA")},
 		{"an ALPR photo", "POST /api/alpr-upload/nope", map[string]string{"Content-Type": "multipart/form-data; boundary=x"}},
 	} {
 		for _, body := range []struct{ name, chunks string }{
@@ -296,7 +296,7 @@ func TestMalformedChunkedBodiesAre400(t *testing.T) {
 		} {
 			var req strings.Builder
 			req.WriteString(r.target + " HTTP/1.1\r\nHost: precinct.test\r\nTransfer-Encoding: chunked\r\nX-Request-ID: req-chunked\r\n")
-			headers := merge(map[string]string{"Content-Type": "application/json"}, r.headers)
+			headers := apitest.Merge(map[string]string{"Content-Type": "application/json"}, r.headers)
 			for k, v := range headers {
 				req.WriteString(k + ": " + v + "\r\n")
 			}

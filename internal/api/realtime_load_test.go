@@ -34,9 +34,9 @@ func TestRealtimeLoad(t *testing.T) {
 	if os.Getenv("PRECINCT_RT_LOAD") == "" {
 		t.Skip("load figures: PRECINCT_RT_LOAD=1")
 	}
-	tn := newTenantsWith(t, unlimited, operatorIntervals)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenantsWith(t, apitest.Unlimited, operatorIntervals)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
 	h := env.Server.Handler()
 
@@ -51,8 +51,8 @@ func TestRealtimeLoad(t *testing.T) {
 	}
 	before := heap()
 	// HTTP latency while 1,000 sockets connect at once.
-	stopProbe, probe := probeLatency(h, tn.tokens["officerA"], tn.A.ID)
-	dispatchers := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": tn.tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}})
+	stopProbe, probe := probeLatency(h, tn.Tokens["officerA"], tn.A.ID)
+	dispatchers := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": tn.Tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}})
 	dispatchers.waitReady(t, 60*time.Second)
 	p := stopProbe()
 	t.Logf("HTTP while 1,000 sockets connected at once: %d requests, p50 %s, p99 %s", len(probe()), p[0], p[1])
@@ -62,19 +62,19 @@ func TestRealtimeLoad(t *testing.T) {
 	idle := cpuTime(os.Getpid())
 	time.Sleep(5 * time.Second)
 	t.Logf("server CPU with 1,000 idle sockets (revalidated every 500 ms): %.1f%% of one core", float64(cpuTime(os.Getpid())-idle)/float64(5*time.Second)*100)
-	calls911(t, env, tn.keyA, dispatchers, "every name (call:new, newCall, call-created, call.created)")
+	calls911(t, env, tn.KeyA, dispatchers, "every name (call:new, newCall, call-created, call.created)")
 	dispatchers.stop()
 	// The same with clients that asked for one name per event.
-	lean := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": tn.tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}, "aliases": false})
+	lean := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": tn.Tokens["dispatcherA"], "join": tn.A.ID, "events": []string{"call:new"}, "aliases": false})
 	lean.waitReady(t, 60*time.Second)
-	calls911(t, env, tn.keyA, lean, "one name (auth.aliases false)")
+	calls911(t, env, tn.KeyA, lean, "one name (auth.aliases false)")
 
 	// Faults while events flow: the 1,000 sockets killed mid-stream, and
 	// one socket that stops reading. HTTP keeps answering.
-	stuck := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	stuck := startClient(t, srv, map[string]any{"token": tn.Tokens["dispatcherA"], "join": []string{tn.A.ID}})
 	stuck.mustWait("ack:join", 10*time.Second)
 	stuck.pause()
-	stopProbe, probe = probeLatency(h, tn.tokens["officerA"], tn.A.ID)
+	stopProbe, probe = probeLatency(h, tn.Tokens["officerA"], tn.A.ID)
 	stopPub := make(chan struct{})
 	pubDone := make(chan int)
 	go func() {
@@ -102,7 +102,7 @@ func TestRealtimeLoad(t *testing.T) {
 		published, len(probe()), p[0], p[1], connected, disc)
 
 	// 20,000 position updates a second for 5 s while 200 sockets watch.
-	watchers := startLoad(t, srv, map[string]any{"n": 200, "token": tn.tokens["officerA"], "join": tn.A.ID, "watchMap": tn.A.ID,
+	watchers := startLoad(t, srv, map[string]any{"n": 200, "token": tn.Tokens["officerA"], "join": tn.A.ID, "watchMap": tn.A.ID,
 		"events": []string{"map:positions"}})
 	watchers.waitReady(t, 60*time.Second)
 	// Paced: each goroutine sends as fast as it can while behind the
@@ -129,7 +129,7 @@ func TestRealtimeLoad(t *testing.T) {
 				body := fmt.Sprintf(`{"unitId":"steam:%d","x":%d,"y":2,"z":3,"heading":90,"speed":12}`, i%units, i%4000)
 				req := httptest.NewRequest("POST", "/api/dispatch/location-update", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("x-api-key", tn.keyA)
+				req.Header.Set("x-api-key", tn.KeyA)
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
 				if rec.Code != 200 {
@@ -331,11 +331,11 @@ func calls911(t *testing.T, env *apitest.Env, apiKey string, p loadGroup, label 
 	var handed []time.Duration
 	for i := 0; i < 50; i++ {
 		base := env.Hub.Stats().EventsSent.Load()
-		res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": fmt.Sprint("Load ", i)}, key(apiKey), "")
+		res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": fmt.Sprint("Load ", i)}, apitest.Key(apiKey), "")
 		if res.Code != 201 {
 			t.Fatal(res.Code, res.Body)
 		}
-		answered[jsonOf(t, res)["incidentNumber"].(string)] = time.Now().UnixMilli()
+		answered[apitest.JSONOf(t, res)["incidentNumber"].(string)] = time.Now().UnixMilli()
 		t0 := time.Now()
 		for env.Hub.Stats().EventsSent.Load() < base+int64(p.sockets()) && time.Since(t0) < time.Second {
 			time.Sleep(50 * time.Microsecond)

@@ -234,27 +234,27 @@ func (c *sioClient) has(name string) bool {
 // civilian-only member gets calls but no panic or positions; a logout
 // closes the socket within a second.
 func TestSocketIOWithTheRealClient(t *testing.T) {
-	tn := newTenants(t)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
-	cookie := loginAs(t, env, "dispatcherA", goodPassword, "192.0.2.50").Cookie
+	cookie := apitest.LoginAs(t, env, "dispatcherA", apitest.GoodPassword, "192.0.2.50").Cookie
 	if cookie == "" {
 		t.Fatal("no session cookie")
 	}
-	officer := startClient(t, srv, map[string]any{"token": tn.tokens["officerA"], "join": []string{tn.A.GuildID}, "watchMap": tn.A.ID})
+	officer := startClient(t, srv, map[string]any{"token": tn.Tokens["officerA"], "join": []string{tn.A.GuildID}, "watchMap": tn.A.ID})
 	browser := startClient(t, srv, map[string]any{"cookie": cookie, "join": []string{tn.A.ID}, "transports": []string{"polling", "websocket"}})
 	// Long-polling only (the library's transport) beside WebSocket (the
 	// gateway's own writing, iowebsocket.go).
-	polling := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}, "transports": []string{"polling"}})
-	memberB := startClient(t, srv, map[string]any{"token": tn.tokens["memberB"], "join": []string{tn.B.ID}})
-	outsider := startClient(t, srv, map[string]any{"token": tn.tokens["outsider"], "join": []string{tn.A.ID}})
-	plain := startClient(t, srv, map[string]any{"token": tn.tokens["plainA"], "join": []string{tn.A.ID}, "watchMap": tn.A.ID})
+	polling := startClient(t, srv, map[string]any{"token": tn.Tokens["dispatcherA"], "join": []string{tn.A.ID}, "transports": []string{"polling"}})
+	memberB := startClient(t, srv, map[string]any{"token": tn.Tokens["memberB"], "join": []string{tn.B.ID}})
+	outsider := startClient(t, srv, map[string]any{"token": tn.Tokens["outsider"], "join": []string{tn.A.ID}})
+	plain := startClient(t, srv, map[string]any{"token": tn.Tokens["plainA"], "join": []string{tn.A.ID}, "watchMap": tn.A.ID})
 	// The cookie from another origin (a sibling subdomain gets it sent) is
 	// refused; from Precinct's own it holds; a token needs no origin.
 	hijack := startClient(t, srv, map[string]any{"cookie": cookie, "origin": "https://evil.example.com", "join": []string{tn.A.ID}})
 	own := startClient(t, srv, map[string]any{"cookie": cookie, "origin": env.Config.PublicURL, "join": []string{tn.A.ID}})
-	tokenAnywhere := startClient(t, srv, map[string]any{"token": tn.tokens["officerA"], "origin": "https://evil.example.com", "join": []string{tn.A.ID}})
+	tokenAnywhere := startClient(t, srv, map[string]any{"token": tn.Tokens["officerA"], "origin": "https://evil.example.com", "join": []string{tn.A.ID}})
 	if e := hijack.mustWait("connect_error", 10*time.Second); !strings.Contains(string(e.Args[0]), "unauthorized") {
 		t.Fatalf("a cross-origin cookie: %s", e.Args[0])
 	}
@@ -319,11 +319,11 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	}
 	engineWrites := env.Hub.Stats().EngineWrites.Load()
 
-	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "location": "Vespucci Beach", "callerName": "John"}, key(tn.keyA), "")
+	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "location": "Vespucci Beach", "callerName": "John"}, apitest.Key(tn.KeyA), "")
 	if res.Code != 201 {
 		t.Fatal(res.Code, res.Body)
 	}
-	incident := jsonOf(t, res)["incidentNumber"].(string)
+	incident := apitest.JSONOf(t, res)["incidentNumber"].(string)
 	if e := polling.mustWait("connect", 5*time.Second); string(e.Args[0]) != `"polling"` {
 		t.Fatalf("the polling client connected over %s", e.Args[0])
 	}
@@ -344,10 +344,10 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 		t.Fatalf("%d events through the engine, want 2 (the polling clients')", n)
 	}
 	// A panic and positions: responders only.
-	if c := status(env, "POST", "/api/fivem/panic", map[string]any{"officerName": "Officer Smith", "location": "Pier"}, key(tn.keyA)); c != 200 {
+	if c := apitest.Status(env, "POST", "/api/fivem/panic", map[string]any{"officerName": "Officer Smith", "location": "Pier"}, apitest.Key(tn.KeyA)); c != 200 {
 		t.Fatal(c)
 	}
-	if c := status(env, "POST", "/api/dispatch/location-update", map[string]any{"unitId": "steam:1", "x": 1, "y": 2, "z": 3}, key(tn.keyA)); c != 200 {
+	if c := apitest.Status(env, "POST", "/api/dispatch/location-update", map[string]any{"unitId": "steam:1", "x": 1, "y": 2, "z": 3}, apitest.Key(tn.KeyA)); c != 200 {
 		t.Fatal(c)
 	}
 	officer.mustWait("panic", 5*time.Second)
@@ -386,7 +386,7 @@ func TestSocketIOWithTheRealClient(t *testing.T) {
 	}
 	// Logout closes the cookie's socket within a second.
 	start := time.Now()
-	if c := status(env, "POST", "/api/auth/logout", nil, cookieH(cookie)); c != 200 {
+	if c := apitest.Status(env, "POST", "/api/auth/logout", nil, apitest.CookieHeader(cookie)); c != 200 {
 		t.Fatalf("logout: %d", c)
 	}
 	browser.mustWait("disconnect", time.Second)
@@ -454,15 +454,15 @@ func readUntil(t *testing.T, ws *websocket.Conn, event string, d time.Duration) 
 // watches the map and syncs; an anonymous join is refused; a ban takes
 // the member out of the room within a second.
 func TestEventStream(t *testing.T) {
-	tn := newTenants(t)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
-	game := wsDial(t, srv, "", key(tn.keyA))
+	game := wsDial(t, srv, "", apitest.Key(tn.KeyA))
 	if d := readUntil(t, game, "joined-community", 5*time.Second); d["communityId"] != tn.A.ID {
 		t.Fatalf("joined %v", d)
 	}
-	officer := wsDial(t, srv, "?communityId="+tn.A.GuildID, tn.as("officerA"))
+	officer := wsDial(t, srv, "?communityId="+tn.A.GuildID, tn.As("officerA"))
 	readUntil(t, officer, "joined-community", 5*time.Second)
 	_ = officer.WriteJSON(map[string]string{"type": "watch-map", "communityId": tn.A.ID})
 	if d := readUntil(t, officer, MapEvent, 5*time.Second); d["full"] != true {
@@ -472,7 +472,7 @@ func TestEventStream(t *testing.T) {
 	_ = anon.WriteJSON(map[string]string{"type": "join", "communityId": tn.A.ID})
 	readUntil(t, anon, "error", 5*time.Second)
 
-	if c := status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, key(tn.keyA)); c != 201 {
+	if c := apitest.Status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, apitest.Key(tn.KeyA)); c != 201 {
 		t.Fatal(c)
 	}
 	for _, ws := range []*websocket.Conn{game, officer} {
@@ -494,13 +494,13 @@ func TestEventStream(t *testing.T) {
 	// A ban narrows the socket at once: out of the room.
 	banned := cad.MemberBanned
 	start := time.Now()
-	if _, err := env.Community.UpdateMember(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A}, tn.users["officerA"].ID,
+	if _, err := env.Community.UpdateMember(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A}, tn.Users["officerA"].ID,
 		community.MemberPatch{Status: &banned}); err != nil {
 		t.Fatal(err)
 	}
 	readUntil(t, officer, "left-community", time.Second)
 	t.Logf("left the room %s after the ban", time.Since(start).Round(time.Millisecond))
-	if c := status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, key(tn.keyA)); c != 201 {
+	if c := apitest.Status(env, "POST", "/api/fivem/911", map[string]any{"callType": "911 Call"}, apitest.Key(tn.KeyA)); c != 201 {
 		t.Fatal(c)
 	}
 	for _, ev := range framesFor(officer, 500*time.Millisecond) {
@@ -509,7 +509,7 @@ func TestEventStream(t *testing.T) {
 		}
 	}
 	// A revoked key ends its stream.
-	if err := env.Community.RevokeKey(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A}, tn.keyAID); err != nil {
+	if err := env.Community.RevokeKey(context.Background(), community.CLIActor(), &cad.Scope{Community: tn.A}, tn.KeyAID); err != nil {
 		t.Fatal(err)
 	}
 	_ = game.SetReadDeadline(time.Now().Add(2 * time.Second))
@@ -523,11 +523,11 @@ func TestEventStream(t *testing.T) {
 // A client that stops reading fills only its own queue: it is cut off
 // after the grace, and everyone else keeps getting events and answers.
 func TestSlowConsumerIsCutOff(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	srv := serve(t, env)
-	stuck := wsDial(t, srv, "", key(tn.keyA)) // never read again
-	healthy := wsDial(t, srv, "", key(tn.keyA))
+	stuck := wsDial(t, srv, "", apitest.Key(tn.KeyA)) // never read again
+	healthy := wsDial(t, srv, "", apitest.Key(tn.KeyA))
 	readUntil(t, healthy, "joined-community", 5*time.Second)
 	big := strings.Repeat("x", 32<<10)
 	deadline := time.Now().Add(10 * time.Second)
@@ -553,16 +553,16 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	// The operator is told, by the key's id, never the key.
 	logged := false
 	for _, l := range env.Logs.Lines() {
-		if strings.Contains(fmt.Sprint(l["msg"]), "could not take events") && l["apiKeyId"] == tn.keyAID {
+		if strings.Contains(fmt.Sprint(l["msg"]), "could not take events") && l["apiKeyId"] == tn.KeyAID {
 			logged = true
 		}
 	}
-	if !logged || strings.Contains(env.Logs.String(), tn.keyA) {
+	if !logged || strings.Contains(env.Logs.String(), tn.KeyA) {
 		t.Fatalf("the cut-off's log line (logged %v)", logged)
 	}
 	// The server still answers at once.
 	start := time.Now()
-	if c := status(env, "GET", "/healthz", nil, nil); c != 200 || time.Since(start) > time.Second {
+	if c := apitest.Status(env, "GET", "/healthz", nil, nil); c != 200 || time.Since(start) > time.Second {
 		t.Fatalf("healthz %d after %s", c, time.Since(start))
 	}
 	_ = stuck
@@ -573,12 +573,12 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 // the grace, while a client beside it keeps receiving every event. A
 // client that asked for no aliases gets each event once.
 func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
-	tn := newTenants(t)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
-	stuck := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
-	healthy := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}, "aliases": false})
+	stuck := startClient(t, srv, map[string]any{"token": tn.Tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	healthy := startClient(t, srv, map[string]any{"token": tn.Tokens["dispatcherA"], "join": []string{tn.A.ID}, "aliases": false})
 	stuck.mustWait("ack:join", 10*time.Second)
 	healthy.mustWait("ack:join", 10*time.Second)
 	stuck.pause()
@@ -610,9 +610,9 @@ func TestSocketIOSlowConsumerIsCutOff(t *testing.T) {
 // connection in the hub, and the last socket's events still go out as
 // frames in one write, every name once.
 func TestSocketIOReconnectOnOneConnection(t *testing.T) {
-	tn := newTenants(t)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
 	if err != nil {
@@ -650,7 +650,7 @@ func TestSocketIOReconnectOnOneConnection(t *testing.T) {
 			}
 		}
 	}
-	connect := `40{"token":"` + tn.tokens["dispatcherA"] + `"}`
+	connect := `40{"token":"` + tn.Tokens["dispatcherA"] + `"}`
 	for i := 0; i < 30; i++ {
 		iter = i
 		send(connect)
@@ -671,7 +671,7 @@ func TestSocketIOReconnectOnOneConnection(t *testing.T) {
 	}
 	connections(1)
 	engineWrites := env.Hub.Stats().EngineWrites.Load()
-	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Raw"}, key(tn.keyA), "")
+	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Raw"}, apitest.Key(tn.KeyA), "")
 	if res.Code != 201 {
 		t.Fatal(res.Code, res.Body)
 	}
@@ -693,11 +693,11 @@ func TestSocketIOReconnectOnOneConnection(t *testing.T) {
 // the events after it take the engine's path, and those after the engine
 // drains the direct one again: the order holds across both.
 func TestSocketIOStalledClientCatchesUpInOrder(t *testing.T) {
-	tn := newTenants(t)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
-	c := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	c := startClient(t, srv, map[string]any{"token": tn.Tokens["dispatcherA"], "join": []string{tn.A.ID}})
 	c.mustWait("ack:join", 10*time.Second)
 	c.pause()
 	// 200 events of 4 names x 16 KB: 12.8 MB, more than TCP holds here.
@@ -726,10 +726,10 @@ func TestSocketIOStalledClientCatchesUpInOrder(t *testing.T) {
 // map (its poll and its watchers), a removal takes it off, and a gap in
 // the stream tells joined clients to sync.
 func TestEventsFromAnotherInstance(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	srv := serve(t, env)
-	ws := wsDial(t, srv, "", key(tn.keyA))
+	ws := wsDial(t, srv, "", apitest.Key(tn.KeyA))
 	readUntil(t, ws, "joined-community", 5*time.Second)
 	_ = ws.WriteJSON(map[string]any{"type": "watch-map", "communityId": tn.A.ID})
 	readUntil(t, ws, "watching-map", 5*time.Second)
@@ -748,12 +748,12 @@ func TestEventsFromAnotherInstance(t *testing.T) {
 		}
 	}
 	polled := func() string {
-		return fmt.Sprint(jsonOf(t, env.Do("GET", "/api/dispatch/positions", nil, key(tn.keyA), ""))["positions"])
+		return fmt.Sprint(apitest.JSONOf(t, env.Do("GET", "/api/dispatch/positions", nil, apitest.Key(tn.KeyA), ""))["positions"])
 	}
 	if !strings.Contains(polled(), "steam:far") {
 		t.Fatalf("the remote position is not on this instance's map: %s", polled())
 	}
-	if strings.Contains(fmt.Sprint(jsonOf(t, env.Do("GET", "/api/dispatch/positions", nil, key(tn.keyB), ""))["positions"]), "steam:far") {
+	if strings.Contains(fmt.Sprint(apitest.JSONOf(t, env.Do("GET", "/api/dispatch/positions", nil, apitest.Key(tn.KeyB), ""))["positions"]), "steam:far") {
 		t.Fatal("B's map shows A's unit")
 	}
 	env.Events.Publish(cad.Event{Type: "unit.position", CommunityID: tn.A.ID, ID: "steam:far", Time: time.Now(), Remote: true,
@@ -777,13 +777,13 @@ func TestEventsFromAnotherInstance(t *testing.T) {
 // expired names and the deleted ones (CDE deletes expired calls; its
 // clients take a call off their board on deletion).
 func TestCallExpiryReachesSockets(t *testing.T) {
-	tn := newTenants(t)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	srv := serve(t, env)
-	c := startClient(t, srv, map[string]any{"token": tn.tokens["dispatcherA"], "join": []string{tn.A.ID}})
+	c := startClient(t, srv, map[string]any{"token": tn.Tokens["dispatcherA"], "join": []string{tn.A.ID}})
 	c.mustWait("ack:join", 10*time.Second)
-	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Ann"}, key(tn.keyA), "")
+	res := env.Do("POST", "/api/fivem/911", map[string]any{"callType": "911 Call", "callerName": "Ann"}, apitest.Key(tn.KeyA), "")
 	if res.Code != 201 {
 		t.Fatal(res.Code, res.Body)
 	}
@@ -825,10 +825,10 @@ func TestCallExpiryReachesSockets(t *testing.T) {
 // dropped (announcements) loses some, stays connected, and is told to
 // sync once it has caught up: never a silent loss.
 func TestDroppedEventsAskForASync(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	srv := serve(t, env)
-	ws := wsDial(t, srv, "", key(tn.keyA))
+	ws := wsDial(t, srv, "", apitest.Key(tn.KeyA))
 	readUntil(t, ws, "joined-community", 5*time.Second)
 	big := strings.Repeat("x", 32<<10)
 	// Not reading: the socket buffers fill, then the queue (256), then
@@ -869,28 +869,28 @@ func TestDroppedEventsAskForASync(t *testing.T) {
 // room, and is audited; a bad one is a 400 with the standard body. Who
 // may not post is in the route sweeps (tenancy_test.go, routes_test.go).
 func TestAnnouncements(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	srv := serve(t, env)
-	member := wsDial(t, srv, "?communityId="+tn.A.ID, tn.as("memberA"))
+	member := wsDial(t, srv, "?communityId="+tn.A.ID, tn.As("memberA"))
 	readUntil(t, member, "joined-community", 5*time.Second)
 	path := "/api/community/" + tn.A.ID + "/announcements"
 	for _, bad := range []map[string]any{{"title": "No message"}, {"message": "Hi", "priority": "purple"}, {"message": strings.Repeat("x", 5000)}} {
-		res := env.Do("POST", path, bad, tn.as("adminA"), "")
+		res := env.Do("POST", path, bad, tn.As("adminA"), "")
 		if res.Code != 400 {
 			t.Fatalf("%v: %d %s", bad, res.Code, res.Body)
 		}
 		apitest.CheckErrorBody(t, res, cad.EINVALID)
 	}
-	res := env.Do("POST", path, map[string]any{"title": "Server restart", "message": "At 20:00", "priority": "high"}, tn.as("adminA"), "")
+	res := env.Do("POST", path, map[string]any{"title": "Server restart", "message": "At 20:00", "priority": "high"}, tn.As("adminA"), "")
 	if res.Code != 201 {
 		t.Fatal(res.Code, res.Body)
 	}
 	d := readUntil(t, member, "announcement.created", 5*time.Second)
-	if d["title"] != "Server restart" || d["priority"] != "high" || d["communityId"] != tn.A.ID || d["_id"] != jsonOf(t, res)["_id"] {
+	if d["title"] != "Server restart" || d["priority"] != "high" || d["communityId"] != tn.A.ID || d["_id"] != apitest.JSONOf(t, res)["_id"] {
 		t.Fatalf("announcement %v", d)
 	}
-	audit := env.Do("GET", "/api/community/"+tn.A.ID+"/audit", nil, tn.as("adminA"), "")
+	audit := env.Do("GET", "/api/community/"+tn.A.ID+"/audit", nil, tn.As("adminA"), "")
 	if !strings.Contains(audit.Body.String(), `"announcement"`) {
 		t.Fatalf("not audited: %.300s", audit.Body)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/precinct-cad/precinct/internal/apitest"
 )
 
 // The dispatch half of the replay table: every dispatch, duty, 911,
@@ -15,11 +17,11 @@ import (
 // fivem-clients.md, sent as the resource sends it (headers, x-payload,
 // base URL) and judged by the exact status it tests and what it reads.
 func TestFiveMDispatchReplay(t *testing.T) {
-	tn := newTenantsWith(t, unlimited)
-	dispatchPeople(t, tn)
-	env := tn.env
+	tn := apitest.NewTenantsWith(t, apitest.Unlimited)
+	tn.DispatchPeople(t)
+	env := tn.Env
 	guild := tn.A.GuildID
-	k := tn.keyA
+	k := tn.KeyA
 	std := map[string]string{"x-api-key": k, "Content-Type": "application/json"}
 	livemap := map[string]string{"X-API-Key": k, "Content-Type": "application/json", "Accept": "application/json"}
 	tablet := map[string]string{"Content-Type": "application/json"} // the key rides in the body
@@ -226,7 +228,7 @@ func TestFiveMDispatchReplay(t *testing.T) {
 	}
 	// A dispatcher queues a camera command and an ERS call-out before
 	// the polls that hand them out.
-	if c := status(env, "POST", "/api/dispatch/alpr/cameras/cam-1/commands", map[string]any{"speedLimit": 80}, tn.inA("dispatcherA")); c != 404 {
+	if c := apitest.Status(env, "POST", "/api/dispatch/alpr/cameras/cam-1/commands", map[string]any{"speedLimit": 80}, tn.InA("dispatcherA")); c != 404 {
 		t.Fatalf("a command for a camera not synced yet: %d", c)
 	}
 	var ersQueued string
@@ -241,17 +243,17 @@ func TestFiveMDispatchReplay(t *testing.T) {
 		}
 		switch r.name {
 		case "commands: exactly 200":
-			if res := env.Do("POST", "/api/dispatch/alpr/cameras/cam-1/commands", map[string]any{"speedLimit": 80}, tn.inA("dispatcherA"), ""); res.Code != 201 {
+			if res := env.Do("POST", "/api/dispatch/alpr/cameras/cam-1/commands", map[string]any{"speedLimit": 80}, tn.InA("dispatcherA"), ""); res.Code != 201 {
 				t.Fatalf("queue a command: %d %s", res.Code, res.Body)
 			}
 		case "pending dispatcher call-outs":
 			res := env.Do("POST", "/api/dispatch/ers-callouts", map[string]any{"callType": "Suspicious vehicle", "location": "Harmony", "postal": "3001",
 				"coordinates": map[string]any{"x": 500, "y": 2600, "z": 40}, "priority": "medium", "serviceType": "police", "ersConfig": map[string]any{"pedCount": 2}},
-				tn.inA("dispatcherA"), "")
+				tn.InA("dispatcherA"), "")
 			if res.Code != 201 {
 				t.Fatalf("queue an ERS call-out: %d %s", res.Code, res.Body)
 			}
-			ersQueued = jsonOf(t, res)["ersCalloutId"].(string)
+			ersQueued = apitest.JSONOf(t, res)["ersCalloutId"].(string)
 		}
 		if r.body == nil && r.method == "POST" && r.headers["x-payload"] != "" {
 			body = nil
@@ -266,7 +268,7 @@ func TestFiveMDispatchReplay(t *testing.T) {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
 		fw, _ := w.CreateFormFile("file", "screenshot.jpg")
-		png := decodeDataURI(t, tinyPNG(t))
+		png := apitest.DecodeDataURI(t, apitest.TinyPNG(t))
 		_, _ = fw.Write(png)
 		_ = w.Close()
 		return env.Do("POST", "/api/alpr-upload/"+screenshotToken, buf.Bytes(), map[string]string{"Content-Type": w.FormDataContentType(),
@@ -279,7 +281,7 @@ func TestFiveMDispatchReplay(t *testing.T) {
 	if again := upload(); again.Code != 404 {
 		t.Fatalf("the token used twice: %d", again.Code)
 	}
-	hits := jsonOf(t, env.Do("GET", "/api/dispatch/alpr/hits", nil, tn.inA("dispatcherA"), ""))
+	hits := apitest.JSONOf(t, env.Do("GET", "/api/dispatch/alpr/hits", nil, tn.InA("dispatcherA"), ""))
 	h := hits["hits"].([]any)[0].(map[string]any)
 	if urls := h["photoUrls"].([]any); len(urls) != 1 || h["incidentNumber"] != incident || h["callId"] == "" {
 		t.Fatalf("the hit: %v", h)

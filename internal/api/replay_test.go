@@ -2,11 +2,8 @@ package api_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
 	"image/png"
 	"net/http/httptest"
 	"strings"
@@ -36,17 +33,6 @@ type replay struct {
 	reads  func(t *testing.T, doc any, res *httptest.ResponseRecorder)
 }
 
-// tinyPNG is a 2x2 PNG as a data URI, as the mugshot captures send.
-func tinyPNG(t testing.TB) string {
-	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
-	img.Set(0, 0, color.RGBA{200, 10, 10, 255})
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
-}
-
 // field reads a dotted path of a decoded answer.
 func field(t *testing.T, doc any, path string) any {
 	t.Helper()
@@ -65,15 +51,15 @@ func wantField(t *testing.T, doc any, path string, want any) {
 }
 
 func TestFiveMReplay(t *testing.T) {
-	tn := newTenants(t)
-	env := tn.env
+	tn := apitest.NewTenants(t)
+	env := tn.Env
 	guild := tn.A.GuildID
-	k := tn.keyA
+	k := tn.KeyA
 	// The headers each family of resources sends.
 	std := map[string]string{"x-api-key": k, "Content-Type": "application/json"}                                        // most
 	livemapStyle := map[string]string{"X-API-Key": k, "Content-Type": "application/json", "Accept": "application/json"} // cde-civ bank, LWK
 	renderOnly := map[string]string{"x-api-key": k, "Accept": "application/json"}
-	mugshot := tinyPNG(t)
+	mugshot := apitest.TinyPNG(t)
 	var vehicleID, cadID string
 	syncBody := map[string]any{"firstName": "Tony", "lastName": "Cipriani", "dateOfBirth": "1979-03-02", "gender": "Male",
 		"nationality": "American", "phone": "555-0199", "ssn": "ABC12345", "communityId": guild, "discordId": "400000000000000001",
@@ -184,8 +170,8 @@ func TestFiveMReplay(t *testing.T) {
 		{"cdecad civ", "licence render, only x-api-key and Accept", "GET", "/api/fivem/license-templates/render/ABC12345/drivers", renderOnly, nil, "2xx",
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) {
 				wantField(t, doc, "ok", true)
-				png := decodeDataURI(t, field(t, doc, "dataUri").(string))
-				if _, err := pngDecode(png); err != nil {
+				card := apitest.DecodeDataURI(t, field(t, doc, "dataUri").(string))
+				if _, err := png.Decode(bytes.NewReader(card)); err != nil {
 					t.Fatalf("dataUri is no PNG: %v", err)
 				}
 			}},
@@ -348,11 +334,11 @@ func TestFiveMReplay(t *testing.T) {
 			func(t *testing.T, doc any, _ *httptest.ResponseRecorder) { field(t, doc, "msg") }},
 	}
 	for i, r := range rows {
-		path := strings.NewReplacer("{vehicleId}", vehicleID, "{cadId}", cadID, "{numberA}", accountNumber(t, tn, tn.civA.ID)).Replace(r.path)
+		path := strings.NewReplacer("{vehicleId}", vehicleID, "{cadId}", cadID, "{numberA}", tn.AccountNumber(t, tn.CivA.ID)).Replace(r.path)
 		body := r.body
 		if m, ok := body.(map[string]any); ok {
 			b, _ := json.Marshal(m)
-			body = strings.NewReplacer("{cadId}", cadID, "{numberA}", accountNumber(t, tn, tn.civA.ID)).Replace(string(b))
+			body = strings.NewReplacer("{cadId}", cadID, "{numberA}", tn.AccountNumber(t, tn.CivA.ID)).Replace(string(b))
 		}
 		ok := r.run(t, env, i, path, body)
 		if !ok {
@@ -382,18 +368,3 @@ func (r replay) run(t *testing.T, env *apitest.Env, i int, path string, body any
 		}
 	})
 }
-
-func decodeDataURI(t *testing.T, uri string) []byte {
-	t.Helper()
-	_, payload, ok := strings.Cut(uri, ",")
-	if !ok {
-		t.Fatalf("not a data URI: %.40s", uri)
-	}
-	b, err := base64.StdEncoding.DecodeString(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func pngDecode(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
