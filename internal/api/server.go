@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/precinct-cad/precinct/internal/auth"
+	"github.com/precinct-cad/precinct/internal/auth/authhttp"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
@@ -57,7 +58,7 @@ func New(d Deps) (*Server, error) {
 		d.Logger = slog.Default()
 	}
 	s := &Server{Server: srv, deps: d, records: httpx.Records{MediaURL: d.Civil.MediaURL, Now: d.Auth.Now}}
-	s.authRoutes()
+	authhttp.Register(srv, d.Auth, d.Community)
 	s.discordRoutes()
 	s.communityRoutes()
 	s.civilRoutes()

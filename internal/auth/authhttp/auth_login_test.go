@@ -1,4 +1,4 @@
-package api_test
+package authhttp_test
 
 import (
 	"context"

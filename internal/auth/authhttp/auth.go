@@ -1,36 +1,56 @@
-package api
+// Package authhttp is the HTTP of authentication: password sign-in and
+// the tablet's, sessions and personal tokens, the security questions and
+// the password reset, the profile (/api/auth/me), and the Super Admin's
+// authentication trail. The Discord sign-in is discordhttp's.
+package authhttp
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
-// authRoutes are the authentication endpoints of the CDE CAD reference
-// (matched exactly) and Precinct's additions.
-func (s *Server) authRoutes() {
-	s.Add(http.MethodPost, "/api/auth/login", httpx.Public, s.login)
-	s.Add(http.MethodPost, "/api/auth/tablet-login", httpx.Public, s.tabletLogin)
-	s.Add(http.MethodGet, "/api/auth/me", httpx.AnyUser, s.me)
-	s.Add(http.MethodGet, "/api/auth/user", httpx.AnyUser, s.authUser)
-	s.Add(http.MethodPost, "/api/auth/logout", httpx.AnyUser, s.logout)
-	s.Add(http.MethodPost, "/api/auth/change-password", httpx.AnyUser, s.changePassword)
-	s.Add(http.MethodGet, "/api/auth/security-questions", httpx.Public, s.securityQuestions)
-	s.Add(http.MethodPut, "/api/auth/security-questions", httpx.AnyUser, s.setSecurityQuestions)
-	s.Add(http.MethodPost, "/api/auth/verify-security-answers", httpx.Public, s.verifySecurityAnswers)
-	s.Add(http.MethodPost, "/api/auth/reset-password", httpx.Public, s.resetPassword)
-	s.Add(http.MethodPost, "/api/auth/refresh", httpx.AnyUser, s.refresh)
-	s.Add(http.MethodGet, "/api/auth/sessions", httpx.AnyUser, s.listSessions)
-	s.Add(http.MethodDelete, "/api/auth/sessions", httpx.AnyUser, s.endOtherSessions)
-	s.Add(http.MethodDelete, "/api/auth/sessions/:id", httpx.AnyUser, s.endSession)
-	s.Add(http.MethodPost, "/api/auth/tokens", httpx.AnyUser, s.createToken)
-	s.Add(http.MethodGet, "/api/admin/auth-events", httpx.SuperAdmin, s.authEvents)
-	s.Add(http.MethodDelete, "/api/admin/users/:userId/sessions", httpx.SuperAdmin, s.endUserSessions)
+// Register adds the authentication routes to s: the sign-ins, sessions,
+// tokens and password resets of the CDE CAD reference (matched exactly)
+// and Precinct's additions. /api/auth/me lists the user's communities
+// through com.
+func Register(s *httpx.Server, a *auth.Service, com Memberships) {
+	h := &handlers{auth: a, com: com}
+	s.Add(http.MethodPost, "/api/auth/login", httpx.Public, h.login)
+	s.Add(http.MethodPost, "/api/auth/tablet-login", httpx.Public, h.tabletLogin)
+	s.Add(http.MethodGet, "/api/auth/me", httpx.AnyUser, h.me)
+	s.Add(http.MethodGet, "/api/auth/user", httpx.AnyUser, h.authUser)
+	s.Add(http.MethodPost, "/api/auth/logout", httpx.AnyUser, h.logout)
+	s.Add(http.MethodPost, "/api/auth/change-password", httpx.AnyUser, h.changePassword)
+	s.Add(http.MethodGet, "/api/auth/security-questions", httpx.Public, h.securityQuestions)
+	s.Add(http.MethodPut, "/api/auth/security-questions", httpx.AnyUser, h.setSecurityQuestions)
+	s.Add(http.MethodPost, "/api/auth/verify-security-answers", httpx.Public, h.verifySecurityAnswers)
+	s.Add(http.MethodPost, "/api/auth/reset-password", httpx.Public, h.resetPassword)
+	s.Add(http.MethodPost, "/api/auth/refresh", httpx.AnyUser, h.refresh)
+	s.Add(http.MethodGet, "/api/auth/sessions", httpx.AnyUser, h.listSessions)
+	s.Add(http.MethodDelete, "/api/auth/sessions", httpx.AnyUser, h.endOtherSessions)
+	s.Add(http.MethodDelete, "/api/auth/sessions/:id", httpx.AnyUser, h.endSession)
+	s.Add(http.MethodPost, "/api/auth/tokens", httpx.AnyUser, h.createToken)
+	s.Add(http.MethodGet, "/api/admin/auth-events", httpx.SuperAdmin, h.authEvents)
+	s.Add(http.MethodDelete, "/api/admin/users/:userId/sessions", httpx.SuperAdmin, h.endUserSessions)
+}
+
+// Memberships lists the communities a user belongs to, with their role
+// and permissions in each (community.Service does).
+type Memberships interface {
+	CommunitiesOf(ctx context.Context, u *cad.User, guildID string) ([]cad.Standing, error)
+}
+
+type handlers struct {
+	auth *auth.Service
+	com  Memberships
 }
 
 type credentials struct {
@@ -48,7 +68,7 @@ func (in credentials) check() error {
 }
 
 // login is POST /api/auth/login: a browser session, its cookie and a JWT.
-func (s *Server) login(c *echo.Context) error {
+func (h *handlers) login(c *echo.Context) error {
 	var in credentials
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
@@ -57,14 +77,14 @@ func (s *Server) login(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	out, err := s.deps.Auth.Login(ctx, in.Username, in.Password, cad.SessionBrowser, in.RememberMe, httpx.ClientOf(c))
+	out, err := h.auth.Login(ctx, in.Username, in.Password, cad.SessionBrowser, in.RememberMe, httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Auth.ReplaceCookieSession(ctx, c.Request()); err != nil {
+	if err := h.auth.ReplaceCookieSession(ctx, c.Request()); err != nil {
 		return err
 	}
-	if err := s.deps.Auth.Cookies().SetCookie(c.Request(), c.Response(), out.Secret, s.deps.Auth.CookieMaxAge(out.Session)); err != nil {
+	if err := h.auth.Cookies().SetCookie(c.Request(), c.Response(), out.Secret, h.auth.CookieMaxAge(out.Session)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"token": out.Token, "user": httpx.User(out.User)})
@@ -72,7 +92,7 @@ func (s *Server) login(c *echo.Context) error {
 
 // tabletLogin is POST /api/auth/tablet-login: a tablet session and a JWT,
 // no cookie.
-func (s *Server) tabletLogin(c *echo.Context) error {
+func (h *handlers) tabletLogin(c *echo.Context) error {
 	var in credentials
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
@@ -80,7 +100,7 @@ func (s *Server) tabletLogin(c *echo.Context) error {
 	if err := in.check(); err != nil {
 		return err
 	}
-	out, err := s.deps.Auth.Login(c.Request().Context(), in.Username, in.Password, cad.SessionTablet, false, httpx.ClientOf(c))
+	out, err := h.auth.Login(c.Request().Context(), in.Username, in.Password, cad.SessionTablet, false, httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
@@ -92,9 +112,9 @@ func (s *Server) tabletLogin(c *echo.Context) error {
 
 // me is GET /api/auth/me: the profile with the user's communities, their
 // role and permissions in each; ?guildId= narrows the list to one.
-func (s *Server) me(c *echo.Context) error {
+func (h *handlers) me(c *echo.Context) error {
 	u := httpx.PrincipalOf(c).User
-	sums, err := s.deps.Community.CommunitiesOf(c.Request().Context(), u, c.QueryParam("guildId"))
+	sums, err := h.com.CommunitiesOf(c.Request().Context(), u, c.QueryParam("guildId"))
 	if err != nil {
 		return err
 	}
@@ -125,7 +145,7 @@ func (s *Server) me(c *echo.Context) error {
 }
 
 // authUser is GET /api/auth/user, the quick check.
-func (s *Server) authUser(c *echo.Context) error {
+func (h *handlers) authUser(c *echo.Context) error {
 	u := httpx.PrincipalOf(c).User
 	return c.JSON(http.StatusOK, map[string]any{
 		"authenticated": true,
@@ -135,15 +155,15 @@ func (s *Server) authUser(c *echo.Context) error {
 
 // logout ends the session behind whichever credential was used, so the
 // cookie and every JWT of the session stop working at once.
-func (s *Server) logout(c *echo.Context) error {
-	if err := s.deps.Auth.Logout(c.Request().Context(), httpx.PrincipalOf(c), httpx.ClientOf(c)); err != nil {
+func (h *handlers) logout(c *echo.Context) error {
+	if err := h.auth.Logout(c.Request().Context(), httpx.PrincipalOf(c), httpx.ClientOf(c)); err != nil {
 		return err
 	}
-	s.deps.Auth.Cookies().ClearCookie(c.Request(), c.Response())
+	h.auth.Cookies().ClearCookie(c.Request(), c.Response())
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Logged out successfully"})
 }
 
-func (s *Server) changePassword(c *echo.Context) error {
+func (h *handlers) changePassword(c *echo.Context) error {
 	var in struct {
 		CurrentPassword string `json:"currentPassword"`
 		NewPassword     string `json:"newPassword"`
@@ -154,18 +174,18 @@ func (s *Server) changePassword(c *echo.Context) error {
 	if in.CurrentPassword == "" || in.NewPassword == "" {
 		return cad.Errorf(cad.EINVALID, "currentPassword and newPassword are required")
 	}
-	if err := s.deps.Auth.ChangePassword(c.Request().Context(), httpx.PrincipalOf(c), in.CurrentPassword, in.NewPassword, httpx.ClientOf(c)); err != nil {
+	if err := h.auth.ChangePassword(c.Request().Context(), httpx.PrincipalOf(c), in.CurrentPassword, in.NewPassword, httpx.ClientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Password changed successfully"})
 }
 
-func (s *Server) securityQuestions(c *echo.Context) error {
+func (h *handlers) securityQuestions(c *echo.Context) error {
 	username := c.QueryParam("username")
 	if strings.TrimSpace(username) == "" || len(username) > 256 {
 		return cad.Errorf(cad.EINVALID, "username is required")
 	}
-	q1, q2, err := s.deps.Auth.SecurityQuestionsFor(c.Request().Context(), username, httpx.ClientOf(c))
+	q1, q2, err := h.auth.SecurityQuestionsFor(c.Request().Context(), username, httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
@@ -180,7 +200,7 @@ type questionsIn struct {
 	SecurityAnswer2   string `json:"securityAnswer2"`
 }
 
-func (s *Server) setSecurityQuestions(c *echo.Context) error {
+func (h *handlers) setSecurityQuestions(c *echo.Context) error {
 	var in questionsIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
@@ -188,14 +208,14 @@ func (s *Server) setSecurityQuestions(c *echo.Context) error {
 	if in.CurrentPassword == "" || in.SecurityQuestion1 == "" || in.SecurityAnswer1 == "" || in.SecurityQuestion2 == "" || in.SecurityAnswer2 == "" {
 		return cad.Errorf(cad.EINVALID, "currentPassword and both security questions and answers are required")
 	}
-	if err := s.deps.Auth.SetSecurityQuestions(c.Request().Context(), httpx.PrincipalOf(c), in.CurrentPassword,
+	if err := h.auth.SetSecurityQuestions(c.Request().Context(), httpx.PrincipalOf(c), in.CurrentPassword,
 		in.SecurityQuestion1, in.SecurityAnswer1, in.SecurityQuestion2, in.SecurityAnswer2, httpx.ClientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Security questions updated"})
 }
 
-func (s *Server) verifySecurityAnswers(c *echo.Context) error {
+func (h *handlers) verifySecurityAnswers(c *echo.Context) error {
 	var in struct {
 		Username        string `json:"username"`
 		SecurityAnswer1 string `json:"securityAnswer1"`
@@ -207,14 +227,14 @@ func (s *Server) verifySecurityAnswers(c *echo.Context) error {
 	if strings.TrimSpace(in.Username) == "" || in.SecurityAnswer1 == "" || in.SecurityAnswer2 == "" {
 		return cad.Errorf(cad.EINVALID, "username, securityAnswer1 and securityAnswer2 are required")
 	}
-	tok, err := s.deps.Auth.VerifySecurityAnswers(c.Request().Context(), in.Username, in.SecurityAnswer1, in.SecurityAnswer2, httpx.ClientOf(c))
+	tok, err := h.auth.VerifySecurityAnswers(c.Request().Context(), in.Username, in.SecurityAnswer1, in.SecurityAnswer2, httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "resetToken": tok})
 }
 
-func (s *Server) resetPassword(c *echo.Context) error {
+func (h *handlers) resetPassword(c *echo.Context) error {
 	var in struct {
 		ResetToken  string `json:"resetToken"`
 		NewPassword string `json:"newPassword"`
@@ -225,14 +245,14 @@ func (s *Server) resetPassword(c *echo.Context) error {
 	if in.ResetToken == "" || in.NewPassword == "" {
 		return cad.Errorf(cad.EINVALID, "resetToken and newPassword are required")
 	}
-	if err := s.deps.Auth.ResetPassword(c.Request().Context(), in.ResetToken, in.NewPassword, httpx.ClientOf(c)); err != nil {
+	if err := h.auth.ResetPassword(c.Request().Context(), in.ResetToken, in.NewPassword, httpx.ClientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Password has been reset successfully"})
 }
 
-func (s *Server) refresh(c *echo.Context) error {
-	tok, err := s.deps.Auth.Refresh(c.Request().Context(), httpx.PrincipalOf(c), httpx.ClientOf(c))
+func (h *handlers) refresh(c *echo.Context) error {
+	tok, err := h.auth.Refresh(c.Request().Context(), httpx.PrincipalOf(c), httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
@@ -256,9 +276,9 @@ func sessionOut(se *cad.Session, current string) sessionJSON {
 		ExpiresAt: se.ExpiresAt, IP: se.IP, UserAgent: se.UserAgent, Current: se.ID == current}
 }
 
-func (s *Server) listSessions(c *echo.Context) error {
+func (h *handlers) listSessions(c *echo.Context) error {
 	p := httpx.PrincipalOf(c)
-	list, err := s.deps.Auth.Sessions(c.Request().Context(), p)
+	list, err := h.auth.Sessions(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}
@@ -269,26 +289,26 @@ func (s *Server) listSessions(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"sessions": out})
 }
 
-func (s *Server) endSession(c *echo.Context) error {
+func (h *handlers) endSession(c *echo.Context) error {
 	id := c.Param("id")
 	if len(id) != 64 {
 		return cad.Errorf(cad.ENOTFOUND, "Session not found")
 	}
-	if err := s.deps.Auth.EndSession(c.Request().Context(), httpx.PrincipalOf(c), id, httpx.ClientOf(c)); err != nil {
+	if err := h.auth.EndSession(c.Request().Context(), httpx.PrincipalOf(c), id, httpx.ClientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Session ended"})
 }
 
-func (s *Server) endOtherSessions(c *echo.Context) error {
-	n, err := s.deps.Auth.EndOtherSessions(c.Request().Context(), httpx.PrincipalOf(c), httpx.ClientOf(c))
+func (h *handlers) endOtherSessions(c *echo.Context) error {
+	n, err := h.auth.EndOtherSessions(c.Request().Context(), httpx.PrincipalOf(c), httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "ended": n})
 }
 
-func (s *Server) createToken(c *echo.Context) error {
+func (h *handlers) createToken(c *echo.Context) error {
 	var in struct {
 		Name      string    `json:"name"`
 		ExpiresAt time.Time `json:"expiresAt"`
@@ -300,7 +320,7 @@ func (s *Server) createToken(c *echo.Context) error {
 		return cad.Errorf(cad.EINVALID, "expiresAt is required (RFC 3339, at most one year ahead)")
 	}
 	p := httpx.PrincipalOf(c)
-	out, err := s.deps.Auth.CreateToken(c.Request().Context(), p, in.Name, in.ExpiresAt, httpx.ClientOf(c))
+	out, err := h.auth.CreateToken(c.Request().Context(), p, in.Name, in.ExpiresAt, httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
@@ -308,8 +328,8 @@ func (s *Server) createToken(c *echo.Context) error {
 }
 
 // endUserSessions lets a Super Admin sign a user out everywhere (R33).
-func (s *Server) endUserSessions(c *echo.Context) error {
-	n, err := s.deps.Auth.EndUserSessions(c.Request().Context(), httpx.PrincipalOf(c), c.Param("userId"), httpx.ClientOf(c))
+func (h *handlers) endUserSessions(c *echo.Context) error {
+	n, err := h.auth.EndUserSessions(c.Request().Context(), httpx.PrincipalOf(c), c.Param("userId"), httpx.ClientOf(c))
 	if err != nil {
 		return err
 	}
@@ -319,12 +339,12 @@ func (s *Server) endUserSessions(c *echo.Context) error {
 // authEvents is GET /api/admin/auth-events for Super Admins: filter by
 // userId, type, since and until (RFC 3339), paged by the after cursor (or
 // page) and limit.
-func (s *Server) authEvents(c *echo.Context) error {
+func (h *handlers) authEvents(c *echo.Context) error {
 	lp, err := httpx.ListParamsOf(c)
 	if err != nil {
 		return err
 	}
-	events, next, err := s.deps.Auth.AuthEvents(c.Request().Context(), httpx.PrincipalOf(c), cad.AuthEventFilter{
+	events, next, err := h.auth.AuthEvents(c.Request().Context(), httpx.PrincipalOf(c), cad.AuthEventFilter{
 		UserID: c.QueryParam("userId"), Type: c.QueryParam("type"),
 		Since: lp.Since, Until: lp.Until, After: lp.After, Offset: lp.Offset(), Limit: lp.Limit,
 	})
