@@ -11,6 +11,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/discord/discordhttp"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
@@ -59,7 +60,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Server: srv, deps: d, records: httpx.Records{MediaURL: d.Civil.MediaURL, Now: d.Auth.Now}}
 	authhttp.Register(srv, d.Auth, d.Community)
-	s.discordRoutes()
+	discordhttp.Register(srv, d.Auth)
 	s.communityRoutes()
 	s.civilRoutes()
 	s.fivemCivilRoutes()

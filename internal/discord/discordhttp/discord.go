@@ -1,6 +1,10 @@
-package api
+// Package discordhttp is the HTTP of the Discord sign-in: the start and
+// callback of the OAuth flow, the registration of a new account, and the
+// password a fresh Discord sign-in may set.
+package discordhttp
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,13 +16,28 @@ import (
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
-// discordRoutes are the Discord sign-in flow of the reference, and the
-// password setting it enables.
-func (s *Server) discordRoutes() {
-	s.Add(http.MethodGet, "/api/auth/discord", httpx.Public, s.discordStart)
-	s.Add(http.MethodGet, "/api/auth/discord/callback", httpx.Public, s.discordCallback)
-	s.Add(http.MethodPost, "/api/auth/complete-registration", httpx.Public, s.completeRegistration)
-	s.Add(http.MethodPut, "/api/auth/password", httpx.AnyUser, s.setPassword)
+// Register adds the Discord sign-in routes to s: the flow of the
+// reference, and the password setting it enables. signIn runs it.
+func Register(s *httpx.Server, signIn SignIn) {
+	h := &handlers{signIn: signIn, s: s}
+	s.Add(http.MethodGet, "/api/auth/discord", httpx.Public, h.discordStart)
+	s.Add(http.MethodGet, "/api/auth/discord/callback", httpx.Public, h.discordCallback)
+	s.Add(http.MethodPost, "/api/auth/complete-registration", httpx.Public, h.completeRegistration)
+	s.Add(http.MethodPut, "/api/auth/password", httpx.AnyUser, h.setPassword)
+}
+
+// SignIn is the Discord sign-in (auth.Service runs it: the sessions and
+// accounts it makes are authentication's).
+type SignIn interface {
+	DiscordStart(ctx context.Context, w http.ResponseWriter, returnTo string) (string, error)
+	DiscordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl cad.Client) (*cad.DiscordOutcome, error)
+	CompleteRegistration(ctx context.Context, w http.ResponseWriter, r *http.Request, in cad.DiscordRegistration, cl cad.Client) (*cad.Issued, error)
+	SetPasswordAfterDiscord(ctx context.Context, p *cad.Principal, next string, cl cad.Client) error
+}
+
+type handlers struct {
+	signIn SignIn
+	s      *httpx.Server // its configuration and cross-origin rule
 }
 
 // localPath keeps returnTo only when it is a path on this site: no scheme,
@@ -40,8 +59,8 @@ func wantsJSON(r *http.Request) bool {
 }
 
 // dashboard builds a URL under the configured dashboard.
-func (s *Server) dashboard(path string, q url.Values) string {
-	base := strings.TrimRight(s.deps.Config.DashboardURL, "/")
+func (h *handlers) dashboard(path string, q url.Values) string {
+	base := strings.TrimRight(h.s.Config().DashboardURL, "/")
 	if path == "" && base == "" {
 		path = "/"
 	}
@@ -52,8 +71,8 @@ func (s *Server) dashboard(path string, q url.Values) string {
 	return out
 }
 
-func (s *Server) discordStart(c *echo.Context) error {
-	u, err := s.deps.Auth.DiscordStart(c.Request().Context(), c.Response(), localPath(c.QueryParam("returnTo")))
+func (h *handlers) discordStart(c *echo.Context) error {
+	u, err := h.signIn.DiscordStart(c.Request().Context(), c.Response(), localPath(c.QueryParam("returnTo")))
 	if err != nil {
 		return err
 	}
@@ -62,8 +81,8 @@ func (s *Server) discordStart(c *echo.Context) error {
 
 // discordCallback answers JSON to clients that ask for it, and redirects
 // browsers to the dashboard (or its /register page, or back with ?error=).
-func (s *Server) discordCallback(c *echo.Context) error {
-	out, err := s.deps.Auth.DiscordCallback(c.Request().Context(), c.Response(), c.Request(), httpx.ClientOf(c))
+func (h *handlers) discordCallback(c *echo.Context) error {
+	out, err := h.signIn.DiscordCallback(c.Request().Context(), c.Response(), c.Request(), httpx.ClientOf(c))
 	asJSON := wantsJSON(c.Request())
 	if err != nil {
 		if asJSON || errors.Is(err, cad.ErrDiscordOff) {
@@ -76,7 +95,7 @@ func (s *Server) discordCallback(c *echo.Context) error {
 		} else if cad.ErrorCode(err) == cad.ERATELIMITED {
 			reason = "rate_limited"
 		}
-		return c.Redirect(http.StatusFound, s.dashboard("", url.Values{"error": {reason}}))
+		return c.Redirect(http.StatusFound, h.dashboard("", url.Values{"error": {reason}}))
 	}
 	if out.Registration {
 		if asJSON {
@@ -84,18 +103,18 @@ func (s *Server) discordCallback(c *echo.Context) error {
 				"registrationRequired": true, "discordId": out.DiscordID, "discordUsername": out.DiscordUsername,
 			})
 		}
-		return c.Redirect(http.StatusFound, s.dashboard("/register", nil))
+		return c.Redirect(http.StatusFound, h.dashboard("/register", nil))
 	}
 	if asJSON {
 		return c.JSON(http.StatusOK, map[string]any{"token": out.Issued.Token, "user": httpx.User(out.Issued.User)})
 	}
-	return c.Redirect(http.StatusFound, s.dashboard(out.ReturnTo, nil))
+	return c.Redirect(http.StatusFound, h.dashboard(out.ReturnTo, nil))
 }
 
-func (s *Server) completeRegistration(c *echo.Context) error {
+func (h *handlers) completeRegistration(c *echo.Context) error {
 	// The pending registration's cookie is this route's credential, so a
 	// cross-site page must not be able to use it (R47).
-	if err := s.CheckCrossOrigin(c.Request()); err != nil {
+	if err := h.s.CheckCrossOrigin(c.Request()); err != nil {
 		return err
 	}
 	var in struct {
@@ -113,7 +132,7 @@ func (s *Server) completeRegistration(c *echo.Context) error {
 	if in.DiscordID == "" || in.Username == "" || in.Password == "" {
 		return cad.Errorf(cad.EINVALID, "discordId, username and password are required")
 	}
-	issued, err := s.deps.Auth.CompleteRegistration(c.Request().Context(), c.Response(), c.Request(), cad.DiscordRegistration{
+	issued, err := h.signIn.CompleteRegistration(c.Request().Context(), c.Response(), c.Request(), cad.DiscordRegistration{
 		DiscordID: in.DiscordID, Username: in.Username, Password: in.Password,
 		SecurityQuestion1: in.SecurityQuestion1, SecurityAnswer1: in.SecurityAnswer1,
 		SecurityQuestion2: in.SecurityQuestion2, SecurityAnswer2: in.SecurityAnswer2,
@@ -124,7 +143,7 @@ func (s *Server) completeRegistration(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]any{"token": issued.Token, "user": httpx.User(issued.User)})
 }
 
-func (s *Server) setPassword(c *echo.Context) error {
+func (h *handlers) setPassword(c *echo.Context) error {
 	var in struct {
 		NewPassword string `json:"newPassword"`
 	}
@@ -134,7 +153,7 @@ func (s *Server) setPassword(c *echo.Context) error {
 	if in.NewPassword == "" {
 		return cad.Errorf(cad.EINVALID, "newPassword is required")
 	}
-	if err := s.deps.Auth.SetPasswordAfterDiscord(c.Request().Context(), httpx.PrincipalOf(c), in.NewPassword, httpx.ClientOf(c)); err != nil {
+	if err := h.signIn.SetPasswordAfterDiscord(c.Request().Context(), httpx.PrincipalOf(c), in.NewPassword, httpx.ClientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Password set successfully"})
