@@ -10,6 +10,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/auth/authhttp"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/community/communityhttp"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/discord/discordhttp"
 	"github.com/precinct-cad/precinct/internal/dispatch"
@@ -61,7 +62,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{Server: srv, deps: d, records: httpx.Records{MediaURL: d.Civil.MediaURL, Now: d.Auth.Now}}
 	authhttp.Register(srv, d.Auth, d.Community)
 	discordhttp.Register(srv, d.Auth)
-	s.communityRoutes()
+	communityhttp.Register(srv, d.Community, d.Civil)
 	s.civilRoutes()
 	s.fivemCivilRoutes()
 	s.dispatchRoutes()

@@ -1,4 +1,4 @@
-package api_test
+package communityhttp_test
 
 import (
 	"context"

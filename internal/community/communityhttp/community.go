@@ -1,6 +1,10 @@
-package api
+// Package communityhttp is the HTTP of tenancy: communities, their
+// members, departments, game-server keys, audit log and limits, and the
+// departments the game servers read.
+package communityhttp
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -9,45 +13,62 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
-// communityRoutes are the community administration endpoints: the
-// community itself, its members, departments, game-server keys and audit
-// log, and the first game-server route.
-func (s *Server) communityRoutes() {
-	s.Add(http.MethodPost, "/api/community", httpx.SuperAdmin, s.createCommunity)
-	s.Add(http.MethodGet, "/api/community/mine", httpx.AnyUser, s.myCommunities)
-	s.Add(http.MethodGet, "/api/community/:id", httpx.Member, s.getCommunity)
-	s.Add(http.MethodPatch, "/api/community/:id", httpx.Admin, s.updateCommunity)
-	s.Add(http.MethodDelete, "/api/community/:id", httpx.CommunitySuperAdmin, s.deleteCommunity)
-	s.Add(http.MethodPost, "/api/community/:id/restore", httpx.SuperAdmin, s.restoreCommunity)
-	s.Add(http.MethodGet, "/api/community/:id/public/status", httpx.Public, s.publicStatus)
+// Register adds the community administration routes to s: the community
+// itself, its members, departments, game-server keys, audit log and
+// limits, and the first game-server route. media says what the
+// community's stored images take.
+func Register(s *httpx.Server, com *community.Service, media Media) {
+	h := &handlers{com: com, media: media, cfg: s.Config()}
+	s.Add(http.MethodPost, "/api/community", httpx.SuperAdmin, h.createCommunity)
+	s.Add(http.MethodGet, "/api/community/mine", httpx.AnyUser, h.myCommunities)
+	s.Add(http.MethodGet, "/api/community/:id", httpx.Member, h.getCommunity)
+	s.Add(http.MethodPatch, "/api/community/:id", httpx.Admin, h.updateCommunity)
+	s.Add(http.MethodDelete, "/api/community/:id", httpx.CommunitySuperAdmin, h.deleteCommunity)
+	s.Add(http.MethodPost, "/api/community/:id/restore", httpx.SuperAdmin, h.restoreCommunity)
+	s.Add(http.MethodGet, "/api/community/:id/public/status", httpx.Public, h.publicStatus)
 
-	s.Add(http.MethodGet, "/api/community/:id/members", httpx.Supervisor, s.listMembers)
-	s.Add(http.MethodPost, "/api/community/:id/members", httpx.Admin, s.addMember)
-	s.Add(http.MethodPatch, "/api/community/:id/members/:userId", httpx.Admin, s.updateMember)
+	s.Add(http.MethodGet, "/api/community/:id/members", httpx.Supervisor, h.listMembers)
+	s.Add(http.MethodPost, "/api/community/:id/members", httpx.Admin, h.addMember)
+	s.Add(http.MethodPatch, "/api/community/:id/members/:userId", httpx.Admin, h.updateMember)
 	// Members may leave by themselves; removing anyone else needs an admin
 	// (checked by the service).
-	s.Add(http.MethodDelete, "/api/community/:id/members/:userId", httpx.Member, s.removeMember)
+	s.Add(http.MethodDelete, "/api/community/:id/members/:userId", httpx.Member, h.removeMember)
 
-	s.Add(http.MethodGet, "/api/community/:id/departments", httpx.Member, s.listDepartments)
-	s.Add(http.MethodPost, "/api/community/:id/departments", httpx.Admin, s.createDepartment)
-	s.Add(http.MethodPatch, "/api/community/:id/departments/:deptId", httpx.Admin, s.updateDepartment)
-	s.Add(http.MethodDelete, "/api/community/:id/departments/:deptId", httpx.Admin, s.deleteDepartment)
+	s.Add(http.MethodGet, "/api/community/:id/departments", httpx.Member, h.listDepartments)
+	s.Add(http.MethodPost, "/api/community/:id/departments", httpx.Admin, h.createDepartment)
+	s.Add(http.MethodPatch, "/api/community/:id/departments/:deptId", httpx.Admin, h.updateDepartment)
+	s.Add(http.MethodDelete, "/api/community/:id/departments/:deptId", httpx.Admin, h.deleteDepartment)
 
-	s.Add(http.MethodPost, "/api/community/:id/api-keys", httpx.Admin, s.createKey)
-	s.Add(http.MethodGet, "/api/community/:id/api-keys", httpx.Admin, s.listKeys)
-	s.Add(http.MethodDelete, "/api/community/:id/api-keys/:keyId", httpx.Admin, s.revokeKey)
-	s.Add(http.MethodPost, "/api/community/:id/api-keys/:keyId/rotate", httpx.Admin, s.rotateKey)
+	s.Add(http.MethodPost, "/api/community/:id/api-keys", httpx.Admin, h.createKey)
+	s.Add(http.MethodGet, "/api/community/:id/api-keys", httpx.Admin, h.listKeys)
+	s.Add(http.MethodDelete, "/api/community/:id/api-keys/:keyId", httpx.Admin, h.revokeKey)
+	s.Add(http.MethodPost, "/api/community/:id/api-keys/:keyId/rotate", httpx.Admin, h.rotateKey)
 
-	s.Add(http.MethodGet, "/api/community/:id/audit", httpx.Admin, s.communityAudit)
+	s.Add(http.MethodGet, "/api/community/:id/audit", httpx.Admin, h.communityAudit)
 
-	// The community's own limits for its game servers (limits.go).
-	s.Add(http.MethodGet, "/api/community/:id/limits", httpx.Admin, s.getCommunityLimits)
-	s.Add(http.MethodPut, "/api/community/:id/limits", httpx.CommunitySuperAdmin, s.putCommunityLimits)
+	// The community's own limits for its game servers.
+	s.Add(http.MethodGet, "/api/community/:id/limits", httpx.Admin, h.getCommunityLimits)
+	s.Add(http.MethodPut, "/api/community/:id/limits", httpx.CommunitySuperAdmin, h.putCommunityLimits)
 
-	s.Add(http.MethodGet, "/api/civilian/fivem-departments", httpx.GameServer, s.fivemDepartments)
+	s.Add(http.MethodGet, "/api/civilian/fivem-departments", httpx.GameServer, h.fivemDepartments)
+}
+
+// Media is what a community's answers say of its stored images
+// (civil.Service does).
+type Media interface {
+	MediaUsage(ctx context.Context, com *cad.Community) (*cad.MediaUsage, cad.MediaQuota, error)
+	QuotaOf(com *cad.Community) cad.MediaQuota
+}
+
+type handlers struct {
+	com   *community.Service
+	media Media
+	// cfg holds the deployment's limits, which a community's own replace.
+	cfg *config.Config
 }
 
 // communityOut is a community as the reference shows it (_id, with id
@@ -102,7 +123,7 @@ func keyJSON(k *cad.APIKey) map[string]any {
 	}
 }
 
-func (s *Server) createCommunity(c *echo.Context) error {
+func (h *handlers) createCommunity(c *echo.Context) error {
 	var in struct {
 		Name    string `json:"name"`
 		GuildID string `json:"guildId"`
@@ -111,15 +132,15 @@ func (s *Server) createCommunity(c *echo.Context) error {
 		return err
 	}
 	a := cad.ActorOf(httpx.PrincipalOf(c), nil, httpx.ClientOf(c))
-	com, err := s.deps.Community.Create(c.Request().Context(), a, in.Name, in.GuildID, "")
+	com, err := h.com.Create(c.Request().Context(), a, in.Name, in.GuildID, "")
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, communityJSON(com))
 }
 
-func (s *Server) myCommunities(c *echo.Context) error {
-	list, err := s.deps.Community.Mine(c.Request().Context(), httpx.PrincipalOf(c).User)
+func (h *handlers) myCommunities(c *echo.Context) error {
+	list, err := h.com.Mine(c.Request().Context(), httpx.PrincipalOf(c).User)
 	if err != nil {
 		return err
 	}
@@ -131,8 +152,8 @@ func (s *Server) myCommunities(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"communities": out})
 }
 
-func (s *Server) getCommunity(c *echo.Context) error {
-	d, err := s.deps.Community.Get(c.Request().Context(), httpx.ScopeOf(c))
+func (h *handlers) getCommunity(c *echo.Context) error {
+	d, err := h.com.Get(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -147,7 +168,7 @@ func (s *Server) getCommunity(c *echo.Context) error {
 	}{communityOut: communityJSON(d.Community), Departments: deps}
 	if sc := httpx.ScopeOf(c); sc.SuperAdmin || sc.Rank >= cad.RoleRank(cad.RoleAdmin) {
 		// Admins see what the community's images take (R66).
-		u, q, err := s.deps.Civil.MediaUsage(c.Request().Context(), d.Community)
+		u, q, err := h.media.MediaUsage(c.Request().Context(), d.Community)
 		if err != nil {
 			return err
 		}
@@ -172,7 +193,7 @@ func mediaUsageJSON(u *cad.MediaUsage, q cad.MediaQuota, com *cad.Community) *me
 		QuotaBytes: q.Bytes, ALPRQuotaBytes: q.ALPRBytes, Custom: com.Limits.MediaQuotaBytes > 0}
 }
 
-func (s *Server) updateCommunity(c *echo.Context) error {
+func (h *handlers) updateCommunity(c *echo.Context) error {
 	var in struct {
 		Name     *string                  `json:"name"`
 		Settings *community.SettingsPatch `json:"settings"`
@@ -180,31 +201,31 @@ func (s *Server) updateCommunity(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	com, err := s.deps.Community.Update(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), community.Patch{Name: in.Name, Settings: in.Settings})
+	com, err := h.com.Update(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), community.Patch{Name: in.Name, Settings: in.Settings})
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, communityJSON(com))
 }
 
-func (s *Server) deleteCommunity(c *echo.Context) error {
-	if err := s.deps.Community.Delete(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c)); err != nil {
+func (h *handlers) deleteCommunity(c *echo.Context) error {
+	if err := h.com.Delete(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Community deleted; it can be restored within 30 days"})
 }
 
-func (s *Server) restoreCommunity(c *echo.Context) error {
+func (h *handlers) restoreCommunity(c *echo.Context) error {
 	a := cad.ActorOf(httpx.PrincipalOf(c), nil, httpx.ClientOf(c))
-	com, err := s.deps.Community.Restore(c.Request().Context(), a, c.Param("id"))
+	com, err := h.com.Restore(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, communityJSON(com))
 }
 
-func (s *Server) publicStatus(c *echo.Context) error {
-	st, err := s.deps.Community.Public(c.Request().Context(), c.Param("id"))
+func (h *handlers) publicStatus(c *echo.Context) error {
+	st, err := h.com.Public(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -213,12 +234,12 @@ func (s *Server) publicStatus(c *echo.Context) error {
 	})
 }
 
-func (s *Server) listMembers(c *echo.Context) error {
+func (h *handlers) listMembers(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Community.Members(c.Request().Context(), httpx.ScopeOf(c), cad.MemberFilter{
+	list, next, err := h.com.Members(c.Request().Context(), httpx.ScopeOf(c), cad.MemberFilter{
 		Role: c.QueryParam("role"), Department: strings.ToUpper(c.QueryParam("department")), Name: c.QueryParam("name"),
 		After: p.After, Offset: p.Offset(), Limit: p.Limit,
 	})
@@ -232,7 +253,7 @@ func (s *Server) listMembers(c *echo.Context) error {
 	return c.JSON(http.StatusOK, p.Answer("members", out, next))
 }
 
-func (s *Server) addMember(c *echo.Context) error {
+func (h *handlers) addMember(c *echo.Context) error {
 	var in struct {
 		Username string `json:"username"`
 		UserID   string `json:"userId"`
@@ -241,14 +262,14 @@ func (s *Server) addMember(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.deps.Community.AddMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in.Username, in.UserID, in.Role)
+	m, err := h.com.AddMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in.Username, in.UserID, in.Role)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, memberJSON(m))
 }
 
-func (s *Server) updateMember(c *echo.Context) error {
+func (h *handlers) updateMember(c *echo.Context) error {
 	var in struct {
 		Role        *string   `json:"role"`
 		Departments *[]string `json:"departments"`
@@ -265,7 +286,7 @@ func (s *Server) updateMember(c *echo.Context) error {
 		}
 		in.Departments = &codes
 	}
-	m, err := s.deps.Community.UpdateMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("userId"),
+	m, err := h.com.UpdateMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("userId"),
 		community.MemberPatch{Role: in.Role, Departments: in.Departments, CallSign: in.CallSign, Status: in.Status})
 	if err != nil {
 		return err
@@ -273,15 +294,15 @@ func (s *Server) updateMember(c *echo.Context) error {
 	return c.JSON(http.StatusOK, memberJSON(m))
 }
 
-func (s *Server) removeMember(c *echo.Context) error {
-	if err := s.deps.Community.RemoveMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("userId")); err != nil {
+func (h *handlers) removeMember(c *echo.Context) error {
+	if err := h.com.RemoveMember(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("userId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Member removed"})
 }
 
-func (s *Server) listDepartments(c *echo.Context) error {
-	list, err := s.deps.Community.Departments(c.Request().Context(), httpx.ScopeOf(c))
+func (h *handlers) listDepartments(c *echo.Context) error {
+	list, err := h.com.Departments(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -292,53 +313,53 @@ func (s *Server) listDepartments(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"departments": out})
 }
 
-func (s *Server) createDepartment(c *echo.Context) error {
+func (h *handlers) createDepartment(c *echo.Context) error {
 	var in community.DepartmentInput
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.deps.Community.CreateDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in)
+	d, err := h.com.CreateDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, departmentJSON(d))
 }
 
-func (s *Server) updateDepartment(c *echo.Context) error {
+func (h *handlers) updateDepartment(c *echo.Context) error {
 	var in community.DepartmentInput
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.deps.Community.UpdateDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("deptId"), in)
+	d, err := h.com.UpdateDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("deptId"), in)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, departmentJSON(d))
 }
 
-func (s *Server) deleteDepartment(c *echo.Context) error {
-	if err := s.deps.Community.DeleteDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("deptId")); err != nil {
+func (h *handlers) deleteDepartment(c *echo.Context) error {
+	if err := h.com.DeleteDepartment(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("deptId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "Department deleted"})
 }
 
-func (s *Server) createKey(c *echo.Context) error {
+func (h *handlers) createKey(c *echo.Context) error {
 	var in struct {
 		Name string `json:"name"`
 	}
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	key, k, err := s.deps.Community.CreateKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in.Name)
+	key, k, err := h.com.CreateKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), in.Name)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"key": key, "id": k.ID, "prefix": k.Prefix, "name": k.Name, "createdAt": k.CreatedAt})
 }
 
-func (s *Server) listKeys(c *echo.Context) error {
-	list, err := s.deps.Community.Keys(c.Request().Context(), httpx.ScopeOf(c))
+func (h *handlers) listKeys(c *echo.Context) error {
+	list, err := h.com.Keys(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -349,27 +370,27 @@ func (s *Server) listKeys(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"apiKeys": out})
 }
 
-func (s *Server) revokeKey(c *echo.Context) error {
-	if err := s.deps.Community.RevokeKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("keyId")); err != nil {
+func (h *handlers) revokeKey(c *echo.Context) error {
+	if err := h.com.RevokeKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("keyId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "msg": "API key revoked"})
 }
 
-func (s *Server) rotateKey(c *echo.Context) error {
-	key, k, err := s.deps.Community.RotateKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("keyId"))
+func (h *handlers) rotateKey(c *echo.Context) error {
+	key, k, err := h.com.RotateKey(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), c.Param("keyId"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"key": key, "id": k.ID, "prefix": k.Prefix, "name": k.Name, "createdAt": k.CreatedAt})
 }
 
-func (s *Server) communityAudit(c *echo.Context) error {
+func (h *handlers) communityAudit(c *echo.Context) error {
 	lp, err := httpx.ListParamsOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Community.Audit(c.Request().Context(), httpx.ScopeOf(c), cad.AuditFilter{
+	list, next, err := h.com.Audit(c.Request().Context(), httpx.ScopeOf(c), cad.AuditFilter{
 		Action: c.QueryParam("action"), ActorID: c.QueryParam("actorId"),
 		Since: lp.Since, Until: lp.Until, After: lp.After, Offset: lp.Offset(), Limit: lp.Limit,
 	})
@@ -386,8 +407,8 @@ func (s *Server) communityAudit(c *echo.Context) error {
 
 // fivemDepartments is GET /api/civilian/fivem-departments: the key's own
 // community's departments, in the shape the FiveM resources read.
-func (s *Server) fivemDepartments(c *echo.Context) error {
-	list, err := s.deps.Community.Departments(c.Request().Context(), httpx.ScopeOf(c))
+func (h *handlers) fivemDepartments(c *echo.Context) error {
+	list, err := h.com.Departments(c.Request().Context(), httpx.ScopeOf(c))
 	if err != nil {
 		return err
 	}
@@ -414,26 +435,26 @@ func (s *Server) fivemDepartments(c *echo.Context) error {
 
 // communityLimits answers a community's FiveM limits as they apply: its own
 // where a Super Admin set them, the deployment's otherwise.
-func (s *Server) communityLimitsJSON(com *cad.Community) map[string]any {
+func (h *handlers) communityLimitsJSON(com *cad.Community) map[string]any {
 	one := func(own int, def cad.Rate) map[string]any {
 		if own > 0 {
 			return map[string]any{"limit": own, "windowSeconds": 60, "custom": true}
 		}
 		return map[string]any{"limit": def.Limit, "windowSeconds": int(def.Window / time.Second), "custom": false}
 	}
-	q := s.deps.Civil.QuotaOf(com)
+	q := h.media.QuotaOf(com)
 	return map[string]any{
-		"fivem":           one(com.Limits.FiveMPerMinute, s.deps.Config.Limits.FiveM),
-		"fivemHighImpact": one(com.Limits.FiveMHighImpactPerMinute, s.deps.Config.Limits.FiveMHighImpact),
+		"fivem":           one(com.Limits.FiveMPerMinute, h.cfg.Limits.FiveM),
+		"fivemHighImpact": one(com.Limits.FiveMHighImpactPerMinute, h.cfg.Limits.FiveMHighImpact),
 		"media":           map[string]any{"quotaBytes": q.Bytes, "alprQuotaBytes": q.ALPRBytes, "custom": com.Limits.MediaQuotaBytes > 0},
 	}
 }
 
-func (s *Server) getCommunityLimits(c *echo.Context) error {
-	return c.JSON(http.StatusOK, s.communityLimitsJSON(httpx.ScopeOf(c).Community))
+func (h *handlers) getCommunityLimits(c *echo.Context) error {
+	return c.JSON(http.StatusOK, h.communityLimitsJSON(httpx.ScopeOf(c).Community))
 }
 
-func (s *Server) putCommunityLimits(c *echo.Context) error {
+func (h *handlers) putCommunityLimits(c *echo.Context) error {
 	var in struct {
 		FiveMPerMinute           *int   `json:"fivemPerMinute"`
 		FiveMHighImpactPerMinute *int   `json:"fivemHighImpactPerMinute"`
@@ -460,9 +481,9 @@ func (s *Server) putCommunityLimits(c *echo.Context) error {
 		}
 		l.MediaQuotaBytes = *in.MediaQuotaBytes
 	}
-	com, err := s.deps.Community.SetLimits(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), l)
+	com, err := h.com.SetLimits(c.Request().Context(), httpx.ActorOf(c), httpx.ScopeOf(c), l)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.communityLimitsJSON(com))
+	return c.JSON(http.StatusOK, h.communityLimitsJSON(com))
 }
