@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
@@ -41,7 +40,8 @@ func (s *Server) fivemDispatchRoutes() {
 	// credential.
 	s.Add(http.MethodPost, "/api/alpr-upload/:token", httpx.Public, s.alprUpload, httpx.BodyLimit(httpx.ImageBodyLimit))
 
-	for _, p := range []string{"callout", "unit-attach", "callout-arrived", "callout-end", "traffic-stop", "civilian", "vehicle", "ack-dispatch-callout"} {
+	// The bridge's civilians and vehicles are civil records (civilhttp).
+	for _, p := range []string{"callout", "unit-attach", "callout-arrived", "callout-end", "traffic-stop", "ack-dispatch-callout"} {
 		s.Add(http.MethodPost, "/api/fivem/ers/"+p, httpx.GameServer, s.ers)
 	}
 	s.Add(http.MethodGet, "/api/fivem/ers/pending-dispatch-callouts", httpx.GameServer, s.ersPending)
@@ -486,10 +486,6 @@ func (s *Server) ers(c *echo.Context) error {
 		}
 		return c.JSON(http.StatusCreated, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "callId": call.ID,
 			"plate": res.Plate, "alertLevel": res.Alert, "flags": res.Flags, "msg": "Traffic stop " + call.IncidentNumber})
-	case "civilian":
-		return s.ersCivilian(c, in)
-	case "vehicle":
-		return s.ersVehicle(c, in)
 	case "ack-dispatch-callout":
 		acked, err := d.AckERSCallout(ctx, cl, ersID)
 		if err != nil {
@@ -498,74 +494,6 @@ func (s *Server) ers(c *echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]any{"success": true, "acknowledged": acked, "msg": "Acknowledged"})
 	}
 	return cad.Errorf(cad.ENOTFOUND, "Not found")
-}
-
-// ersCivilian makes (or updates) an ERS pedestrian as a civilian.
-func (s *Server) ersCivilian(c *echo.Context, in httpx.ERSIn) error {
-	ci := characterInput(in.CivilianIn)
-	id := firstNonEmpty(in.MDTCivilianID.V, in.CivID.V, in.PedID.V)
-	if id == "" {
-		id = "ERS-" + strings.ToUpper(strings.ReplaceAll(in.CivilianIn.FirstName.V+in.CivilianIn.LastName.V+in.CivilianIn.DateOfBirth.V, " ", ""))
-	} else {
-		id = "ERS-" + id
-	}
-	ci.SSN = &id
-	ctx, cl := c.Request().Context(), httpx.CallerOf(c)
-	ch, _, err := s.deps.Civil.SyncCharacter(ctx, cl, ci)
-	if err != nil {
-		return err
-	}
-	if status := in.DLStatus.V; status != "" {
-		if _, err := s.deps.Civil.SetLicense(ctx, cl, ch.ID, "drivers", status, "ERS"); err != nil && cad.ErrorCode(err) != cad.EINVALID {
-			return err
-		}
-	}
-	s.deps.Dispatch.AttachToERSCall(ctx, cl, in.ERSCalloutID.V, ch.ID, "")
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "civilianId": ch.ID, "_id": ch.ID, "fullName": ch.FullName(), "ssn": ch.SSN})
-}
-
-// ersVehicle registers an ERS vehicle to its owner (an ERS civilian made
-// by name when none is named), with its stolen flag and BOLO.
-func (s *Server) ersVehicle(c *echo.Context, in httpx.ERSIn) error {
-	ctx, cl := c.Request().Context(), httpx.CallerOf(c)
-	key, err := cad.PlateKey(in.Plate.V)
-	if err != nil {
-		return err
-	}
-	if key == "" {
-		return cad.Errorf(cad.EINVALID, "plate is required")
-	}
-	owner := strings.TrimSpace(in.OwnerName.V)
-	if owner == "" {
-		owner = "Unknown Owner"
-	}
-	first, last, _ := strings.Cut(owner, " ")
-	if last == "" {
-		last = "-"
-	}
-	ssn := "ERS-OWNER-" + key
-	ch, _, err := s.deps.Civil.SyncCharacter(ctx, cl, civil.CharacterInput{FirstName: &first, LastName: &last, SSN: &ssn})
-	if err != nil {
-		return err
-	}
-	v, _, err := s.deps.Civil.RegisterOrFind(ctx, cl, civil.VehicleInput{Owner: &ch.ID, Plate: in.Plate.Ptr(), Make: in.Make.Ptr(),
-		Model: in.Model.Ptr(), Color: in.Color.Ptr(), Year: in.Year.Ptr()})
-	if err != nil {
-		return err
-	}
-	if in.Stolen.V {
-		if v, err = s.deps.Civil.SetStolen(ctx, cl, v.ID, civil.StolenInput{Stolen: true, Description: "Reported by ERS"}); err != nil {
-			return err
-		}
-	}
-	if in.BOLO.V {
-		kind, reason, desc := cad.BOLOVehicle, "ERS BOLO", in.BOLODesc.V
-		if _, err := s.deps.Dispatch.CreateBOLO(ctx, cl, dispatch.BOLOInput{Kind: &kind, Reason: &reason, Description: &desc, Plate: in.Plate.Ptr()}); err != nil {
-			return err
-		}
-	}
-	s.deps.Dispatch.AttachToERSCall(ctx, cl, in.ERSCalloutID.V, "", v.ID)
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "vehicleId": v.ID, "_id": v.ID, "plate": v.Plate, "msg": "Vehicle recorded"})
 }
 
 // ersPending hands the game the call-outs it has not acknowledged.

@@ -3,12 +3,15 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/auth/authhttp"
 	"github.com/precinct-cad/precinct/internal/civil"
+	"github.com/precinct-cad/precinct/internal/civil/civilhttp"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/community/communityhttp"
 	"github.com/precinct-cad/precinct/internal/config"
@@ -63,8 +66,19 @@ func New(d Deps) (*Server, error) {
 	authhttp.Register(srv, d.Auth, d.Community)
 	discordhttp.Register(srv, d.Auth)
 	communityhttp.Register(srv, d.Community, d.Civil)
-	s.civilRoutes()
-	s.fivemCivilRoutes()
+	civilhttp.Register(srv, d.Civil, d.Dispatch, d.Auth.Now)
+	d.Metrics.Media(func() []metrics.MediaUsage {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		list, err := d.Civil.AllMediaUsage(ctx)
+		if err != nil {
+			d.Logger.WarnContext(ctx, "reading media usage for the metrics", "error", err.Error())
+		}
+		return httpx.MapList(list, func(m civil.CommunityMedia) metrics.MediaUsage {
+			return metrics.MediaUsage{Community: m.Usage.CommunityID, Bytes: m.Usage.Bytes, ALPRBytes: m.Usage.ALPRBytes,
+				Images: m.Usage.Images, QuotaBytes: m.Quota.Bytes}
+		})
+	})
 	s.dispatchRoutes()
 	s.fivemDispatchRoutes()
 	s.realtimeRoutes()

@@ -399,6 +399,14 @@ func (s *Service) AckERSCallout(ctx context.Context, c cad.Caller, ersID string)
 	return s.db.AckERSCallout(ctx, c.CommunityID(), strings.TrimSpace(ersID))
 }
 
+// ERSVehicleBOLO raises the BOLO the ERS bridge asks for on a vehicle it
+// sends: a vehicle BOLO on the plate, with the bridge's description.
+func (s *Service) ERSVehicleBOLO(ctx context.Context, c cad.Caller, plate, description string) error {
+	kind, reason := cad.BOLOVehicle, "ERS BOLO"
+	_, err := s.CreateBOLO(ctx, c, BOLOInput{Kind: &kind, Reason: &reason, Description: &description, Plate: &plate})
+	return err
+}
+
 // AttachToERSCall puts a character or vehicle on an ERS call-out's call,
 // when there is one.
 func (s *Service) AttachToERSCall(ctx context.Context, c cad.Caller, ersID, characterID, vehicleID string) {

@@ -1,4 +1,4 @@
-package api_test
+package civilhttp_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package api
+package civilhttp
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package api
+package civilhttp
 
 import (
 	"net/http"
@@ -11,60 +11,60 @@ import (
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
-// fivemCivilRoutes are the civilian, vehicle and bank routes CDE's FiveM
+// fivemRoutes are the civilian, vehicle and bank routes CDE's FiveM
 // resources call with a game server's key, each answering exactly what
 // the resources read (docs/fivem-compat.md). The community is the key's
 // (communityId, when sent, must name it).
-func (s *Server) fivemCivilRoutes() {
-	s.Add(http.MethodGet, "/api/civilian/fivem-civilians-by-discord/:discordId", httpx.GameServer, s.fivemCiviliansByDiscord)
-	s.Add(http.MethodGet, "/api/civilian/fivem-civilian/:ssnOrId", httpx.GameServer, s.fivemCivilian)
-	s.Add(http.MethodGet, "/api/civilian/fivem-fingerprint/:civilianId", httpx.GameServer, s.fivemFingerprint)
-	s.Add(http.MethodPost, "/api/civilian/fivem-sync-character", httpx.GameServer, s.fivemSyncCharacter, httpx.BodyLimit(httpx.ImageBodyLimit))
-	s.Add(http.MethodPut, "/api/civilian/fivem-update-character/:ssnOrId", httpx.GameServer, s.fivemUpdateCharacter, httpx.BodyLimit(httpx.ImageBodyLimit))
-	s.Add(http.MethodDelete, "/api/civilian/fivem-delete-character/:ssnOrId", httpx.GameServer, s.fivemDeleteCharacter)
-	s.Add(http.MethodPost, "/api/civilian/fivem-force-sync-characters", httpx.GameServer, s.fivemForceSyncCharacters, httpx.BodyLimit(httpx.BulkBodyLimit))
-	s.Add(http.MethodPost, "/api/civilian/fivem-register-vehicle", httpx.GameServer, s.fivemRegisterVehicle)
-	s.Add(http.MethodGet, "/api/civilian/fivem-vehicle/:plate", httpx.GameServer, s.fivemVehicle)
-	s.Add(http.MethodPost, "/api/civilian/fivem-sync-vehicles", httpx.GameServer, s.fivemSyncVehicles, httpx.BodyLimit(httpx.BulkBodyLimit))
-	s.Add(http.MethodPost, "/api/civilian/fivem-force-sync-vehicles", httpx.GameServer, s.fivemSyncVehicles, httpx.BodyLimit(httpx.BulkBodyLimit))
-	s.Add(http.MethodGet, "/api/civilian/fivem-plate-lookup/:plate", httpx.GameServer, s.fivemPlateLookup)
-	s.Add(http.MethodGet, "/api/civilian/fivem-flagged-plates", httpx.GameServer, s.fivemFlaggedPlates)
-	s.Add(http.MethodGet, "/api/civilian/fivem-plate-designs", httpx.GameServer, s.fivemPlateDesigns)
-	s.Add(http.MethodGet, "/api/civilian/fivem-community-settings", httpx.GameServer, s.fivemCommunitySettings)
-	s.Add(http.MethodPost, "/api/civilian/fivem-paycheck", httpx.GameServer, s.fivemPaycheck)
+func (h *handlers) fivemRoutes(s *httpx.Server) {
+	s.Add(http.MethodGet, "/api/civilian/fivem-civilians-by-discord/:discordId", httpx.GameServer, h.fivemCiviliansByDiscord)
+	s.Add(http.MethodGet, "/api/civilian/fivem-civilian/:ssnOrId", httpx.GameServer, h.fivemCivilian)
+	s.Add(http.MethodGet, "/api/civilian/fivem-fingerprint/:civilianId", httpx.GameServer, h.fivemFingerprint)
+	s.Add(http.MethodPost, "/api/civilian/fivem-sync-character", httpx.GameServer, h.fivemSyncCharacter, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodPut, "/api/civilian/fivem-update-character/:ssnOrId", httpx.GameServer, h.fivemUpdateCharacter, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodDelete, "/api/civilian/fivem-delete-character/:ssnOrId", httpx.GameServer, h.fivemDeleteCharacter)
+	s.Add(http.MethodPost, "/api/civilian/fivem-force-sync-characters", httpx.GameServer, h.fivemForceSyncCharacters, httpx.BodyLimit(httpx.BulkBodyLimit))
+	s.Add(http.MethodPost, "/api/civilian/fivem-register-vehicle", httpx.GameServer, h.fivemRegisterVehicle)
+	s.Add(http.MethodGet, "/api/civilian/fivem-vehicle/:plate", httpx.GameServer, h.fivemVehicle)
+	s.Add(http.MethodPost, "/api/civilian/fivem-sync-vehicles", httpx.GameServer, h.fivemSyncVehicles, httpx.BodyLimit(httpx.BulkBodyLimit))
+	s.Add(http.MethodPost, "/api/civilian/fivem-force-sync-vehicles", httpx.GameServer, h.fivemSyncVehicles, httpx.BodyLimit(httpx.BulkBodyLimit))
+	s.Add(http.MethodGet, "/api/civilian/fivem-plate-lookup/:plate", httpx.GameServer, h.fivemPlateLookup)
+	s.Add(http.MethodGet, "/api/civilian/fivem-flagged-plates", httpx.GameServer, h.fivemFlaggedPlates)
+	s.Add(http.MethodGet, "/api/civilian/fivem-plate-designs", httpx.GameServer, h.fivemPlateDesigns)
+	s.Add(http.MethodGet, "/api/civilian/fivem-community-settings", httpx.GameServer, h.fivemCommunitySettings)
+	s.Add(http.MethodPost, "/api/civilian/fivem-paycheck", httpx.GameServer, h.fivemPaycheck)
 
-	s.Add(http.MethodGet, "/api/banking/fivem/account", httpx.GameServer, s.fivemBankingAccount)
+	s.Add(http.MethodGet, "/api/banking/fivem/account", httpx.GameServer, h.fivemBankingAccount)
 	// The same handlers as the members' (civil.go): the civilian comes
 	// from the body's civilianId (fromCivilianId) instead of the path.
-	s.Add(http.MethodPost, "/api/banking/fivem/deposit", httpx.GameServer, s.bankDeposit)
-	s.Add(http.MethodPost, "/api/banking/fivem/withdraw", httpx.GameServer, s.bankWithdraw)
-	s.Add(http.MethodPost, "/api/banking/fivem/transfer", httpx.GameServer, s.bankTransfer)
-	s.Add(http.MethodGet, "/api/fivem/bank/account/:civilianId", httpx.GameServer, s.fivemBankAccount)
-	s.Add(http.MethodPost, "/api/fivem/bank/deposit", httpx.GameServer, s.bankDeposit)
-	s.Add(http.MethodPost, "/api/fivem/bank/withdraw", httpx.GameServer, s.bankWithdraw)
+	s.Add(http.MethodPost, "/api/banking/fivem/deposit", httpx.GameServer, h.bankDeposit)
+	s.Add(http.MethodPost, "/api/banking/fivem/withdraw", httpx.GameServer, h.bankWithdraw)
+	s.Add(http.MethodPost, "/api/banking/fivem/transfer", httpx.GameServer, h.bankTransfer)
+	s.Add(http.MethodGet, "/api/fivem/bank/account/:civilianId", httpx.GameServer, h.fivemBankAccount)
+	s.Add(http.MethodPost, "/api/fivem/bank/deposit", httpx.GameServer, h.bankDeposit)
+	s.Add(http.MethodPost, "/api/fivem/bank/withdraw", httpx.GameServer, h.bankWithdraw)
 
-	s.Add(http.MethodGet, "/api/fivem/license-templates/render/:civilianId/:licenseType", httpx.GameServer, s.fivemRenderLicense)
+	s.Add(http.MethodGet, "/api/fivem/license-templates/render/:civilianId/:licenseType", httpx.GameServer, h.fivemRenderLicense)
 }
 
 // fivemCiviliansByDiscord answers a bare array: the resources iterate it.
-func (s *Server) fivemCiviliansByDiscord(c *echo.Context) error {
-	list, err := s.deps.Civil.CharactersByDiscord(c.Request().Context(), httpx.CallerOf(c), c.Param("discordId"))
+func (h *handlers) fivemCiviliansByDiscord(c *echo.Context) error {
+	list, err := h.civil.CharactersByDiscord(c.Request().Context(), httpx.CallerOf(c), c.Param("discordId"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, httpx.MapList(list, s.records.Civilian))
+	return c.JSON(http.StatusOK, httpx.MapList(list, h.records.Civilian))
 }
 
-func (s *Server) fivemCivilian(c *echo.Context) error {
-	ch, err := s.deps.Civil.Resolve(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId"))
+func (h *handlers) fivemCivilian(c *echo.Context) error {
+	ch, err := h.civil.Resolve(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.Civilian(ch))
+	return c.JSON(http.StatusOK, h.records.Civilian(ch))
 }
 
-func (s *Server) fivemFingerprint(c *echo.Context) error {
-	ch, fp, err := s.deps.Civil.FingerprintOf(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"))
+func (h *handlers) fivemFingerprint(c *echo.Context) error {
+	ch, fp, err := h.civil.FingerprintOf(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"))
 	if err != nil {
 		return err
 	}
@@ -72,12 +72,12 @@ func (s *Server) fivemFingerprint(c *echo.Context) error {
 		"fingerprintId": fp.ID, "pattern": fp.Pattern, "image": fp.Image, "wanted": false, "missing": ch.MissingPerson})
 }
 
-func (s *Server) fivemSyncCharacter(c *echo.Context) error {
+func (h *handlers) fivemSyncCharacter(c *echo.Context) error {
 	var in httpx.CivilianIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, created, err := s.deps.Civil.SyncCharacter(c.Request().Context(), httpx.CallerOf(c), characterInput(in))
+	ch, created, err := h.civil.SyncCharacter(c.Request().Context(), httpx.CallerOf(c), characterInput(in))
 	if err != nil {
 		return err
 	}
@@ -85,24 +85,24 @@ func (s *Server) fivemSyncCharacter(c *echo.Context) error {
 	if created {
 		action, status = "created", http.StatusCreated
 	}
-	out := s.records.Civilian(ch)
+	out := h.records.Civilian(ch)
 	return c.JSON(status, map[string]any{"success": true, "action": action, "_id": ch.ID, "id": ch.ID, "civilian": out})
 }
 
-func (s *Server) fivemUpdateCharacter(c *echo.Context) error {
+func (h *handlers) fivemUpdateCharacter(c *echo.Context) error {
 	var in httpx.CivilianIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.UpdateCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId"), characterInput(in))
+	ch, err := h.civil.UpdateCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId"), characterInput(in))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "_id": ch.ID, "id": ch.ID, "civilian": s.records.Civilian(ch)})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "_id": ch.ID, "id": ch.ID, "civilian": h.records.Civilian(ch)})
 }
 
-func (s *Server) fivemDeleteCharacter(c *echo.Context) error {
-	if err := s.deps.Civil.DeleteCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId")); err != nil {
+func (h *handlers) fivemDeleteCharacter(c *echo.Context) error {
+	if err := h.civil.DeleteCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("ssnOrId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Civilian deleted"})
@@ -111,7 +111,7 @@ func (s *Server) fivemDeleteCharacter(c *echo.Context) error {
 // maxBulk bounds one force-sync request.
 const maxBulk = 10_000
 
-func (s *Server) fivemForceSyncCharacters(c *echo.Context) error {
+func (h *handlers) fivemForceSyncCharacters(c *echo.Context) error {
 	var in struct {
 		Characters []httpx.CivilianIn `json:"characters"`
 	}
@@ -125,7 +125,7 @@ func (s *Server) fivemForceSyncCharacters(c *echo.Context) error {
 	for i, ch := range in.Characters {
 		inputs[i] = characterInput(ch)
 	}
-	res, err := s.deps.Civil.ForceSyncCharacters(c.Request().Context(), httpx.CallerOf(c), inputs)
+	res, err := h.civil.ForceSyncCharacters(c.Request().Context(), httpx.CallerOf(c), inputs)
 	if err != nil {
 		return err
 	}
@@ -137,12 +137,12 @@ func bulkJSON(r *civil.BulkResult) map[string]any {
 		"failed": r.Failed, "errors": r.Errors}
 }
 
-func (s *Server) fivemRegisterVehicle(c *echo.Context) error {
+func (h *handlers) fivemRegisterVehicle(c *echo.Context) error {
 	var in vehicleIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	v, existed, err := s.deps.Civil.RegisterOrFind(c.Request().Context(), httpx.CallerOf(c), in.input())
+	v, existed, err := h.civil.RegisterOrFind(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -155,18 +155,18 @@ func (s *Server) fivemRegisterVehicle(c *echo.Context) error {
 }
 
 // fivemVehicle is a vehicle as the sync resources' /cadlookup reads it.
-func (s *Server) fivemVehicle(c *echo.Context) error {
+func (h *handlers) fivemVehicle(c *echo.Context) error {
 	ctx := c.Request().Context()
 	cl := httpx.CallerOf(c)
-	v, err := s.deps.Civil.VehicleByPlate(ctx, cl, c.Param("plate"))
+	v, err := h.civil.VehicleByPlate(ctx, cl, c.Param("plate"))
 	if err != nil {
 		return err
 	}
 	owner := ""
-	if ch, err := s.deps.Civil.Resolve(ctx, cl, v.OwnerID); err == nil {
+	if ch, err := h.civil.Resolve(ctx, cl, v.OwnerID); err == nil {
 		owner = ch.FullName()
 	}
-	pv := s.records.PlateVehicle(v)
+	pv := h.records.PlateVehicle(v)
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "_id": v.ID, "id": v.ID, "plate": v.Plate, "vin": v.VIN,
 		"make": v.Make, "model": v.Model, "color": v.Color, "year": v.Year, "owner": owner, "ownerId": v.OwnerID,
 		"stolen": v.Stolen, "impounded": v.Impounded,
@@ -174,7 +174,7 @@ func (s *Server) fivemVehicle(c *echo.Context) error {
 		"insurance": pv.InsuranceStatus == cad.DocValid, "insuranceStatus": pv.InsuranceStatus, "insuranceExpires": v.InsuranceExpires})
 }
 
-func (s *Server) fivemSyncVehicles(c *echo.Context) error {
+func (h *handlers) fivemSyncVehicles(c *echo.Context) error {
 	var in struct {
 		OwnerID  httpx.LooseString `json:"ownerId"`
 		Vehicles []struct {
@@ -197,19 +197,19 @@ func (s *Server) fivemSyncVehicles(c *echo.Context) error {
 		}
 		inputs[i] = vi
 	}
-	res, err := s.deps.Civil.SyncVehicles(c.Request().Context(), httpx.CallerOf(c), inputs)
+	res, err := h.civil.SyncVehicles(c.Request().Context(), httpx.CallerOf(c), inputs)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, bulkJSON(res))
 }
 
-func (s *Server) fivemPlateLookup(c *echo.Context) error {
-	r, err := s.deps.Civil.PlateLookup(c.Request().Context(), httpx.CallerOf(c), c.Param("plate"))
+func (h *handlers) fivemPlateLookup(c *echo.Context) error {
+	r, err := h.civil.PlateLookup(c.Request().Context(), httpx.CallerOf(c), c.Param("plate"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.PlateResult(httpx.ScopeOf(c).Community, r))
+	return c.JSON(http.StatusOK, h.records.PlateResult(httpx.ScopeOf(c).Community, r))
 }
 
 type flaggedPlateOut struct {
@@ -221,8 +221,8 @@ type flaggedPlateOut struct {
 	HotCamIDs  []string `json:"hotCamIds"`
 }
 
-func (s *Server) fivemFlaggedPlates(c *echo.Context) error {
-	list, err := s.deps.Civil.FlaggedPlates(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) fivemFlaggedPlates(c *echo.Context) error {
+	list, err := h.civil.FlaggedPlates(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -233,12 +233,12 @@ func (s *Server) fivemFlaggedPlates(c *echo.Context) error {
 			out[i].Owner, out[i].DL = f.Owner.FullName(), httpx.LicenseStatus(f.Owner)
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "generatedAt": s.deps.Auth.Now().UTC(), "plates": out,
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "generatedAt": h.now().UTC(), "plates": out,
 		"cleanPlates": []string{}})
 }
 
-func (s *Server) fivemPlateDesigns(c *echo.Context) error {
-	designs, byPlate, err := s.deps.Civil.PlateDesigns(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) fivemPlateDesigns(c *echo.Context) error {
+	designs, byPlate, err := h.civil.PlateDesigns(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (s *Server) fivemPlateDesigns(c *echo.Context) error {
 }
 
 // fivemCommunitySettings is cde-civ's old settings read.
-func (s *Server) fivemCommunitySettings(c *echo.Context) error {
+func (h *handlers) fivemCommunitySettings(c *echo.Context) error {
 	com := httpx.ScopeOf(c).Community
 	j := map[string]any{"city": "", "county": "", "state": ""}
 	for k := range j {
@@ -261,7 +261,7 @@ func (s *Server) fivemCommunitySettings(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "communityName": com.Name, "jurisdiction": j})
 }
 
-func (s *Server) fivemPaycheck(c *echo.Context) error {
+func (h *handlers) fivemPaycheck(c *echo.Context) error {
 	var in struct {
 		CivilianID httpx.LooseString `json:"civilianId"`
 		Amount     looseAmount       `json:"amount"`
@@ -271,7 +271,7 @@ func (s *Server) fivemPaycheck(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	m, err := s.deps.Civil.Paycheck(c.Request().Context(), httpx.CallerOf(c), civil.PaycheckInput{Character: in.CivilianID.V,
+	m, err := h.civil.Paycheck(c.Request().Context(), httpx.CallerOf(c), civil.PaycheckInput{Character: in.CivilianID.V,
 		Department: in.Department.V, Amount: in.Amount.Cents, DiscordID: in.DiscordID.V})
 	if err != nil {
 		return err
@@ -281,8 +281,8 @@ func (s *Server) fivemPaycheck(c *echo.Context) error {
 }
 
 // fivemBankingAccount is GET /api/banking/fivem/account?civilianId=.
-func (s *Server) fivemBankingAccount(c *echo.Context) error {
-	_, a, list, _, err := s.deps.Civil.Account(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("civilianId"), "", 50)
+func (h *handlers) fivemBankingAccount(c *echo.Context) error {
+	_, a, list, _, err := h.civil.Account(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("civilianId"), "", 50)
 	if err != nil {
 		return err
 	}
@@ -292,8 +292,8 @@ func (s *Server) fivemBankingAccount(c *echo.Context) error {
 }
 
 // fivemBankAccount is LWK Bank's GET /api/fivem/bank/account/:civilianId.
-func (s *Server) fivemBankAccount(c *echo.Context) error {
-	ch, a, _, _, err := s.deps.Civil.Account(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"), "", 1)
+func (h *handlers) fivemBankAccount(c *echo.Context) error {
+	ch, a, _, _, err := h.civil.Account(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"), "", 1)
 	if err != nil {
 		return err
 	}
@@ -301,8 +301,8 @@ func (s *Server) fivemBankAccount(c *echo.Context) error {
 		"accountNumber": a.Number, "accountStatus": accountJSON(a).AccountStatus})
 }
 
-func (s *Server) fivemRenderLicense(c *echo.Context) error {
-	uri, err := s.deps.Civil.RenderCard(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"), c.Param("licenseType"))
+func (h *handlers) fivemRenderLicense(c *echo.Context) error {
+	uri, err := h.civil.RenderCard(c.Request().Context(), httpx.CallerOf(c), c.Param("civilianId"), c.Param("licenseType"))
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,8 @@
-package api
+// Package civilhttp is the HTTP of civil records: characters, vehicles,
+// licenses and bank accounts for members and for the game servers (the
+// FiveM civilian, vehicle and bank routes, and the ERS bridge's civilians
+// and vehicles), the officers' look-ups, and the stored images.
+package civilhttp
 
 import (
 	"context"
@@ -12,58 +16,59 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/httpx"
-	"github.com/precinct-cad/precinct/internal/metrics"
 )
 
-// civilRoutes are the civil records for members in the browser: their
-// characters, vehicles and bank accounts, and officers' look-ups. The
-// routes CDE's FiveM resources also call with a key are MemberOrServer.
-func (s *Server) civilRoutes() {
-	s.Add(http.MethodPost, "/api/civilian", httpx.Member, s.createCivilian, httpx.BodyLimit(httpx.ImageBodyLimit))
-	s.Add(http.MethodGet, "/api/civilian", httpx.Member, s.myCivilians)
-	s.Add(http.MethodGet, "/api/civilian/:id", httpx.MemberOrServer, s.getCivilian)
-	s.Add(http.MethodPut, "/api/civilian/:id", httpx.MemberOrServer, s.updateCivilian, httpx.BodyLimit(httpx.ImageBodyLimit))
-	s.Add(http.MethodDelete, "/api/civilian/:id", httpx.MemberOrServer, s.deleteCivilian)
-	s.Add(http.MethodPut, "/api/civilian/:id/mugshot", httpx.Member, s.uploadMugshot, httpx.BodyLimit(httpx.ImageBodyLimit))
-	s.Add(http.MethodPut, "/api/civilian/:id/missing", httpx.MemberOrServer, s.setMissing)
-	s.Add(http.MethodPut, "/api/civilian/:id/license", httpx.MemberOrServer, s.setLicense)
-	s.Add(http.MethodGet, "/api/civilian/:id/licenses", httpx.Member, s.licenseHistory)
-	s.Add(http.MethodGet, "/api/civilian/missing-persons/:communityId", httpx.MemberOrServer, s.missingPersons)
+// Register adds the civil routes to s: the members' characters,
+// vehicles and bank accounts and the officers' look-ups in the browser,
+// the stored images, and the civilian, vehicle and bank routes of the
+// FiveM resources (the routes they share with members are MemberOrServer).
+// now is the clock of the answers that carry a time; ers attaches the ERS
+// bridge's records to its call-outs.
+func Register(s *httpx.Server, civ *civil.Service, ers ERSCalls, now func() time.Time) {
+	h := &handlers{civil: civ, ers: ers, now: now, records: httpx.Records{MediaURL: civ.MediaURL, Now: now}}
+	s.Add(http.MethodPost, "/api/civilian", httpx.Member, h.createCivilian, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodGet, "/api/civilian", httpx.Member, h.myCivilians)
+	s.Add(http.MethodGet, "/api/civilian/:id", httpx.MemberOrServer, h.getCivilian)
+	s.Add(http.MethodPut, "/api/civilian/:id", httpx.MemberOrServer, h.updateCivilian, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodDelete, "/api/civilian/:id", httpx.MemberOrServer, h.deleteCivilian)
+	s.Add(http.MethodPut, "/api/civilian/:id/mugshot", httpx.Member, h.uploadMugshot, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodPut, "/api/civilian/:id/missing", httpx.MemberOrServer, h.setMissing)
+	s.Add(http.MethodPut, "/api/civilian/:id/license", httpx.MemberOrServer, h.setLicense)
+	s.Add(http.MethodGet, "/api/civilian/:id/licenses", httpx.Member, h.licenseHistory)
+	s.Add(http.MethodGet, "/api/civilian/missing-persons/:communityId", httpx.MemberOrServer, h.missingPersons)
 
-	s.Add(http.MethodPost, "/api/civilian/vehicle", httpx.Member, s.registerVehicle)
-	s.Add(http.MethodGet, "/api/civilian/vehicle", httpx.Member, s.myVehicles)
-	s.Add(http.MethodGet, "/api/civilian/vehicle/:vehicleId", httpx.Member, s.getVehicle)
-	s.Add(http.MethodPut, "/api/civilian/vehicle/:vehicleId", httpx.Member, s.updateVehicle)
-	s.Add(http.MethodDelete, "/api/civilian/vehicle/:vehicleId", httpx.Member, s.deleteVehicle)
-	s.Add(http.MethodPut, "/api/civilian/vehicle/:vehicleId/stolen", httpx.MemberOrServer, s.setStolen)
-	s.Add(http.MethodGet, "/api/civilian/stolen-vehicles/:communityId", httpx.MemberOrServer, s.stolenVehicles)
+	s.Add(http.MethodPost, "/api/civilian/vehicle", httpx.Member, h.registerVehicle)
+	s.Add(http.MethodGet, "/api/civilian/vehicle", httpx.Member, h.myVehicles)
+	s.Add(http.MethodGet, "/api/civilian/vehicle/:vehicleId", httpx.Member, h.getVehicle)
+	s.Add(http.MethodPut, "/api/civilian/vehicle/:vehicleId", httpx.Member, h.updateVehicle)
+	s.Add(http.MethodDelete, "/api/civilian/vehicle/:vehicleId", httpx.Member, h.deleteVehicle)
+	s.Add(http.MethodPut, "/api/civilian/vehicle/:vehicleId/stolen", httpx.MemberOrServer, h.setStolen)
+	s.Add(http.MethodGet, "/api/civilian/stolen-vehicles/:communityId", httpx.MemberOrServer, h.stolenVehicles)
 
-	s.Add(http.MethodGet, "/api/civilian/:id/bank", httpx.Member, s.bankAccount)
-	s.Add(http.MethodPost, "/api/civilian/:id/bank/deposit", httpx.Member, s.bankDeposit)
-	s.Add(http.MethodPost, "/api/civilian/:id/bank/withdraw", httpx.Member, s.bankWithdraw)
-	s.Add(http.MethodPost, "/api/civilian/:id/bank/transfer", httpx.Member, s.bankTransfer)
-	s.Add(http.MethodPost, "/api/civilian/:id/bank/adjust", httpx.Member, s.bankAdjust)
-	s.Add(http.MethodPost, "/api/civilian/:id/bank/freeze", httpx.Member, s.bankFreeze)
-	s.Add(http.MethodPost, "/api/civilian/:id/bank/unfreeze", httpx.Member, s.bankFreeze)
+	s.Add(http.MethodGet, "/api/civilian/:id/bank", httpx.Member, h.bankAccount)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/deposit", httpx.Member, h.bankDeposit)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/withdraw", httpx.Member, h.bankWithdraw)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/transfer", httpx.Member, h.bankTransfer)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/adjust", httpx.Member, h.bankAdjust)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/freeze", httpx.Member, h.bankFreeze)
+	s.Add(http.MethodPost, "/api/civilian/:id/bank/unfreeze", httpx.Member, h.bankFreeze)
 
-	s.Add(http.MethodGet, "/api/lookup/person", httpx.Member, s.lookupPersons, httpx.Limit(httpx.GroupLookup))
-	s.Add(http.MethodGet, "/api/lookup/person/:id", httpx.Member, s.lookupPerson, httpx.Limit(httpx.GroupLookup))
-	s.Add(http.MethodGet, "/api/lookup/plate/:plate", httpx.Member, s.lookupPlate, httpx.Limit(httpx.GroupLookup))
+	s.Add(http.MethodGet, "/api/lookup/person", httpx.Member, h.lookupPersons, httpx.Limit(httpx.GroupLookup))
+	s.Add(http.MethodGet, "/api/lookup/person/:id", httpx.Member, h.lookupPerson, httpx.Limit(httpx.GroupLookup))
+	s.Add(http.MethodGet, "/api/lookup/plate/:plate", httpx.Member, h.lookupPlate, httpx.Limit(httpx.GroupLookup))
 
 	// Stored images: the URL is the credential (see civil.MediaPath).
-	s.Add(http.MethodGet, "/api/media/:communityId/:mediaId", httpx.Public, s.media)
-	s.deps.Metrics.Media(func() []metrics.MediaUsage {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		list, err := s.deps.Civil.AllMediaUsage(ctx)
-		if err != nil {
-			s.deps.Logger.WarnContext(ctx, "reading media usage for the metrics", "error", err.Error())
-		}
-		return httpx.MapList(list, func(m civil.CommunityMedia) metrics.MediaUsage {
-			return metrics.MediaUsage{Community: m.Usage.CommunityID, Bytes: m.Usage.Bytes, ALPRBytes: m.Usage.ALPRBytes,
-				Images: m.Usage.Images, QuotaBytes: m.Quota.Bytes}
-		})
-	})
+	s.Add(http.MethodGet, "/api/media/:communityId/:mediaId", httpx.Public, h.media)
+	h.fivemRoutes(s)
+	h.ersRoutes(s)
+
+}
+
+type handlers struct {
+	civil   *civil.Service
+	ers     ERSCalls
+	now     func() time.Time
+	records httpx.Records
 }
 
 // characterInput is the civil service's input of a civilian's body.
@@ -88,48 +93,48 @@ func characterInput(in httpx.CivilianIn) civil.CharacterInput {
 	return out
 }
 
-func (s *Server) createCivilian(c *echo.Context) error {
+func (h *handlers) createCivilian(c *echo.Context) error {
 	var in httpx.CivilianIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.CreateCharacter(c.Request().Context(), httpx.CallerOf(c), characterInput(in))
+	ch, err := h.civil.CreateCharacter(c.Request().Context(), httpx.CallerOf(c), characterInput(in))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, s.records.Civilian(ch))
+	return c.JSON(http.StatusCreated, h.records.Civilian(ch))
 }
 
-func (s *Server) myCivilians(c *echo.Context) error {
-	list, err := s.deps.Civil.MyCharacters(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) myCivilians(c *echo.Context) error {
+	list, err := h.civil.MyCharacters(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilians": httpx.MapList(list, s.records.Civilian)})
+	return c.JSON(http.StatusOK, map[string]any{"civilians": httpx.MapList(list, h.records.Civilian)})
 }
 
-func (s *Server) getCivilian(c *echo.Context) error {
-	ch, err := s.deps.Civil.Character(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
+func (h *handlers) getCivilian(c *echo.Context) error {
+	ch, err := h.civil.Character(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.Civilian(ch))
+	return c.JSON(http.StatusOK, h.records.Civilian(ch))
 }
 
-func (s *Server) updateCivilian(c *echo.Context) error {
+func (h *handlers) updateCivilian(c *echo.Context) error {
 	var in httpx.CivilianIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.UpdateCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), characterInput(in))
+	ch, err := h.civil.UpdateCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), characterInput(in))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.Civilian(ch))
+	return c.JSON(http.StatusOK, h.records.Civilian(ch))
 }
 
-func (s *Server) deleteCivilian(c *echo.Context) error {
-	if err := s.deps.Civil.DeleteCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("id")); err != nil {
+func (h *handlers) deleteCivilian(c *echo.Context) error {
+	if err := h.civil.DeleteCharacter(c.Request().Context(), httpx.CallerOf(c), c.Param("id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Civilian deleted"})
@@ -137,7 +142,7 @@ func (s *Server) deleteCivilian(c *echo.Context) error {
 
 // uploadMugshot takes the image itself as the body (image/png, jpeg or
 // webp), for browsers that upload a file.
-func (s *Server) uploadMugshot(c *echo.Context) error {
+func (h *handlers) uploadMugshot(c *echo.Context) error {
 	data, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		if httpx.IsTooLarge(err) {
@@ -148,14 +153,14 @@ func (s *Server) uploadMugshot(c *echo.Context) error {
 	if len(data) == 0 {
 		return cad.Errorf(cad.EINVALID, "The request body must be the image (PNG, JPEG or WebP)")
 	}
-	ch, err := s.deps.Civil.SetMugshot(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), data)
+	ch, err := h.civil.SetMugshot(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), data)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.Civilian(ch))
+	return c.JSON(http.StatusOK, h.records.Civilian(ch))
 }
 
-func (s *Server) setMissing(c *echo.Context) error {
+func (h *handlers) setMissing(c *echo.Context) error {
 	var in struct {
 		MissingPerson    httpx.LooseBool   `json:"missingPerson"`
 		Missing          httpx.LooseBool   `json:"missing"`
@@ -173,15 +178,15 @@ func (s *Server) setMissing(c *echo.Context) error {
 	if !flag.Set {
 		return cad.Errorf(cad.EINVALID, "missingPerson (true or false) is required")
 	}
-	ch, err := s.deps.Civil.SetMissing(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), civil.MissingInput{
+	ch, err := h.civil.SetMissing(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), civil.MissingInput{
 		Missing: flag.V, Date: in.MissingDate.Ptr(), LastSeenLocation: in.LastSeenLocation.V, Description: in.Description.V})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.Civilian(ch))
+	return c.JSON(http.StatusOK, h.records.Civilian(ch))
 }
 
-func (s *Server) setLicense(c *echo.Context) error {
+func (h *handlers) setLicense(c *echo.Context) error {
 	var in struct {
 		LicenseType httpx.LooseString `json:"licenseType"`
 		Status      httpx.LooseString `json:"status"`
@@ -190,23 +195,23 @@ func (s *Server) setLicense(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	ch, err := s.deps.Civil.SetLicense(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.LicenseType.V, in.Status.V, in.Reason.V)
+	ch, err := h.civil.SetLicense(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.LicenseType.V, in.Status.V, in.Reason.V)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.Civilian(ch))
+	return c.JSON(http.StatusOK, h.records.Civilian(ch))
 }
 
-func (s *Server) licenseHistory(c *echo.Context) error {
-	list, err := s.deps.Civil.LicenseHistory(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
+func (h *handlers) licenseHistory(c *echo.Context) error {
+	list, err := h.civil.LicenseHistory(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"history": list})
 }
 
-func (s *Server) missingPersons(c *echo.Context) error {
-	return listPage(c, "civilians", s.deps.Civil.MissingPersons, s.records.Civilian)
+func (h *handlers) missingPersons(c *echo.Context) error {
+	return listPage(c, "civilians", h.civil.MissingPersons, h.records.Civilian)
 }
 
 // listPage answers one keyset page of a civil listing under name.
@@ -248,50 +253,50 @@ func (in vehicleIn) input() civil.VehicleInput {
 		PlateDesignID: in.PlateDesignID.Ptr()}
 }
 
-func (s *Server) registerVehicle(c *echo.Context) error {
+func (h *handlers) registerVehicle(c *echo.Context) error {
 	var in vehicleIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	v, err := s.deps.Civil.RegisterVehicle(c.Request().Context(), httpx.CallerOf(c), in.input())
+	v, err := h.civil.RegisterVehicle(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, httpx.Vehicle(v))
 }
 
-func (s *Server) myVehicles(c *echo.Context) error {
-	return listPage(c, "vehicles", s.deps.Civil.MyVehicles, httpx.Vehicle)
+func (h *handlers) myVehicles(c *echo.Context) error {
+	return listPage(c, "vehicles", h.civil.MyVehicles, httpx.Vehicle)
 }
 
-func (s *Server) getVehicle(c *echo.Context) error {
-	v, err := s.deps.Civil.Vehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"))
+func (h *handlers) getVehicle(c *echo.Context) error {
+	v, err := h.civil.Vehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, httpx.Vehicle(v))
 }
 
-func (s *Server) updateVehicle(c *echo.Context) error {
+func (h *handlers) updateVehicle(c *echo.Context) error {
 	var in vehicleIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	v, err := s.deps.Civil.UpdateVehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"), in.input())
+	v, err := h.civil.UpdateVehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"), in.input())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, httpx.Vehicle(v))
 }
 
-func (s *Server) deleteVehicle(c *echo.Context) error {
-	if err := s.deps.Civil.DeleteVehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId")); err != nil {
+func (h *handlers) deleteVehicle(c *echo.Context) error {
+	if err := h.civil.DeleteVehicle(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Vehicle deleted"})
 }
 
-func (s *Server) setStolen(c *echo.Context) error {
+func (h *handlers) setStolen(c *echo.Context) error {
 	var in struct {
 		Stolen            httpx.LooseBool   `json:"stolen"`
 		StolenDescription httpx.LooseString `json:"stolenDescription"`
@@ -308,7 +313,7 @@ func (s *Server) setStolen(c *echo.Context) error {
 	if !desc.Set {
 		desc = in.Description
 	}
-	v, err := s.deps.Civil.SetStolen(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"), civil.StolenInput{
+	v, err := h.civil.SetStolen(c.Request().Context(), httpx.CallerOf(c), c.Param("vehicleId"), civil.StolenInput{
 		Stolen: in.Stolen.V, Description: desc.V, Date: in.StolenDate.Ptr()})
 	if err != nil {
 		return err
@@ -316,16 +321,16 @@ func (s *Server) setStolen(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "vehicle": httpx.Vehicle(v)})
 }
 
-func (s *Server) stolenVehicles(c *echo.Context) error {
-	return listPage(c, "vehicles", s.deps.Civil.StolenVehicles, httpx.Vehicle)
+func (h *handlers) stolenVehicles(c *echo.Context) error {
+	return listPage(c, "vehicles", h.civil.StolenVehicles, httpx.Vehicle)
 }
 
-func (s *Server) bankAccount(c *echo.Context) error {
+func (h *handlers) bankAccount(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	_, a, list, next, err := s.deps.Civil.Account(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), p.After, p.Limit)
+	_, a, list, next, err := h.civil.Account(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
@@ -372,7 +377,7 @@ type moneyOp func(context.Context, cad.Caller, civil.MoneyInput) (*civil.Movemen
 
 // move answers a one-account movement of the civilian the path names
 // (members) or the body names (game servers: civilianID).
-func (s *Server) move(c *echo.Context, op moneyOp, adjust func(*civil.MoneyInput) error) error {
+func (h *handlers) move(c *echo.Context, op moneyOp, adjust func(*civil.MoneyInput) error) error {
 	in, err := bindMoney(c)
 	if err != nil {
 		return err
@@ -398,11 +403,11 @@ func (s *Server) move(c *echo.Context, op moneyOp, adjust func(*civil.MoneyInput
 	return c.JSON(http.StatusOK, movementJSON(m, false))
 }
 
-func (s *Server) bankDeposit(c *echo.Context) error  { return s.move(c, s.deps.Civil.Deposit, nil) }
-func (s *Server) bankWithdraw(c *echo.Context) error { return s.move(c, s.deps.Civil.Withdraw, nil) }
+func (h *handlers) bankDeposit(c *echo.Context) error  { return h.move(c, h.civil.Deposit, nil) }
+func (h *handlers) bankWithdraw(c *echo.Context) error { return h.move(c, h.civil.Withdraw, nil) }
 
-func (s *Server) bankAdjust(c *echo.Context) error {
-	return s.move(c, s.deps.Civil.Adjust, func(in *civil.MoneyInput) error {
+func (h *handlers) bankAdjust(c *echo.Context) error {
+	return h.move(c, h.civil.Adjust, func(in *civil.MoneyInput) error {
 		switch c.QueryParam("direction") {
 		case "", "credit":
 		case "debit":
@@ -416,7 +421,7 @@ func (s *Server) bankAdjust(c *echo.Context) error {
 
 // bankTransfer moves money from the civilian the path names (members) or
 // the body names (game servers: fromCivilianId) to an account number.
-func (s *Server) bankTransfer(c *echo.Context) error {
+func (h *handlers) bankTransfer(c *echo.Context) error {
 	in, err := bindMoney(c)
 	if err != nil {
 		return err
@@ -429,7 +434,7 @@ func (s *Server) bankTransfer(c *echo.Context) error {
 	if from == "" {
 		from = firstNonEmpty(in.FromCivilianID.V, in.CivilianID.V)
 	}
-	m, err := s.deps.Civil.Transfer(c.Request().Context(), httpx.CallerOf(c), civil.TransferInput{From: from,
+	m, err := h.civil.Transfer(c.Request().Context(), httpx.CallerOf(c), civil.TransferInput{From: from,
 		ToAccount: in.ToAccountNumber.V, Amount: amount, Description: in.description(), IdempotencyKey: in.IdempotencyKey.V})
 	if err != nil {
 		return err
@@ -446,7 +451,7 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-func (s *Server) bankFreeze(c *echo.Context) error {
+func (h *handlers) bankFreeze(c *echo.Context) error {
 	var in moneyIn
 	if c.Request().ContentLength != 0 {
 		if err := httpx.BindJSON(c, &in); err != nil {
@@ -454,14 +459,14 @@ func (s *Server) bankFreeze(c *echo.Context) error {
 		}
 	}
 	frozen := c.Path() == "/api/civilian/:id/bank/freeze"
-	a, err := s.deps.Civil.SetFrozen(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), frozen, in.description())
+	a, err := h.civil.SetFrozen(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), frozen, in.description())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "account": accountJSON(a)})
 }
 
-func (s *Server) lookupPersons(c *echo.Context) error {
+func (h *handlers) lookupPersons(c *echo.Context) error {
 	limit := 0
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -471,7 +476,7 @@ func (s *Server) lookupPersons(c *echo.Context) error {
 		limit = n
 	}
 	q := c.QueryParams()
-	list, next, err := s.deps.Civil.SearchPersons(c.Request().Context(), httpx.CallerOf(c), civil.PersonQuery{
+	list, next, err := h.civil.SearchPersons(c.Request().Context(), httpx.CallerOf(c), civil.PersonQuery{
 		Name: q.Get("name"), FirstName: q.Get("firstName"), LastName: q.Get("lastName"), DateOfBirth: q.Get("dob"),
 		SSN: q.Get("ssn"), After: q.Get("after"), Limit: limit})
 	if err != nil {
@@ -481,37 +486,37 @@ func (s *Server) lookupPersons(c *echo.Context) error {
 	if next != "" {
 		cursor = next
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilians": httpx.MapList(list, s.records.Civilian), "nextCursor": cursor})
+	return c.JSON(http.StatusOK, map[string]any{"civilians": httpx.MapList(list, h.records.Civilian), "nextCursor": cursor})
 }
 
-func (s *Server) lookupPerson(c *echo.Context) error {
-	rec, err := s.deps.Civil.Person(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
+func (h *handlers) lookupPerson(c *echo.Context) error {
+	rec, err := h.civil.Person(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"civilian": s.records.Civilian(rec.Character), "vehicles": httpx.MapList(rec.Vehicles, httpx.Vehicle),
+	return c.JSON(http.StatusOK, map[string]any{"civilian": h.records.Civilian(rec.Character), "vehicles": httpx.MapList(rec.Vehicles, httpx.Vehicle),
 		"licenseHistory": rec.History, "flags": rec.Flags, "alertLevel": rec.Alert})
 }
 
-func (s *Server) lookupPlate(c *echo.Context) error {
-	r, err := s.deps.Civil.PlateLookup(c.Request().Context(), httpx.CallerOf(c), c.Param("plate"))
+func (h *handlers) lookupPlate(c *echo.Context) error {
+	r, err := h.civil.PlateLookup(c.Request().Context(), httpx.CallerOf(c), c.Param("plate"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.records.PlateResult(httpx.ScopeOf(c).Community, r))
+	return c.JSON(http.StatusOK, h.records.PlateResult(httpx.ScopeOf(c).Community, r))
 }
 
 // media serves a stored image. The id is the secret; the answer may be
 // cached for ever, as an image's id changes whenever it is replaced.
-func (s *Server) media(c *echo.Context) error {
-	m, err := s.deps.Civil.Media(c.Request().Context(), c.Param("communityId"), c.Param("mediaId"))
+func (h *handlers) media(c *echo.Context) error {
+	m, err := h.civil.Media(c.Request().Context(), c.Param("communityId"), c.Param("mediaId"))
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("ETag", `"`+m.ID+`"`)
+	hd := c.Response().Header()
+	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("ETag", `"`+m.ID+`"`)
 	if c.Request().Header.Get("If-None-Match") == `"`+m.ID+`"` {
 		return c.NoContent(http.StatusNotModified)
 	}
