@@ -12,9 +12,8 @@ import (
 )
 
 // realtimeRoutes mount Socket.IO at /socket.io/ and the stream at
-// /api/events, and the announcements admins post to members' screens.
+// /api/events.
 func (s *Server) realtimeRoutes() {
-	s.Add(http.MethodPost, "/api/community/:id/announcements", httpx.Admin, s.announce)
 	if s.deps.Hub == nil {
 		return
 	}
@@ -57,20 +56,4 @@ func unbound(w http.ResponseWriter) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-}
-
-func (s *Server) announce(c *echo.Context) error {
-	var in struct {
-		Title    httpx.LooseString `json:"title"`
-		Message  httpx.LooseString `json:"message"`
-		Priority httpx.LooseString `json:"priority"`
-	}
-	if err := httpx.BindJSON(c, &in); err != nil {
-		return err
-	}
-	a, err := s.deps.Dispatch.Announce(c.Request().Context(), httpx.CallerOf(c), in.Title.V, in.Message.V, in.Priority.V)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, a)
 }

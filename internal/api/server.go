@@ -17,6 +17,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/discord/discordhttp"
 	"github.com/precinct-cad/precinct/internal/dispatch"
+	"github.com/precinct-cad/precinct/internal/dispatch/dispatchhttp"
 	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
@@ -79,8 +80,7 @@ func New(d Deps) (*Server, error) {
 				Images: m.Usage.Images, QuotaBytes: m.Quota.Bytes}
 		})
 	})
-	s.dispatchRoutes()
-	s.fivemDispatchRoutes()
+	dispatchhttp.Register(srv, d.Dispatch, s.records, d.Auth.Now)
 	s.realtimeRoutes()
 	return s, nil
 }

@@ -1,4 +1,4 @@
-package api_test
+package dispatchhttp_test
 
 import (
 	"context"

@@ -1,8 +1,13 @@
-package api
+// Package dispatchhttp is the HTTP of dispatch: calls and their units,
+// duty, game links, BOLOs, the live map, ALPR and ERS, the announcements
+// to members' screens, and the dispatch routes of the game servers (911,
+// panic, traffic stops, the tablet's polls, cameras and the ERS bridge).
+package dispatchhttp
 
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -11,47 +16,62 @@ import (
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
-// dispatchRoutes are the dispatch routes for members: calls for
-// dispatchers and responders, duty and units, BOLOs, the live map, ALPR
-// and ERS for dispatchers. The service checks department permissions.
-func (s *Server) dispatchRoutes() {
-	s.Add(http.MethodPost, "/api/calls", httpx.Member, s.createCall)
-	s.Add(http.MethodGet, "/api/calls", httpx.Member, s.listCalls)
-	s.Add(http.MethodGet, "/api/calls/pending", httpx.Member, s.pendingCalls)
-	s.Add(http.MethodPost, "/api/calls/911", httpx.Member, s.memberCall, httpx.Limit(httpx.GroupFiveMHigh))
-	s.Add(http.MethodGet, "/api/calls/:id", httpx.Member, s.getCall)
-	s.Add(http.MethodPatch, "/api/calls/:id", httpx.Member, s.updateCall)
-	s.Add(http.MethodPut, "/api/calls/:id/status", httpx.Member, s.callStatus)
-	s.Add(http.MethodPost, "/api/calls/:id/close", httpx.Member, s.callStatus)
-	s.Add(http.MethodPost, "/api/calls/:id/cancel", httpx.Member, s.callStatus)
-	s.Add(http.MethodPost, "/api/calls/:id/units", httpx.Member, s.assignUnits)
-	s.Add(http.MethodDelete, "/api/calls/:id/units/:userId", httpx.Member, s.unassignUnit)
-	s.Add(http.MethodPost, "/api/calls/:id/notes", httpx.Member, s.callNote)
-	s.Add(http.MethodPost, "/api/calls/:id/attach", httpx.Member, s.attachRecords)
-	s.Add(http.MethodPost, "/api/calls/:id/detach", httpx.Member, s.attachRecords)
+// Register adds the dispatch routes to s: calls for dispatchers and
+// responders, duty and units, game links, BOLOs, the live map, ALPR and
+// ERS for members, the announcements admins post, and the routes CDE's
+// FiveM resources call with a game server's key. records writes the
+// civilians, vehicles and plate look-ups calls and traffic stops carry;
+// now is the clock of the answers that carry a time. The service checks
+// department permissions.
+func Register(s *httpx.Server, dis *dispatch.Service, records httpx.Records, now func() time.Time) {
+	h := &handlers{dispatch: dis, records: records, now: now}
+	s.Add(http.MethodPost, "/api/calls", httpx.Member, h.createCall)
+	s.Add(http.MethodGet, "/api/calls", httpx.Member, h.listCalls)
+	s.Add(http.MethodGet, "/api/calls/pending", httpx.Member, h.pendingCalls)
+	s.Add(http.MethodPost, "/api/calls/911", httpx.Member, h.memberCall, httpx.Limit(httpx.GroupFiveMHigh))
+	s.Add(http.MethodGet, "/api/calls/:id", httpx.Member, h.getCall)
+	s.Add(http.MethodPatch, "/api/calls/:id", httpx.Member, h.updateCall)
+	s.Add(http.MethodPut, "/api/calls/:id/status", httpx.Member, h.callStatus)
+	s.Add(http.MethodPost, "/api/calls/:id/close", httpx.Member, h.callStatus)
+	s.Add(http.MethodPost, "/api/calls/:id/cancel", httpx.Member, h.callStatus)
+	s.Add(http.MethodPost, "/api/calls/:id/units", httpx.Member, h.assignUnits)
+	s.Add(http.MethodDelete, "/api/calls/:id/units/:userId", httpx.Member, h.unassignUnit)
+	s.Add(http.MethodPost, "/api/calls/:id/notes", httpx.Member, h.callNote)
+	s.Add(http.MethodPost, "/api/calls/:id/attach", httpx.Member, h.attachRecords)
+	s.Add(http.MethodPost, "/api/calls/:id/detach", httpx.Member, h.attachRecords)
 
-	s.Add(http.MethodGet, "/api/units", httpx.Member, s.listUnits)
-	s.Add(http.MethodPost, "/api/units/duty", httpx.Member, s.myDuty)
-	s.Add(http.MethodPut, "/api/units/:userId/status", httpx.Member, s.unitStatus)
-	s.Add(http.MethodGet, "/api/units/duty-log", httpx.Member, s.dutyLog)
-	s.Add(http.MethodGet, "/api/units/links", httpx.Member, s.listLinks)
-	s.Add(http.MethodPost, "/api/units/links", httpx.Member, s.addLink)
-	s.Add(http.MethodDelete, "/api/units/links/:identifier", httpx.Member, s.removeLink)
+	s.Add(http.MethodGet, "/api/units", httpx.Member, h.listUnits)
+	s.Add(http.MethodPost, "/api/units/duty", httpx.Member, h.myDuty)
+	s.Add(http.MethodPut, "/api/units/:userId/status", httpx.Member, h.unitStatus)
+	s.Add(http.MethodGet, "/api/units/duty-log", httpx.Member, h.dutyLog)
+	s.Add(http.MethodGet, "/api/units/links", httpx.Member, h.listLinks)
+	s.Add(http.MethodPost, "/api/units/links", httpx.Member, h.addLink)
+	s.Add(http.MethodDelete, "/api/units/links/:identifier", httpx.Member, h.removeLink)
 	// Admins see and remove every member's links (docs/dispatch.md).
-	s.Add(http.MethodGet, "/api/community/:id/links", httpx.Admin, s.communityLinks)
-	s.Add(http.MethodDelete, "/api/community/:id/links/:identifier", httpx.Admin, s.removeCommunityLink)
+	s.Add(http.MethodGet, "/api/community/:id/links", httpx.Admin, h.communityLinks)
+	s.Add(http.MethodDelete, "/api/community/:id/links/:identifier", httpx.Admin, h.removeCommunityLink)
 
-	s.Add(http.MethodGet, "/api/bolos", httpx.Member, s.listBOLOs)
-	s.Add(http.MethodPost, "/api/bolos", httpx.MemberOrServer, s.createBOLO)
-	s.Add(http.MethodPatch, "/api/bolos/:id", httpx.Member, s.updateBOLO)
-	s.Add(http.MethodPost, "/api/bolos/:id/resolve", httpx.MemberOrServer, s.resolveBOLO)
+	s.Add(http.MethodGet, "/api/bolos", httpx.Member, h.listBOLOs)
+	s.Add(http.MethodPost, "/api/bolos", httpx.MemberOrServer, h.createBOLO)
+	s.Add(http.MethodPatch, "/api/bolos/:id", httpx.Member, h.updateBOLO)
+	s.Add(http.MethodPost, "/api/bolos/:id/resolve", httpx.MemberOrServer, h.resolveBOLO)
 
-	s.Add(http.MethodGet, "/api/dispatch/positions", httpx.MemberOrServer, s.positions)
-	s.Add(http.MethodGet, "/api/civilian/911-markers/:communityId", httpx.MemberOrServer, s.markers)
-	s.Add(http.MethodGet, "/api/dispatch/alpr/hits", httpx.Member, s.alprHits)
-	s.Add(http.MethodGet, "/api/dispatch/alpr/cameras", httpx.Member, s.alprCameras)
-	s.Add(http.MethodPost, "/api/dispatch/alpr/cameras/:camId/commands", httpx.Member, s.cameraCommand)
-	s.Add(http.MethodPost, "/api/dispatch/ers-callouts", httpx.Member, s.queueERSCallout)
+	s.Add(http.MethodGet, "/api/dispatch/positions", httpx.MemberOrServer, h.positions)
+	s.Add(http.MethodGet, "/api/civilian/911-markers/:communityId", httpx.MemberOrServer, h.markers)
+	s.Add(http.MethodGet, "/api/dispatch/alpr/hits", httpx.Member, h.alprHits)
+	s.Add(http.MethodGet, "/api/dispatch/alpr/cameras", httpx.Member, h.alprCameras)
+	s.Add(http.MethodPost, "/api/dispatch/alpr/cameras/:camId/commands", httpx.Member, h.cameraCommand)
+	s.Add(http.MethodPost, "/api/dispatch/ers-callouts", httpx.Member, h.queueERSCallout)
+
+	// The announcements admins post to members' screens.
+	s.Add(http.MethodPost, "/api/community/:id/announcements", httpx.Admin, h.announce)
+	h.fivemRoutes(s)
+}
+
+type handlers struct {
+	dispatch *dispatch.Service
+	records  httpx.Records
+	now      func() time.Time
 }
 
 // callOut is a call as clients read it: both ids, the caller as "caller"
@@ -74,12 +94,12 @@ func callInput(in httpx.CallIn) dispatch.CallInput {
 		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)}
 }
 
-func (s *Server) createCall(c *echo.Context) error {
+func (h *handlers) createCall(c *echo.Context) error {
 	var in httpx.CallIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.CreateCall(c.Request().Context(), httpx.CallerOf(c), callInput(in))
+	call, err := h.dispatch.CreateCall(c.Request().Context(), httpx.CallerOf(c), callInput(in))
 	if err != nil {
 		return err
 	}
@@ -87,7 +107,7 @@ func (s *Server) createCall(c *echo.Context) error {
 }
 
 // memberCall is a member's 911 call as one of their characters.
-func (s *Server) memberCall(c *echo.Context) error {
+func (h *handlers) memberCall(c *echo.Context) error {
 	var in httpx.CallIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
@@ -95,20 +115,20 @@ func (s *Server) memberCall(c *echo.Context) error {
 	if in.CharacterID.V == "" {
 		return cad.Errorf(cad.EINVALID, "characterId (the civilian who calls) is required")
 	}
-	call, err := s.deps.Dispatch.MemberCall(c.Request().Context(), httpx.CallerOf(c), in.CharacterID.V, callInput(in))
+	call, err := h.dispatch.MemberCall(c.Request().Context(), httpx.CallerOf(c), in.CharacterID.V, callInput(in))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, callJSON(call))
 }
 
-func (s *Server) listCalls(c *echo.Context) error {
+func (h *handlers) listCalls(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
 	active := c.QueryParam("active") == "true"
-	list, next, err := s.deps.Dispatch.Calls(c.Request().Context(), httpx.CallerOf(c), cad.CallFilter{OpenOnly: active,
+	list, next, err := h.dispatch.Calls(c.Request().Context(), httpx.CallerOf(c), cad.CallFilter{OpenOnly: active,
 		Status: c.QueryParam("status"), Priority: c.QueryParam("priority"), After: p.After, Limit: p.Limit})
 	if err != nil {
 		return err
@@ -117,8 +137,8 @@ func (s *Server) listCalls(c *echo.Context) error {
 }
 
 // pendingCalls is a bare array, as CDE documents it.
-func (s *Server) pendingCalls(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Pending(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) pendingCalls(c *echo.Context) error {
+	list, err := h.dispatch.Pending(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -134,8 +154,8 @@ type callDetailOut struct {
 	AttachedVehicles  []httpx.VehicleOut  `json:"attachedVehicles"`
 }
 
-func (s *Server) getCall(c *echo.Context) error {
-	d, err := s.deps.Dispatch.Detail(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
+func (h *handlers) getCall(c *echo.Context) error {
+	d, err := h.dispatch.Detail(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -144,15 +164,15 @@ func (s *Server) getCall(c *echo.Context) error {
 		units = []*cad.Unit{}
 	}
 	return c.JSON(http.StatusOK, callDetailOut{callOut: callJSON(d.Call), AssignedUnits: units,
-		AttachedCivilians: httpx.MapList(d.Characters, s.records.Civilian), AttachedVehicles: httpx.MapList(d.Vehicles, httpx.Vehicle)})
+		AttachedCivilians: httpx.MapList(d.Characters, h.records.Civilian), AttachedVehicles: httpx.MapList(d.Vehicles, httpx.Vehicle)})
 }
 
-func (s *Server) updateCall(c *echo.Context) error {
+func (h *handlers) updateCall(c *echo.Context) error {
 	var in httpx.CallIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.UpdateCall(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), callInput(in))
+	call, err := h.dispatch.UpdateCall(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), callInput(in))
 	if err != nil {
 		return err
 	}
@@ -160,7 +180,7 @@ func (s *Server) updateCall(c *echo.Context) error {
 }
 
 // callStatus moves a call: PUT …/status {status}, or …/close, …/cancel.
-func (s *Server) callStatus(c *echo.Context) error {
+func (h *handlers) callStatus(c *echo.Context) error {
 	var status string
 	switch c.Path() {
 	case "/api/calls/:id/close":
@@ -176,14 +196,14 @@ func (s *Server) callStatus(c *echo.Context) error {
 		}
 		status = in.Status.V
 	}
-	call, err := s.deps.Dispatch.SetStatus(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), status)
+	call, err := h.dispatch.SetStatus(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), status)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, callJSON(call))
 }
 
-func (s *Server) assignUnits(c *echo.Context) error {
+func (h *handlers) assignUnits(c *echo.Context) error {
 	var in struct {
 		Units   []string          `json:"units"`
 		Primary httpx.LooseString `json:"primary"`
@@ -191,22 +211,22 @@ func (s *Server) assignUnits(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Assign(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.Units, in.Primary.V)
+	call, err := h.dispatch.Assign(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.Units, in.Primary.V)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, callJSON(call))
 }
 
-func (s *Server) unassignUnit(c *echo.Context) error {
-	call, err := s.deps.Dispatch.Unassign(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), c.Param("userId"))
+func (h *handlers) unassignUnit(c *echo.Context) error {
+	call, err := h.dispatch.Unassign(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), c.Param("userId"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, callJSON(call))
 }
 
-func (s *Server) callNote(c *echo.Context) error {
+func (h *handlers) callNote(c *echo.Context) error {
 	var in struct {
 		Note httpx.LooseString `json:"note"`
 		Text httpx.LooseString `json:"text"`
@@ -218,14 +238,14 @@ func (s *Server) callNote(c *echo.Context) error {
 	if !in.Note.Set {
 		note = in.Text.V
 	}
-	call, err := s.deps.Dispatch.AddNote(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), note)
+	call, err := h.dispatch.AddNote(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), note)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, callJSON(call))
 }
 
-func (s *Server) attachRecords(c *echo.Context) error {
+func (h *handlers) attachRecords(c *echo.Context) error {
 	var in struct {
 		Characters []string `json:"characters"`
 		Vehicles   []string `json:"vehicles"`
@@ -233,7 +253,7 @@ func (s *Server) attachRecords(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Attach(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.Characters, in.Vehicles,
+	call, err := h.dispatch.Attach(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.Characters, in.Vehicles,
 		c.Path() == "/api/calls/:id/detach")
 	if err != nil {
 		return err
@@ -241,15 +261,15 @@ func (s *Server) attachRecords(c *echo.Context) error {
 	return c.JSON(http.StatusOK, callJSON(call))
 }
 
-func (s *Server) listUnits(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Units(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) listUnits(c *echo.Context) error {
+	list, err := h.dispatch.Units(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"units": list})
 }
 
-func (s *Server) myDuty(c *echo.Context) error {
+func (h *handlers) myDuty(c *echo.Context) error {
 	var in struct {
 		OnDuty     httpx.LooseBool   `json:"onDuty"`
 		Department httpx.LooseString `json:"department"`
@@ -261,7 +281,7 @@ func (s *Server) myDuty(c *echo.Context) error {
 	if !in.OnDuty.Set {
 		return cad.Errorf(cad.EINVALID, "onDuty (true or false) is required")
 	}
-	u, err := s.deps.Dispatch.MyDuty(c.Request().Context(), httpx.CallerOf(c), dispatch.DutyInput{OnDuty: in.OnDuty.V,
+	u, err := h.dispatch.MyDuty(c.Request().Context(), httpx.CallerOf(c), dispatch.DutyInput{OnDuty: in.OnDuty.V,
 		Department: in.Department.V, CallSign: in.CallSign.V})
 	if err != nil {
 		return err
@@ -269,21 +289,21 @@ func (s *Server) myDuty(c *echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "unit": u})
 }
 
-func (s *Server) unitStatus(c *echo.Context) error {
+func (h *handlers) unitStatus(c *echo.Context) error {
 	var in struct {
 		Status httpx.LooseString `json:"status"`
 	}
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.deps.Dispatch.SetUnitStatus(c.Request().Context(), httpx.CallerOf(c), c.Param("userId"), in.Status.V)
+	u, err := h.dispatch.SetUnitStatus(c.Request().Context(), httpx.CallerOf(c), c.Param("userId"), in.Status.V)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "unit": u})
 }
 
-func (s *Server) dutyLog(c *echo.Context) error {
+func (h *handlers) dutyLog(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
@@ -292,7 +312,7 @@ func (s *Server) dutyLog(c *echo.Context) error {
 	if user == "" && c.QueryParam("all") != "true" {
 		user = httpx.CallerOf(c).UserID
 	}
-	list, next, err := s.deps.Dispatch.DutyLog(c.Request().Context(), httpx.CallerOf(c), user, p.After, p.Limit)
+	list, next, err := h.dispatch.DutyLog(c.Request().Context(), httpx.CallerOf(c), user, p.After, p.Limit)
 	if err != nil {
 		return err
 	}
@@ -315,8 +335,8 @@ func linkCodeJSON(lc *cad.LinkCode) map[string]any {
 		"createdAt": lc.CreatedAt, "expiresAt": lc.ExpiresAt}
 }
 
-func (s *Server) listLinks(c *echo.Context) error {
-	list, pending, err := s.deps.Dispatch.Links(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) listLinks(c *echo.Context) error {
+	list, pending, err := h.dispatch.Links(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -329,14 +349,14 @@ func (s *Server) listLinks(c *echo.Context) error {
 
 // addLink answers a one-time code the member types in game; the link is
 // made when the game server posts it (POST /api/fivem/links/confirm).
-func (s *Server) addLink(c *echo.Context) error {
+func (h *handlers) addLink(c *echo.Context) error {
 	var in struct {
 		Identifier httpx.LooseString `json:"identifier"`
 	}
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	code, lc, err := s.deps.Dispatch.Link(c.Request().Context(), httpx.CallerOf(c), in.Identifier.V)
+	code, lc, err := h.dispatch.Link(c.Request().Context(), httpx.CallerOf(c), in.Identifier.V)
 	if err != nil {
 		return err
 	}
@@ -346,27 +366,27 @@ func (s *Server) addLink(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, out)
 }
 
-func (s *Server) removeLink(c *echo.Context) error {
-	if err := s.deps.Dispatch.Unlink(c.Request().Context(), httpx.CallerOf(c), c.Param("identifier")); err != nil {
+func (h *handlers) removeLink(c *echo.Context) error {
+	if err := h.dispatch.Unlink(c.Request().Context(), httpx.CallerOf(c), c.Param("identifier")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})
 }
 
-func (s *Server) communityLinks(c *echo.Context) error {
+func (h *handlers) communityLinks(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Dispatch.CommunityLinks(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("userId"), p.After, p.Limit)
+	list, next, err := h.dispatch.CommunityLinks(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("userId"), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, p.Answer("links", httpx.MapList(list, linkJSON), next))
 }
 
-func (s *Server) removeCommunityLink(c *echo.Context) error {
-	if err := s.deps.Dispatch.RemoveLink(c.Request().Context(), httpx.CallerOf(c), c.Param("identifier")); err != nil {
+func (h *handlers) removeCommunityLink(c *echo.Context) error {
+	if err := h.dispatch.RemoveLink(c.Request().Context(), httpx.CallerOf(c), c.Param("identifier")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "message": "Unlinked"})
@@ -388,61 +408,61 @@ func (in boloIn) input() dispatch.BOLOInput {
 		Plate: in.Plate.Ptr(), Character: in.CharacterID.Ptr(), ExpiresAt: in.ExpiresAt.Ptr()}
 }
 
-func (s *Server) listBOLOs(c *echo.Context) error {
+func (h *handlers) listBOLOs(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Dispatch.BOLOs(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("all") != "true", p.After, p.Limit)
+	list, next, err := h.dispatch.BOLOs(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("all") != "true", p.After, p.Limit)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, p.Answer("bolos", list, next))
 }
 
-func (s *Server) createBOLO(c *echo.Context) error {
+func (h *handlers) createBOLO(c *echo.Context) error {
 	var in boloIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.deps.Dispatch.CreateBOLO(c.Request().Context(), httpx.CallerOf(c), in.input())
+	b, err := h.dispatch.CreateBOLO(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, b)
 }
 
-func (s *Server) updateBOLO(c *echo.Context) error {
+func (h *handlers) updateBOLO(c *echo.Context) error {
 	var in boloIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	b, err := s.deps.Dispatch.UpdateBOLO(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.input())
+	b, err := h.dispatch.UpdateBOLO(c.Request().Context(), httpx.CallerOf(c), c.Param("id"), in.input())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, b)
 }
 
-func (s *Server) resolveBOLO(c *echo.Context) error {
-	b, err := s.deps.Dispatch.ResolveBOLO(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
+func (h *handlers) resolveBOLO(c *echo.Context) error {
+	b, err := h.dispatch.ResolveBOLO(c.Request().Context(), httpx.CallerOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, b)
 }
 
-func (s *Server) positions(c *echo.Context) error {
-	list, err := s.deps.Dispatch.LivePositions(httpx.CallerOf(c))
+func (h *handlers) positions(c *echo.Context) error {
+	list, err := h.dispatch.LivePositions(httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"success": true, "positions": list, "generatedAt": s.deps.Auth.Now().UTC()})
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "positions": list, "generatedAt": h.now().UTC()})
 }
 
 // markers are the open calls with coordinates (CDE's 911 markers).
-func (s *Server) markers(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Markers(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) markers(c *echo.Context) error {
+	list, err := h.dispatch.Markers(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -455,34 +475,34 @@ type hitOut struct {
 	PhotoURLs []string `json:"photoUrls"`
 }
 
-func (s *Server) alprHits(c *echo.Context) error {
+func (h *handlers) alprHits(c *echo.Context) error {
 	p, err := httpx.PagingOf(c)
 	if err != nil {
 		return err
 	}
-	list, next, err := s.deps.Dispatch.Hits(c.Request().Context(), httpx.CallerOf(c), p.After, p.Limit)
+	list, next, err := h.dispatch.Hits(c.Request().Context(), httpx.CallerOf(c), p.After, p.Limit)
 	if err != nil {
 		return err
 	}
 	out := make([]hitOut, len(list))
-	for i, h := range list {
-		out[i] = hitOut{ALPRHit: h, PhotoURLs: []string{}}
-		for _, id := range h.Photos {
-			out[i].PhotoURLs = append(out[i].PhotoURLs, s.deps.Dispatch.PhotoURL(h.CommunityID, id))
+	for i, hit := range list {
+		out[i] = hitOut{ALPRHit: hit, PhotoURLs: []string{}}
+		for _, id := range hit.Photos {
+			out[i].PhotoURLs = append(out[i].PhotoURLs, h.dispatch.PhotoURL(hit.CommunityID, id))
 		}
 	}
 	return c.JSON(http.StatusOK, p.Answer("hits", out, next))
 }
 
-func (s *Server) alprCameras(c *echo.Context) error {
-	list, err := s.deps.Dispatch.Cameras(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) alprCameras(c *echo.Context) error {
+	list, err := h.dispatch.Cameras(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"cameras": list})
 }
 
-func (s *Server) cameraCommand(c *echo.Context) error {
+func (h *handlers) cameraCommand(c *echo.Context) error {
 	var in struct {
 		Enabled    httpx.LooseBool   `json:"enabled"`
 		SpeedLimit httpx.LooseInt    `json:"speedLimit"`
@@ -491,7 +511,7 @@ func (s *Server) cameraCommand(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	cmd, err := s.deps.Dispatch.QueueCameraCommand(c.Request().Context(), httpx.CallerOf(c), c.Param("camId"),
+	cmd, err := h.dispatch.QueueCameraCommand(c.Request().Context(), httpx.CallerOf(c), c.Param("camId"),
 		dispatch.CameraChange{Enabled: in.Enabled.Ptr(), SpeedLimit: in.SpeedLimit.Ptr(), Name: in.Name.Ptr()})
 	if err != nil {
 		return err
@@ -499,7 +519,7 @@ func (s *Server) cameraCommand(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, cmd)
 }
 
-func (s *Server) queueERSCallout(c *echo.Context) error {
+func (h *handlers) queueERSCallout(c *echo.Context) error {
 	var in struct {
 		httpx.CallIn
 		ServiceType httpx.LooseString `json:"serviceType"`
@@ -508,11 +528,25 @@ func (s *Server) queueERSCallout(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	co, err := s.deps.Dispatch.QueueERSCallout(c.Request().Context(), httpx.CallerOf(c), callInput(in.CallIn), in.ServiceType.V, in.ERSConfig)
+	co, err := h.dispatch.QueueERSCallout(c.Request().Context(), httpx.CallerOf(c), callInput(in.CallIn), in.ServiceType.V, in.ERSConfig)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, co)
 }
 
-var _ = strconv.Itoa
+func (h *handlers) announce(c *echo.Context) error {
+	var in struct {
+		Title    httpx.LooseString `json:"title"`
+		Message  httpx.LooseString `json:"message"`
+		Priority httpx.LooseString `json:"priority"`
+	}
+	if err := httpx.BindJSON(c, &in); err != nil {
+		return err
+	}
+	a, err := h.dispatch.Announce(c.Request().Context(), httpx.CallerOf(c), in.Title.V, in.Message.V, in.Priority.V)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, a)
+}

@@ -1,4 +1,4 @@
-package api
+package dispatchhttp
 
 import (
 	"bytes"
@@ -14,37 +14,37 @@ import (
 	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
-// fivemDispatchRoutes are the dispatch routes CDE's FiveM resources call
+// fivemRoutes are the dispatch routes CDE's FiveM resources call
 // with a game server's key, answering what they read (docs/dispatch.md).
-func (s *Server) fivemDispatchRoutes() {
+func (h *handlers) fivemRoutes(s *httpx.Server) {
 	high := httpx.Limit(httpx.GroupFiveMHigh)
-	s.Add(http.MethodPost, "/api/fivem/911", httpx.GameServer, s.fivem911, high)
-	s.Add(http.MethodPost, "/api/civilian/fivem-911-call", httpx.GameServer, s.legacy911, high)
-	s.Add(http.MethodPost, "/api/civilian/911-call", httpx.GameServer, s.legacy911, high)
-	s.Add(http.MethodPost, "/api/fivem/panic", httpx.GameServer, s.fivemPanic, high)
-	s.Add(http.MethodPost, "/api/fivem/traffic-stop", httpx.GameServer, s.fivemTrafficStop)
-	s.Add(http.MethodGet, "/api/fivem/unit-calls", httpx.GameServer, s.fivemUnitCalls)
-	s.Add(http.MethodGet, "/api/fivem/unit-active", httpx.GameServer, s.fivemUnitActive)
-	s.Add(http.MethodGet, "/api/fivem/route-call", httpx.GameServer, s.fivemRouteCall)
-	s.Add(http.MethodPost, "/api/fivem/cde-duty", httpx.GameServer, s.fivemDuty)
-	s.Add(http.MethodPost, "/api/ers/duty", httpx.GameServer, s.fivemDuty)
-	s.Add(http.MethodPost, "/api/fivem/ers/duty", httpx.GameServer, s.fivemDuty)
-	s.Add(http.MethodPost, "/api/fivem/links/confirm", httpx.GameServer, s.fivemConfirmLink)
+	s.Add(http.MethodPost, "/api/fivem/911", httpx.GameServer, h.fivem911, high)
+	s.Add(http.MethodPost, "/api/civilian/fivem-911-call", httpx.GameServer, h.legacy911, high)
+	s.Add(http.MethodPost, "/api/civilian/911-call", httpx.GameServer, h.legacy911, high)
+	s.Add(http.MethodPost, "/api/fivem/panic", httpx.GameServer, h.fivemPanic, high)
+	s.Add(http.MethodPost, "/api/fivem/traffic-stop", httpx.GameServer, h.fivemTrafficStop)
+	s.Add(http.MethodGet, "/api/fivem/unit-calls", httpx.GameServer, h.fivemUnitCalls)
+	s.Add(http.MethodGet, "/api/fivem/unit-active", httpx.GameServer, h.fivemUnitActive)
+	s.Add(http.MethodGet, "/api/fivem/route-call", httpx.GameServer, h.fivemRouteCall)
+	s.Add(http.MethodPost, "/api/fivem/cde-duty", httpx.GameServer, h.fivemDuty)
+	s.Add(http.MethodPost, "/api/ers/duty", httpx.GameServer, h.fivemDuty)
+	s.Add(http.MethodPost, "/api/fivem/ers/duty", httpx.GameServer, h.fivemDuty)
+	s.Add(http.MethodPost, "/api/fivem/links/confirm", httpx.GameServer, h.fivemConfirmLink)
 	// The tablet also sends its key in the body as apiKey.
-	s.Add(http.MethodPost, "/api/dispatch/location-update", httpx.GameServer, s.locationUpdate, httpx.Before(bodyAPIKey))
+	s.Add(http.MethodPost, "/api/dispatch/location-update", httpx.GameServer, h.locationUpdate, httpx.Before(bodyAPIKey))
 
-	s.Add(http.MethodPost, "/api/fivem/alpr/cameras/sync", httpx.GameServer, s.camerasSync)
-	s.Add(http.MethodPost, "/api/fivem/alpr/hit", httpx.GameServer, s.alprHit)
-	s.Add(http.MethodGet, "/api/fivem/alpr/commands", httpx.GameServer, s.alprCommands)
+	s.Add(http.MethodPost, "/api/fivem/alpr/cameras/sync", httpx.GameServer, h.camerasSync)
+	s.Add(http.MethodPost, "/api/fivem/alpr/hit", httpx.GameServer, h.alprHit)
+	s.Add(http.MethodGet, "/api/fivem/alpr/commands", httpx.GameServer, h.alprCommands)
 	// The player's browser uploads the photo; the one-time token is the
 	// credential.
-	s.Add(http.MethodPost, "/api/alpr-upload/:token", httpx.Public, s.alprUpload, httpx.BodyLimit(httpx.ImageBodyLimit))
+	s.Add(http.MethodPost, "/api/alpr-upload/:token", httpx.Public, h.alprUpload, httpx.BodyLimit(httpx.ImageBodyLimit))
 
 	// The bridge's civilians and vehicles are civil records (civilhttp).
 	for _, p := range []string{"callout", "unit-attach", "callout-arrived", "callout-end", "traffic-stop", "ack-dispatch-callout"} {
-		s.Add(http.MethodPost, "/api/fivem/ers/"+p, httpx.GameServer, s.ers)
+		s.Add(http.MethodPost, "/api/fivem/ers/"+p, httpx.GameServer, h.ers)
 	}
-	s.Add(http.MethodGet, "/api/fivem/ers/pending-dispatch-callouts", httpx.GameServer, s.ersPending)
+	s.Add(http.MethodGet, "/api/fivem/ers/pending-dispatch-callouts", httpx.GameServer, h.ersPending)
 }
 
 // bodyAPIKey lets the key ride in a JSON body's apiKey, as the tablet's
@@ -106,12 +106,12 @@ func (in game911In) input() dispatch.CallInput {
 }
 
 // fivem911 answers 201 with incidentNumber (read only on 201).
-func (s *Server) fivem911(c *echo.Context) error {
+func (h *handlers) fivem911(c *echo.Context) error {
 	var in game911In
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Place911(c.Request().Context(), httpx.CallerOf(c), in.input())
+	call, err := h.dispatch.Place911(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -120,12 +120,12 @@ func (s *Server) fivem911(c *echo.Context) error {
 }
 
 // legacy911 is the old resources' 911: 200 or 201 with _id.
-func (s *Server) legacy911(c *echo.Context) error {
+func (h *handlers) legacy911(c *echo.Context) error {
 	var in game911In
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, err := s.deps.Dispatch.Place911(c.Request().Context(), httpx.CallerOf(c), in.input())
+	call, err := h.dispatch.Place911(c.Request().Context(), httpx.CallerOf(c), in.input())
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Server) legacy911(c *echo.Context) error {
 		"message": "911 call received"})
 }
 
-func (s *Server) fivemPanic(c *echo.Context) error {
+func (h *handlers) fivemPanic(c *echo.Context) error {
 	var in struct {
 		OfficerName httpx.LooseString `json:"officerName"`
 		OfficerID   httpx.LooseString `json:"officerId"`
@@ -151,7 +151,7 @@ func (s *Server) fivemPanic(c *echo.Context) error {
 	if officer == "" {
 		officer = in.DiscordID.V
 	}
-	alert, err := s.deps.Dispatch.Panic(c.Request().Context(), httpx.CallerOf(c), dispatch.PanicInput{OfficerName: in.OfficerName.V,
+	alert, err := h.dispatch.Panic(c.Request().Context(), httpx.CallerOf(c), dispatch.PanicInput{OfficerName: in.OfficerName.V,
 		OfficerID: officer, Location: in.Location.V, Postal: in.Postal.V, ServerName: in.ServerName.V,
 		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates, in.Coords}, httpx.LooseFloat{}, httpx.LooseFloat{}, httpx.LooseFloat{})})
 	if err != nil {
@@ -161,7 +161,7 @@ func (s *Server) fivemPanic(c *echo.Context) error {
 }
 
 // fivemTrafficStop answers exactly 201 with the plate look-up.
-func (s *Server) fivemTrafficStop(c *echo.Context) error {
+func (h *handlers) fivemTrafficStop(c *echo.Context) error {
 	var in struct {
 		Plate       httpx.LooseString `json:"plate"`
 		DiscordID   httpx.LooseString `json:"discordId"`
@@ -177,13 +177,13 @@ func (s *Server) fivemTrafficStop(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	call, res, err := s.deps.Dispatch.TrafficStop(c.Request().Context(), httpx.CallerOf(c), dispatch.TrafficStopInput{Plate: in.Plate.V,
+	call, res, err := h.dispatch.TrafficStop(c.Request().Context(), httpx.CallerOf(c), dispatch.TrafficStopInput{Plate: in.Plate.V,
 		Player: in.DiscordID.V, CallSign: in.CallSign.V, Location: in.Location.V, Postal: in.Postal.V,
 		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates, in.Coords}, in.X, in.Y, in.Z)})
 	if err != nil {
 		return err
 	}
-	out := s.records.PlateResult(httpx.ScopeOf(c).Community, res)
+	out := h.records.PlateResult(httpx.ScopeOf(c).Community, res)
 	return c.JSON(http.StatusCreated, map[string]any{"success": true, "incidentNumber": call.IncidentNumber, "callId": call.ID,
 		"plate": out.Plate, "found": out.Found, "alertLevel": out.AlertLevel, "flags": out.Flags, "vehicle": out.Vehicle, "owner": out.Owner,
 		"bolo": out.Bolo, "ownerBolo": out.OwnerBolo, "msg": "Traffic stop " + call.IncidentNumber})
@@ -209,8 +209,8 @@ func unitCallJSON(call *cad.Call) unitCallOut {
 }
 
 // fivemUnitCalls is the tablet's 10-second poll: exactly 200, success.
-func (s *Server) fivemUnitCalls(c *echo.Context) error {
-	list, _, err := s.deps.Dispatch.UnitCalls(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
+func (h *handlers) fivemUnitCalls(c *echo.Context) error {
+	list, _, err := h.dispatch.UnitCalls(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
 	if err != nil {
 		return err
 	}
@@ -218,8 +218,8 @@ func (s *Server) fivemUnitCalls(c *echo.Context) error {
 }
 
 // fivemUnitActive is the tablet's 30-second poll: exactly 200, success.
-func (s *Server) fivemUnitActive(c *echo.Context) error {
-	u, err := s.deps.Dispatch.UnitByDiscord(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
+func (h *handlers) fivemUnitActive(c *echo.Context) error {
+	u, err := h.dispatch.UnitByDiscord(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
 	if err != nil {
 		return err
 	}
@@ -231,8 +231,8 @@ func (s *Server) fivemUnitActive(c *echo.Context) error {
 }
 
 // fivemRouteCall is the caller's current call with coordinates.
-func (s *Server) fivemRouteCall(c *echo.Context) error {
-	call, err := s.deps.Dispatch.RouteCall(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
+func (h *handlers) fivemRouteCall(c *echo.Context) error {
+	call, err := h.dispatch.RouteCall(c.Request().Context(), httpx.CallerOf(c), c.QueryParam("discordId"))
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (s *Server) fivemRouteCall(c *echo.Context) error {
 
 // fivemDuty serves cde-duty, ers/duty and fivem/ers/duty; the resources
 // ignore the answer.
-func (s *Server) fivemDuty(c *echo.Context) error {
+func (h *handlers) fivemDuty(c *echo.Context) error {
 	var in struct {
 		DiscordID   httpx.LooseString `json:"discordId"`
 		OnShift     httpx.LooseBool   `json:"onShift"`
@@ -275,7 +275,7 @@ func (s *Server) fivemDuty(c *echo.Context) error {
 	if strings.Contains(c.Path(), "/ers/") {
 		source = "ers"
 	}
-	u, err := s.deps.Dispatch.GameDuty(c.Request().Context(), httpx.CallerOf(c), in.DiscordID.V, dispatch.DutyInput{OnDuty: on.V,
+	u, err := h.dispatch.GameDuty(c.Request().Context(), httpx.CallerOf(c), in.DiscordID.V, dispatch.DutyInput{OnDuty: on.V,
 		Department: dep, CallSign: in.CallSign.V, Source: source})
 	if err != nil {
 		return err
@@ -285,7 +285,7 @@ func (s *Server) fivemDuty(c *echo.Context) error {
 }
 
 // locationUpdate takes a live position (no database write).
-func (s *Server) locationUpdate(c *echo.Context) error {
+func (h *handlers) locationUpdate(c *echo.Context) error {
 	var in struct {
 		UnitID   httpx.LooseString `json:"unitId"`
 		UnitName httpx.LooseString `json:"unitName"`
@@ -309,7 +309,7 @@ func (s *Server) locationUpdate(c *echo.Context) error {
 	if !y.Set && in.Lat.Set {
 		y = in.Lat
 	}
-	err := s.deps.Dispatch.UpdatePosition(httpx.CallerOf(c), dispatch.LocationInput{UnitID: in.UnitID.V, UnitName: in.UnitName.V,
+	err := h.dispatch.UpdatePosition(httpx.CallerOf(c), dispatch.LocationInput{UnitID: in.UnitID.V, UnitName: in.UnitName.V,
 		Coords: cad.Coords{X: x.V, Y: y.V, Z: in.Z.V}, Heading: in.Heading.V, Status: in.Status.V, Job: in.Job.V, Postal: in.Postal.V,
 		HasPosition: x.Set && y.Set})
 	if err != nil {
@@ -319,7 +319,7 @@ func (s *Server) locationUpdate(c *echo.Context) error {
 }
 
 // camerasSync answers exactly 200 (a 201 makes the server retry).
-func (s *Server) camerasSync(c *echo.Context) error {
+func (h *handlers) camerasSync(c *echo.Context) error {
 	var in struct {
 		Cameras []struct {
 			ID         httpx.LooseString `json:"id"`
@@ -351,7 +351,7 @@ func (s *Server) camerasSync(c *echo.Context) error {
 		list[i] = &cad.Camera{CamID: x.ID.V, Name: name, Label: x.Label.V, Coords: cad.Coords{X: x.X.V, Y: x.Y.V, Z: x.Z.V},
 			Heading: x.Heading.V, Postal: x.Postal.V, PlacedBy: x.PlacedBy.V, Enabled: enabled, SpeedLimit: x.SpeedLimit.V}
 	}
-	n, err := s.deps.Dispatch.SyncCameras(c.Request().Context(), httpx.CallerOf(c), list)
+	n, err := h.dispatch.SyncCameras(c.Request().Context(), httpx.CallerOf(c), list)
 	if err != nil {
 		return err
 	}
@@ -359,7 +359,7 @@ func (s *Server) camerasSync(c *echo.Context) error {
 }
 
 // alprHit answers exactly 201 with one-time photo tokens.
-func (s *Server) alprHit(c *echo.Context) error {
+func (h *handlers) alprHit(c *echo.Context) error {
 	var in struct {
 		CamID          httpx.LooseString `json:"camId"`
 		CameraName     httpx.LooseString `json:"cameraName"`
@@ -379,13 +379,13 @@ func (s *Server) alprHit(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	h := &cad.ALPRHit{CamID: in.CamID.V, CameraName: in.CameraName.V, Plate: in.Plate.V, Kind: in.Kind.V, Flags: in.Flags,
+	rec := &cad.ALPRHit{CamID: in.CamID.V, CameraName: in.CameraName.V, Plate: in.Plate.V, Kind: in.Kind.V, Flags: in.Flags,
 		AlertLevel: in.AlertLevel.V, Speed: in.Speed.V, SpeedLimit: in.SpeedLimit.V, Location: in.Location.V,
 		Coordinates: httpx.CoordsOf([]httpx.LooseCoords{in.Coordinates}, httpx.LooseFloat{}, httpx.LooseFloat{}, httpx.LooseFloat{}), IncidentNumber: in.IncidentNumber.V}
-	if h.Flags == nil {
-		h.Flags = []string{}
+	if rec.Flags == nil {
+		rec.Flags = []string{}
 	}
-	hit, tokens, err := s.deps.Dispatch.RecordHit(c.Request().Context(), httpx.CallerOf(c), h, in.Screenshots.Enabled.V)
+	hit, tokens, err := h.dispatch.RecordHit(c.Request().Context(), httpx.CallerOf(c), rec, in.Screenshots.Enabled.V)
 	if err != nil {
 		return err
 	}
@@ -396,8 +396,8 @@ func (s *Server) alprHit(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, out)
 }
 
-func (s *Server) alprCommands(c *echo.Context) error {
-	list, err := s.deps.Dispatch.TakeCameraCommands(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) alprCommands(c *echo.Context) error {
+	list, err := h.dispatch.TakeCameraCommands(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -410,7 +410,7 @@ func (s *Server) alprCommands(c *echo.Context) error {
 
 // alprUpload takes one photo (multipart field file) for a hit; the token
 // in the path is single use.
-func (s *Server) alprUpload(c *echo.Context) error {
+func (h *handlers) alprUpload(c *echo.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if httpx.IsTooLarge(err) {
@@ -430,7 +430,7 @@ func (s *Server) alprUpload(c *echo.Context) error {
 	if err != nil {
 		return cad.Wrap(cad.EINVALID, err, "The photo could not be read")
 	}
-	hit, err := s.deps.Dispatch.UploadPhoto(c.Request().Context(), c.Param("token"), data)
+	hit, err := h.dispatch.UploadPhoto(c.Request().Context(), c.Param("token"), data)
 	if err != nil {
 		return err
 	}
@@ -439,13 +439,13 @@ func (s *Server) alprUpload(c *echo.Context) error {
 
 // ers serves the ERS bridge's POSTs; each answers 2xx with what the
 // bridge reads.
-func (s *Server) ers(c *echo.Context) error {
+func (h *handlers) ers(c *echo.Context) error {
 	var in httpx.ERSIn
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
 	ctx, cl := c.Request().Context(), httpx.CallerOf(c)
-	d := s.deps.Dispatch
+	d := h.dispatch
 	ersID := in.ERSCalloutID.V
 	switch strings.TrimPrefix(c.Path(), "/api/fivem/ers/") {
 	case "callout":
@@ -497,8 +497,8 @@ func (s *Server) ers(c *echo.Context) error {
 }
 
 // ersPending hands the game the call-outs it has not acknowledged.
-func (s *Server) ersPending(c *echo.Context) error {
-	list, err := s.deps.Dispatch.PendingERSCallouts(c.Request().Context(), httpx.CallerOf(c))
+func (h *handlers) ersPending(c *echo.Context) error {
+	list, err := h.dispatch.PendingERSCallouts(c.Request().Context(), httpx.CallerOf(c))
 	if err != nil {
 		return err
 	}
@@ -513,7 +513,7 @@ func (s *Server) ersPending(c *echo.Context) error {
 
 // fivemConfirmLink is a game server confirming a player's identifiers: by
 // the code the player typed, or by their Discord identifier.
-func (s *Server) fivemConfirmLink(c *echo.Context) error {
+func (h *handlers) fivemConfirmLink(c *echo.Context) error {
 	var in struct {
 		Code        httpx.LooseString `json:"code"`
 		Identifiers []string          `json:"identifiers"`
@@ -521,7 +521,7 @@ func (s *Server) fivemConfirmLink(c *echo.Context) error {
 	if err := httpx.BindJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := s.deps.Dispatch.ConfirmLink(c.Request().Context(), httpx.CallerOf(c), dispatch.ConfirmInput{Code: in.Code.V, Identifiers: in.Identifiers})
+	res, err := h.dispatch.ConfirmLink(c.Request().Context(), httpx.CallerOf(c), dispatch.ConfirmInput{Code: in.Code.V, Identifiers: in.Identifiers})
 	if err != nil {
 		return err
 	}
