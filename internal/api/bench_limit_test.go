@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -54,27 +54,16 @@ func BenchmarkAtTheLimit(b *testing.B) {
 	}
 	for _, size := range sizes {
 		b.Run(size.name, func(b *testing.B) {
-			env, target := seededCivilEnv(b, seed.Options{Communities: size.n, Members: size.civils / 5, Civilians: size.civils, Vehicles: size.civils})
-			h := benchServer(b, env).Handler()
-			ctx := context.Background()
-			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			admin, _ := env.DB.UserByUsername(ctx, target.Admin.Username)
-			chars, err := env.DB.CharactersByDiscord(ctx, target.ID, admin.DiscordID, 10)
-			if err != nil || len(chars) == 0 {
-				b.Fatalf("the admin plays no character: %v", err)
-			}
-			vs, _, _ := env.DB.Vehicles(ctx, target.ID, cad.VehicleFilter{OwnerID: chars[0].ID, Limit: 1})
-			if len(vs) == 0 {
-				b.Fatal("no vehicle")
-			}
-			plate := vs[0].PlateKey
+			sd := apitest.NewSeeded(b, seed.Options{Communities: size.n, Members: size.civils / 5, Civilians: size.civils, Vehicles: size.civils})
+			env, target := sd.Env, sd.Target
+			h := apitest.Quiet(b, env)
+			token := sd.AdminToken(b)
+			_, ch, v := sd.Played(b)
+			plate := v.PlateKey
 			jwt := func(path string) func() *http.Request {
 				return func() *http.Request {
 					req := httptest.NewRequest(http.MethodGet, path, nil)
-					req.Header.Set("Authorization", "Bearer "+login.Token)
+					req.Header.Set("Authorization", "Bearer "+token)
 					return req
 				}
 			}
@@ -132,11 +121,11 @@ func BenchmarkAtTheLimit(b *testing.B) {
 				h    http.Handler
 				req  func() *http.Request
 			}{
-				{"bare-echo-civilian-read", bare, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/civilians/"+chars[0].SSN, nil) }},
+				{"bare-echo-civilian-read", bare, func() *http.Request { return httptest.NewRequest(http.MethodGet, "/civilians/"+ch.SSN, nil) }},
 				{"jwt-community", h, jwt("/api/community/" + target.ID)},
 				{"jwt-departments", h, jwt("/api/community/" + target.ID + "/departments")},
 				{"key-departments", h, keyed("/api/civilian/fivem-departments")},
-				{"key-civilian-by-ssn", h, keyed("/api/civilian/fivem-civilian/" + chars[0].SSN)},
+				{"key-civilian-by-ssn", h, keyed("/api/civilian/fivem-civilian/" + ch.SSN)},
 				{"auth-me", h, jwt("/api/auth/me")},
 				{"key-plate-lookup", h, keyed("/api/civilian/fivem-plate-lookup/" + plate)},
 			}

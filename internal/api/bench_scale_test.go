@@ -1,20 +1,14 @@
 package api_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/precinct-cad/precinct/internal/apitest"
-	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
-	"github.com/precinct-cad/precinct/internal/store/sqlite"
-	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
 
 // The scale benchmarks: the requests every signed-in screen and game server
@@ -36,35 +30,32 @@ func BenchmarkScale(b *testing.B) {
 		{"large-100x1000", 100, 1000},
 	} {
 		b.Run(size.name, func(b *testing.B) {
-			env, target := seededEnv(b, size.communities, size.members)
-			srv := benchServer(b, env)
-			h := srv.Handler()
-			login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
-			if err != nil {
-				b.Fatal(err)
-			}
+			sd := apitest.NewSeeded(b, seed.Options{Communities: size.communities, Members: size.members})
+			env, target := sd.Env, sd.Target
+			h := apitest.Quiet(b, env)
+			token := sd.AdminToken(b)
 			jwt := func(path string) *http.Request {
 				req := httptest.NewRequest(http.MethodGet, path, nil)
-				req.Header.Set("Authorization", "Bearer "+login.Token)
+				req.Header.Set("Authorization", "Bearer "+token)
 				return req
 			}
-			b.Run("auth-me", func(b *testing.B) { serveLoop(b, h, jwt("/api/auth/me")) })
-			b.Run("community", func(b *testing.B) { serveLoop(b, h, jwt("/api/community/"+target.ID)) })
+			b.Run("auth-me", func(b *testing.B) { apitest.ServeLoop(b, h, jwt("/api/auth/me")) })
+			b.Run("community", func(b *testing.B) { apitest.ServeLoop(b, h, jwt("/api/community/"+target.ID)) })
 			// The first page as a dashboard asks for it (up to 50: 10 at
 			// the small size, 50 at the large), and a page of the same
 			// length at both sizes, which shows what size itself costs.
-			b.Run("members-first-page", func(b *testing.B) { serveLoop(b, h, jwt("/api/community/"+target.ID+"/members")) })
-			b.Run("members-page-of-10", func(b *testing.B) { serveLoop(b, h, jwt("/api/community/"+target.ID+"/members?limit=10")) })
+			b.Run("members-first-page", func(b *testing.B) { apitest.ServeLoop(b, h, jwt("/api/community/"+target.ID+"/members")) })
+			b.Run("members-page-of-10", func(b *testing.B) { apitest.ServeLoop(b, h, jwt("/api/community/"+target.ID+"/members?limit=10")) })
 			b.Run("key-scoped-departments", func(b *testing.B) {
 				req := httptest.NewRequest(http.MethodGet, "/api/civilian/fivem-departments", nil)
 				req.Header.Set("x-api-key", target.APIKey)
-				serveLoop(b, h, req)
+				apitest.ServeLoop(b, h, req)
 			})
 			// The comparison of the acceptance: a JWT-authenticated
 			// scoped request whose handler does one indexed read (the
 			// community's departments), beside a bare Echo handler that
 			// does the same read on the same store and answers it.
-			b.Run("jwt-scoped-departments", func(b *testing.B) { serveLoop(b, h, jwt("/api/community/"+target.ID+"/departments")) })
+			b.Run("jwt-scoped-departments", func(b *testing.B) { apitest.ServeLoop(b, h, jwt("/api/community/"+target.ID+"/departments")) })
 			b.Run("bare-echo-one-indexed-read", func(b *testing.B) {
 				e := echo.New()
 				e.GET("/departments/:id", func(c *echo.Context) error {
@@ -80,39 +71,8 @@ func BenchmarkScale(b *testing.B) {
 					}
 					return c.JSON(http.StatusOK, map[string]any{"departments": out})
 				})
-				serveLoop(b, e, httptest.NewRequest(http.MethodGet, "/departments/"+target.ID, nil))
+				apitest.ServeLoop(b, e, httptest.NewRequest(http.MethodGet, "/departments/"+target.ID, nil))
 			})
 		})
 	}
-}
-
-const seedPassword = "a benchmark passphrase"
-
-// seededEnv is the application on a SQLite file seeded with n communities
-// of m members, and the community in the middle of them.
-func seededEnv(b *testing.B, n, m int) (*apitest.Env, seed.Community) {
-	b.Helper()
-	return seededCivilEnv(b, seed.Options{Communities: n, Members: m})
-}
-
-// seededCivilEnv is seededEnv with civil records.
-func seededCivilEnv(b testing.TB, o seed.Options, opts ...apitest.Option) (*apitest.Env, seed.Community) {
-	b.Helper()
-	n, m := o.Communities, o.Members
-	s, _ := storetest.NewSQLite(b, sqlite.Options{Path: filepath.Join(b.TempDir(), sqlite.FileName)})
-	env := apitest.NewWith(b, apitest.DefaultConfig(b, append([]apitest.Option{apitest.Unlimited}, opts...)...), s)
-	h, err := env.Auth.Hasher().Hash(context.Background(), seedPassword)
-	if err != nil {
-		b.Fatal(err)
-	}
-	o.PasswordHash = h
-	res, err := seed.Run(context.Background(), s, o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	target := res.Communities[n/2]
-	if c, err := s.Community(context.Background(), target.ID, false); err != nil || c.MemberCount != m {
-		b.Fatal(fmt.Sprint(c, err))
-	}
-	return env, target
 }

@@ -2,45 +2,26 @@ package api_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/community"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // The baseline later features compare against: one GET /healthz through the
 // whole pipeline (request id, access log as JSON, recover, body limit,
 // security headers, deadline, routing, the handler's JSON answer).
 func BenchmarkPipelineHealthz(b *testing.B) {
-	h := benchServer(b).Handler()
+	h := apitest.Quiet(b, apitest.New(b, apitest.Unlimited))
 	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
-	serveLoop(b, h, req)
-}
-
-// benchServer is the real application on a fresh database, logging JSON to
-// nowhere (so encoding is measured, not the terminal).
-func benchServer(b *testing.B, env ...*apitest.Env) *api.Server {
-	if len(env) == 0 {
-		env = append(env, apitest.New(b, apitest.Unlimited))
-	}
-	e := env[0]
-	srv, err := api.New(api.Deps{
-		Config: e.Config, Health: e.DB, Auth: e.Auth, Community: e.Community, Civil: e.Civil, Dispatch: e.Dispatch,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Version: "bench",
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return srv
+	apitest.ServeLoop(b, h, req)
 }
 
 // The same route on a bare Echo with no middleware, to show what the
@@ -58,9 +39,9 @@ func BenchmarkBareEchoHealthz(b *testing.B) {
 
 // /readyz adds one database ping over the embedded database's socket.
 func BenchmarkPipelineReadyz(b *testing.B) {
-	h := benchServer(b).Handler()
+	h := apitest.Quiet(b, apitest.New(b, apitest.Unlimited))
 	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
-	serveLoop(b, h, req)
+	apitest.ServeLoop(b, h, req)
 }
 
 // The cost a JWT adds: GET /api/auth/user with a bearer token, which parses
@@ -68,25 +49,11 @@ func BenchmarkPipelineReadyz(b *testing.B) {
 // on the embedded database). Compare with BenchmarkPipelineHealthz.
 func BenchmarkJWTAuthenticatedRequest(b *testing.B) {
 	env := apitest.New(b, apitest.Unlimited)
-	srv := benchServer(b, env)
+	h := apitest.Quiet(b, env)
 	tok := benchLogin(b, env)
-	h := srv.Handler()
 	req := httptest.NewRequest(http.MethodGet, "/api/auth/user", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	serveLoop(b, h, req)
-}
-
-// serveLoop serves req through h for the benchmark's iterations, failing on
-// anything but 200.
-func serveLoop(b *testing.B, h http.Handler, req *http.Request) {
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != 200 {
-			b.Fatal(rec.Code, rec.Body.String())
-		}
-	}
+	apitest.ServeLoop(b, h, req)
 }
 
 func benchLogin(b *testing.B, env *apitest.Env) string {
@@ -105,7 +72,7 @@ func benchLogin(b *testing.B, env *apitest.Env) string {
 // community; its departments).
 func BenchmarkAPIKeyScopedRequest(b *testing.B) {
 	env := apitest.New(b, apitest.Unlimited)
-	srv := benchServer(b, env)
+	h := apitest.Quiet(b, env)
 	ctx := context.Background()
 	com, err := env.Community.Create(ctx, community.CLIActor(), "Bench RP", "123456789012345678", "")
 	if err != nil {
@@ -121,7 +88,7 @@ func BenchmarkAPIKeyScopedRequest(b *testing.B) {
 	}
 	req := httptest.NewRequest(http.MethodGet, "/api/civilian/fivem-departments", nil)
 	req.Header.Set("x-api-key", key)
-	serveLoop(b, srv.Handler(), req)
+	apitest.ServeLoop(b, h, req)
 }
 
 // What the rate limiter adds to a request: the same trivial route in the
@@ -131,8 +98,8 @@ func BenchmarkAPIKeyScopedRequest(b *testing.B) {
 func BenchmarkLimiter(b *testing.B) {
 	env := apitest.New(b, apitest.Unlimited)
 	ok := func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) }
-	env.Server.AddForTest(http.MethodGet, "/bench/limited", ok)
-	env.Server.AddUnlimitedForTest(http.MethodGet, "/bench/unlimited", ok)
+	env.Server.Add(http.MethodGet, "/bench/limited", httpx.Public, ok)
+	env.Server.Add(http.MethodGet, "/bench/unlimited", httpx.Public, ok, httpx.Limit(httpx.GroupNone))
 	for _, path := range []string{"/bench/unlimited", "/bench/limited"} {
 		b.Run(path[len("/bench/"):], func(b *testing.B) {
 			h := env.Server.Handler()

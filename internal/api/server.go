@@ -21,6 +21,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
+	"github.com/precinct-cad/precinct/internal/realtime/realtimehttp"
 )
 
 // Deps is everything the HTTP layer needs. cmd/precinct builds it; tests
@@ -81,6 +82,16 @@ func New(d Deps) (*Server, error) {
 		})
 	})
 	dispatchhttp.Register(srv, d.Dispatch, s.records, d.Auth.Now)
-	s.realtimeRoutes()
+	if d.Hub != nil {
+		hub := d.Hub
+		d.Metrics.Gateway(func() metrics.GatewayStats {
+			conns, rooms, watchers, disc := hub.Snapshot()
+			st := hub.Stats()
+			return metrics.GatewayStats{Connected: conns, Rooms: rooms, MapWatchers: watchers, EventsSent: st.EventsSent.Load(),
+				EventsDropped: st.EventsDropped.Load(), Overflows: st.Overflows.Load(), MapBatches: st.Batches.Load(),
+				EngineWrites: st.EngineWrites.Load(), Disconnects: disc}
+		})
+		realtimehttp.Register(srv, hub, d.Auth)
+	}
 	return s, nil
 }

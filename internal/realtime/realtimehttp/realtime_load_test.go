@@ -1,7 +1,6 @@
-package api_test
+package realtimehttp_test
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -26,7 +25,7 @@ import (
 // The real-time load figures of docs/performance.md: not part of make
 // test (no timing thresholds there). Run with
 //
-//	PRECINCT_RT_LOAD=1 go test -run TestRealtimeLoad -v -timeout 10m ./internal/api/
+//	PRECINCT_RT_LOAD=1 go test -run TestRealtimeLoad -v -timeout 10m ./internal/realtime/realtimehttp/
 //
 // The server runs in this process on loopback; the sockets are real
 // socket.io-client sockets in one Node process (load.mjs).
@@ -386,15 +385,13 @@ func TestRealtimeLoadAtSize(t *testing.T) {
 		calls int
 	}{{"empty history", 0}, {"100 x 1,000 past calls", 1000}} {
 		start := time.Now()
-		env, target := seededCivilEnv(t, seed.Options{Communities: 100, Members: 20, Calls: size.calls}, operatorIntervals)
+		sd := apitest.NewSeeded(t, seed.Options{Communities: 100, Members: 20, Calls: size.calls}, operatorIntervals)
+		env, target := sd.Env, sd.Target
 		t.Logf("%s seeded in %s", size.name, time.Since(start).Round(time.Second))
 		srv := httptest.NewServer(env.Server.Handler())
-		login, err := env.Auth.Login(context.Background(), target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		token := sd.AdminToken(t)
 		for _, aliases := range []bool{true, false} {
-			g := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": login.Token, "join": target.ID, "events": []string{"call:new"}, "aliases": aliases})
+			g := startLoads(t, srv, clientProcs, map[string]any{"n": 1000, "token": token, "join": target.ID, "events": []string{"call:new"}, "aliases": aliases})
 			g.waitReady(t, 60*time.Second)
 			label := "every name"
 			if !aliases {

@@ -1,4 +1,4 @@
-package api_test
+package realtimehttp_test
 
 import (
 	"bufio"
@@ -43,7 +43,7 @@ type sioEvent struct {
 // clientDir is where make test installs the client (npm ci).
 func clientDir(t *testing.T) string {
 	t.Helper()
-	dir, _ := filepath.Abs("../realtime/testdata/client")
+	dir, _ := filepath.Abs("../testdata/client")
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("!!! node is missing: the Socket.IO client tests are SKIPPED (install Node 20 and npm)")
 	}

@@ -1,7 +1,6 @@
-package api_test
+package civilhttp_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/cad"
+	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/seed"
 )
 
@@ -19,7 +18,7 @@ import (
 // sizes, so a player has 5 characters either way and the answers are the
 // same length. Run with
 //
-//	go test -run '^$' -bench CivilScale -benchtime 2000x ./internal/api/
+//	go test -run '^$' -bench CivilScale -benchtime 2000x ./internal/civil/civilhttp/
 func BenchmarkCivilScale(b *testing.B) {
 	for _, size := range []struct {
 		name      string
@@ -30,24 +29,12 @@ func BenchmarkCivilScale(b *testing.B) {
 	} {
 		b.Run(size.name, func(b *testing.B) {
 			start := time.Now()
-			env, target := seededCivilEnv(b, seed.Options{Communities: size.n, Members: size.civils / 5, Civilians: size.civils, Vehicles: size.civils})
+			sd := apitest.NewSeeded(b, seed.Options{Communities: size.n, Members: size.civils / 5, Civilians: size.civils, Vehicles: size.civils})
 			b.Logf("seeded in %s", time.Since(start).Round(time.Millisecond))
-			h := benchServer(b, env).Handler()
-			ctx := context.Background()
-			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			admin, _ := env.DB.UserByUsername(ctx, target.Admin.Username)
-			chars, err := env.DB.CharactersByDiscord(ctx, target.ID, admin.DiscordID, 10)
-			if err != nil || len(chars) == 0 {
-				b.Fatalf("the admin plays no character: %v", err)
-			}
-			ch := chars[0]
-			vs, _, _ := env.DB.Vehicles(ctx, target.ID, cad.VehicleFilter{OwnerID: ch.ID, Limit: 1})
-			if len(vs) == 0 {
-				b.Fatal("no vehicle")
-			}
+			target := sd.Target
+			h := apitest.Quiet(b, sd.Env)
+			token := sd.AdminToken(b)
+			admin, ch, v := sd.Played(b)
 			keyed := func(method, path, body string) *http.Request {
 				var req *http.Request
 				if body == "" {
@@ -60,20 +47,20 @@ func BenchmarkCivilScale(b *testing.B) {
 				return req
 			}
 			b.Run("plate-lookup", func(b *testing.B) {
-				serveLoop(b, h, keyed("GET", "/api/civilian/fivem-plate-lookup/"+vs[0].PlateKey, ""))
+				apitest.ServeLoop(b, h, keyed("GET", "/api/civilian/fivem-plate-lookup/"+v.PlateKey, ""))
 			})
 			b.Run("fivem-civilian-by-ssn", func(b *testing.B) {
-				serveLoop(b, h, keyed("GET", "/api/civilian/fivem-civilian/"+ch.SSN, ""))
+				apitest.ServeLoop(b, h, keyed("GET", "/api/civilian/fivem-civilian/"+ch.SSN, ""))
 			})
 			b.Run("fivem-civilians-by-discord", func(b *testing.B) {
-				serveLoop(b, h, keyed("GET", "/api/civilian/fivem-civilians-by-discord/"+admin.DiscordID, ""))
+				apitest.ServeLoop(b, h, keyed("GET", "/api/civilian/fivem-civilians-by-discord/"+admin.DiscordID, ""))
 			})
 			b.Run("name-search-first-page", func(b *testing.B) {
 				// The first page of 10 of a common last-name prefix.
 				req := httptest.NewRequest("GET", "/api/lookup/person?lastName=sm&limit=10", nil)
-				req.Header.Set("Authorization", "Bearer "+login.Token)
+				req.Header.Set("Authorization", "Bearer "+token)
 				req.Header.Set("x-community-id", target.ID)
-				serveLoop(b, h, req)
+				apitest.ServeLoop(b, h, req)
 			})
 			b.Run("deposit", func(b *testing.B) {
 				b.ReportAllocs()
@@ -92,8 +79,9 @@ func BenchmarkCivilScale(b *testing.B) {
 // BenchmarkForceSync5000 sends 5,000 new characters in one force-sync
 // request (each iteration new ones) to a community of the large size.
 func BenchmarkForceSync5000(b *testing.B) {
-	env, target := seededCivilEnv(b, seed.Options{Communities: 100, Members: 200, Civilians: 1000, Vehicles: 1000})
-	h := benchServer(b, env).Handler()
+	sd := apitest.NewSeeded(b, seed.Options{Communities: 100, Members: 200, Civilians: 1000, Vehicles: 1000})
+	target := sd.Target
+	h := apitest.Quiet(b, sd.Env)
 	round := 0
 	for b.Loop() {
 		round++

@@ -1,4 +1,4 @@
-package api_test
+package dispatchhttp_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/seed"
@@ -18,7 +19,7 @@ import (
 // The tablet's polls and the pending board with an empty call history and
 // with 100 communities x 1,000 past calls (100,000), in one run. Run with
 //
-//	go test -run '^$' -bench DispatchScale -benchtime 5000x ./internal/api/
+//	go test -run '^$' -bench DispatchScale -benchtime 5000x ./internal/dispatch/dispatchhttp/
 func BenchmarkDispatchScale(b *testing.B) {
 	for _, size := range []struct {
 		name  string
@@ -28,8 +29,9 @@ func BenchmarkDispatchScale(b *testing.B) {
 		{"100x1000-calls", 1000},
 	} {
 		b.Run(size.name, func(b *testing.B) {
-			env, target := seededCivilEnv(b, seed.Options{Communities: 100, Members: 20, Calls: size.calls})
-			h := benchServer(b, env).Handler()
+			sd := apitest.NewSeeded(b, seed.Options{Communities: 100, Members: 20, Calls: size.calls})
+			env, target := sd.Env, sd.Target
+			h := apitest.Quiet(b, env)
 			ctx := context.Background()
 			com, _ := env.DB.Community(ctx, target.ID, false)
 			admin, _ := env.DB.UserByUsername(ctx, target.Admin.Username)
@@ -57,16 +59,15 @@ func BenchmarkDispatchScale(b *testing.B) {
 				req.Header.Set("Content-Type", "application/json")
 				return req
 			}
-			b.Run("unit-calls", func(b *testing.B) { serveLoop(b, h, keyed("/api/fivem/unit-calls?discordId="+admin.DiscordID)) })
-			b.Run("unit-active", func(b *testing.B) { serveLoop(b, h, keyed("/api/fivem/unit-active?discordId="+admin.DiscordID)) })
-			login, err := env.Auth.Login(ctx, target.Admin.Username, seedPassword, cad.SessionTablet, false, cad.Client{IP: "127.0.0.1"})
-			if err != nil {
-				b.Fatal(err)
-			}
+			b.Run("unit-calls", func(b *testing.B) { apitest.ServeLoop(b, h, keyed("/api/fivem/unit-calls?discordId="+admin.DiscordID)) })
+			b.Run("unit-active", func(b *testing.B) {
+				apitest.ServeLoop(b, h, keyed("/api/fivem/unit-active?discordId="+admin.DiscordID))
+			})
+			token := sd.AdminToken(b)
 			b.Run("calls-pending", func(b *testing.B) {
 				req := httptest.NewRequest("GET", "/api/calls/pending?communityId="+target.ID, nil)
-				req.Header.Set("Authorization", "Bearer "+login.Token)
-				serveLoop(b, h, req)
+				req.Header.Set("Authorization", "Bearer "+token)
+				apitest.ServeLoop(b, h, req)
 			})
 		})
 	}
@@ -77,8 +78,8 @@ func BenchmarkDispatchScale(b *testing.B) {
 // parallel goroutines, 1,000 units over 10 communities; it reports
 // updates a second.
 func BenchmarkPositionIngest(b *testing.B) {
-	env, _ := seededCivilEnv(b, seed.Options{Communities: 10, Members: 2})
-	h := benchServer(b, env).Handler()
+	env := apitest.NewSeeded(b, seed.Options{Communities: 10, Members: 2}).Env
+	h := apitest.Quiet(b, env)
 	res, err := seed.Run(context.Background(), env.DB, seed.Options{Communities: 10, Members: 2, PasswordHash: "x", Force: true})
 	if err != nil {
 		b.Fatal(err)

@@ -1,33 +1,33 @@
-package api
+// Package realtimehttp is the HTTP of the real-time gateway: the
+// Socket.IO endpoint and the server-sent event stream, which hold their
+// connections past any request deadline.
+package realtimehttp
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/httpx"
-	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
 )
 
-// realtimeRoutes mount Socket.IO at /socket.io/ and the stream at
-// /api/events.
-func (s *Server) realtimeRoutes() {
-	if s.deps.Hub == nil {
-		return
-	}
-	gateway := realtime.NewGateway(s.deps.Hub, s.ClientIP, s.TrustedOrigin)
+// Authenticator resolves the event stream's credential (auth.Service
+// does).
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request, cl cad.Client) (*cad.Principal, error)
+}
+
+// Register mounts Socket.IO at /socket.io/ and the event stream at
+// /api/events on s, both delivering hub's events; the Socket.IO server
+// ends when s closes.
+func Register(s *httpx.Server, hub *realtime.Hub, auth Authenticator) {
+	gateway := realtime.NewGateway(hub, s.ClientIP, s.TrustedOrigin)
 	s.OnClose(gateway.Close)
-	stream := realtime.NewStream(s.deps.Hub, s.TrustedOrigin)
-	hub := s.deps.Hub
-	s.deps.Metrics.Gateway(func() metrics.GatewayStats {
-		conns, rooms, watchers, disc := hub.Snapshot()
-		st := hub.Stats()
-		return metrics.GatewayStats{Connected: conns, Rooms: rooms, MapWatchers: watchers, EventsSent: st.EventsSent.Load(),
-			EventsDropped: st.EventsDropped.Load(), Overflows: st.Overflows.Load(), MapBatches: st.Batches.Load(),
-			EngineWrites: st.EngineWrites.Load(), Disconnects: disc}
-	})
+	stream := realtime.NewStream(hub, s.TrustedOrigin)
 	socketIO := func(c *echo.Context) error {
 		unbound(c.Response())
 		return gateway.Serve(c.Response(), c.Request())
@@ -35,7 +35,7 @@ func (s *Server) realtimeRoutes() {
 	// eventStream authenticates as every route does (cookie, bearer or
 	// key; none is anonymous) and hands the connection to the stream.
 	eventStream := func(c *echo.Context) error {
-		p, err := s.deps.Auth.Authenticate(c.Request().Context(), c.Request(), httpx.ClientOf(c))
+		p, err := auth.Authenticate(c.Request().Context(), c.Request(), httpx.ClientOf(c))
 		if err != nil {
 			return err
 		}
