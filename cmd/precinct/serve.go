@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -256,8 +255,7 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		return err
 	}
 	authSvc, com, dis, hub := svc.Auth, svc.Community, svc.Dispatch, svc.Hub
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: svc.Civil, Dispatch: dis, Hub: hub,
-		Logger: logger, Version: v, Metrics: m})
+	srv, err := app.New(app.Deps{Config: cfg, Health: db, Services: svc, Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
-// Package apitest runs the real Echo application on a fresh real database
-// and drives it with scenario tables, in the manner of PocketBase's API
-// tests: each scenario is a request and what its answer must hold.
+// Package apitest runs the real Echo application, built by internal/app, on
+// a fresh real database and drives it with scenario tables, in the manner
+// of PocketBase's API tests: each scenario is a request and what its answer
+// must hold. It also holds what the tests of every area share: the
+// two-community fixture (Tenants), people and sign-ins, headers, and the
+// seeded data of the benchmarks (NewSeeded).
 package apitest
 
 import (
@@ -17,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/civil"
@@ -43,7 +45,7 @@ type Env struct {
 	Dispatch  *dispatch.Service
 	Events    *events.Local
 	Hub       *realtime.Hub
-	Server    *api.Server
+	Server    *httpx.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
 	Logs      *LogBuffer // everything the application logged, as JSON lines
 	// Metrics is what /metrics serves (the store's operations only when
@@ -125,7 +127,7 @@ func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...httpx.
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx, bus)
 	go dis.FollowRemote(ctx, bus)
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Hub: hub, Logger: logger, Version: "test", Metrics: m})
+	srv, err := app.New(app.Deps{Config: cfg, Health: h, Services: svcs, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
 		stop()
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/seed"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -90,10 +90,9 @@ func (s *Seeded) Played(t testing.TB) (*cad.User, *cad.Character, *cad.Vehicle) 
 // real-time gateway or the metrics.
 func Quiet(t testing.TB, env *Env) http.Handler {
 	t.Helper()
-	srv, err := api.New(api.Deps{
-		Config: env.Config, Health: env.DB, Auth: env.Auth, Community: env.Community, Civil: env.Civil, Dispatch: env.Dispatch,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Version: "bench",
-	})
+	srv, err := app.New(app.Deps{Config: env.Config, Health: env.DB,
+		Services: &app.Services{Auth: env.Auth, Community: env.Community, Civil: env.Civil, Dispatch: env.Dispatch},
+		Logger:   slog.New(slog.NewJSONHandler(io.Discard, nil)), Version: "bench"})
 	if err != nil {
 		t.Fatal(err)
 	}

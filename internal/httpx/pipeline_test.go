@@ -1,4 +1,4 @@
-package api_test
+package httpx_test
 
 import (
 	"bufio"
@@ -16,36 +16,36 @@ import (
 
 	"github.com/labstack/echo/v5"
 
-	"github.com/precinct-cad/precinct/internal/api"
 	"github.com/precinct-cad/precinct/internal/apitest"
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
+	"github.com/precinct-cad/precinct/internal/httpx"
 )
 
 // withTestRoutes adds the routes the pipeline tests need: a JSON endpoint, a
 // panic, a raw internal error, and one that waits for its deadline.
 func withTestRoutes(env *apitest.Env) *apitest.Env {
-	env.Server.AddForTest(http.MethodPost, "/test/echo", func(c *echo.Context) error {
+	env.Server.Add(http.MethodPost, "/test/echo", httpx.Public, func(c *echo.Context) error {
 		var in struct {
 			Name  string `json:"name"`
 			Count int    `json:"count"`
 		}
-		if err := api.BindJSON(c, &in); err != nil {
+		if err := httpx.BindJSON(c, &in); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, in)
 	})
-	env.Server.AddForTest(http.MethodGet, "/test/panic", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/panic", httpx.Public, func(c *echo.Context) error {
 		panic("boom at mongo://10.1.2.3")
 	})
-	env.Server.AddForTest(http.MethodGet, "/test/internal", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/internal", httpx.Public, func(c *echo.Context) error {
 		return errors.New("mongo: connection(10.1.2.3:27017) refused; password=hunter2")
 	})
-	env.Server.AddForTest(http.MethodGet, "/test/slow", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/slow", httpx.Public, func(c *echo.Context) error {
 		<-c.Request().Context().Done()
 		return c.Request().Context().Err()
 	})
-	env.Server.AddForTest(http.MethodGet, "/test/conflict", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/conflict", httpx.Public, func(c *echo.Context) error {
 		return cad.Errorf(cad.ECONFLICT, "Call sign 1-ADAM-12 is taken")
 	})
 	return env
@@ -148,11 +148,11 @@ func logLine(env *apitest.Env, msg, requestID string) map[string]any {
 // logged its cause at debug level ("client went away").
 func TestServerFailuresAreLoggedAsErrors(t *testing.T) {
 	env := withTestRoutes(apitest.New(t, func(c *config.Config) { c.RequestTimeout = 100 * time.Millisecond }))
-	env.Server.AddForTest(http.MethodGet, "/test/late-internal", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/late-internal", httpx.Public, func(c *echo.Context) error {
 		<-c.Request().Context().Done()
 		return errors.New("store: connection reset by 10.1.2.3 after the deadline")
 	})
-	env.Server.AddForTest(http.MethodGet, "/test/late-read", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/late-read", httpx.Public, func(c *echo.Context) error {
 		<-c.Request().Context().Done()
 		return fmt.Errorf("reading the calls of community 42: %w", c.Request().Context().Err())
 	})
@@ -190,7 +190,7 @@ func TestServerFailuresAreLoggedAsErrors(t *testing.T) {
 func TestCallerHangingUpIsNotAnError(t *testing.T) {
 	env := apitest.New(t)
 	started := make(chan struct{})
-	env.Server.AddForTest(http.MethodGet, "/test/hold", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/hold", httpx.Public, func(c *echo.Context) error {
 		close(started)
 		<-c.Request().Context().Done()
 		return c.Request().Context().Err()
@@ -505,7 +505,7 @@ func TestOversizedHeaderIsRefused(t *testing.T) {
 func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	env := apitest.New(t)
 	started := make(chan struct{})
-	env.Server.AddForTest(http.MethodGet, "/test/work", func(c *echo.Context) error {
+	env.Server.Add(http.MethodGet, "/test/work", httpx.Public, func(c *echo.Context) error {
 		close(started)
 		time.Sleep(300 * time.Millisecond)
 		return c.JSON(http.StatusOK, map[string]string{"done": "yes"})

@@ -1,4 +1,4 @@
-package api_test
+package httpx_test
 
 import (
 	"context"
@@ -16,8 +16,6 @@ import (
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
 	"github.com/precinct-cad/precinct/internal/store/storetest"
 )
-
-func TestMain(m *testing.M) { storetest.Main(m) }
 
 func TestHealthRoutes(t *testing.T) {
 	env := apitest.New(t)
