@@ -254,35 +254,19 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	authSvc, com, dis, hub := svc.Auth, svc.Community, svc.Dispatch, svc.Hub
 	srv, err := app.New(app.Deps{Config: cfg, Health: db, Services: svc, Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err
 	}
 	jctx, stopJanitor := context.WithCancel(context.Background())
 	defer stopJanitor()
-	go authSvc.RunJanitor(jctx, time.Minute)
-	go dis.RunJanitor(jctx, 30*time.Second)
-	go dis.RunMediaJanitor(jctx, time.Minute)
-	go com.RunLookupRetention(jctx, cfg.LookupRetention, time.Hour)
-	go hub.Run(jctx, bus)
+	svc.StartJanitors(jctx, cfg.LookupRetention)
+	go svc.Hub.Run(jctx, bus)
 	if runBus != nil {
 		go runBus(jctx)
-		go dis.FollowRemote(jctx, bus)
+		go svc.Dispatch.FollowRemote(jctx, bus)
 	}
 	defer srv.Close()
-	go func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-jctx.Done():
-				return
-			case now := <-t.C:
-				dis.Positions().Sweep(now)
-			}
-		}
-	}()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("%sHTTP_ADDR: %w", config.EnvPrefix, err)

@@ -89,6 +89,19 @@ func NewServices(ctx context.Context, cfg *config.Config, db *store.Store, o Opt
 	return &Services{Auth: authSvc, Community: com, Civil: civ, Dispatch: dis, Hub: hub}, nil
 }
 
+// StartJanitors runs every area's janitors, each on its own goroutine,
+// until ctx ends: expired sessions, tokens and counters (and JWT keys
+// rotated elsewhere) every minute, expired calls every 30 seconds, stored
+// images from before normalisation and stale live positions every minute,
+// and look-up entries past lookupRetention every hour.
+func (s *Services) StartJanitors(ctx context.Context, lookupRetention time.Duration) {
+	go s.Auth.RunJanitor(ctx, time.Minute)
+	go s.Dispatch.RunJanitor(ctx, 30*time.Second)
+	go s.Dispatch.RunMediaJanitor(ctx, time.Minute)
+	go s.Dispatch.RunPositionSweep(ctx, time.Minute)
+	go s.Community.RunLookupRetention(ctx, lookupRetention, time.Hour)
+}
+
 // AuthConfig is the auth service's configuration: the settings, and the
 // Discord application's client when Discord sign-in is configured.
 func AuthConfig(cfg *config.Config) auth.Config {

@@ -240,26 +240,19 @@ func trimUA(ua string) string {
 // checks expiry); it keeps the collections small where the database has no
 // TTL indexes.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			// Pick up a key made by `precinct jwt rotate` or another
-			// instance, so that it becomes the signing key here too.
-			if err := s.jwtKeys.maybeReload(ctx, s.now()); err != nil {
-				s.log.WarnContext(ctx, "reloading the JWT keys", "error", err.Error())
-			}
-			n, err := s.db.DeleteExpired(ctx, s.now())
-			if err != nil {
-				s.log.WarnContext(ctx, "janitor", "error", err.Error())
-			} else if n > 0 {
-				s.log.DebugContext(ctx, "janitor removed expired records", "count", n)
-			}
+	cad.Every(ctx, every, func(ctx context.Context) {
+		// Pick up a key made by `precinct jwt rotate` or another
+		// instance, so that it becomes the signing key here too.
+		if err := s.jwtKeys.maybeReload(ctx, s.now()); err != nil {
+			s.log.WarnContext(ctx, "reloading the JWT keys", "error", err.Error())
 		}
-	}
+		n, err := s.db.DeleteExpired(ctx, s.now())
+		if err != nil {
+			s.log.WarnContext(ctx, "janitor", "error", err.Error())
+		} else if n > 0 {
+			s.log.DebugContext(ctx, "janitor removed expired records", "count", n)
+		}
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

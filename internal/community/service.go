@@ -94,9 +94,7 @@ const pruneBatch = 500
 // RunLookupRetention prunes look-up entries older than retention every
 // interval until ctx ends (docs/operations.md).
 func (s *Service) RunLookupRetention(ctx context.Context, retention, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	cad.NowAndEvery(ctx, every, func(ctx context.Context) {
 		if n, err := s.PruneLookups(ctx, retention); err != nil {
 			if ctx.Err() == nil {
 				s.log.WarnContext(ctx, "pruning look-up entries", "error", err.Error(), "removed", n)
@@ -104,12 +102,7 @@ func (s *Service) RunLookupRetention(ctx context.Context, retention, every time.
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "pruned look-up entries past their retention", "removed", n, "retention", retention.String())
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // audit records a change in a community's log and the process log. It never

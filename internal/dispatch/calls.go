@@ -620,18 +620,11 @@ var errNotExpired = cad.Errorf(cad.ECONFLICT, "not expired")
 
 // RunJanitor expires calls every interval until ctx ends.
 func (s *Service) RunJanitor(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	cad.NowAndEvery(ctx, interval, func(ctx context.Context) {
 		if n, err := s.ExpireCalls(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("expiring calls failed", "error", err.Error())
 		} else if n > 0 {
 			s.log.Info("calls expired", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -68,6 +68,12 @@ func (nopPublisher) Publish(cad.Event) {}
 // Positions is the live map's memory.
 func (s *Service) Positions() *Positions { return s.positions }
 
+// RunPositionSweep drops the live map's stale positions every interval
+// until ctx ends.
+func (s *Service) RunPositionSweep(ctx context.Context, every time.Duration) {
+	cad.Every(ctx, every, func(context.Context) { s.positions.Sweep(s.now()) })
+}
+
 // LiveMap is a community's live map now: the positions that are not
 // stale (for the real-time gateway, which checked the standing).
 func (s *Service) LiveMap(communityID string, now time.Time) []cad.Position {
