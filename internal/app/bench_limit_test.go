@@ -37,7 +37,7 @@ const limitConcurrency = 16
 // machine other work shares. The plate look-ups also report how much the
 // database (the file and its WAL) grew per look-up (dbB/op). Run with
 //
-//	go test -run '^$' -bench AtTheLimit -benchtime 20000x -count 3 ./internal/api/
+//	go test -run '^$' -bench AtTheLimit -benchtime 20000x -count 3 ./internal/app/
 //
 // PRECINCT_BENCH_LARGE=1 adds the large size (100 communities of 1,000
 // characters and 1,000 vehicles).

@@ -17,7 +17,7 @@ import (
 // size is 100 communities of 1,000 members: 100,000 users and 100,000
 // memberships. Run with
 //
-//	go test -run '^$' -bench Scale -benchmem ./internal/api/
+//	go test -run '^$' -bench Scale -benchmem ./internal/app/
 //
 // The requests are made as the Community Admin of a community in the
 // middle of the data.

@@ -7,7 +7,7 @@ import (
 )
 
 // Access says who may call a route. Every route declares one when it is
-// registered (Server.add), and the declaration is what installs the guard,
+// registered (Server.Add), and the declaration is what installs the guard,
 // so the rule a route states is the rule it enforces (R61).
 type Access int
 
