@@ -1,11 +1,12 @@
-// Package httpx is Precinct's request pipeline, the one hall every area's
-// HTTP goes through: the Echo server, its middleware (request id, access
-// log, recover, body limits, security headers, CORS, the deadline),
+// Package httpx is Precinct's request pipeline, which every area's routes
+// go through: the Echo server, its middleware (request id, access log,
+// recover, body limits, security headers, CORS, the deadline),
 // authentication, the community scope, the access rules and rate limits
 // each route declares, the one error handler that turns every error into
-// the standard body, JSON binding, the loose request types and the CDE
-// compatibility rules of the FiveM routes, and the health, metrics and
-// docs routes. Handlers return errors; they never write them.
+// the standard body, JSON binding and pagination, the loose request types
+// and the CDE compatibility rules of the FiveM routes, the request bodies
+// and answers several areas share (wire.go, records.go), and the health,
+// metrics and docs routes. Handlers return errors; they never write them.
 //
 // It imports no area: each area's HTTP package (authhttp, civilhttp, ...)
 // registers its routes with Server.Add, and the services the pipeline
