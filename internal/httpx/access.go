@@ -39,6 +39,7 @@ const (
 	Operator
 )
 
+// String is the access kind as the route table and the docs name it.
 func (a Access) String() string {
 	switch a {
 	case Public:

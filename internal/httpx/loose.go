@@ -26,6 +26,7 @@ type LooseString struct {
 	V   string
 }
 
+// UnmarshalJSON reads the forms LooseString accepts.
 func (l *LooseString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
@@ -70,6 +71,7 @@ type LooseInt struct {
 	V   int
 }
 
+// UnmarshalJSON reads the forms LooseInt accepts.
 func (l *LooseInt) UnmarshalJSON(b []byte) error {
 	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil {
@@ -103,6 +105,7 @@ type LooseBool struct {
 	V   bool
 }
 
+// UnmarshalJSON reads the forms LooseBool accepts.
 func (l *LooseBool) UnmarshalJSON(b []byte) error {
 	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil {
@@ -139,6 +142,7 @@ type LooseTime struct {
 	V   time.Time
 }
 
+// UnmarshalJSON reads the forms LooseTime accepts.
 func (l *LooseTime) UnmarshalJSON(b []byte) error {
 	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil {
@@ -208,6 +212,7 @@ type LooseFloat struct {
 	V   float64
 }
 
+// UnmarshalJSON reads the forms LooseFloat accepts.
 func (l *LooseFloat) UnmarshalJSON(b []byte) error {
 	var s LooseString
 	if err := s.UnmarshalJSON(b); err != nil || s.V == "true" || s.V == "false" {
@@ -233,6 +238,7 @@ type LooseCoords struct {
 	X, Y, Z float64
 }
 
+// UnmarshalJSON reads the forms LooseCoords accepts.
 func (l *LooseCoords) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	bad := &json.UnmarshalTypeError{Value: "value", Type: reflect.TypeOf(map[string]any{})}

@@ -94,6 +94,7 @@ type looseAmount struct {
 	Cents int64
 }
 
+// UnmarshalJSON reads an amount in dollars into cents.
 func (l *looseAmount) UnmarshalJSON(b []byte) error {
 	var s httpx.LooseString
 	if err := s.UnmarshalJSON(b); err != nil || s.V == "true" || s.V == "false" {
