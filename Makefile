@@ -44,11 +44,11 @@ test-short:
 
 ## bench: the benchmarks whose numbers docs/performance.md keeps
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/api/ | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/httpx/ ./internal/app/ ./internal/civil/civilhttp/ ./internal/dispatch/dispatchhttp/ | tee bench.out
 
 ## load-realtime: the real-time figures of docs/performance.md (1,000 sockets, 20,000 positions/s)
 load-realtime: testclient
-	PRECINCT_RT_LOAD=1 $(GO) test -count=1 -run 'TestRealtimeLoad' -v -timeout 15m ./internal/api/
+	PRECINCT_RT_LOAD=1 $(GO) test -count=1 -run 'TestRealtimeLoad' -v -timeout 15m ./internal/realtime/realtimehttp/
 
 ## generate: from docs/openapi.yaml, pkg/client (oapi-codegen) and web's TypeScript types (openapi-typescript)
 generate: webtools

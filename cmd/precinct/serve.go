@@ -13,16 +13,12 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
-	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
-	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/events"
 	"github.com/precinct-cad/precinct/internal/metrics"
-	"github.com/precinct-cad/precinct/internal/realtime"
 	"github.com/precinct-cad/precinct/internal/store"
 	"github.com/precinct-cad/precinct/internal/store/mongo"
 	"github.com/precinct-cad/precinct/internal/store/sqlite"
@@ -207,7 +203,7 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger, mod
 func newAuth(ctx context.Context, cfg *config.Config, db cad.AuthStore, logger *slog.Logger, obs ...auth.Observer) (*auth.Service, error) {
 	ctx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
-	ac := auth.ConfigFrom(cfg)
+	ac := app.AuthConfig(cfg)
 	if len(obs) > 0 {
 		ac.Metrics = obs[0]
 	}
@@ -262,48 +258,29 @@ func serveWith(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		logger.Info("identity cache: changes made by other processes are dropped as they arrive", "engine", db.Engine().Kind())
 	}
 
-	authSvc, err := newAuth(ctx, cfg, db, logger, m)
-	if err != nil {
-		return err
-	}
-	com := community.New(db, authSvc, logger)
-	civ := civil.New(db, com, civil.Options{Logger: logger, Now: authSvc.Now, PublicURL: cfg.PublicURL, Media: civil.MediaOptionsFrom(cfg), Observer: m})
 	bus, runBus, err := newBus(ctx, db, logger, m)
 	if err != nil {
 		return err
 	}
-	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: authSvc.Now, Publisher: bus})
-	hub := realtime.NewHub(authSvc, com, dis, realtime.Options{Logger: logger, MapInterval: cfg.MapInterval, Revalidate: cfg.RevalidateInterval,
-		CriticalGrace: cfg.SlowConsumerGrace})
-	srv, err := api.New(api.Deps{Config: cfg, Health: db, Auth: authSvc, Community: com, Civil: civ, Dispatch: dis, Hub: hub,
-		Logger: logger, Version: v, Metrics: m})
+	sctx, cancel := context.WithTimeout(ctx, startupTimeout)
+	svc, err := app.NewServices(sctx, cfg, db.Store, app.Options{Logger: logger, Metrics: m, Publisher: bus})
+	cancel()
+	if err != nil {
+		return err
+	}
+	srv, err := app.New(app.Deps{Config: cfg, Health: db, Services: svc, Logger: logger, Version: v, Metrics: m})
 	if err != nil {
 		return err
 	}
 	jctx, stopJanitor := context.WithCancel(context.Background())
 	defer stopJanitor()
-	go authSvc.RunJanitor(jctx, time.Minute)
-	go dis.RunJanitor(jctx, 30*time.Second)
-	go dis.RunMediaJanitor(jctx, time.Minute)
-	go com.RunLookupRetention(jctx, cfg.LookupRetention, time.Hour)
-	go hub.Run(jctx, bus)
+	svc.StartJanitors(jctx, cfg.LookupRetention)
+	go svc.Hub.Run(jctx, bus)
 	if runBus != nil {
 		go runBus(jctx)
-		go dis.FollowRemote(jctx, bus)
+		go svc.Dispatch.FollowRemote(jctx, bus)
 	}
 	defer srv.Close()
-	go func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-jctx.Done():
-				return
-			case now := <-t.C:
-				dis.Positions().Sweep(now)
-			}
-		}
-	}()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("%sHTTP_ADDR: %w", config.EnvPrefix, err)

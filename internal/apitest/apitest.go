@@ -1,6 +1,9 @@
-// Package apitest runs the real Echo application on a fresh real database
-// and drives it with scenario tables, in the manner of PocketBase's API
-// tests: each scenario is a request and what its answer must hold.
+// Package apitest runs the real Echo application, built by internal/app, on
+// a fresh real database and drives it with scenario tables, in the manner
+// of PocketBase's API tests: each scenario is a request and what its answer
+// must hold. It also holds what the tests of every area share: the
+// two-community fixture (Tenants), people and sign-ins, headers, and the
+// seeded data of the benchmarks (NewSeeded).
 package apitest
 
 import (
@@ -17,13 +20,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/api"
+	"github.com/precinct-cad/precinct/internal/app"
 	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/civil"
 	"github.com/precinct-cad/precinct/internal/community"
 	"github.com/precinct-cad/precinct/internal/config"
 	"github.com/precinct-cad/precinct/internal/dispatch"
 	"github.com/precinct-cad/precinct/internal/events"
+	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime"
 	"github.com/precinct-cad/precinct/internal/store"
@@ -41,7 +45,7 @@ type Env struct {
 	Dispatch  *dispatch.Service
 	Events    *events.Local
 	Hub       *realtime.Hub
-	Server    *api.Server
+	Server    *httpx.Server
 	Clock     *Clock     // the application's clock; Advance moves it forward
 	Logs      *LogBuffer // everything the application logged, as JSON lines
 	// Metrics is what /metrics serves (the store's operations only when
@@ -103,33 +107,27 @@ func DefaultConfig(t testing.TB, opts ...Option) *config.Config {
 
 // NewWith builds the application with a given configuration and health
 // checker, for tests that need to control the database's answers.
-func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...api.HealthChecker) *Env {
+func NewWith(t testing.TB, cfg *config.Config, db *store.Store, health ...httpx.HealthChecker) *Env {
 	t.Helper()
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	var h api.HealthChecker = db
+	var h httpx.HealthChecker = db
 	if len(health) > 0 {
 		h = health[0]
 	}
 	clock := &Clock{}
 	m := metricsFor(db)
-	ac := auth.ConfigFrom(cfg)
-	ac.HashConcurrency, ac.Now, ac.Metrics = 4, clock.Now, m
-	ac.HashParams = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	svc, err := auth.New(context.Background(), db, ac, logger)
+	bus := events.NewLocal()
+	svcs, err := app.NewServices(context.Background(), cfg, db, app.Options{Logger: logger, Metrics: m, Publisher: bus, Now: clock.Now,
+		HashConcurrency: 4, HashParams: auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	com := community.New(db, svc, logger)
-	civ := civil.New(db, com, civil.Options{Logger: logger, Now: clock.Now, PublicURL: cfg.PublicURL, Media: civil.MediaOptionsFrom(cfg), Observer: m})
-	bus := events.NewLocal()
-	dis := dispatch.New(db, civ, com, dispatch.Options{Logger: logger, Now: clock.Now, Publisher: bus})
-	hub := realtime.NewHub(svc, com, dis, realtime.Options{Logger: logger, Now: clock.Now, Revalidate: cfg.RevalidateInterval, MapInterval: cfg.MapInterval,
-		CriticalGrace: cfg.SlowConsumerGrace})
+	svc, com, civ, dis, hub := svcs.Auth, svcs.Community, svcs.Civil, svcs.Dispatch, svcs.Hub
 	ctx, stop := context.WithCancel(context.Background())
 	go hub.Run(ctx, bus)
 	go dis.FollowRemote(ctx, bus)
-	srv, err := api.New(api.Deps{Config: cfg, Health: h, Auth: svc, Community: com, Civil: civ, Dispatch: dis, Hub: hub, Logger: logger, Version: "test", Metrics: m})
+	srv, err := app.New(app.Deps{Config: cfg, Health: h, Services: svcs, Logger: logger, Version: "test", Metrics: m})
 	if err != nil {
 		stop()
 		t.Fatal(err)
@@ -305,7 +303,7 @@ func (env *Env) Do(method, path string, body any, headers map[string]string, rem
 // X-Request-ID header carries.
 func CheckErrorBody(t testing.TB, res *httptest.ResponseRecorder, code string) {
 	t.Helper()
-	var b api.ErrorBody
+	var b httpx.ErrorBody
 	dec := json.NewDecoder(bytes.NewReader(res.Body.Bytes()))
 	if err := dec.Decode(&b); err != nil {
 		t.Fatalf("not an error body: %v: %s", err, res.Body.String())
@@ -313,8 +311,8 @@ func CheckErrorBody(t testing.TB, res *httptest.ResponseRecorder, code string) {
 	if b.Success || b.Msg == "" || b.Msg != b.Error || b.Code != code {
 		t.Errorf("error body = %+v, want code %q with msg == error", b, code)
 	}
-	if b.RequestID == "" || b.RequestID != res.Header().Get(api.HeaderRequestID) {
-		t.Errorf("requestId %q does not match header %q", b.RequestID, res.Header().Get(api.HeaderRequestID))
+	if b.RequestID == "" || b.RequestID != res.Header().Get(httpx.HeaderRequestID) {
+		t.Errorf("requestId %q does not match header %q", b.RequestID, res.Header().Get(httpx.HeaderRequestID))
 	}
 	if ct := res.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)

@@ -25,7 +25,7 @@ type NewUser struct {
 
 // CreateUser checks the username, password and answers against the rules
 // and stores the account. A taken username or Discord id is a conflict.
-func (s *Service) CreateUser(ctx context.Context, in NewUser, cl Client) (*cad.User, error) {
+func (s *Service) CreateUser(ctx context.Context, in NewUser, cl cad.Client) (*cad.User, error) {
 	if err := cad.ValidateUsername(in.Username); err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Service) questions(ctx context.Context, username, password, q1, a1, q2,
 var errWrongPassword = cad.Errorf(cad.EFORBIDDEN, "Current password is incorrect")
 
 // verifyCurrent re-authenticates the caller with their password.
-func (s *Service) verifyCurrent(ctx context.Context, p *cad.Principal, password string, cl Client) error {
+func (s *Service) verifyCurrent(ctx context.Context, p *cad.Principal, password string, cl cad.Client) error {
 	att, err := s.beginAttempt(ctx, cl, nil)
 	if err != nil {
 		return err
@@ -114,7 +114,7 @@ func (s *Service) verifyCurrent(ctx context.Context, p *cad.Principal, password 
 
 // ChangePassword sets a new password after checking the current one (R6),
 // ends every other session of the user and invalidates reset tokens (R25).
-func (s *Service) ChangePassword(ctx context.Context, p *cad.Principal, current, next string, cl Client) error {
+func (s *Service) ChangePassword(ctx context.Context, p *cad.Principal, current, next string, cl cad.Client) error {
 	if err := CheckPassword(next, p.User.Username, productName); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *cad.Principal, current,
 // SetPasswordWithoutCurrent sets a new password for a caller who has just
 // proved who they are another way (a fresh Discord sign-in); it ends the
 // other sessions.
-func (s *Service) SetPasswordWithoutCurrent(ctx context.Context, p *cad.Principal, next string, cl Client) error {
+func (s *Service) SetPasswordWithoutCurrent(ctx context.Context, p *cad.Principal, next string, cl cad.Client) error {
 	if err := CheckPassword(next, p.User.Username, productName); err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (s *Service) setPassword(ctx context.Context, userID, password, keep string
 
 // SetSecurityQuestions sets or changes the caller's questions and answers,
 // after re-authentication with the current password (R21).
-func (s *Service) SetSecurityQuestions(ctx context.Context, p *cad.Principal, current, q1, a1, q2, a2 string, cl Client) error {
+func (s *Service) SetSecurityQuestions(ctx context.Context, p *cad.Principal, current, q1, a1, q2, a2 string, cl cad.Client) error {
 	if err := s.verifyCurrent(ctx, p, current, cl); err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (s *Service) SetSecurityQuestions(ctx context.Context, p *cad.Principal, cu
 
 // AdminSetPassword sets a user's password from the operator's command line
 // and ends all of the user's sessions.
-func (s *Service) AdminSetPassword(ctx context.Context, username, password string, cl Client) (*cad.User, error) {
+func (s *Service) AdminSetPassword(ctx context.Context, username, password string, cl cad.Client) (*cad.User, error) {
 	u, err := s.db.UserByUsername(ctx, username)
 	if err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func (s *Service) AdminSetPassword(ctx context.Context, username, password strin
 
 // DisableUser refuses the user everywhere from now on and ends all of their
 // sessions (R33).
-func (s *Service) DisableUser(ctx context.Context, username string, cl Client) (*cad.User, int64, error) {
+func (s *Service) DisableUser(ctx context.Context, username string, cl cad.Client) (*cad.User, int64, error) {
 	u, err := s.db.UserByUsername(ctx, username)
 	if err != nil {
 		return nil, 0, err
@@ -220,7 +220,7 @@ func (s *Service) DisableUser(ctx context.Context, username string, cl Client) (
 // RotateJWTKey makes a new signing key current. Tokens signed with older
 // keys stay valid until they expire; with revokeAll every session ends too,
 // so every existing token and cookie stops working (the secret-key reset).
-func (s *Service) RotateJWTKey(ctx context.Context, revokeAll bool, cl Client) (int64, error) {
+func (s *Service) RotateJWTKey(ctx context.Context, revokeAll bool, cl cad.Client) (int64, error) {
 	if s.jwtKeys.fixed {
 		return 0, cad.Errorf(cad.EINVALID, "The JWT secret comes from PRECINCT_JWT_SECRET; change it there to rotate")
 	}

@@ -101,7 +101,7 @@ func apiKeyFrom(r *http.Request) (string, bool) {
 // is 401, counted against the client address, and once the address is over
 // its limit such keys get 429. So a misconfigured game server cannot lock
 // out another server behind the same address (R72).
-func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*cad.Principal, error) {
+func (s *Service) authenticateKey(ctx context.Context, key string, cl cad.Client) (*cad.Principal, error) {
 	now := s.now()
 	if !wellFormedKey(key) {
 		return nil, s.badKey(ctx, cl, "malformed key")
@@ -124,7 +124,7 @@ func (s *Service) authenticateKey(ctx context.Context, key string, cl Client) (*
 
 // badKey refuses a key that is not one: 429 when the address is over its
 // limit of failures (no more events written for it), else 401, counted.
-func (s *Service) badKey(ctx context.Context, cl Client, detail string) error {
+func (s *Service) badKey(ctx context.Context, cl cad.Client, detail string) error {
 	if err := keyLimiter.check(ctx, s, cl, 0); err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/discord"
 )
 
 // Discord sign-in lifetimes.
@@ -21,23 +20,25 @@ const (
 	registrationsWindow = time.Hour
 )
 
-// ErrDiscordOff answers the Discord routes when no application is set.
-var ErrDiscordOff = cad.Errorf(cad.EUNAVAILABLE, "Discord sign-in is not configured on this server")
-
-// DiscordError is a refused or failed Discord sign-in: a cad.Error plus a
-// short reason that the browser redirect carries as ?error=.
-type DiscordError struct {
-	Err    *cad.Error
-	Reason string
+func discordFail(code, reason, msg string) error {
+	return &cad.DiscordError{Err: cad.Errorf(code, "%s", msg), Reason: reason}
 }
 
-func (e *DiscordError) Error() string { return e.Err.Error() }
+// DiscordClient is the Discord application sign-in talks to
+// (discord.Client is one): the authorize page's URL with its PKCE
+// verifier, and the identity a callback's code stands for.
+type DiscordClient interface {
+	NewVerifier() string
+	AuthCodeURL(state, verifier string) string
+	Identify(ctx context.Context, code, verifier string) (*cad.DiscordIdentity, error)
+}
 
-// Unwrap exposes the cad.Error.
-func (e *DiscordError) Unwrap() error { return e.Err }
-
-func discordFail(code, reason, msg string) error {
-	return &DiscordError{Err: cad.Errorf(code, "%s", msg), Reason: reason}
+// discordFailure is a failed call to Discord (discord.Error is one): which
+// call failed, and the status Discord answered (0 when it was not
+// reached).
+type discordFailure interface {
+	error
+	Call() (op string, status int)
 }
 
 type oauthFlow struct {
@@ -51,7 +52,7 @@ type oauthFlow struct {
 // returns the URL of Discord's authorize page.
 func (s *Service) DiscordStart(ctx context.Context, w http.ResponseWriter, returnTo string) (string, error) {
 	if s.discord == nil {
-		return "", ErrDiscordOff
+		return "", cad.ErrDiscordOff
 	}
 	state, hash, err := randomToken("")
 	if err != nil {
@@ -60,29 +61,19 @@ func (s *Service) DiscordStart(ctx context.Context, w http.ResponseWriter, retur
 	if err := s.db.CreateOAuthState(ctx, hash, s.now().Add(oauthStateLifetime)); err != nil {
 		return "", err
 	}
-	flow := oauthFlow{State: state, Verifier: discord.NewVerifier(), ReturnTo: returnTo}
+	flow := oauthFlow{State: state, Verifier: s.discord.NewVerifier(), ReturnTo: returnTo}
 	if err := s.cookies.setFlowCookie(w, oauthCookie, flow); err != nil {
 		return "", err
 	}
 	return s.discord.AuthCodeURL(state, flow.Verifier), nil
 }
 
-// DiscordOutcome is the result of a successful callback: a signed-in user,
-// or a verified Discord identity that must register first.
-type DiscordOutcome struct {
-	Issued          *Issued // known user: a new browser session
-	Registration    bool    // new user: a pending registration was made
-	DiscordID       string
-	DiscordUsername string
-	ReturnTo        string
-}
-
 // DiscordCallback finishes a sign-in. The state must match this browser's
 // cookie and be unspent; the code is exchanged with the verifier; the user
 // is found by Discord id only (R54). Any failure creates no session (R57).
-func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl Client) (*DiscordOutcome, error) {
+func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl cad.Client) (*cad.DiscordOutcome, error) {
 	if s.discord == nil {
-		return nil, ErrDiscordOff
+		return nil, cad.ErrDiscordOff
 	}
 	att, err := s.beginAttempt(ctx, cl, nil)
 	if err != nil {
@@ -90,7 +81,7 @@ func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r 
 	}
 	defer att.close(ctx)
 	out, err := s.discordCallback(ctx, w, r, cl)
-	var de *DiscordError
+	var de *cad.DiscordError
 	if err == nil || (errors.As(err, &de) && de.Reason == "discord_unavailable") {
 		att.refund(ctx) // signed in, or Discord's fault: no failed attempt
 	}
@@ -104,7 +95,7 @@ func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r 
 	return out, err
 }
 
-func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl Client) (*DiscordOutcome, error) {
+func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl cad.Client) (*cad.DiscordOutcome, error) {
 	var flow oauthFlow
 	ok := s.cookies.readFlowCookie(r, oauthCookie, &flow)
 	s.cookies.clearFlowCookie(w, oauthCookie)
@@ -131,15 +122,19 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 	}
 	id, err := s.discord.Identify(ctx, code, flow.Verifier)
 	if err != nil {
-		var de *discord.Error
-		if errors.As(err, &de) && de.Status == http.StatusTooManyRequests {
-			return nil, &DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err,
+		var op string
+		var status int
+		if df := discordFailure(nil); errors.As(err, &df) {
+			op, status = df.Call()
+		}
+		if status == http.StatusTooManyRequests {
+			return nil, &cad.DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err,
 				"Discord is rate limiting sign-ins; try again in a minute")}
 		}
-		if errors.As(err, &de) && de.Status >= 400 && de.Status < 500 && de.Op == "token exchange" {
-			return nil, &DiscordError{Reason: "invalid_grant", Err: cad.Wrap(cad.EINVALID, err, "Discord did not accept the sign-in; start again")}
+		if status >= 400 && status < 500 && op == "token exchange" {
+			return nil, &cad.DiscordError{Reason: "invalid_grant", Err: cad.Wrap(cad.EINVALID, err, "Discord did not accept the sign-in; start again")}
 		}
-		return nil, &DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err, "Discord could not be reached; try again")}
+		return nil, &cad.DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err, "Discord could not be reached; try again")}
 	}
 
 	u, err := s.db.UserByDiscordID(ctx, id.ID)
@@ -160,7 +155,7 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 		if err := s.cookies.setFlowCookie(w, registrationCookie, secret); err != nil {
 			return nil, err
 		}
-		return &DiscordOutcome{Registration: true, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
+		return &cad.DiscordOutcome{Registration: true, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
 	}
 	if u.Disabled {
 		return nil, discordFail(cad.EUNAUTHORIZED, "account_disabled", "Sign-in refused for this account")
@@ -173,12 +168,12 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 	if err != nil {
 		return nil, err
 	}
-	return &DiscordOutcome{Issued: issued, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
+	return &cad.DiscordOutcome{Issued: issued, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
 }
 
 // startBrowserSession signs a Discord-verified user in: a new browser
 // session (the browser's old one ends, R30) and its cookie.
-func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *cad.User, cl Client) (*Issued, error) {
+func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *cad.User, cl cad.Client) (*cad.Issued, error) {
 	if err := s.ReplaceCookieSession(ctx, r); err != nil {
 		return nil, err
 	}
@@ -198,21 +193,13 @@ func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter
 	return issued, nil
 }
 
-// Registration is the body of complete-registration.
-type Registration struct {
-	DiscordID                          string
-	Username, Password                 string
-	SecurityQuestion1, SecurityAnswer1 string
-	SecurityQuestion2, SecurityAnswer2 string
-}
-
 // CompleteRegistration creates the account of a pending Discord identity.
 // Only the browser holding the pending registration's cookie may, and only
 // for the Discord id that Discord verified for it: without that check anyone
 // could claim any Discord account. The pending registration is spent.
-func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWriter, r *http.Request, in Registration, cl Client) (*Issued, error) {
+func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWriter, r *http.Request, in cad.DiscordRegistration, cl cad.Client) (*cad.Issued, error) {
 	if s.discord == nil {
-		return nil, ErrDiscordOff
+		return nil, cad.ErrDiscordOff
 	}
 	if err := s.checkRegistrationRate(ctx, cl); err != nil {
 		return nil, err
@@ -261,7 +248,7 @@ func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWrite
 }
 
 // checkRegistrationRate bounds registrations per client IP (R15).
-func (s *Service) checkRegistrationRate(ctx context.Context, cl Client) error {
+func (s *Service) checkRegistrationRate(ctx context.Context, cl cad.Client) error {
 	now := s.now()
 	window := now.Unix() / int64(registrationsWindow/time.Second)
 	c, err := s.db.AddCounter(ctx, "reg:"+cl.IP+":"+itoa(window), 1, now.Add(2*registrationsWindow))
@@ -279,7 +266,7 @@ func (s *Service) checkRegistrationRate(ctx context.Context, cl Client) error {
 // SetPasswordAfterDiscord sets a new password without the old one, for a
 // caller whose session came from a Discord sign-in less than 10 minutes ago:
 // the stronger recovery path beside the security questions (R18).
-func (s *Service) SetPasswordAfterDiscord(ctx context.Context, p *cad.Principal, next string, cl Client) error {
+func (s *Service) SetPasswordAfterDiscord(ctx context.Context, p *cad.Principal, next string, cl cad.Client) error {
 	if p.Session.AuthMethod != "discord" || s.now().Sub(p.Session.CreatedAt) > discordFreshFor {
 		return cad.Errorf(cad.EFORBIDDEN, "Sign in with Discord again (within 10 minutes) to set a password without the current one")
 	}

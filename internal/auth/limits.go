@@ -56,7 +56,7 @@ func (l limiter) windowKeys(ip string, now time.Time) (cur, prev string, elapsed
 
 // check refuses a client IP that has used up its failures. pending is how
 // many attempts of this request are already counted (0 or 1).
-func (l limiter) check(ctx context.Context, s *Service, cl Client, pending int) error {
+func (l limiter) check(ctx context.Context, s *Service, cl cad.Client, pending int) error {
 	now := s.now()
 	cur, prev, elapsed := l.windowKeys(cl.IP, now)
 	got, err := s.db.Counters(ctx, now, cur, prev)
@@ -89,7 +89,7 @@ func (l limiter) check(ctx context.Context, s *Service, cl Client, pending int) 
 }
 
 // failed counts a failure against the client IP.
-func (l limiter) failed(ctx context.Context, s *Service, cl Client) {
+func (l limiter) failed(ctx context.Context, s *Service, cl cad.Client) {
 	now := s.now()
 	cur, _, _ := l.windowKeys(cl.IP, now)
 	if _, err := s.db.AddCounter(ctx, cur, 1, now.Add(2*l.window)); err != nil {
@@ -141,7 +141,7 @@ const maxAttemptWait = 3 * time.Second
 // beginAttempt reserves a try for the client address and, when acct is
 // set, for the account; it refuses with 429 when the address is over its
 // limit. The caller must defer close.
-func (s *Service) beginAttempt(ctx context.Context, cl Client, acct *account) (*attempt, error) {
+func (s *Service) beginAttempt(ctx context.Context, cl cad.Client, acct *account) (*attempt, error) {
 	waitUntil := time.Now().Add(maxAttemptWait)
 	lookedAgain := false
 	for {
@@ -370,7 +370,7 @@ func resetKey(usernameKey string) string   { return "reset:" + usernameKey }
 // that both behave alike) and locks it for a growing time every
 // AccountFailureLimit failures. Failures while locked are not counted
 // (R17); the caller does not call this then.
-func (s *Service) accountFailed(ctx context.Context, cl Client, usernameKey, userID string) {
+func (s *Service) accountFailed(ctx context.Context, cl cad.Client, usernameKey, userID string) {
 	now := s.now()
 	key := accountKey(usernameKey)
 	c, err := s.db.AddCounter(ctx, key, 1, now.Add(accountMemory))
@@ -393,7 +393,7 @@ func (s *Service) accountFailed(ctx context.Context, cl Client, usernameKey, use
 
 // resetFailed counts a wrong set of answers and shuts the reset path after
 // ResetFailureLimit of them.
-func (s *Service) resetFailed(ctx context.Context, cl Client, usernameKey, userID string) {
+func (s *Service) resetFailed(ctx context.Context, cl cad.Client, usernameKey, userID string) {
 	now := s.now()
 	key := resetKey(usernameKey)
 	c, err := s.db.AddCounter(ctx, key, 1, now.Add(2*ResetLockTime))

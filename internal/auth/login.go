@@ -19,7 +19,7 @@ var errInvalidLogin = cad.Errorf(cad.EUNAUTHORIZED, "Invalid username or passwor
 //
 // remember asks for a remembered browser session (RememberFor, as openfsd's
 // remember_me); it means nothing for other kinds.
-func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, remember bool, cl Client) (*Issued, error) {
+func (s *Service) Login(ctx context.Context, username, password string, kind cad.SessionKind, remember bool, cl cad.Client) (*cad.Issued, error) {
 	if err := s.hasher.Admit(); err != nil {
 		s.metrics.SignIn("busy")
 		return nil, err

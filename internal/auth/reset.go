@@ -22,7 +22,7 @@ var errBadResetToken = cad.Errorf(cad.EINVALID, "Reset token is invalid or has e
 // username, or one without questions, gets a stable made-up pair from the
 // same list, so that the answer does not tell whether the account exists
 // (R22).
-func (s *Service) SecurityQuestionsFor(ctx context.Context, username string, cl Client) (string, string, error) {
+func (s *Service) SecurityQuestionsFor(ctx context.Context, username string, cl cad.Client) (string, string, error) {
 	key := cad.NormalizeUsername(username)
 	u, err := s.db.UserByUsername(ctx, username)
 	if err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
@@ -43,7 +43,7 @@ func (s *Service) SecurityQuestionsFor(ctx context.Context, username string, cl 
 // VerifySecurityAnswers checks both answers together, always computing both
 // hashes (R23), and returns a reset token: "rst_" + 256 random bits, stored
 // only as its SHA-256, valid ResetTokenLifetime, single use (R25).
-func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 string, cl Client) (string, error) {
+func (s *Service) VerifySecurityAnswers(ctx context.Context, username, a1, a2 string, cl cad.Client) (string, error) {
 	if err := s.hasher.Admit(); err != nil {
 		return "", err
 	}
@@ -128,7 +128,7 @@ func firstBusy(errs ...error) error {
 // ResetPassword sets a new password with a reset token. The token is
 // consumed atomically, so of concurrent uses exactly one succeeds (R86).
 // Every session of the user ends and nobody is signed in (R28).
-func (s *Service) ResetPassword(ctx context.Context, token, password string, cl Client) error {
+func (s *Service) ResetPassword(ctx context.Context, token, password string, cl cad.Client) error {
 	att, err := s.beginAttempt(ctx, cl, nil)
 	if err != nil {
 		return err

@@ -13,8 +13,6 @@ import (
 
 	"github.com/precinct-cad/precinct/internal/cad"
 	"github.com/precinct-cad/precinct/internal/config"
-	"github.com/precinct-cad/precinct/internal/discord"
-	"github.com/precinct-cad/precinct/internal/ratelimit"
 )
 
 // Lifetimes, documented in docs/auth.md.
@@ -44,11 +42,13 @@ type Config struct {
 	// HashConcurrency bounds concurrent password hashes (R8); 0 picks
 	// GOMAXPROCS (see NewHasher).
 	HashConcurrency int
-	// Discord, when set, turns Discord sign-in on.
-	Discord *discord.Config
+	// Discord, when set, turns Discord sign-in on: the application's
+	// client (discord.New, which the application builds from the
+	// configuration).
+	Discord DiscordClient
 	// SignIn is the limit of failed sign-ins per client address; zero
 	// means IPFailureLimit per IPFailureWindow.
-	SignIn ratelimit.Rule
+	SignIn cad.Rate
 	// Metrics records sign-in results and hash waits; nil records
 	// nothing.
 	Metrics Observer
@@ -61,16 +61,11 @@ type Config struct {
 	HashParams Params
 }
 
-// ConfigFrom takes the service's settings from Precinct's configuration.
+// ConfigFrom takes the service's settings from Precinct's configuration:
+// all but the Discord client, which the application adds when Discord
+// sign-in is configured.
 func ConfigFrom(c *config.Config) Config {
-	out := Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn, HashConcurrency: c.HashConcurrency}
-	if c.DiscordEnabled() {
-		out.Discord = &discord.Config{
-			ClientID: c.DiscordClientID, ClientSecret: c.DiscordClientSecret,
-			BaseURL: c.DiscordBaseURL, RedirectURL: c.DiscordRedirectURL(),
-		}
-	}
-	return out
+	return Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn, HashConcurrency: c.HashConcurrency}
 }
 
 // Service is Precinct's authentication: accounts, sessions, tokens, the
@@ -84,7 +79,7 @@ type Service struct {
 	jwtKeys *keyRing
 	cookies *CookieStore
 	decoy   []byte
-	discord *discord.Client // nil: Discord sign-in is off
+	discord DiscordClient // nil: Discord sign-in is off
 	keys    *keyTouches
 	// verified caches checked access tokens (jwt.go).
 	verified verifiedTokens
@@ -138,9 +133,7 @@ func New(ctx context.Context, db cad.AuthStore, cfg Config, logger *slog.Logger)
 		return nil, err
 	}
 	s.decoy = decoyRing.current().Secret
-	if cfg.Discord != nil {
-		s.discord = discord.New(*cfg.Discord)
-	}
+	s.discord = cfg.Discord
 	return s, nil
 }
 
@@ -168,17 +161,14 @@ func (s *Service) Cookies() *CookieStore { return s.cookies }
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
 
-// Client describes who is asking, for limits and the audit trail.
-type Client struct {
-	IP        string
-	UserAgent string
-	RequestID string
-}
+// Client is cad.Client, the description of who is asking, under the name
+// callers outside internal/ (the command line, pkg/client's tests) know.
+type Client = cad.Client
 
 // event records an authentication event in the database and the log. It
 // never fails the request: the log line is written even when the database
 // insert is not (R76, R77, R78).
-func (s *Service) event(ctx context.Context, cl Client, e cad.AuthEvent) {
+func (s *Service) event(ctx context.Context, cl cad.Client, e cad.AuthEvent) {
 	e.Time = s.now()
 	e.IP, e.UserAgent, e.RequestID = cl.IP, cl.UserAgent, cl.RequestID
 	if e.Outcome == "" {
@@ -250,26 +240,19 @@ func trimUA(ua string) string {
 // checks expiry); it keeps the collections small where the database has no
 // TTL indexes.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			// Pick up a key made by `precinct jwt rotate` or another
-			// instance, so that it becomes the signing key here too.
-			if err := s.jwtKeys.maybeReload(ctx, s.now()); err != nil {
-				s.log.WarnContext(ctx, "reloading the JWT keys", "error", err.Error())
-			}
-			n, err := s.db.DeleteExpired(ctx, s.now())
-			if err != nil {
-				s.log.WarnContext(ctx, "janitor", "error", err.Error())
-			} else if n > 0 {
-				s.log.DebugContext(ctx, "janitor removed expired records", "count", n)
-			}
+	cad.Every(ctx, every, func(ctx context.Context) {
+		// Pick up a key made by `precinct jwt rotate` or another
+		// instance, so that it becomes the signing key here too.
+		if err := s.jwtKeys.maybeReload(ctx, s.now()); err != nil {
+			s.log.WarnContext(ctx, "reloading the JWT keys", "error", err.Error())
 		}
-	}
+		n, err := s.db.DeleteExpired(ctx, s.now())
+		if err != nil {
+			s.log.WarnContext(ctx, "janitor", "error", err.Error())
+		} else if n > 0 {
+			s.log.DebugContext(ctx, "janitor removed expired records", "count", n)
+		}
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -13,14 +13,6 @@ import (
 // expired or revoked credential: the reference's 401 "Not authenticated".
 var errNotAuthenticated = cad.Errorf(cad.EUNAUTHORIZED, "Not authenticated")
 
-// Issued is a new session with its credentials.
-type Issued struct {
-	User    *cad.User
-	Session *cad.Session
-	Token   string // the access JWT
-	Secret  string // the cookie's secret (browser sessions only)
-}
-
 // lifetimes returns the idle and absolute lifetime of a kind of session.
 func lifetimes(kind cad.SessionKind, persistent bool) (idle, max time.Duration) {
 	switch {
@@ -36,14 +28,14 @@ func lifetimes(kind cad.SessionKind, persistent bool) (idle, max time.Duration) 
 // issue creates a session for u and signs its first token. Every login gets
 // a new session (no fixation, R30). persistent asks for a remembered
 // browser session.
-func (s *Service) issue(ctx context.Context, u *cad.User, kind cad.SessionKind, method string, persistent bool, cl Client) (*Issued, error) {
+func (s *Service) issue(ctx context.Context, u *cad.User, kind cad.SessionKind, method string, persistent bool, cl cad.Client) (*cad.Issued, error) {
 	idle, max := lifetimes(kind, persistent)
 	return s.issueUntil(ctx, u, &cad.Session{Kind: kind, AuthMethod: method, Persistent: persistent}, cl, idle, s.now().Add(max))
 }
 
 // issueUntil stores the session spec describes (its kind, name, method and
 // persistence) with an idle lifetime and an end.
-func (s *Service) issueUntil(ctx context.Context, u *cad.User, spec *cad.Session, cl Client, idle time.Duration, expires time.Time) (*Issued, error) {
+func (s *Service) issueUntil(ctx context.Context, u *cad.User, spec *cad.Session, cl cad.Client, idle time.Duration, expires time.Time) (*cad.Issued, error) {
 	secret, id, err := randomToken("")
 	if err != nil {
 		return nil, err
@@ -73,7 +65,7 @@ func (s *Service) issueUntil(ctx context.Context, u *cad.User, spec *cad.Session
 		detail += ", remembered"
 	}
 	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventSessionCreated, UserID: u.ID, SessionID: id, Detail: detail})
-	out := &Issued{User: u, Session: sess, Token: tok}
+	out := &cad.Issued{User: u, Session: sess, Token: tok}
 	if kind == cad.SessionBrowser {
 		out.Secret = secret
 	}
@@ -89,7 +81,7 @@ func minTime(a, b time.Time) time.Time {
 
 // IssueForUser starts a session for a user whose identity another flow has
 // proved (Discord sign-in); the same account checks apply (R58).
-func (s *Service) IssueForUser(ctx context.Context, u *cad.User, kind cad.SessionKind, method string, cl Client) (*Issued, error) {
+func (s *Service) IssueForUser(ctx context.Context, u *cad.User, kind cad.SessionKind, method string, cl cad.Client) (*cad.Issued, error) {
 	if u.Disabled {
 		return nil, errInvalidLogin
 	}
@@ -101,7 +93,7 @@ func (s *Service) IssueForUser(ctx context.Context, u *cad.User, kind cad.Sessio
 // Bearer <jwt>" (cookies are then ignored, R48), else the session cookie. No credential gives (nil, nil); a
 // credential that does not hold gives 401. Storage failures give 503, never
 // access (R80).
-func (s *Service) Authenticate(ctx context.Context, r *http.Request, cl Client) (*cad.Principal, error) {
+func (s *Service) Authenticate(ctx context.Context, r *http.Request, cl cad.Client) (*cad.Principal, error) {
 	if key, ok := apiKeyFrom(r); ok {
 		return s.authenticateKey(ctx, key, cl)
 	}
@@ -183,9 +175,15 @@ func (s *Service) CookieMaxAge(sess *cad.Session) time.Duration {
 	return max(sess.IdleExpiresAt.Sub(s.now()), 0)
 }
 
+// RenewCookie lets a browser session's cookie live on after a use of the
+// session was recorded: 24 hours from now, or 30 days when remembered.
+func (s *Service) RenewCookie(r *http.Request, w http.ResponseWriter, sess *cad.Session) error {
+	return s.cookies.Renew(r, w, s.CookieMaxAge(sess))
+}
+
 // Logout ends the caller's session on the server: its cookie and every JWT
 // of it stop working at once.
-func (s *Service) Logout(ctx context.Context, p *cad.Principal, cl Client) error {
+func (s *Service) Logout(ctx context.Context, p *cad.Principal, cl cad.Client) error {
 	if err := s.db.DeleteSession(ctx, p.User.ID, p.Session.ID); err != nil && cad.ErrorCode(err) != cad.ENOTFOUND {
 		return err
 	}
@@ -195,7 +193,7 @@ func (s *Service) Logout(ctx context.Context, p *cad.Principal, cl Client) error
 
 // Refresh signs a fresh token (new jti) for the caller's session; it never
 // outlives the session.
-func (s *Service) Refresh(ctx context.Context, p *cad.Principal, cl Client) (string, error) {
+func (s *Service) Refresh(ctx context.Context, p *cad.Principal, cl cad.Client) (string, error) {
 	now := s.now()
 	tok, err := s.sign(p.User, p.Session.ID, now, minTime(now.Add(AccessTokenLifetime), p.Session.ExpiresAt))
 	if err != nil {
@@ -211,7 +209,7 @@ func (s *Service) Sessions(ctx context.Context, p *cad.Principal) ([]*cad.Sessio
 }
 
 // EndSession ends one of the caller's sessions; anyone else's is not_found.
-func (s *Service) EndSession(ctx context.Context, p *cad.Principal, id string, cl Client) error {
+func (s *Service) EndSession(ctx context.Context, p *cad.Principal, id string, cl cad.Client) error {
 	if err := s.db.DeleteSession(ctx, p.User.ID, id); err != nil {
 		return err
 	}
@@ -220,7 +218,7 @@ func (s *Service) EndSession(ctx context.Context, p *cad.Principal, id string, c
 }
 
 // EndUserSessions ends every session of another user (Super Admin, R33).
-func (s *Service) EndUserSessions(ctx context.Context, p *cad.Principal, userID string, cl Client) (int64, error) {
+func (s *Service) EndUserSessions(ctx context.Context, p *cad.Principal, userID string, cl cad.Client) (int64, error) {
 	if !p.IsUser() || !p.User.SuperAdmin {
 		return 0, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 	}
@@ -237,7 +235,7 @@ func (s *Service) EndUserSessions(ctx context.Context, p *cad.Principal, userID 
 }
 
 // EndOtherSessions ends every session of the caller but the current one.
-func (s *Service) EndOtherSessions(ctx context.Context, p *cad.Principal, cl Client) (int64, error) {
+func (s *Service) EndOtherSessions(ctx context.Context, p *cad.Principal, cl cad.Client) (int64, error) {
 	n, err := s.db.DeleteSessionsOfUser(ctx, p.User.ID, p.Session.ID)
 	if err != nil {
 		return 0, err
@@ -249,7 +247,7 @@ func (s *Service) EndOtherSessions(ctx context.Context, p *cad.Principal, cl Cli
 // CreateToken makes a named personal token for scripts, shown once. It
 // lives until expires (at most MaxTokenLifetime) and is listed and revoked
 // with the sessions.
-func (s *Service) CreateToken(ctx context.Context, p *cad.Principal, name string, expires time.Time, cl Client) (*Issued, error) {
+func (s *Service) CreateToken(ctx context.Context, p *cad.Principal, name string, expires time.Time, cl cad.Client) (*cad.Issued, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 64 {
 		return nil, cad.Errorf(cad.EINVALID, "Token name must be 1 to 64 characters")

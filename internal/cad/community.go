@@ -200,6 +200,14 @@ type Scope struct {
 	Server      bool        // a game server's key
 }
 
+// Standing is one of a user's communities with their role and their
+// permissions there, as /api/auth/me lists them.
+type Standing struct {
+	Community   *Community
+	Role        string
+	Permissions []string
+}
+
 // AuditEntry is one change inside a community, with who made it.
 type AuditEntry struct {
 	ID          string

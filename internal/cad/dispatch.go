@@ -337,3 +337,15 @@ type Publisher interface {
 type Subscriber interface {
 	Subscribe(size int) (<-chan Event, func())
 }
+
+// Position is where a unit was last seen.
+type Position struct {
+	UnitID    string    `json:"unitId"` // a Discord id, or a steam:/license: identifier
+	UnitName  string    `json:"unitName,omitempty"`
+	Coords    Coords    `json:"coordinates"`
+	Heading   float64   `json:"heading"`
+	Status    string    `json:"status,omitempty"`
+	Job       string    `json:"job,omitempty"`
+	Postal    string    `json:"postal,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}

@@ -1,7 +1,11 @@
 // Package cad is Precinct's domain: the types every other package shares, and
 // the one error type that travels from the store to the HTTP edge. It imports
 // nothing of the transport or the database, so the rules written here can be
-// read and tested on their own.
+// read and tested on their own. It is also where the areas meet (auth,
+// community, civil, dispatch, realtime, discord import no other area): the
+// caller and its standing (Caller, Actor, Client), the audit trail's
+// interface (Auditor), ids, published rates, the plate and date rules, and
+// the records one area hands another.
 package cad
 
 import (
@@ -9,7 +13,7 @@ import (
 	"fmt"
 )
 
-// Error codes. Each maps to exactly one HTTP status in the API layer; the set
+// Error codes. Each maps to exactly one HTTP status in internal/httpx; the set
 // is kept small on purpose so that callers can branch on it.
 const (
 	EINVALID      = "invalid"      // the request is malformed or breaks a rule (400)
@@ -33,7 +37,7 @@ type Error struct {
 }
 
 // Error implements the error interface. The cause is included so that logs
-// show it; the API layer only ever sends Message.
+// show it; the HTTP layer only ever sends Message.
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)

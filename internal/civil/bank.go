@@ -53,11 +53,11 @@ var (
 
 // openAccount opens a character's account with a starting balance, inside
 // the caller's transaction.
-func (s *Service) openAccount(ctx context.Context, c Caller, characterID string, start int64) error {
+func (s *Service) openAccount(ctx context.Context, c cad.Caller, characterID string, start int64) error {
 	number := ""
 	for i := 0; i < 10 && number == ""; i++ {
 		n := NewAccountNumber()
-		if _, err := s.db.AccountByNumber(ctx, c.communityID(), n); cad.ErrorCode(err) == cad.ENOTFOUND {
+		if _, err := s.db.AccountByNumber(ctx, c.CommunityID(), n); cad.ErrorCode(err) == cad.ENOTFOUND {
 			number = n
 		} else if err != nil {
 			return err
@@ -67,20 +67,20 @@ func (s *Service) openAccount(ctx context.Context, c Caller, characterID string,
 		return cad.Errorf(cad.EUNAVAILABLE, "No free account number was found; try again")
 	}
 	a := &cad.BankAccount{CharacterID: characterID, Number: number, Balance: start}
-	if err := s.db.CreateAccount(ctx, c.communityID(), a); err != nil {
+	if err := s.db.CreateAccount(ctx, c.CommunityID(), a); err != nil {
 		return err
 	}
-	return s.db.AddLedgerEntry(ctx, &cad.LedgerEntry{CommunityID: c.communityID(), AccountID: a.ID, Type: cad.TxOpening,
+	return s.db.AddLedgerEntry(ctx, &cad.LedgerEntry{CommunityID: c.CommunityID(), AccountID: a.ID, Type: cad.TxOpening,
 		Amount: start, BalanceAfter: start, Description: "Account opened", ActorID: c.Actor.UserID, ActorKind: c.Actor.Kind, Time: s.now()})
 }
 
 // account finds the account of a character the caller may manage.
-func (s *Service) account(ctx context.Context, c Caller, ref string) (*cad.Character, *cad.BankAccount, error) {
+func (s *Service) account(ctx context.Context, c cad.Caller, ref string) (*cad.Character, *cad.BankAccount, error) {
 	ch, err := s.visible(ctx, c, ref)
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := s.db.AccountOf(ctx, c.communityID(), ch.ID)
+	a, err := s.db.AccountOf(ctx, c.CommunityID(), ch.ID)
 	if cad.ErrorCode(err) == cad.ENOTFOUND {
 		return nil, nil, errNoAccount
 	}
@@ -88,12 +88,12 @@ func (s *Service) account(ctx context.Context, c Caller, ref string) (*cad.Chara
 }
 
 // Account returns a character's account and its newest ledger entries.
-func (s *Service) Account(ctx context.Context, c Caller, ref, after string, limit int) (*cad.Character, *cad.BankAccount, []*cad.LedgerEntry, string, error) {
+func (s *Service) Account(ctx context.Context, c cad.Caller, ref, after string, limit int) (*cad.Character, *cad.BankAccount, []*cad.LedgerEntry, string, error) {
 	ch, a, err := s.account(ctx, c, ref)
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
-	list, next, err := s.db.Ledger(ctx, c.communityID(), a.ID, after, pageSize(limit))
+	list, next, err := s.db.Ledger(ctx, c.CommunityID(), a.ID, after, pageSize(limit))
 	if err != nil {
 		return nil, nil, nil, "", err
 	}
@@ -115,7 +115,7 @@ func movable(a *cad.BankAccount) error {
 
 // post changes a's balance by amount and writes the entry, inside the
 // caller's transaction.
-func (s *Service) post(ctx context.Context, c Caller, a *cad.BankAccount, typ string, amount int64, desc, counterparty, transfer string) (*cad.LedgerEntry, error) {
+func (s *Service) post(ctx context.Context, c cad.Caller, a *cad.BankAccount, typ string, amount int64, desc, counterparty, transfer string) (*cad.LedgerEntry, error) {
 	if err := movable(a); err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ type stored struct {
 // looks for the first answer, else runs and stores it. Two requests with
 // one key at once: one runs, the other's store conflicts and it runs
 // again, now finding the answer.
-func (s *Service) idempotent(ctx context.Context, c Caller, key, request string, run func(ctx context.Context) (*Movement, error)) (*Movement, error) {
+func (s *Service) idempotent(ctx context.Context, c cad.Caller, key, request string, run func(ctx context.Context) (*Movement, error)) (*Movement, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
 		var m *Movement
@@ -163,7 +163,7 @@ func (s *Service) idempotent(ctx context.Context, c Caller, key, request string,
 	if len(key) > 200 {
 		return nil, cad.Errorf(cad.EINVALID, "idempotencyKey is longer than 200 characters")
 	}
-	sum := sha256.Sum256([]byte(c.communityID() + "\x00" + c.Actor.UserID + "\x00" + key))
+	sum := sha256.Sum256([]byte(c.CommunityID() + "\x00" + c.Actor.UserID + "\x00" + key))
 	digest := hex.EncodeToString(sum[:16])
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -193,7 +193,7 @@ func (s *Service) idempotent(ctx context.Context, c Caller, key, request string,
 			if err != nil {
 				return err
 			}
-			return s.db.SaveIdempotentResult(ctx, &cad.IdempotentResult{ID: digest, CommunityID: c.communityID(), Status: 200,
+			return s.db.SaveIdempotentResult(ctx, &cad.IdempotentResult{ID: digest, CommunityID: c.CommunityID(), Status: 200,
 				Body: string(body), CreatedAt: now, ExpiresAt: now.Add(IdempotencyWindow)})
 		})
 		if cad.ErrorCode(err) != cad.ECONFLICT || errors.Is(err, errKeyReused) {
@@ -204,7 +204,7 @@ func (s *Service) idempotent(ctx context.Context, c Caller, key, request string,
 }
 
 // simple runs a one-account movement of a character the caller may manage.
-func (s *Service) simple(ctx context.Context, c Caller, op, typ string, in MoneyInput, sign int64) (*Movement, error) {
+func (s *Service) simple(ctx context.Context, c cad.Caller, op, typ string, in MoneyInput, sign int64) (*Movement, error) {
 	desc, err := checkDescription(in.Description)
 	if err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func (s *Service) simple(ctx context.Context, c Caller, op, typ string, in Money
 	}
 	request := op + "|" + ch.ID + "|" + FormatAmount(in.Amount)
 	m, err := s.idempotent(ctx, c, in.IdempotencyKey, request, func(ctx context.Context) (*Movement, error) {
-		a, err := s.db.AccountOf(ctx, c.communityID(), ch.ID)
+		a, err := s.db.AccountOf(ctx, c.CommunityID(), ch.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -242,15 +242,15 @@ var errMemberCash = cad.Errorf(cad.EFORBIDDEN, "Members may not deposit or withd
 // cashAllowed reports whether the caller may move money into or out of an
 // account: game servers and Supervisors and up always, members when the
 // community allows it. A deposit makes money out of nothing.
-func cashAllowed(c Caller) error {
-	if c.supervisor() || c.Scope.Community.Settings.AllowMemberDepositsWithdrawals {
+func cashAllowed(c cad.Caller) error {
+	if c.IsSupervisor() || c.Scope.Community.Settings.AllowMemberDepositsWithdrawals {
 		return nil
 	}
 	return errMemberCash
 }
 
 // Deposit puts money into a character's account (see cashAllowed).
-func (s *Service) Deposit(ctx context.Context, c Caller, in MoneyInput) (*Movement, error) {
+func (s *Service) Deposit(ctx context.Context, c cad.Caller, in MoneyInput) (*Movement, error) {
 	if err := cashAllowed(c); err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (s *Service) Deposit(ctx context.Context, c Caller, in MoneyInput) (*Moveme
 
 // Withdraw takes money out of a character's account; never below zero
 // (see cashAllowed).
-func (s *Service) Withdraw(ctx context.Context, c Caller, in MoneyInput) (*Movement, error) {
+func (s *Service) Withdraw(ctx context.Context, c cad.Caller, in MoneyInput) (*Movement, error) {
 	if err := cashAllowed(c); err != nil {
 		return nil, err
 	}
@@ -268,8 +268,8 @@ func (s *Service) Withdraw(ctx context.Context, c Caller, in MoneyInput) (*Movem
 
 // Adjust changes a balance by a signed amount, with a reason (Supervisors
 // and up, game servers).
-func (s *Service) Adjust(ctx context.Context, c Caller, in MoneyInput) (*Movement, error) {
-	if !c.supervisor() {
+func (s *Service) Adjust(ctx context.Context, c cad.Caller, in MoneyInput) (*Movement, error) {
+	if !c.IsSupervisor() {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Supervisor")
 	}
 	if strings.TrimSpace(in.Description) == "" {
@@ -290,7 +290,7 @@ type TransferInput struct {
 
 // Transfer moves money between two accounts of the community in one
 // transaction.
-func (s *Service) Transfer(ctx context.Context, c Caller, in TransferInput) (*Movement, error) {
+func (s *Service) Transfer(ctx context.Context, c cad.Caller, in TransferInput) (*Movement, error) {
 	desc, err := checkDescription(in.Description)
 	if err != nil {
 		return nil, err
@@ -311,11 +311,11 @@ func (s *Service) Transfer(ctx context.Context, c Caller, in TransferInput) (*Mo
 	}
 	request := "transfer|" + ch.ID + "|" + to + "|" + FormatAmount(in.Amount)
 	m, err := s.idempotent(ctx, c, in.IdempotencyKey, request, func(ctx context.Context) (*Movement, error) {
-		a, err := s.db.AccountOf(ctx, c.communityID(), ch.ID)
+		a, err := s.db.AccountOf(ctx, c.CommunityID(), ch.ID)
 		if err != nil {
 			return nil, err
 		}
-		b, err := s.db.AccountByNumber(ctx, c.communityID(), to)
+		b, err := s.db.AccountByNumber(ctx, c.CommunityID(), to)
 		if cad.ErrorCode(err) == cad.ENOTFOUND {
 			return nil, cad.Errorf(cad.ENOTFOUND, "No account has that number")
 		} else if err != nil {
@@ -352,8 +352,8 @@ type PaycheckInput struct {
 // Paycheck pays a character the department's configured paycheck (or the
 // smaller amount asked for). The character must be the player's when both
 // name a Discord id.
-func (s *Service) Paycheck(ctx context.Context, c Caller, in PaycheckInput) (*Movement, error) {
-	deps, err := s.db.Departments(ctx, c.communityID())
+func (s *Service) Paycheck(ctx context.Context, c cad.Caller, in PaycheckInput) (*Movement, error) {
+	deps, err := s.db.Departments(ctx, c.CommunityID())
 	if err != nil {
 		return nil, err
 	}
@@ -386,8 +386,8 @@ func (s *Service) Paycheck(ctx context.Context, c Caller, in PaycheckInput) (*Mo
 
 // SetFrozen freezes or unfreezes a character's account (Supervisors and
 // up, game servers). The change is a ledger entry of no amount.
-func (s *Service) SetFrozen(ctx context.Context, c Caller, ref string, frozen bool, reason string) (*cad.BankAccount, error) {
-	if !c.supervisor() {
+func (s *Service) SetFrozen(ctx context.Context, c cad.Caller, ref string, frozen bool, reason string) (*cad.BankAccount, error) {
+	if !c.IsSupervisor() {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Supervisor")
 	}
 	reason, err := checkDescription(reason)
@@ -400,7 +400,7 @@ func (s *Service) SetFrozen(ctx context.Context, c Caller, ref string, frozen bo
 	}
 	var out *cad.BankAccount
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		a, err := s.db.AccountOf(ctx, c.communityID(), ch.ID)
+		a, err := s.db.AccountOf(ctx, c.CommunityID(), ch.ID)
 		if err != nil {
 			return err
 		}

@@ -106,7 +106,7 @@ func (s *Service) bulk(ctx context.Context, n int, one func(ctx context.Context,
 
 // ForceSyncCharacters upserts every character by SSN (their framework
 // identifier).
-func (s *Service) ForceSyncCharacters(ctx context.Context, c Caller, list []CharacterInput) (*BulkResult, error) {
+func (s *Service) ForceSyncCharacters(ctx context.Context, c cad.Caller, list []CharacterInput) (*BulkResult, error) {
 	res, err := s.bulk(ctx, len(list), func(ctx context.Context, i int) (outcome, error) {
 		return s.syncOne(ctx, c, list[i])
 	})
@@ -119,14 +119,14 @@ func (s *Service) ForceSyncCharacters(ctx context.Context, c Caller, list []Char
 }
 
 // syncOne upserts one character; an unchanged one is skipped, unwritten.
-func (s *Service) syncOne(ctx context.Context, c Caller, in CharacterInput) (outcome, error) {
+func (s *Service) syncOne(ctx context.Context, c cad.Caller, in CharacterInput) (outcome, error) {
 	if (in.SSN == nil || strings.TrimSpace(*in.SSN) == "") && (in.Identifier == nil || strings.TrimSpace(*in.Identifier) == "") {
 		return skipped, nil
 	}
 	if in.SSN == nil || strings.TrimSpace(*in.SSN) == "" {
 		in.SSN = in.Identifier
 	}
-	ch, err := s.db.CharacterBySSN(ctx, c.communityID(), strings.TrimSpace(*in.SSN))
+	ch, err := s.db.CharacterBySSN(ctx, c.CommunityID(), strings.TrimSpace(*in.SSN))
 	if err == nil && in.Mugshot == nil {
 		next := *ch
 		next.Extra = cloneMap(ch.Extra)
@@ -161,9 +161,9 @@ func cloneMap(m map[string]string) map[string]string {
 // RegisterOrFind registers a vehicle for a game server; a plate already
 // registered to the same owner answers that vehicle (existed), as the sync
 // resources register a player's vehicles again on every purchase.
-func (s *Service) RegisterOrFind(ctx context.Context, c Caller, in VehicleInput) (*cad.Vehicle, bool, error) {
+func (s *Service) RegisterOrFind(ctx context.Context, c cad.Caller, in VehicleInput) (*cad.Vehicle, bool, error) {
 	if in.Plate != nil && in.Owner != nil {
-		if v, err := s.db.VehicleByPlate(ctx, c.communityID(), NormalizePlate(*in.Plate)); err == nil {
+		if v, err := s.db.VehicleByPlate(ctx, c.CommunityID(), cad.NormalizePlate(*in.Plate)); err == nil {
 			owner, err := s.Resolve(ctx, c, *in.Owner)
 			if err != nil {
 				return nil, false, cad.Errorf(cad.ENOTFOUND, "Owner civilian not found")
@@ -181,7 +181,7 @@ func (s *Service) RegisterOrFind(ctx context.Context, c Caller, in VehicleInput)
 // SyncVehicles upserts vehicles by plate: a new plate is registered to its
 // owner, a known one of the same owner updated (make, model, colour,
 // year), one of another owner refused.
-func (s *Service) SyncVehicles(ctx context.Context, c Caller, list []VehicleInput) (*BulkResult, error) {
+func (s *Service) SyncVehicles(ctx context.Context, c cad.Caller, list []VehicleInput) (*BulkResult, error) {
 	owners := map[string]*cad.Character{}
 	res, err := s.bulk(ctx, len(list), func(ctx context.Context, i int) (outcome, error) {
 		return s.syncVehicle(ctx, c, list[i], owners)
@@ -194,7 +194,7 @@ func (s *Service) SyncVehicles(ctx context.Context, c Caller, list []VehicleInpu
 	return res, nil
 }
 
-func (s *Service) syncVehicle(ctx context.Context, c Caller, in VehicleInput, owners map[string]*cad.Character) (outcome, error) {
+func (s *Service) syncVehicle(ctx context.Context, c cad.Caller, in VehicleInput, owners map[string]*cad.Character) (outcome, error) {
 	if in.Plate == nil || in.Owner == nil || strings.TrimSpace(*in.Owner) == "" {
 		return 0, cad.Errorf(cad.EINVALID, "plate and an owner (ownerId or citizenid) are required")
 	}
@@ -211,7 +211,7 @@ func (s *Service) syncVehicle(ctx context.Context, c Caller, in VehicleInput, ow
 	}
 	id := owner.ID
 	in.Owner = &id
-	v, err := s.db.VehicleByPlate(ctx, c.communityID(), NormalizePlate(*in.Plate))
+	v, err := s.db.VehicleByPlate(ctx, c.CommunityID(), cad.NormalizePlate(*in.Plate))
 	if cad.ErrorCode(err) == cad.ENOTFOUND {
 		if _, err := s.RegisterVehicle(ctx, c, in); err != nil {
 			if cad.ErrorCode(err) == cad.ECONFLICT {
@@ -234,7 +234,7 @@ func (s *Service) syncVehicle(ctx context.Context, c Caller, in VehicleInput, ow
 	if reflect.DeepEqual(&next, v) {
 		return skipped, nil
 	}
-	if _, err := s.db.UpdateVehicle(ctx, c.communityID(), v.ID, func(x *cad.Vehicle) error {
+	if _, err := s.db.UpdateVehicle(ctx, c.CommunityID(), v.ID, func(x *cad.Vehicle) error {
 		return s.applyVehicle(c, x, keep)
 	}); err != nil {
 		return 0, err

@@ -108,7 +108,7 @@ func apply(ch *cad.Character, in CharacterInput, strict bool) error {
 	}
 	if in.DateOfBirth != nil {
 		raw := strings.TrimSpace(*in.DateOfBirth)
-		d, ok := NormalizeDate(raw)
+		d, ok := cad.NormalizeDate(raw)
 		switch {
 		case ok:
 			ch.DateOfBirth = d
@@ -167,22 +167,22 @@ func apply(ch *cad.Character, in CharacterInput, strict bool) error {
 // game server's for the Discord id it names) with its bank account and
 // the community's starting balance, in one transaction. An SSN is
 // generated when none is given.
-func (s *Service) CreateCharacter(ctx context.Context, c Caller, in CharacterInput) (*cad.Character, error) {
+func (s *Service) CreateCharacter(ctx context.Context, c cad.Caller, in CharacterInput) (*cad.Character, error) {
 	ch := &cad.Character{}
-	if err := apply(ch, in, !c.server()); err != nil {
+	if err := apply(ch, in, !c.IsServer()); err != nil {
 		return nil, err
 	}
 	mug, err := s.parseMugshot(ctx, c, in.Mugshot, nil)
 	if err != nil {
 		return nil, err
 	}
-	if !c.server() {
+	if !c.IsServer() {
 		ch.OwnerID, ch.DiscordID = c.UserID, c.DiscordID
 		max := c.Scope.Community.Settings.MaxCharactersPerUser
 		if max <= 0 {
 			max = cad.DefaultSettings().MaxCharactersPerUser
 		}
-		n, err := s.db.CountCharactersOf(ctx, c.communityID(), c.UserID)
+		n, err := s.db.CountCharactersOf(ctx, c.CommunityID(), c.UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +208,7 @@ func (s *Service) CreateCharacter(ctx context.Context, c Caller, in CharacterInp
 // transaction: inside a caller's (a bulk sync's batch) the first attempt's
 // writes cannot be undone alone, so the conflict goes to the caller, whose
 // transaction rolls back whole.
-func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Character, img *Image) error {
+func (s *Service) insertCharacter(ctx context.Context, c cad.Caller, ch *cad.Character, img *Image) error {
 	given := ch.SSN != ""
 	start := c.Scope.Community.Settings.StartingBalance * 100
 	attempts := 4
@@ -223,7 +223,7 @@ func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Charact
 		}
 		err = s.db.Tx(ctx, func(ctx context.Context) error {
 			d := draft
-			if err := s.db.CreateCharacter(ctx, c.communityID(), &d); err != nil {
+			if err := s.db.CreateCharacter(ctx, c.CommunityID(), &d); err != nil {
 				return err
 			}
 			if img != nil {
@@ -232,7 +232,7 @@ func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Charact
 					return err
 				}
 				d.MugshotID, d.MugshotURL = id, ""
-				if _, err := s.db.UpdateCharacter(ctx, c.communityID(), d.ID, func(x *cad.Character) error {
+				if _, err := s.db.UpdateCharacter(ctx, c.CommunityID(), d.ID, func(x *cad.Character) error {
 					x.MugshotID, x.MugshotURL = id, ""
 					return nil
 				}); err != nil {
@@ -254,13 +254,13 @@ func (s *Service) insertCharacter(ctx context.Context, c Caller, ch *cad.Charact
 
 // freeSSN is the given SSN when no character has it (else a conflict), or
 // a generated one no character has.
-func (s *Service) freeSSN(ctx context.Context, c Caller, given string) (string, error) {
+func (s *Service) freeSSN(ctx context.Context, c cad.Caller, given string) (string, error) {
 	for i := 0; i < 10; i++ {
 		ssn := given
 		if ssn == "" {
 			ssn = NewSSN()
 		}
-		_, err := s.db.CharacterBySSN(ctx, c.communityID(), ssn)
+		_, err := s.db.CharacterBySSN(ctx, c.CommunityID(), ssn)
 		switch {
 		case cad.ErrorCode(err) == cad.ENOTFOUND:
 			return ssn, nil
@@ -276,58 +276,58 @@ func (s *Service) freeSSN(ctx context.Context, c Caller, given string) (string, 
 // Resolve finds a character by its CAD id, its SSN or its framework
 // identifier: the FiveM resources name characters every way (R64: another
 // community's is not found).
-func (s *Service) Resolve(ctx context.Context, c Caller, ref string) (*cad.Character, error) {
+func (s *Service) Resolve(ctx context.Context, c cad.Caller, ref string) (*cad.Character, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 128 {
 		return nil, cad.Errorf(cad.ENOTFOUND, "Civilian not found")
 	}
-	if ch, err := s.db.Character(ctx, c.communityID(), ref); cad.ErrorCode(err) != cad.ENOTFOUND {
+	if ch, err := s.db.Character(ctx, c.CommunityID(), ref); cad.ErrorCode(err) != cad.ENOTFOUND {
 		return ch, err
 	}
-	if ch, err := s.db.CharacterBySSN(ctx, c.communityID(), ref); cad.ErrorCode(err) != cad.ENOTFOUND {
+	if ch, err := s.db.CharacterBySSN(ctx, c.CommunityID(), ref); cad.ErrorCode(err) != cad.ENOTFOUND {
 		return ch, err
 	}
-	return s.db.CharacterByIdentifier(ctx, c.communityID(), ref)
+	return s.db.CharacterByIdentifier(ctx, c.CommunityID(), ref)
 }
 
 // visible finds a character the caller may manage: a game server any of
 // its community's, a member their own, a Supervisor and up anyone's.
 // Others get not_found, as for a missing one.
-func (s *Service) visible(ctx context.Context, c Caller, ref string) (*cad.Character, error) {
+func (s *Service) visible(ctx context.Context, c cad.Caller, ref string) (*cad.Character, error) {
 	ch, err := s.Resolve(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !c.owns(ch) && !c.supervisor() {
+	if !owns(c, ch) && !c.IsSupervisor() {
 		return nil, cad.Errorf(cad.ENOTFOUND, "Civilian not found")
 	}
 	return ch, nil
 }
 
 // Character returns a character the caller may manage.
-func (s *Service) Character(ctx context.Context, c Caller, ref string) (*cad.Character, error) {
+func (s *Service) Character(ctx context.Context, c cad.Caller, ref string) (*cad.Character, error) {
 	return s.visible(ctx, c, ref)
 }
 
 // MyCharacters lists the caller's own characters in the community.
-func (s *Service) MyCharacters(ctx context.Context, c Caller) ([]*cad.Character, error) {
-	return s.db.CharactersOf(ctx, c.communityID(), c.UserID, MaxCharactersPage)
+func (s *Service) MyCharacters(ctx context.Context, c cad.Caller) ([]*cad.Character, error) {
+	return s.db.CharactersOf(ctx, c.CommunityID(), c.UserID, MaxCharactersPage)
 }
 
 // CharactersByDiscord lists the characters of a Discord user (game
 // servers).
-func (s *Service) CharactersByDiscord(ctx context.Context, c Caller, discordID string) ([]*cad.Character, error) {
+func (s *Service) CharactersByDiscord(ctx context.Context, c cad.Caller, discordID string) ([]*cad.Character, error) {
 	discordID = strings.TrimPrefix(strings.TrimSpace(discordID), "discord:")
 	if !discordIDRE.MatchString(discordID) {
 		return nil, cad.Errorf(cad.EINVALID, "discordId must be a Discord user id (digits)")
 	}
-	return s.db.CharactersByDiscord(ctx, c.communityID(), discordID, MaxCharactersPage)
+	return s.db.CharactersByDiscord(ctx, c.CommunityID(), discordID, MaxCharactersPage)
 }
 
 // UpdateCharacter changes the fields in gives of a character the caller may
 // manage.
-func (s *Service) UpdateCharacter(ctx context.Context, c Caller, ref string, in CharacterInput) (*cad.Character, error) {
-	if !c.server() {
+func (s *Service) UpdateCharacter(ctx context.Context, c cad.Caller, ref string, in CharacterInput) (*cad.Character, error) {
+	if !c.IsServer() {
 		// A member's characters carry the member's own Discord id: moving
 		// one to another player's would put it in their game.
 		in.DiscordID = nil
@@ -348,8 +348,8 @@ func (s *Service) UpdateCharacter(ctx context.Context, c Caller, ref string, in 
 			newImage = newMediaID()
 		}
 		var old string
-		out, err = s.db.UpdateCharacter(ctx, c.communityID(), ch.ID, func(x *cad.Character) error {
-			if err := apply(x, in, !c.server()); err != nil {
+		out, err = s.db.UpdateCharacter(ctx, c.CommunityID(), ch.ID, func(x *cad.Character) error {
+			if err := apply(x, in, !c.IsServer()); err != nil {
 				return err
 			}
 			if mug.set {
@@ -364,7 +364,7 @@ func (s *Service) UpdateCharacter(ctx context.Context, c Caller, ref string, in 
 		// The old image goes first, so that the quota counts the new one
 		// in its place.
 		if old != "" && old != newImage {
-			if err := s.db.DeleteMedia(ctx, c.communityID(), old); err != nil {
+			if err := s.db.DeleteMedia(ctx, c.CommunityID(), old); err != nil {
 				return err
 			}
 		}
@@ -401,7 +401,7 @@ func changedFields(a, b *cad.Character) map[string]any {
 // SyncCharacter is a game server's upsert: the character with the SSN (its
 // framework identifier) is updated, or made when there is none. The same
 // character posted twice, even at once, is one record.
-func (s *Service) SyncCharacter(ctx context.Context, c Caller, in CharacterInput) (*cad.Character, bool, error) {
+func (s *Service) SyncCharacter(ctx context.Context, c cad.Caller, in CharacterInput) (*cad.Character, bool, error) {
 	if in.SSN == nil || strings.TrimSpace(*in.SSN) == "" {
 		if in.Identifier == nil || strings.TrimSpace(*in.Identifier) == "" {
 			return nil, false, errNoSSNSync
@@ -411,7 +411,7 @@ func (s *Service) SyncCharacter(ctx context.Context, c Caller, in CharacterInput
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var ch *cad.Character
-		ch, err = s.db.CharacterBySSN(ctx, c.communityID(), strings.TrimSpace(*in.SSN))
+		ch, err = s.db.CharacterBySSN(ctx, c.CommunityID(), strings.TrimSpace(*in.SSN))
 		switch {
 		case err == nil:
 			out, err := s.UpdateCharacter(ctx, c, ch.ID, in)
@@ -431,12 +431,12 @@ func (s *Service) SyncCharacter(ctx context.Context, c Caller, in CharacterInput
 // DeleteCharacter deletes a character the caller may manage with its
 // vehicles and images; its bank account is closed and kept with its
 // ledger. One transaction.
-func (s *Service) DeleteCharacter(ctx context.Context, c Caller, ref string) error {
+func (s *Service) DeleteCharacter(ctx context.Context, c cad.Caller, ref string) error {
 	ch, err := s.visible(ctx, c, ref)
 	if err != nil {
 		return err
 	}
-	cid := c.communityID()
+	cid := c.CommunityID()
 	var vehicles int64
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		var err error
@@ -473,12 +473,12 @@ type MissingInput struct {
 
 // SetMissing reports a character missing, or found. The owner, a
 // Supervisor, an officer (LEO or dispatch) or a game server may.
-func (s *Service) SetMissing(ctx context.Context, c Caller, ref string, in MissingInput) (*cad.Character, error) {
+func (s *Service) SetMissing(ctx context.Context, c cad.Caller, ref string, in MissingInput) (*cad.Character, error) {
 	ch, err := s.Resolve(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !c.owns(ch) && !c.supervisor() && !c.officer() {
+	if !owns(c, ch) && !c.IsSupervisor() && !officer(c) {
 		return nil, cad.Errorf(cad.ENOTFOUND, "Civilian not found")
 	}
 	loc, err := checkText(text{"lastSeenLocation", 200}, in.LastSeenLocation)
@@ -489,7 +489,7 @@ func (s *Service) SetMissing(ctx context.Context, c Caller, ref string, in Missi
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.db.UpdateCharacter(ctx, c.communityID(), ch.ID, func(x *cad.Character) error {
+	out, err := s.db.UpdateCharacter(ctx, c.CommunityID(), ch.ID, func(x *cad.Character) error {
 		x.MissingPerson = in.Missing
 		if in.Missing {
 			d := s.now()
@@ -511,8 +511,8 @@ func (s *Service) SetMissing(ctx context.Context, c Caller, ref string, in Missi
 }
 
 // MissingPersons lists the community's missing persons.
-func (s *Service) MissingPersons(ctx context.Context, c Caller, after string, limit int) ([]*cad.Character, string, error) {
-	return s.db.MissingCharacters(ctx, c.communityID(), after, pageSize(limit))
+func (s *Service) MissingPersons(ctx context.Context, c cad.Caller, after string, limit int) ([]*cad.Character, string, error) {
+	return s.db.MissingCharacters(ctx, c.CommunityID(), after, pageSize(limit))
 }
 
 func pageSize(n int) int {
@@ -525,8 +525,8 @@ func pageSize(n int) int {
 // SetLicense changes one license of a character and records who changed
 // it, when and why. Officers with the LEO permission, Supervisors and up,
 // and game servers may.
-func (s *Service) SetLicense(ctx context.Context, c Caller, ref, typ, status, reason string) (*cad.Character, error) {
-	if !c.has(cad.DeptLEO) && !c.supervisor() {
+func (s *Service) SetLicense(ctx context.Context, c cad.Caller, ref, typ, status, reason string) (*cad.Character, error) {
+	if !c.Has(cad.DeptLEO) && !c.IsSupervisor() {
 		return nil, errNeedLicense
 	}
 	typ, status = strings.ToLower(strings.TrimSpace(typ)), strings.ToUpper(strings.TrimSpace(status))
@@ -552,7 +552,7 @@ func (s *Service) SetLicense(ctx context.Context, c Caller, ref, typ, status, re
 	var from string
 	var out *cad.Character
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
-		out, err = s.db.UpdateCharacter(ctx, c.communityID(), ch.ID, func(x *cad.Character) error {
+		out, err = s.db.UpdateCharacter(ctx, c.CommunityID(), ch.ID, func(x *cad.Character) error {
 			l := x.License(typ)
 			if l == nil {
 				x.Licenses = append(x.Licenses, cad.License{Type: typ})
@@ -565,7 +565,7 @@ func (s *Service) SetLicense(ctx context.Context, c Caller, ref, typ, status, re
 		if err != nil {
 			return err
 		}
-		return s.db.AddLicenseChange(ctx, &cad.LicenseChange{CommunityID: c.communityID(), CharacterID: ch.ID, Type: typ,
+		return s.db.AddLicenseChange(ctx, &cad.LicenseChange{CommunityID: c.CommunityID(), CharacterID: ch.ID, Type: typ,
 			From: from, To: status, Reason: reason, ActorID: c.Actor.UserID, ActorKind: c.Actor.Kind, Time: now})
 	})
 	if err != nil {
@@ -577,15 +577,15 @@ func (s *Service) SetLicense(ctx context.Context, c Caller, ref, typ, status, re
 
 // LicenseHistory lists a character's license changes, newest first, for
 // whoever may see the character or run look-ups.
-func (s *Service) LicenseHistory(ctx context.Context, c Caller, ref string) ([]*cad.LicenseChange, error) {
+func (s *Service) LicenseHistory(ctx context.Context, c cad.Caller, ref string) ([]*cad.LicenseChange, error) {
 	ch, err := s.Resolve(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !c.owns(ch) && !c.supervisor() && !c.officer() {
+	if !owns(c, ch) && !c.IsSupervisor() && !officer(c) {
 		return nil, cad.Errorf(cad.ENOTFOUND, "Civilian not found")
 	}
-	return s.db.LicenseHistory(ctx, c.communityID(), ch.ID, 200)
+	return s.db.LicenseHistory(ctx, c.CommunityID(), ch.ID, 200)
 }
 
 // licenseSynonyms maps the names clients use onto license types.
@@ -608,7 +608,7 @@ func LicenseType(name string) string {
 
 // SetMugshot stores an uploaded image as the mugshot of a character the
 // caller may manage, replacing the one before.
-func (s *Service) SetMugshot(ctx context.Context, c Caller, ref string, data []byte) (*cad.Character, error) {
+func (s *Service) SetMugshot(ctx context.Context, c cad.Caller, ref string, data []byte) (*cad.Character, error) {
 	if _, _, err := CheckHeader(data); err != nil {
 		return nil, err
 	}
@@ -624,7 +624,7 @@ func (s *Service) SetMugshot(ctx context.Context, c Caller, ref string, data []b
 	err = s.db.Tx(ctx, func(ctx context.Context) error {
 		id := newMediaID()
 		var old string
-		out, err = s.db.UpdateCharacter(ctx, c.communityID(), ch.ID, func(x *cad.Character) error {
+		out, err = s.db.UpdateCharacter(ctx, c.CommunityID(), ch.ID, func(x *cad.Character) error {
 			old, x.MugshotID, x.MugshotURL = x.MugshotID, id, ""
 			return nil
 		})
@@ -634,7 +634,7 @@ func (s *Service) SetMugshot(ctx context.Context, c Caller, ref string, data []b
 		// The old image goes first, so that the quota counts the new one
 		// in its place.
 		if old != "" {
-			if err := s.db.DeleteMedia(ctx, c.communityID(), old); err != nil {
+			if err := s.db.DeleteMedia(ctx, c.CommunityID(), old); err != nil {
 				return err
 			}
 		}

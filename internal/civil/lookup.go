@@ -25,24 +25,17 @@ const (
 	FlagBOLO                = "bolo"
 )
 
-// Alert levels.
-const (
-	AlertNone    = "none"
-	AlertCaution = "caution"
-	AlertAlert   = "alert"
-)
-
 // alertFlags raise the alert level to "alert"; any other flag is caution.
 var alertFlags = map[string]bool{FlagStolen: true, FlagBOLO: true}
 
 // AlertLevel is the level a set of flags calls for.
 func AlertLevel(flags []string) string {
-	level := AlertNone
+	level := cad.AlertNone
 	for _, f := range flags {
 		if alertFlags[f] {
-			return AlertAlert
+			return cad.AlertAlert
 		}
-		level = AlertCaution
+		level = cad.AlertCaution
 	}
 	return level
 }
@@ -108,8 +101,8 @@ type PersonQuery struct {
 // SearchPersons runs a person look-up for an officer. A one-word name
 // matches first or last names (the first page of each, merged); the other
 // forms page with the cursor.
-func (s *Service) SearchPersons(ctx context.Context, c Caller, q PersonQuery) ([]*cad.Character, string, error) {
-	if !c.officer() {
+func (s *Service) SearchPersons(ctx context.Context, c cad.Caller, q PersonQuery) ([]*cad.Character, string, error) {
+	if !officer(c) {
 		return nil, "", errNeedOfficer
 	}
 	limit := pageSize(q.Limit)
@@ -139,9 +132,9 @@ func personQuery(q PersonQuery) string {
 	return strings.Join(parts, " ")
 }
 
-func (s *Service) searchPersons(ctx context.Context, c Caller, q PersonQuery, limit int) ([]*cad.Character, string, error) {
+func (s *Service) searchPersons(ctx context.Context, c cad.Caller, q PersonQuery, limit int) ([]*cad.Character, string, error) {
 	if ssn := strings.TrimSpace(q.SSN); ssn != "" {
-		ch, err := s.db.CharacterBySSN(ctx, c.communityID(), ssn)
+		ch, err := s.db.CharacterBySSN(ctx, c.CommunityID(), ssn)
 		if cad.ErrorCode(err) == cad.ENOTFOUND {
 			return []*cad.Character{}, "", nil
 		}
@@ -152,7 +145,7 @@ func (s *Service) searchPersons(ctx context.Context, c Caller, q PersonQuery, li
 	}
 	f := cad.CharacterFilter{FirstPrefix: q.FirstName, LastPrefix: q.LastName, After: q.After, Limit: limit}
 	if d := strings.TrimSpace(q.DateOfBirth); d != "" {
-		norm, ok := NormalizeDate(d)
+		norm, ok := cad.NormalizeDate(d)
 		if !ok {
 			return nil, "", cad.Errorf(cad.EINVALID, "dob must be a date like 1990-05-15")
 		}
@@ -167,21 +160,21 @@ func (s *Service) searchPersons(ctx context.Context, c Caller, q PersonQuery, li
 	case len(words) == 1:
 		f.LastPrefix = words[0]
 	}
-	return s.db.SearchCharacters(ctx, c.communityID(), f)
+	return s.db.SearchCharacters(ctx, c.CommunityID(), f)
 }
 
 // eitherName merges the first page of last-name and first-name matches of
 // one word, last-name matches first.
-func (s *Service) eitherName(ctx context.Context, c Caller, word string, f cad.CharacterFilter) ([]*cad.Character, string, error) {
+func (s *Service) eitherName(ctx context.Context, c cad.Caller, word string, f cad.CharacterFilter) ([]*cad.Character, string, error) {
 	byLast := f
 	byLast.LastPrefix, byLast.FirstPrefix = word, ""
-	list, _, err := s.db.SearchCharacters(ctx, c.communityID(), byLast)
+	list, _, err := s.db.SearchCharacters(ctx, c.CommunityID(), byLast)
 	if err != nil {
 		return nil, "", err
 	}
 	byFirst := f
 	byFirst.FirstPrefix, byFirst.LastPrefix = word, ""
-	more, _, err := s.db.SearchCharacters(ctx, c.communityID(), byFirst)
+	more, _, err := s.db.SearchCharacters(ctx, c.CommunityID(), byFirst)
 	if err != nil {
 		return nil, "", err
 	}
@@ -208,8 +201,8 @@ type PersonRecord struct {
 
 // Person returns a person's record (licenses, vehicles, flags) for an
 // officer.
-func (s *Service) Person(ctx context.Context, c Caller, ref string) (*PersonRecord, error) {
-	if !c.officer() {
+func (s *Service) Person(ctx context.Context, c cad.Caller, ref string) (*PersonRecord, error) {
+	if !officer(c) {
 		return nil, errNeedOfficer
 	}
 	ch, err := s.Resolve(ctx, c, ref)
@@ -220,7 +213,7 @@ func (s *Service) Person(ctx context.Context, c Caller, ref string) (*PersonReco
 	if err != nil {
 		return nil, err
 	}
-	hist, err := s.db.LicenseHistory(ctx, c.communityID(), ch.ID, 50)
+	hist, err := s.db.LicenseHistory(ctx, c.CommunityID(), ch.ID, 50)
 	if err != nil {
 		return nil, err
 	}
@@ -238,20 +231,9 @@ func (s *Service) Person(ctx context.Context, c Caller, ref string) (*PersonReco
 	return &PersonRecord{Character: ch, Vehicles: vs, History: hist, Flags: flags, Alert: AlertLevel(flags), BOLO: bolo}, nil
 }
 
-// PlateResult is a plate look-up's answer.
-type PlateResult struct {
-	Plate   string // as asked, normalised
-	Vehicle *cad.Vehicle
-	Owner   *cad.Character
-	Flags   []string
-	Alert   string
-	// BOLO is an active BOLO on the plate; OwnerBOLO one on its owner.
-	BOLO, OwnerBOLO *cad.BOLO
-}
-
 // bolosOn returns the live BOLOs on a plate and on a character.
-func (s *Service) bolosOn(ctx context.Context, c Caller, plateKey, characterID string) (plate, person *cad.BOLO, err error) {
-	list, err := s.db.BOLOsFor(ctx, c.communityID(), plateKey, characterID)
+func (s *Service) bolosOn(ctx context.Context, c cad.Caller, plateKey, characterID string) (plate, person *cad.BOLO, err error) {
+	list, err := s.db.BOLOsFor(ctx, c.CommunityID(), plateKey, characterID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -271,28 +253,28 @@ func (s *Service) bolosOn(ctx context.Context, c Caller, plateKey, characterID s
 }
 
 // PlateLookup runs a plate (normalised) for an officer or a game server.
-func (s *Service) PlateLookup(ctx context.Context, c Caller, plate string) (*PlateResult, error) {
-	if !c.officer() {
+func (s *Service) PlateLookup(ctx context.Context, c cad.Caller, plate string) (*cad.PlateResult, error) {
+	if !officer(c) {
 		return nil, errNeedOfficer
 	}
 	// A plate with a control character or a letter outside ASCII is a 400
 	// with its reason, never reduced to what is left of it.
-	key, err := PlateKey(plate)
+	key, err := cad.PlateKey(plate)
 	if err != nil {
 		return nil, err
 	}
 	if key == "" || len(key) > 32 {
 		return nil, cad.Errorf(cad.EINVALID, "plate must hold letters or digits")
 	}
-	res := &PlateResult{Plate: key, Flags: []string{}, Alert: AlertNone}
-	v, err := s.db.VehicleByPlate(ctx, c.communityID(), key)
+	res := &cad.PlateResult{Plate: key, Flags: []string{}, Alert: cad.AlertNone}
+	v, err := s.db.VehicleByPlate(ctx, c.CommunityID(), key)
 	switch {
 	case cad.ErrorCode(err) == cad.ENOTFOUND:
 	case err != nil:
 		return nil, err
 	default:
 		res.Vehicle = v
-		if owner, err := s.db.Character(ctx, c.communityID(), v.OwnerID); err == nil {
+		if owner, err := s.db.Character(ctx, c.CommunityID(), v.OwnerID); err == nil {
 			res.Owner = owner
 		} else if cad.ErrorCode(err) != cad.ENOTFOUND {
 			return nil, err
@@ -330,8 +312,8 @@ const MaxFlaggedPlates = 5000
 
 // FlaggedPlates lists the community's flagged plates for the game's plate
 // readers: each flag is one index range, never a scan of every vehicle.
-func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, error) {
-	bad, err := s.db.CharactersWithLicenseStatus(ctx, c.communityID(), []string{cad.LicenseSuspended, cad.LicenseRevoked}, MaxFlaggedPlates)
+func (s *Service) FlaggedPlates(ctx context.Context, c cad.Caller) ([]FlaggedPlate, error) {
+	bad, err := s.db.CharactersWithLicenseStatus(ctx, c.CommunityID(), []string{cad.LicenseSuspended, cad.LicenseRevoked}, MaxFlaggedPlates)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +325,7 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 	}
 	// Active BOLOs flag their plates, and the vehicles of the people
 	// they name.
-	bolos, _, err := s.db.BOLOs(ctx, c.communityID(), true, "", MaxFlaggedPlates)
+	bolos, _, err := s.db.BOLOs(ctx, c.CommunityID(), true, "", MaxFlaggedPlates)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +343,7 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 			ids = append(ids, b.CharacterID)
 		}
 	}
-	vs, err := s.db.FlaggedVehicles(ctx, c.communityID(), s.now(), ids, MaxFlaggedPlates)
+	vs, err := s.db.FlaggedVehicles(ctx, c.CommunityID(), s.now(), ids, MaxFlaggedPlates)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +354,7 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 		owner := owners[v.OwnerID]
 		if owner == nil {
 			// Owners are read one by one only for flagged vehicles.
-			if o, err := s.db.Character(ctx, c.communityID(), v.OwnerID); err == nil {
+			if o, err := s.db.Character(ctx, c.CommunityID(), v.OwnerID); err == nil {
 				owner = o
 			}
 		}
@@ -388,7 +370,7 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 	for plate := range boloPlates {
 		if !seen[plate] {
 			v := &cad.Vehicle{Plate: plate, PlateKey: plate}
-			out = append(out, FlaggedPlate{Vehicle: v, Flags: []string{FlagBOLO}, Alert: AlertAlert})
+			out = append(out, FlaggedPlate{Vehicle: v, Flags: []string{FlagBOLO}, Alert: cad.AlertAlert})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Vehicle.PlateKey < out[j].Vehicle.PlateKey })
@@ -397,13 +379,13 @@ func (s *Service) FlaggedPlates(ctx context.Context, c Caller) ([]FlaggedPlate, 
 
 // PlateDesigns returns the community's plate designs and which plates
 // wear which.
-func (s *Service) PlateDesigns(ctx context.Context, c Caller) ([]cad.PlateDesign, map[string]string, error) {
+func (s *Service) PlateDesigns(ctx context.Context, c cad.Caller) ([]cad.PlateDesign, map[string]string, error) {
 	designs := c.Scope.Community.Settings.PlateDesigns
 	byPlate := map[string]string{}
 	if len(designs) == 0 {
 		return []cad.PlateDesign{}, byPlate, nil
 	}
-	vs, err := s.db.DesignedVehicles(ctx, c.communityID(), MaxFlaggedPlates)
+	vs, err := s.db.DesignedVehicles(ctx, c.CommunityID(), MaxFlaggedPlates)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -362,16 +362,31 @@ func (s *Service) Media(ctx context.Context, communityID, id string) (*cad.Media
 }
 
 // PrepareALPRPhoto checks, decodes and normalises an ALPR photo for a
-// community, within its quota and its share for ALPR photos.
-func (s *Service) PrepareALPRPhoto(ctx context.Context, com *cad.Community, data []byte) (*Image, error) {
-	return s.prepare(ctx, com, cad.MediaALPR, data, 0)
+// community, within its quota and its share for ALPR photos. The photo is
+// what StoreALPRPhoto stores: a media record without id, owner or time.
+func (s *Service) PrepareALPRPhoto(ctx context.Context, com *cad.Community, data []byte) (*cad.Media, error) {
+	img, err := s.prepare(ctx, com, cad.MediaALPR, data, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &cad.Media{CommunityID: com.ID, Kind: cad.MediaALPR, Version: cad.MediaVersion, ContentType: img.contentType,
+		Data: img.data, Width: img.width, Height: img.height}, nil
 }
 
 // StoreALPRPhoto stores a prepared photo of an ALPR hit, returning its id;
 // in the caller's transaction, if any.
-func (s *Service) StoreALPRPhoto(ctx context.Context, com *cad.Community, hitID string, img *Image) (string, error) {
+func (s *Service) StoreALPRPhoto(ctx context.Context, com *cad.Community, hitID string, photo *cad.Media) (string, error) {
 	id := newMediaID()
+	img := &Image{contentType: photo.ContentType, data: photo.Data, width: photo.Width, height: photo.Height}
 	return id, s.putImage(ctx, com, id, hitID, cad.MediaALPR, img)
+}
+
+// CheckImageHeader refuses what is not a PNG, JPEG or WebP within the
+// size and pixel bounds, from its header alone: what costs nothing, before
+// an upload's credential is read.
+func (s *Service) CheckImageHeader(data []byte) error {
+	_, _, err := CheckHeader(data)
+	return err
 }
 
 // ImageURL is the public URL of a stored image.

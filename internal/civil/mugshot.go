@@ -51,7 +51,7 @@ type mugshotChange struct {
 // nothing; an outside URL is fetched when the fetcher is on. What cannot
 // be stored is refused for a member and dropped for a game server (see
 // the package comment above).
-func (s *Service) parseMugshot(ctx context.Context, c Caller, v *string, current *cad.Character) (mugshotChange, error) {
+func (s *Service) parseMugshot(ctx context.Context, c cad.Caller, v *string, current *cad.Character) (mugshotChange, error) {
 	if v == nil {
 		return mugshotChange{}, nil
 	}
@@ -74,7 +74,7 @@ func (s *Service) parseMugshot(ctx context.Context, c Caller, v *string, current
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2048 {
 		return mugshotChange{}, errBadImage
 	}
-	if strings.HasPrefix(u.Path, MediaPath(c.communityID(), "")) {
+	if strings.HasPrefix(u.Path, MediaPath(c.CommunityID(), "")) {
 		// One of this community's images, as read: no change.
 		return mugshotChange{}, nil
 	}
@@ -114,9 +114,9 @@ func (s *Service) replaced(ctx context.Context, current *cad.Character) int64 {
 // resources do not read the refusal, and would lose the whole record), as
 // long as the failure is not the request's own (a busy server, the
 // deadline).
-func (s *Service) dropFor(ctx context.Context, c Caller, err error) (mugshotChange, error) {
-	if c.server() && cad.ErrorCode(err) != cad.EUNAVAILABLE && cad.ErrorCode(err) != cad.EINTERNAL {
-		s.log.DebugContext(ctx, "a game server's mugshot was dropped", "communityId", c.communityID(), "reason", cad.ErrorMessage(err))
+func (s *Service) dropFor(ctx context.Context, c cad.Caller, err error) (mugshotChange, error) {
+	if c.IsServer() && cad.ErrorCode(err) != cad.EUNAVAILABLE && cad.ErrorCode(err) != cad.EINTERNAL {
+		s.log.DebugContext(ctx, "a game server's mugshot was dropped", "communityId", c.CommunityID(), "reason", cad.ErrorMessage(err))
 		return mugshotChange{}, nil
 	}
 	return mugshotChange{}, err

@@ -4,63 +4,23 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
-// MaxPlateLen bounds a plate as written (the resources cap it at 16).
-const MaxPlateLen = 16
-
-// PlateKey is the form plates are stored and matched in: the ASCII letters
-// and digits GTA plates are made of, upper case ("abc 123", "ABC-123" and
-// "ABC%20123" decoded are all "ABC123"). A plate is printable ASCII; the
-// spaces and punctuation between its letters and digits are dropped. A
-// control character (NUL, a newline) or any character outside ASCII (the
-// Cyrillic "А" that looks like "A", an emoji) is refused with a message
-// that names it, rather than dropped: "АВС123" and "🚓123" are not "123".
-// A plate of spaces and punctuation alone has the key "" and no error;
-// each caller says what it needs then.
-func PlateKey(p string) (string, error) {
-	var key strings.Builder
-	key.Grow(min(len(p), MaxPlateLen))
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c >= 'a' && c <= 'z':
-			key.WriteByte(c - 'a' + 'A')
-		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			key.WriteByte(c)
-		case c < 0x20 || c == 0x7f:
-			return "", cad.Errorf(cad.EINVALID, "plate must not contain control characters (found %U)", rune(c))
-		case c >= utf8.RuneSelf:
-			r, _ := utf8.DecodeRuneInString(p[i:])
-			return "", cad.Errorf(cad.EINVALID, "plate must be written in ASCII letters and digits (spaces and punctuation are ignored): %q (%U) is not one", string(r), r)
-		}
-	}
-	return key.String(), nil
-}
-
-// NormalizePlate is PlateKey without its reason: "" for a plate that has no
-// key, because nothing is left or because PlateKey refuses it.
-func NormalizePlate(p string) string {
-	key, _ := PlateKey(p)
-	return key
-}
-
 // checkPlate validates a plate as given and returns it trimmed with its key.
 func checkPlate(p string) (display, key string, err error) {
-	if key, err = PlateKey(p); err != nil {
+	if key, err = cad.PlateKey(p); err != nil {
 		return "", "", err
 	}
 	display = strings.TrimSpace(p)
 	switch {
 	case key == "":
 		return "", "", cad.Errorf(cad.EINVALID, "plate is required (letters and digits)")
-	case len(display) > MaxPlateLen || len(key) > 10:
-		return "", "", cad.Errorf(cad.EINVALID, "plate is longer than %d characters (10 letters and digits)", MaxPlateLen)
+	case len(display) > cad.MaxPlateLen || len(key) > 10:
+		return "", "", cad.Errorf(cad.EINVALID, "plate is longer than %d characters (10 letters and digits)", cad.MaxPlateLen)
 	}
 	return display, key, nil
 }
@@ -120,43 +80,6 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-var dateLayouts = []string{"2006-01-02", "2006/01/02", time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "01/02/2006", "1/2/2006"}
-
-// NormalizeDate reads a date of birth in the forms clients send and
-// returns it as YYYY-MM-DD: ISO dates and times, YYYY/MM/DD, US
-// MM/DD/YYYY, and DD/MM/YYYY when the day makes that certain (over 12).
-func NormalizeDate(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) > 40 {
-		return "", false
-	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return plausible(t)
-		}
-	}
-	// DD/MM/YYYY, which ESX's identity resource uses.
-	if parts := strings.Split(s, "/"); len(parts) == 3 {
-		d, e1 := strconv.Atoi(parts[0])
-		m, e2 := strconv.Atoi(parts[1])
-		y, e3 := strconv.Atoi(parts[2])
-		if e1 == nil && e2 == nil && e3 == nil && d > 12 {
-			t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-			if t.Day() == d && int(t.Month()) == m {
-				return plausible(t)
-			}
-		}
-	}
-	return "", false
-}
-
-func plausible(t time.Time) (string, bool) {
-	if t.Year() < 1800 || t.Year() > 2200 {
-		return "", false
-	}
-	return t.Format("2006-01-02"), true
-}
-
 // randomDigits returns n random decimal digits.
 func randomDigits(n int) string {
 	b := make([]byte, n)
@@ -199,7 +122,7 @@ func checkVIN(v string) (string, error) {
 	if v == "" {
 		return NewVIN(), nil
 	}
-	if len(v) > 17 || NormalizePlate(v) != v {
+	if len(v) > 17 || cad.NormalizePlate(v) != v {
 		return "", cad.Errorf(cad.EINVALID, "vin must be 1 to 17 letters and digits")
 	}
 	return v, nil

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/precinct-cad/precinct/internal/cad"
@@ -14,7 +13,7 @@ import (
 // Fuzz tests of the parsers game servers feed. The seed corpora run in
 // every `go test`.
 
-// FuzzNormalizePlate proves the plate rule: PlateKey refuses a plate
+// FuzzNormalizePlate proves the plate rule: cad.PlateKey refuses a plate
 // exactly when it holds a control character or anything outside ASCII;
 // otherwise its key is its letters and digits in upper case, and nothing
 // else. So no plate with a letter outside ASCII ever has a key to match.
@@ -24,13 +23,13 @@ func FuzzNormalizePlate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		key, err := PlateKey(p)
+		key, err := cad.PlateKey(p)
 		refused := strings.IndexFunc(p, func(r rune) bool { return r < 0x20 || r >= 0x7f }) >= 0
 		if refused != (err != nil) {
 			t.Fatalf("%q: refused %v, want %v", p, err, refused)
 		}
 		if err != nil {
-			if key != "" || NormalizePlate(p) != "" || cad.ErrorCode(err) != cad.EINVALID || !strings.HasPrefix(err.(*cad.Error).Message, "plate ") {
+			if key != "" || cad.NormalizePlate(p) != "" || cad.ErrorCode(err) != cad.EINVALID || !strings.HasPrefix(err.(*cad.Error).Message, "plate ") {
 				t.Fatalf("%q: refused with key %q and %v", p, key, err)
 			}
 			return
@@ -41,13 +40,13 @@ func FuzzNormalizePlate(f *testing.F) {
 			}
 			return -1
 		}, p)
-		if key != want || NormalizePlate(p) != key {
+		if key != want || cad.NormalizePlate(p) != key {
 			t.Fatalf("%q: key %q, want %q", p, key, want)
 		}
-		if again, err := PlateKey(key); err != nil || again != key {
+		if again, err := cad.PlateKey(key); err != nil || again != key {
 			t.Fatalf("not stable: %q -> %q -> %q (%v)", p, key, again, err)
 		}
-		if display, k, err := checkPlate(p); err == nil && (k != key || k == "" || len(k) > 10 || len(display) > MaxPlateLen) {
+		if display, k, err := checkPlate(p); err == nil && (k != key || k == "" || len(k) > 10 || len(display) > cad.MaxPlateLen) {
 			t.Fatalf("checkPlate accepted %q as %q (%q)", p, display, k)
 		}
 	})
@@ -58,7 +57,7 @@ func FuzzNormalizePlate(f *testing.F) {
 func TestPlateKey(t *testing.T) {
 	for p, want := range map[string]string{"abc 123": "ABC123", "ABC-123": "ABC123", "46EEK 572": "46EEK572", "46EEK%20572": "46EEK20572",
 		" 46eek572  ": "46EEK572", "SYNC 01": "SYNC01", "LAMAR 1": "LAMAR1", "87TRV123": "87TRV123", "A.B_C/1": "ABC1", "--- ---": ""} {
-		if key, err := PlateKey(p); err != nil || key != want {
+		if key, err := cad.PlateKey(p); err != nil || key != want {
 			t.Errorf("%q = %q, %v; want %q", p, key, err, want)
 		}
 	}
@@ -73,7 +72,7 @@ func TestPlateKey(t *testing.T) {
 		"ABC\x7f":      "U+007F",
 		"\xff123":      "U+FFFD",
 	} {
-		key, err := PlateKey(p)
+		key, err := cad.PlateKey(p)
 		if err == nil || !strings.Contains(err.Error(), says) || !strings.Contains(err.Error(), "plate") {
 			t.Errorf("%q = %q, %v; want a refusal saying %s", p, key, err, says)
 		}
@@ -185,25 +184,6 @@ func BenchmarkParseAmount(b *testing.B) {
 	}
 }
 
-func FuzzNormalizeDate(f *testing.F) {
-	for _, s := range []string{"1990-05-15", "05/15/1990", "15/05/1990", "1990/05/15", "1990-05-15T00:00:00Z", "1990-02-31", "31/31/1990", "", "tomorrow", "0001-01-01"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := NormalizeDate(s)
-		if !ok {
-			return
-		}
-		tm, err := time.Parse("2006-01-02", d)
-		if err != nil || tm.Year() < 1800 || tm.Year() > 2200 {
-			t.Fatalf("%q became %q", s, d)
-		}
-		if again, ok := NormalizeDate(d); !ok || again != d {
-			t.Fatalf("not stable: %q -> %q -> %q", s, d, again)
-		}
-	})
-}
-
 func TestSSNAndVINForms(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		s := NewSSN()
@@ -211,7 +191,7 @@ func TestSSNAndVINForms(t *testing.T) {
 			t.Fatalf("SSN %q", s)
 		}
 		v := NewVIN()
-		if len(v) != 17 || strings.ContainsAny(v, "IOQ") || NormalizePlate(v) != v {
+		if len(v) != 17 || strings.ContainsAny(v, "IOQ") || cad.NormalizePlate(v) != v {
 			t.Fatalf("VIN %q", v)
 		}
 	}

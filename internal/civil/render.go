@@ -120,7 +120,7 @@ const (
 // URI, from the community's template and the stored mugshot. A card drawn
 // before from the same record, mugshot and template is answered from the
 // cache; drawing runs in one of a few slots.
-func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType string) (string, error) {
+func (s *Service) RenderCard(ctx context.Context, c cad.Caller, ref, licenseType string) (string, error) {
 	typ := LicenseType(licenseType)
 	if typ == "" {
 		return "", cad.Errorf(cad.EINVALID, "licenseType must be one of %s", strings.Join(cad.LicenseTypes, ", "))
@@ -142,7 +142,7 @@ func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType str
 		{"SEX / HEIGHT / EYES", strings.ToUpper(strings.Join(nonEmpty(ch.Gender, ch.Height, ch.EyeColor), " / "))},
 		{"STATUS", status},
 	}
-	key := c.communityID() + "/" + ch.ID + "/" + typ
+	key := c.CommunityID() + "/" + ch.ID + "/" + typ
 	version := cardVersion(t, fields, ch.MugshotID, cardNumber(ch, typ))
 	uri, ok := s.cards.get(key, version)
 	if ok {
@@ -154,7 +154,7 @@ func (s *Service) RenderCard(ctx context.Context, c Caller, ref, licenseType str
 			s.obs.CardRender("busy")
 			return "", errBusy
 		}
-		uri, err = s.drawCard(ctx, c.communityID(), ch, typ, t, fields)
+		uri, err = s.drawCard(ctx, c.CommunityID(), ch, typ, t, fields)
 		<-s.renders
 		if err != nil {
 			return "", err
@@ -328,7 +328,7 @@ type Fingerprint struct {
 
 // FingerprintOf returns a character's fingerprint: the same character
 // always has the same one.
-func (s *Service) FingerprintOf(ctx context.Context, c Caller, ref string) (*cad.Character, *Fingerprint, error) {
+func (s *Service) FingerprintOf(ctx context.Context, c cad.Caller, ref string) (*cad.Character, *Fingerprint, error) {
 	ch, err := s.Resolve(ctx, c, ref)
 	if err != nil {
 		return nil, nil, err

@@ -7,25 +7,15 @@ package civil
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/community"
 )
-
-// Auditor writes a community's audit trail (community.Service does).
-type Auditor interface {
-	Record(ctx context.Context, a community.Actor, communityID, action, target string, before, after any)
-	// RecordLookup writes a look-up's compact entry and returns once it is
-	// stored; the look-up fails when it cannot be.
-	RecordLookup(ctx context.Context, a community.Actor, communityID, kind, query string, hit bool) error
-}
 
 // Service is the civil-records service.
 type Service struct {
 	db    cad.CivilStore
-	audit Auditor
+	audit cad.Auditor
 	log   *slog.Logger
 	now   func() time.Time
 	// mediaURL is the public URL of a stored image.
@@ -86,7 +76,7 @@ func (nopObserver) CardRender(string)   {}
 func (nopObserver) MediaFetch(string)   {}
 
 // New returns the service.
-func New(db cad.CivilStore, audit Auditor, o Options) *Service {
+func New(db cad.CivilStore, audit cad.Auditor, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -116,69 +106,28 @@ func MediaPath(communityID, id string) string {
 	return "/api/media/" + communityID + "/" + id
 }
 
-// Caller is who asks, in which community, as the HTTP layer resolved it.
-type Caller struct {
-	Scope *cad.Scope
-	Actor community.Actor
-	// UserID is the member's user id; "" for a game server.
-	UserID string
-	// DiscordID is the member's Discord id, given to the characters they
-	// make so that the game finds them.
-	DiscordID string
-}
-
-func (c Caller) communityID() string { return c.Scope.Community.ID }
-
-// server reports whether a game server's key asks.
-func (c Caller) server() bool { return c.Scope.Server }
-
-// supervisor reports whether the caller may act on every member's records.
-func (c Caller) supervisor() bool {
-	return c.Scope.Server || c.Scope.Rank >= cad.RoleRank(cad.RoleSupervisor)
-}
-
-// has reports whether the caller holds a department permission (game
-// servers hold them all in their community).
-func (c Caller) has(perm string) bool {
-	return c.Scope.Server || slices.Contains(c.Scope.Permissions, perm)
-}
-
 // officer reports whether the caller may run look-ups: LEO or dispatch.
-func (c Caller) officer() bool { return c.has(cad.DeptLEO) || c.has(cad.DeptDispatch) }
-
-// CommunityID is the community the caller acts in.
-func (c Caller) CommunityID() string { return c.communityID() }
-
-// IsServer reports whether a game server's key asks.
-func (c Caller) IsServer() bool { return c.server() }
-
-// IsSupervisor reports whether the caller may act on every member's
-// records: a Supervisor and up, or a game server.
-func (c Caller) IsSupervisor() bool { return c.supervisor() }
-
-// Has reports whether the caller holds a department permission (game
-// servers hold them all in their community).
-func (c Caller) Has(perm string) bool { return c.has(perm) }
+func officer(c cad.Caller) bool { return c.Has(cad.DeptLEO) || c.Has(cad.DeptDispatch) }
 
 // owns reports whether the character is the caller's own.
-func (c Caller) owns(ch *cad.Character) bool { return c.UserID != "" && ch.OwnerID == c.UserID }
+func owns(c cad.Caller, ch *cad.Character) bool { return c.UserID != "" && ch.OwnerID == c.UserID }
 
 var (
 	errNeedOfficer = cad.Errorf(cad.EFORBIDDEN, "Look-ups need the LEO or dispatch permission")
 	errNeedLicense = cad.Errorf(cad.EFORBIDDEN, "Changing a license needs the LEO permission or the Supervisor role")
 )
 
-func (s *Service) record(ctx context.Context, c Caller, action, target string, before, after any) {
+func (s *Service) record(ctx context.Context, c cad.Caller, action, target string, before, after any) {
 	if isQuiet(ctx) && action != "civilian.bulk-sync" && action != "vehicle.bulk-sync" {
 		return
 	}
-	s.audit.Record(ctx, c.Actor, c.communityID(), action, target, before, after)
+	s.audit.Record(ctx, c.Actor, c.CommunityID(), action, target, before, after)
 }
 
 // lookedUp records a look-up in the audit trail; an answer is given only
 // once its entry is stored.
-func (s *Service) lookedUp(ctx context.Context, c Caller, kind, query string, hit bool) error {
-	return s.audit.RecordLookup(ctx, c.Actor, c.communityID(), kind, query, hit)
+func (s *Service) lookedUp(ctx context.Context, c cad.Caller, kind, query string, hit bool) error {
+	return s.audit.RecordLookup(ctx, c.Actor, c.CommunityID(), kind, query, hit)
 }
 
 // MediaURL is the public URL of a character's stored mugshot, or "". An

@@ -46,7 +46,7 @@ func docStatus(field string, v string) (string, error) {
 }
 
 // applyVehicle validates in and writes it onto v (not the owner).
-func (s *Service) applyVehicle(c Caller, v *cad.Vehicle, in VehicleInput) error {
+func (s *Service) applyVehicle(c cad.Caller, v *cad.Vehicle, in VehicleInput) error {
 	if in.Plate != nil {
 		display, key, err := checkPlate(*in.Plate)
 		if err != nil {
@@ -128,7 +128,7 @@ func hasDesign(com *cad.Community, id string) bool {
 // RegisterVehicle registers a vehicle to a character the caller may
 // manage. Registration and insurance start valid for a year unless given;
 // a VIN is generated when absent.
-func (s *Service) RegisterVehicle(ctx context.Context, c Caller, in VehicleInput) (*cad.Vehicle, error) {
+func (s *Service) RegisterVehicle(ctx context.Context, c cad.Caller, in VehicleInput) (*cad.Vehicle, error) {
 	if in.Owner == nil || strings.TrimSpace(*in.Owner) == "" {
 		return nil, cad.Errorf(cad.EINVALID, "ownerId (the owning civilian's id or SSN) is required")
 	}
@@ -153,7 +153,7 @@ func (s *Service) RegisterVehicle(ctx context.Context, c Caller, in VehicleInput
 	}
 	for attempt := 0; ; attempt++ {
 		draft := *v
-		err = s.db.CreateVehicle(ctx, c.communityID(), &draft)
+		err = s.db.CreateVehicle(ctx, c.CommunityID(), &draft)
 		if err == nil {
 			*v = draft
 			break
@@ -162,7 +162,7 @@ func (s *Service) RegisterVehicle(ctx context.Context, c Caller, in VehicleInput
 			return nil, err
 		}
 		// The plate may be what is taken; ask, else draw another VIN.
-		if _, perr := s.db.VehicleByPlate(ctx, c.communityID(), v.PlateKey); perr == nil {
+		if _, perr := s.db.VehicleByPlate(ctx, c.CommunityID(), v.PlateKey); perr == nil {
 			return nil, err
 		}
 		v.VIN = NewVIN()
@@ -174,60 +174,60 @@ func (s *Service) RegisterVehicle(ctx context.Context, c Caller, in VehicleInput
 // vehicleFor finds a vehicle (by id or plate) the caller may manage: a
 // game server any, a member the vehicles of their characters, a
 // Supervisor and up all.
-func (s *Service) vehicleFor(ctx context.Context, c Caller, ref string) (*cad.Vehicle, error) {
+func (s *Service) vehicleFor(ctx context.Context, c cad.Caller, ref string) (*cad.Vehicle, error) {
 	v, err := s.findVehicle(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !c.supervisor() && (c.UserID == "" || v.OwnerUserID != c.UserID) {
+	if !c.IsSupervisor() && (c.UserID == "" || v.OwnerUserID != c.UserID) {
 		return nil, errVehicleNotFound
 	}
 	return v, nil
 }
 
-func (s *Service) findVehicle(ctx context.Context, c Caller, ref string) (*cad.Vehicle, error) {
+func (s *Service) findVehicle(ctx context.Context, c cad.Caller, ref string) (*cad.Vehicle, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 64 {
 		return nil, errVehicleNotFound
 	}
-	if v, err := s.db.Vehicle(ctx, c.communityID(), ref); cad.ErrorCode(err) != cad.ENOTFOUND {
+	if v, err := s.db.Vehicle(ctx, c.CommunityID(), ref); cad.ErrorCode(err) != cad.ENOTFOUND {
 		return v, err
 	}
-	return s.db.VehicleByPlate(ctx, c.communityID(), NormalizePlate(ref))
+	return s.db.VehicleByPlate(ctx, c.CommunityID(), cad.NormalizePlate(ref))
 }
 
 // Vehicle returns a vehicle the caller may manage.
-func (s *Service) Vehicle(ctx context.Context, c Caller, ref string) (*cad.Vehicle, error) {
+func (s *Service) Vehicle(ctx context.Context, c cad.Caller, ref string) (*cad.Vehicle, error) {
 	return s.vehicleFor(ctx, c, ref)
 }
 
 // VehicleByPlate returns the vehicle with a plate (game servers). A plate
-// PlateKey refuses is a 400 with its reason, as when registering one.
-func (s *Service) VehicleByPlate(ctx context.Context, c Caller, plate string) (*cad.Vehicle, error) {
-	key, err := PlateKey(plate)
+// cad.PlateKey refuses is a 400 with its reason, as when registering one.
+func (s *Service) VehicleByPlate(ctx context.Context, c cad.Caller, plate string) (*cad.Vehicle, error) {
+	key, err := cad.PlateKey(plate)
 	if err != nil {
 		return nil, err
 	}
 	if key == "" || len(key) > 32 {
 		return nil, errVehicleNotFound
 	}
-	return s.db.VehicleByPlate(ctx, c.communityID(), key)
+	return s.db.VehicleByPlate(ctx, c.CommunityID(), key)
 }
 
 // MyVehicles lists the vehicles of the caller's characters.
-func (s *Service) MyVehicles(ctx context.Context, c Caller, after string, limit int) ([]*cad.Vehicle, string, error) {
-	return s.db.Vehicles(ctx, c.communityID(), cad.VehicleFilter{OwnerUserID: c.UserID, After: after, Limit: pageSize(limit)})
+func (s *Service) MyVehicles(ctx context.Context, c cad.Caller, after string, limit int) ([]*cad.Vehicle, string, error) {
+	return s.db.Vehicles(ctx, c.CommunityID(), cad.VehicleFilter{OwnerUserID: c.UserID, After: after, Limit: pageSize(limit)})
 }
 
 // VehiclesOf lists a character's vehicles, for whoever may see it.
-func (s *Service) VehiclesOf(ctx context.Context, c Caller, characterID string) ([]*cad.Vehicle, error) {
-	list, _, err := s.db.Vehicles(ctx, c.communityID(), cad.VehicleFilter{OwnerID: characterID, Limit: MaxCharactersPage})
+func (s *Service) VehiclesOf(ctx context.Context, c cad.Caller, characterID string) ([]*cad.Vehicle, error) {
+	list, _, err := s.db.Vehicles(ctx, c.CommunityID(), cad.VehicleFilter{OwnerID: characterID, Limit: MaxCharactersPage})
 	return list, err
 }
 
 // UpdateVehicle changes a vehicle the caller may manage. A new owner must
 // be a character the caller may manage too.
-func (s *Service) UpdateVehicle(ctx context.Context, c Caller, ref string, in VehicleInput) (*cad.Vehicle, error) {
+func (s *Service) UpdateVehicle(ctx context.Context, c cad.Caller, ref string, in VehicleInput) (*cad.Vehicle, error) {
 	v, err := s.vehicleFor(ctx, c, ref)
 	if err != nil {
 		return nil, err
@@ -238,7 +238,7 @@ func (s *Service) UpdateVehicle(ctx context.Context, c Caller, ref string, in Ve
 			return nil, cad.Errorf(cad.ENOTFOUND, "Owner civilian not found")
 		}
 	}
-	out, err := s.db.UpdateVehicle(ctx, c.communityID(), v.ID, func(x *cad.Vehicle) error {
+	out, err := s.db.UpdateVehicle(ctx, c.CommunityID(), v.ID, func(x *cad.Vehicle) error {
 		if owner != nil {
 			x.OwnerID, x.OwnerUserID = owner.ID, owner.OwnerID
 		}
@@ -252,12 +252,12 @@ func (s *Service) UpdateVehicle(ctx context.Context, c Caller, ref string, in Ve
 }
 
 // DeleteVehicle deletes a vehicle the caller may manage.
-func (s *Service) DeleteVehicle(ctx context.Context, c Caller, ref string) error {
+func (s *Service) DeleteVehicle(ctx context.Context, c cad.Caller, ref string) error {
 	v, err := s.vehicleFor(ctx, c, ref)
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteVehicle(ctx, c.communityID(), v.ID); err != nil {
+	if err := s.db.DeleteVehicle(ctx, c.CommunityID(), v.ID); err != nil {
 		return err
 	}
 	s.record(ctx, c, "vehicle.deleted", v.ID, map[string]any{"plate": v.Plate, "owner": v.OwnerID}, nil)
@@ -266,19 +266,19 @@ func (s *Service) DeleteVehicle(ctx context.Context, c Caller, ref string) error
 
 // SetStolen reports a vehicle stolen or recovered: its owner, a
 // Supervisor, an officer or a game server may.
-func (s *Service) SetStolen(ctx context.Context, c Caller, ref string, in StolenInput) (*cad.Vehicle, error) {
+func (s *Service) SetStolen(ctx context.Context, c cad.Caller, ref string, in StolenInput) (*cad.Vehicle, error) {
 	v, err := s.findVehicle(ctx, c, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !c.supervisor() && !c.officer() && (c.UserID == "" || v.OwnerUserID != c.UserID) {
+	if !c.IsSupervisor() && !officer(c) && (c.UserID == "" || v.OwnerUserID != c.UserID) {
 		return nil, errVehicleNotFound
 	}
 	desc, err := checkText(text{"stolenDescription", 1000}, in.Description)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.db.UpdateVehicle(ctx, c.communityID(), v.ID, func(x *cad.Vehicle) error {
+	out, err := s.db.UpdateVehicle(ctx, c.CommunityID(), v.ID, func(x *cad.Vehicle) error {
 		x.Stolen = in.Stolen
 		if in.Stolen {
 			d := s.now().UTC()
@@ -299,6 +299,6 @@ func (s *Service) SetStolen(ctx context.Context, c Caller, ref string, in Stolen
 }
 
 // StolenVehicles lists the community's stolen vehicles.
-func (s *Service) StolenVehicles(ctx context.Context, c Caller, after string, limit int) ([]*cad.Vehicle, string, error) {
-	return s.db.Vehicles(ctx, c.communityID(), cad.VehicleFilter{StolenOnly: true, After: after, Limit: pageSize(limit)})
+func (s *Service) StolenVehicles(ctx context.Context, c cad.Caller, after string, limit int) ([]*cad.Vehicle, string, error) {
+	return s.db.Vehicles(ctx, c.CommunityID(), cad.VehicleFilter{StolenOnly: true, After: after, Limit: pageSize(limit)})
 }

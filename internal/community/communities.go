@@ -15,7 +15,7 @@ var snowflakeRE = regexp.MustCompile(`^[0-9]{5,20}$`)
 
 // Create makes a community for a Discord server, optionally with a first
 // admin (by username).
-func (s *Service) Create(ctx context.Context, a Actor, name, guildID, adminUsername string) (*cad.Community, error) {
+func (s *Service) Create(ctx context.Context, a cad.Actor, name, guildID, adminUsername string) (*cad.Community, error) {
 	if !a.SuperAdmin {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 	}
@@ -118,7 +118,7 @@ type SettingsPatch struct {
 var settingKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // Update changes a community's name and settings (community admin).
-func (s *Service) Update(ctx context.Context, a Actor, sc *cad.Scope, p Patch) (*cad.Community, error) {
+func (s *Service) Update(ctx context.Context, a cad.Actor, sc *cad.Scope, p Patch) (*cad.Community, error) {
 	c := sc.Community
 	name, st := c.Name, c.Settings
 	if p.Name != nil {
@@ -313,7 +313,7 @@ func checkStatusCodes(list []cad.StatusCode) error {
 
 // Delete marks a community deleted (Super Admin). Its data stays; Restore
 // brings it back within cad.RestoreWindow.
-func (s *Service) Delete(ctx context.Context, a Actor, sc *cad.Scope) error {
+func (s *Service) Delete(ctx context.Context, a cad.Actor, sc *cad.Scope) error {
 	if !a.SuperAdmin {
 		return cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 	}
@@ -326,7 +326,7 @@ func (s *Service) Delete(ctx context.Context, a Actor, sc *cad.Scope) error {
 }
 
 // Restore brings back a deleted community within the restore window.
-func (s *Service) Restore(ctx context.Context, a Actor, idOrGuild string) (*cad.Community, error) {
+func (s *Service) Restore(ctx context.Context, a cad.Actor, idOrGuild string) (*cad.Community, error) {
 	if !a.SuperAdmin {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 	}
@@ -374,7 +374,7 @@ func (s *Service) Public(ctx context.Context, idOrGuild string) (*PublicStatus, 
 // SetLimits sets a community's own limits for its game servers' keys and
 // its media quota (Super Admin): a zero field goes back to the
 // deployment's default.
-func (s *Service) SetLimits(ctx context.Context, a Actor, sc *cad.Scope, l cad.CommunityLimits) (*cad.Community, error) {
+func (s *Service) SetLimits(ctx context.Context, a cad.Actor, sc *cad.Scope, l cad.CommunityLimits) (*cad.Community, error) {
 	if !a.SuperAdmin {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Super Admin")
 	}

@@ -53,7 +53,7 @@ func (s *Service) Departments(ctx context.Context, sc *cad.Scope) ([]*cad.Depart
 }
 
 // CreateDepartment adds a department (community admin).
-func (s *Service) CreateDepartment(ctx context.Context, a Actor, sc *cad.Scope, in DepartmentInput) (*cad.Department, error) {
+func (s *Service) CreateDepartment(ctx context.Context, a cad.Actor, sc *cad.Scope, in DepartmentInput) (*cad.Department, error) {
 	d, err := in.department()
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (s *Service) CreateDepartment(ctx context.Context, a Actor, sc *cad.Scope, 
 
 // UpdateDepartment replaces a department's fields; its code cannot change
 // (members refer to it).
-func (s *Service) UpdateDepartment(ctx context.Context, a Actor, sc *cad.Scope, id string, in DepartmentInput) (*cad.Department, error) {
+func (s *Service) UpdateDepartment(ctx context.Context, a cad.Actor, sc *cad.Scope, id string, in DepartmentInput) (*cad.Department, error) {
 	before, err := s.db.Department(ctx, sc.Community.ID, id)
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, a Actor, sc *cad.Scope, 
 }
 
 // DeleteDepartment deletes a department and takes it off every member.
-func (s *Service) DeleteDepartment(ctx context.Context, a Actor, sc *cad.Scope, id string) error {
+func (s *Service) DeleteDepartment(ctx context.Context, a cad.Actor, sc *cad.Scope, id string) error {
 	before, err := s.db.Department(ctx, sc.Community.ID, id)
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func (s *Service) Members(ctx context.Context, sc *cad.Scope, f cad.MemberFilter
 
 // AddMember joins an existing user to the community with a role below the
 // actor's own (any role for a Super Admin, R62).
-func (s *Service) AddMember(ctx context.Context, a Actor, sc *cad.Scope, username, userID, role string) (*cad.Membership, error) {
+func (s *Service) AddMember(ctx context.Context, a cad.Actor, sc *cad.Scope, username, userID, role string) (*cad.Membership, error) {
 	if role == "" {
 		role = cad.RoleMember
 	}
@@ -73,7 +73,7 @@ type MemberPatch struct {
 // stays an admin. The checks and the change run in one transaction, so two
 // admins demoting each other at once cannot leave the community without
 // one.
-func (s *Service) UpdateMember(ctx context.Context, a Actor, sc *cad.Scope, userID string, p MemberPatch) (*cad.Membership, error) {
+func (s *Service) UpdateMember(ctx context.Context, a cad.Actor, sc *cad.Scope, userID string, p MemberPatch) (*cad.Membership, error) {
 	var target, out *cad.Membership
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var err error
@@ -111,7 +111,7 @@ func (s *Service) UpdateMember(ctx context.Context, a Actor, sc *cad.Scope, user
 
 // checkMemberPatch validates a change of target by a and applies the rank
 // rules (R62); it trims the call sign in p.
-func (s *Service) checkMemberPatch(ctx context.Context, a Actor, sc *cad.Scope, target *cad.Membership, p *MemberPatch) error {
+func (s *Service) checkMemberPatch(ctx context.Context, a cad.Actor, sc *cad.Scope, target *cad.Membership, p *MemberPatch) error {
 	if p.Role != nil && cad.RoleRank(*p.Role) == 0 {
 		return cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
 	}
@@ -188,7 +188,7 @@ func (s *Service) checkDepartmentCodes(ctx context.Context, communityID string, 
 // RemoveMember removes a member (admin), or lets a member leave. The last
 // admin cannot leave or be removed; the check and the removal are one
 // transaction.
-func (s *Service) RemoveMember(ctx context.Context, a Actor, sc *cad.Scope, userID string) error {
+func (s *Service) RemoveMember(ctx context.Context, a cad.Actor, sc *cad.Scope, userID string) error {
 	var target *cad.Membership
 	err := s.db.Tx(ctx, func(ctx context.Context) error {
 		var err error

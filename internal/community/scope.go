@@ -112,16 +112,9 @@ func permissions(role string, codes []string, deps []*cad.Department) []string {
 	return out
 }
 
-// Summary is one of a user's communities, as /api/auth/me lists them.
-type Summary struct {
-	Community   *cad.Community
-	Role        string
-	Permissions []string
-}
-
 // CommunitiesOf lists the communities a user belongs to (active
 // memberships), narrowed to one guild when guildID is set.
-func (s *Service) CommunitiesOf(ctx context.Context, u *cad.User, guildID string) ([]Summary, error) {
+func (s *Service) CommunitiesOf(ctx context.Context, u *cad.User, guildID string) ([]cad.Standing, error) {
 	ms, err := s.db.MembershipsOfUser(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -148,7 +141,7 @@ func (s *Service) CommunitiesOf(ctx context.Context, u *cad.User, guildID string
 		cs = append(cs, c)
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
-	out := []Summary{}
+	out := []cad.Standing{}
 	for _, c := range cs {
 		if guildID != "" && c.GuildID != guildID {
 			continue
@@ -158,7 +151,7 @@ func (s *Service) CommunitiesOf(ctx context.Context, u *cad.User, guildID string
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Summary{Community: c, Role: m.Role, Permissions: perms})
+		out = append(out, cad.Standing{Community: c, Role: m.Role, Permissions: perms})
 	}
 	return out, nil
 }
@@ -182,7 +175,7 @@ func (s *Service) AutoJoin(ctx context.Context, u *cad.User) error {
 		if err != nil {
 			return err
 		}
-		s.audit(ctx, Actor{Kind: "user", UserID: u.ID}, c.ID, "member.joined", u.ID, nil, map[string]any{"role": m.Role, "via": "discord guild"})
+		s.audit(ctx, cad.Actor{Kind: "user", UserID: u.ID}, c.ID, "member.joined", u.ID, nil, map[string]any{"role": m.Role, "via": "discord guild"})
 	}
 	return nil
 }

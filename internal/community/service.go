@@ -9,65 +9,44 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // Service is the tenancy service.
 type Service struct {
 	db   cad.TenancyStore
-	auth *auth.Service
+	keys Keys
 	log  *slog.Logger
 	now  func() time.Time
 }
 
-// New returns the service. It joins users to communities after a Discord
-// sign-in by hooking into the auth service.
-func New(db cad.TenancyStore, a *auth.Service, logger *slog.Logger) *Service {
+// Keys makes and revokes game-server keys: authentication owns the key
+// format and its hashing (auth.Service does this). Its clock is the
+// clock of the tenancy rules too.
+type Keys interface {
+	CreateAPIKey(ctx context.Context, communityID, name, createdBy string) (string, *cad.APIKey, error)
+	RevokeAPIKey(ctx context.Context, communityID string, k *cad.APIKey) error
+	Now() time.Time
+}
+
+// New returns the service. Joining users to communities after a Discord
+// sign-in is AutoJoin, which the application hooks into the auth service.
+func New(db cad.TenancyStore, keys Keys, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Service{db: db, auth: a, log: logger, now: a.Now}
-	a.OnDiscordSignIn = s.AutoJoin
-	return s
-}
-
-// Actor is who makes a change, for the rules and the audit log.
-type Actor struct {
-	UserID     string
-	Kind       string // "user", "superadmin", "server", "cli"
-	Rank       int    // cad.RoleRank of the actor's role; cad.SuperAdminRank for a Super Admin
-	SuperAdmin bool
-	IP         string
-	RequestID  string
-}
-
-// ActorOf describes the caller of a scoped request.
-func ActorOf(p *cad.Principal, sc *cad.Scope, cl auth.Client) Actor {
-	a := Actor{IP: cl.IP, RequestID: cl.RequestID}
-	switch {
-	case p.IsServer():
-		a.Kind, a.UserID = "server", "apikey:"+p.APIKey.ID
-	case p.IsUser() && p.User.SuperAdmin:
-		a.Kind, a.UserID, a.SuperAdmin, a.Rank = "superadmin", p.User.ID, true, cad.SuperAdminRank
-	case p.IsUser():
-		a.Kind, a.UserID = "user", p.User.ID
-		if sc != nil {
-			a.Rank = sc.Rank
-		}
-	}
-	return a
+	return &Service{db: db, keys: keys, log: logger, now: keys.Now}
 }
 
 // CLIActor is the operator at the command line: a Super Admin.
-func CLIActor() Actor {
-	return Actor{Kind: "cli", UserID: "cli", Rank: cad.SuperAdminRank, SuperAdmin: true, IP: "cli"}
+func CLIActor() cad.Actor {
+	return cad.Actor{Kind: "cli", UserID: "cli", Rank: cad.SuperAdminRank, SuperAdmin: true, IP: "cli"}
 }
 
 // Record writes an entry in a community's audit trail (and the process
 // log) for another service: civil records log every look-up and change
 // through it. Like audit, it never fails the caller.
-func (s *Service) Record(ctx context.Context, a Actor, communityID, action, target string, before, after any) {
+func (s *Service) Record(ctx context.Context, a cad.Actor, communityID, action, target string, before, after any) {
 	s.audit(ctx, a, communityID, action, target, before, after)
 }
 
@@ -75,7 +54,7 @@ func (s *Service) Record(ctx context.Context, a Actor, communityID, action, targ
 // trail and returns once it is stored: a look-up whose entry cannot be
 // stored fails, so that every answered look-up is in the trail. Entries
 // are not repeated in the process log (the access log has the request).
-func (s *Service) RecordLookup(ctx context.Context, a Actor, communityID, kind, query string, hit bool) error {
+func (s *Service) RecordLookup(ctx context.Context, a cad.Actor, communityID, kind, query string, hit bool) error {
 	e := &cad.LookupEntry{CommunityID: communityID, Kind: kind, ActorID: a.UserID, ActorKind: a.Kind, Query: query, Hit: hit, Time: s.now()}
 	if err := s.db.AddLookup(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "storing a look-up's audit entry failed", "error", err.Error(), "kind", kind, "community", communityID)
@@ -115,9 +94,7 @@ const pruneBatch = 500
 // RunLookupRetention prunes look-up entries older than retention every
 // interval until ctx ends (docs/operations.md).
 func (s *Service) RunLookupRetention(ctx context.Context, retention, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	cad.NowAndEvery(ctx, every, func(ctx context.Context) {
 		if n, err := s.PruneLookups(ctx, retention); err != nil {
 			if ctx.Err() == nil {
 				s.log.WarnContext(ctx, "pruning look-up entries", "error", err.Error(), "removed", n)
@@ -125,17 +102,12 @@ func (s *Service) RunLookupRetention(ctx context.Context, retention, every time.
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "pruned look-up entries past their retention", "removed", n, "retention", retention.String())
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // audit records a change in a community's log and the process log. It never
 // fails the change: the log line is written even when the insert is not.
-func (s *Service) audit(ctx context.Context, a Actor, communityID, action, target string, before, after any) {
+func (s *Service) audit(ctx context.Context, a cad.Actor, communityID, action, target string, before, after any) {
 	e := &cad.AuditEntry{CommunityID: communityID, Action: action, ActorID: a.UserID, ActorKind: a.Kind, IP: a.IP,
 		RequestID: a.RequestID, Target: target, Before: before, After: after, Time: s.now()}
 	if err := s.db.AddAudit(context.WithoutCancel(ctx), e); err != nil {
@@ -152,6 +124,6 @@ func (s *Service) Audit(ctx context.Context, sc *cad.Scope, f cad.AuditFilter) (
 
 // AuditSuperAdminEntry records that a Super Admin acted in a community
 // they are not a member of.
-func (s *Service) AuditSuperAdminEntry(ctx context.Context, a Actor, communityID, route string) {
+func (s *Service) AuditSuperAdminEntry(ctx context.Context, a cad.Actor, communityID, route string) {
 	s.audit(ctx, a, communityID, "superadmin.entry", route, nil, nil)
 }

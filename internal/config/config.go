@@ -24,7 +24,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
-	"github.com/precinct-cad/precinct/internal/ratelimit"
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // EnvPrefix is the prefix of every environment variable Precinct reads.
@@ -91,12 +91,12 @@ type Config struct {
 
 // Limits are the published rate limits of the route groups.
 type Limits struct {
-	API             ratelimit.Rule // every route not in another group, per user (per address when anonymous)
-	Lookup          ratelimit.Rule // look-ups and search, per user
-	FiveM           ratelimit.Rule // the game-server routes, per key
-	FiveMHighImpact ratelimit.Rule // 911 and panic, per key
-	Reports         ratelimit.Rule // report generation, per user
-	SignIn          ratelimit.Rule // failed sign-ins per address
+	API             cad.Rate // every route not in another group, per user (per address when anonymous)
+	Lookup          cad.Rate // look-ups and search, per user
+	FiveM           cad.Rate // the game-server routes, per key
+	FiveMHighImpact cad.Rate // 911 and panic, per key
+	Reports         cad.Rate // report generation, per user
+	SignIn          cad.Rate // failed sign-ins per address
 }
 
 // DiscordEnabled reports whether Discord sign-in is configured.
@@ -254,12 +254,12 @@ func Settings() []Setting {
 			c.HashConcurrency = n
 			return nil
 		}},
-		rule("rate_limit_api", "300/1m", "requests per user (per address when anonymous) to every route of no other group", func(c *Config) *ratelimit.Rule { return &c.Limits.API }),
-		rule("rate_limit_lookup", "60/1m", "look-ups and searches per user", func(c *Config) *ratelimit.Rule { return &c.Limits.Lookup }),
-		rule("rate_limit_fivem", "120/1m", "requests per game-server key to the FiveM routes (a Super Admin can set a community's own)", func(c *Config) *ratelimit.Rule { return &c.Limits.FiveM }),
-		rule("rate_limit_fivem_high_impact", "20/1m", "911 calls and panic alerts per game-server key (a Super Admin can set a community's own)", func(c *Config) *ratelimit.Rule { return &c.Limits.FiveMHighImpact }),
-		rule("rate_limit_reports", "60/1m", "report generations per user", func(c *Config) *ratelimit.Rule { return &c.Limits.Reports }),
-		rule("rate_limit_sign_in", "10/15m", "failed sign-ins, security answers and resets per client address", func(c *Config) *ratelimit.Rule { return &c.Limits.SignIn }),
+		rule("rate_limit_api", "300/1m", "requests per user (per address when anonymous) to every route of no other group", func(c *Config) *cad.Rate { return &c.Limits.API }),
+		rule("rate_limit_lookup", "60/1m", "look-ups and searches per user", func(c *Config) *cad.Rate { return &c.Limits.Lookup }),
+		rule("rate_limit_fivem", "120/1m", "requests per game-server key to the FiveM routes (a Super Admin can set a community's own)", func(c *Config) *cad.Rate { return &c.Limits.FiveM }),
+		rule("rate_limit_fivem_high_impact", "20/1m", "911 calls and panic alerts per game-server key (a Super Admin can set a community's own)", func(c *Config) *cad.Rate { return &c.Limits.FiveMHighImpact }),
+		rule("rate_limit_reports", "60/1m", "report generations per user", func(c *Config) *cad.Rate { return &c.Limits.Reports }),
+		rule("rate_limit_sign_in", "10/15m", "failed sign-ins, security answers and resets per client address", func(c *Config) *cad.Rate { return &c.Limits.SignIn }),
 		{"metrics_allow", "127.0.0.0/8,::1/128", "comma-separated CIDRs (or IPs) that may read /metrics; empty lets no address in (a metrics_token still does)", func(c *Config, v string) error {
 			nets, err := parseCIDRs(v)
 			c.MetricsAllow = nets
@@ -309,9 +309,9 @@ func Settings() []Setting {
 }
 
 // rule declares a rate-limit setting ("COUNT/DURATION").
-func rule(name, def, usage string, field func(*Config) *ratelimit.Rule) Setting {
+func rule(name, def, usage string, field func(*Config) *cad.Rate) Setting {
 	return Setting{Name: name, Default: def, Usage: usage + ", as COUNT/DURATION such as " + def, set: func(c *Config, v string) error {
-		r, err := ratelimit.ParseRule(v)
+		r, err := cad.ParseRate(v)
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/precinct-cad/precinct/internal/cad"
 )
 
 // Scopes are the least sign-in needs (R53): who the user is, and which
@@ -74,18 +76,14 @@ func New(cfg Config) *Client {
 // NewVerifier returns a fresh PKCE code verifier.
 func NewVerifier() string { return oauth2.GenerateVerifier() }
 
+// NewVerifier returns a fresh PKCE code verifier (the package's
+// NewVerifier), so that the client is all sign-in needs.
+func (c *Client) NewVerifier() string { return NewVerifier() }
+
 // AuthCodeURL is the authorize page for state, with the S256 challenge of
 // verifier (R51).
 func (c *Client) AuthCodeURL(state, verifier string) string {
 	return c.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
-}
-
-// Identity is what sign-in learns about a Discord user.
-type Identity struct {
-	ID       string   // the snowflake: the only key users are matched on (R54)
-	Username string   // display form: "name" or legacy "name#1234"
-	Avatar   string   // avatar hash, or ""
-	GuildIDs []string // the servers the user is in
 }
 
 // Error is a failure of Discord (or of reaching it). RetryAfter is set when
@@ -106,6 +104,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Call is the call that failed and the status Discord answered (0 when it
+// was not reached).
+func (e *Error) Call() (op string, status int) { return e.Op, e.Status }
+
 // maxWait is the longest Retry-After that a call waits out before trying
 // once more; anything longer fails at once rather than hold the request
 // (R56).
@@ -114,7 +116,7 @@ const maxWait = 2 * time.Second
 // Identify exchanges the code (with the PKCE verifier), reads the user and
 // their guilds, and revokes the access token: Precinct keeps no Discord
 // token at all (R55).
-func (c *Client) Identify(ctx context.Context, code, verifier string) (*Identity, error) {
+func (c *Client) Identify(ctx context.Context, code, verifier string) (*cad.DiscordIdentity, error) {
 	xctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, c.http), c.timeout)
 	defer cancel()
 	tok, err := c.oauth.Exchange(xctx, code, oauth2.VerifierOption(verifier))
@@ -145,7 +147,7 @@ func (c *Client) Identify(ctx context.Context, code, verifier string) (*Identity
 	if err := c.get(ctx, tok.AccessToken, "/api/v10/users/@me/guilds", &guilds); err != nil {
 		return nil, err
 	}
-	id := &Identity{ID: me.ID, Username: me.Username, Avatar: me.Avatar}
+	id := &cad.DiscordIdentity{ID: me.ID, Username: me.Username, Avatar: me.Avatar}
 	if me.Discriminator != "" && me.Discriminator != "0" {
 		id.Username += "#" + me.Discriminator
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
 )
 
 // BOLOInput is what a caller sets on a BOLO; nil fields stay.
@@ -16,8 +15,8 @@ type BOLOInput struct {
 }
 
 // CreateBOLO records a BOLO (responders and game servers).
-func (s *Service) CreateBOLO(ctx context.Context, c Caller, in BOLOInput) (*cad.BOLO, error) {
-	if !responder(c) {
+func (s *Service) CreateBOLO(ctx context.Context, c cad.Caller, in BOLOInput) (*cad.BOLO, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	b := &cad.BOLO{Kind: cad.BOLOOther, Priority: "normal", Active: true, AuthorID: c.Actor.UserID}
@@ -32,7 +31,7 @@ func (s *Service) CreateBOLO(ctx context.Context, c Caller, in BOLOInput) (*cad.
 	return b, nil
 }
 
-func (s *Service) applyBOLO(ctx context.Context, c Caller, b *cad.BOLO, in BOLOInput) error {
+func (s *Service) applyBOLO(ctx context.Context, c cad.Caller, b *cad.BOLO, in BOLOInput) error {
 	if in.Kind != nil {
 		k := strings.ToLower(strings.TrimSpace(*in.Kind))
 		if k != cad.BOLOPerson && k != cad.BOLOVehicle && k != cad.BOLOOther {
@@ -62,7 +61,7 @@ func (s *Service) applyBOLO(ctx context.Context, c Caller, b *cad.BOLO, in BOLOI
 		b.Priority = p
 	}
 	if in.Plate != nil {
-		key, err := civil.PlateKey(*in.Plate)
+		key, err := cad.PlateKey(*in.Plate)
 		if err != nil {
 			return err
 		}
@@ -98,7 +97,7 @@ func (s *Service) applyBOLO(ctx context.Context, c Caller, b *cad.BOLO, in BOLOI
 
 // UpdateBOLO changes a BOLO: its author, a Supervisor and up, or a game
 // server.
-func (s *Service) UpdateBOLO(ctx context.Context, c Caller, id string, in BOLOInput) (*cad.BOLO, error) {
+func (s *Service) UpdateBOLO(ctx context.Context, c cad.Caller, id string, in BOLOInput) (*cad.BOLO, error) {
 	b, err := s.ownBOLO(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -112,7 +111,7 @@ func (s *Service) UpdateBOLO(ctx context.Context, c Caller, id string, in BOLOIn
 }
 
 // ResolveBOLO ends a BOLO (its author, a Supervisor and up, a game server).
-func (s *Service) ResolveBOLO(ctx context.Context, c Caller, id string) (*cad.BOLO, error) {
+func (s *Service) ResolveBOLO(ctx context.Context, c cad.Caller, id string) (*cad.BOLO, error) {
 	b, err := s.ownBOLO(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -133,8 +132,8 @@ func (s *Service) ResolveBOLO(ctx context.Context, c Caller, id string) (*cad.BO
 	return out, nil
 }
 
-func (s *Service) ownBOLO(ctx context.Context, c Caller, id string) (*cad.BOLO, error) {
-	if !responder(c) {
+func (s *Service) ownBOLO(ctx context.Context, c cad.Caller, id string) (*cad.BOLO, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	b, err := s.db.BOLO(ctx, c.CommunityID(), id)
@@ -148,8 +147,8 @@ func (s *Service) ownBOLO(ctx context.Context, c Caller, id string) (*cad.BOLO, 
 }
 
 // BOLOs pages through the community's BOLOs (active ones, or all).
-func (s *Service) BOLOs(ctx context.Context, c Caller, activeOnly bool, after string, limit int) ([]*cad.BOLO, string, error) {
-	if !responder(c) {
+func (s *Service) BOLOs(ctx context.Context, c cad.Caller, activeOnly bool, after string, limit int) ([]*cad.BOLO, string, error) {
+	if !c.IsResponder() {
 		return nil, "", errNeedUnit
 	}
 	if limit <= 0 || limit > 100 {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // CallInput is what a caller sets on a call; nil fields stay as they are.
@@ -109,7 +108,7 @@ func apply(call *cad.Call, in CallInput) error {
 }
 
 // step adds a timeline entry, keeping the newest MaxTimeline.
-func step(call *cad.Call, c Caller, at func() (t cad.CallStep), action, detail string) {
+func step(call *cad.Call, c cad.Caller, at func() (t cad.CallStep), action, detail string) {
 	st := at()
 	st.ActorID, st.Action, st.Detail = c.Actor.UserID, action, detail
 	call.Timeline = append(call.Timeline, st)
@@ -121,7 +120,7 @@ func step(call *cad.Call, c Caller, at func() (t cad.CallStep), action, detail s
 func (s *Service) stamp() cad.CallStep { return cad.CallStep{Time: s.now().UTC()} }
 
 // touch records a change: the call lives on for the community's expiry.
-func (s *Service) touch(c Caller, call *cad.Call) {
+func (s *Service) touch(c cad.Caller, call *cad.Call) {
 	now := s.now().UTC()
 	call.UpdatedAt, call.ExpiresAt = now, now.Add(expiry(c.Scope.Community))
 }
@@ -129,8 +128,8 @@ func (s *Service) touch(c Caller, call *cad.Call) {
 // CreateCall opens a call with the community's next incident number. Who
 // may: dispatchers, Supervisors and up, game servers, and (as 911 calls,
 // PlaceCall) any member.
-func (s *Service) CreateCall(ctx context.Context, c Caller, in CallInput) (*cad.Call, error) {
-	if !dispatcher(c) {
+func (s *Service) CreateCall(ctx context.Context, c cad.Caller, in CallInput) (*cad.Call, error) {
+	if !c.IsDispatcher() {
 		return nil, errNeedDispatch
 	}
 	return s.createCall(ctx, c, in, cad.CallPending, nil)
@@ -138,7 +137,7 @@ func (s *Service) CreateCall(ctx context.Context, c Caller, in CallInput) (*cad.
 
 // createCall makes a call with status and units, in one transaction with
 // its incident number and the units' assignment.
-func (s *Service) createCall(ctx context.Context, c Caller, in CallInput, status string, units []string) (*cad.Call, error) {
+func (s *Service) createCall(ctx context.Context, c cad.Caller, in CallInput, status string, units []string) (*cad.Call, error) {
 	call := &cad.Call{Priority: "normal", Source: "dispatcher", Status: status, CreatedBy: c.Actor.UserID, ERSCalloutID: in.ERSCalloutID}
 	if c.IsServer() {
 		call.Source = "player"
@@ -185,7 +184,7 @@ func (s *Service) createCall(ctx context.Context, c Caller, in CallInput, status
 
 // attachUnit assigns a member's unit to call (in the caller's
 // transaction): the unit must be on duty.
-func (s *Service) attachUnit(ctx context.Context, c Caller, call *cad.Call, userID string) error {
+func (s *Service) attachUnit(ctx context.Context, c cad.Caller, call *cad.Call, userID string) error {
 	_, err := s.db.UpdateUnit(ctx, c.CommunityID(), userID, nil, func(u *cad.Unit) error {
 		if !u.OnDuty {
 			return cad.Errorf(cad.EINVALID, "Unit %s is not on duty", u.CallSign)
@@ -215,7 +214,7 @@ func (s *Service) attachUnit(ctx context.Context, c Caller, call *cad.Call, user
 
 // detachUnit frees a unit of a call (in the caller's transaction); a unit
 // that is gone is no error.
-func (s *Service) detachUnit(ctx context.Context, c Caller, callID, userID string) error {
+func (s *Service) detachUnit(ctx context.Context, c cad.Caller, callID, userID string) error {
 	_, err := s.db.UpdateUnit(ctx, c.CommunityID(), userID, nil, func(u *cad.Unit) error {
 		u.Calls = slices.DeleteFunc(u.Calls, func(id string) bool { return id == callID })
 		if u.CurrentCall == callID {
@@ -244,8 +243,8 @@ func (s *Service) view(call *cad.Call) *cad.Call {
 }
 
 // Call returns a call for responders (and game servers).
-func (s *Service) Call(ctx context.Context, c Caller, id string) (*cad.Call, error) {
-	if !responder(c) {
+func (s *Service) Call(ctx context.Context, c cad.Caller, id string) (*cad.Call, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	call, err := s.find(ctx, c, id)
@@ -256,7 +255,7 @@ func (s *Service) Call(ctx context.Context, c Caller, id string) (*cad.Call, err
 }
 
 // find reads a call by id or incident number.
-func (s *Service) find(ctx context.Context, c Caller, ref string) (*cad.Call, error) {
+func (s *Service) find(ctx context.Context, c cad.Caller, ref string) (*cad.Call, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 64 {
 		return nil, errCallNotFound
@@ -280,7 +279,7 @@ type CallDetail struct {
 }
 
 // Detail returns a call with its units, characters and vehicles.
-func (s *Service) Detail(ctx context.Context, c Caller, id string) (*CallDetail, error) {
+func (s *Service) Detail(ctx context.Context, c cad.Caller, id string) (*CallDetail, error) {
 	call, err := s.Call(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -306,7 +305,7 @@ func (s *Service) Detail(ctx context.Context, c Caller, id string) (*CallDetail,
 
 // change runs fn on a call in one transaction, records a change, and
 // publishes it. Only open calls change, but a Supervisor's override.
-func (s *Service) change(ctx context.Context, c Caller, id, event string, fn func(ctx context.Context, call *cad.Call) error) (*cad.Call, error) {
+func (s *Service) change(ctx context.Context, c cad.Caller, id, event string, fn func(ctx context.Context, call *cad.Call) error) (*cad.Call, error) {
 	call, err := s.find(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -339,8 +338,8 @@ func (s *Service) change(ctx context.Context, c Caller, id, event string, fn fun
 }
 
 // UpdateCall changes a call's fields (dispatchers).
-func (s *Service) UpdateCall(ctx context.Context, c Caller, id string, in CallInput) (*cad.Call, error) {
-	if !dispatcher(c) {
+func (s *Service) UpdateCall(ctx context.Context, c cad.Caller, id string, in CallInput) (*cad.Call, error) {
+	if !c.IsDispatcher() {
 		return nil, errNeedDispatch
 	}
 	return s.change(ctx, c, id, "updated", func(_ context.Context, call *cad.Call) error {
@@ -372,8 +371,8 @@ func statusRank(s string) int {
 // SetStatus moves a call along its lifecycle: forward only (pending →
 // assigned → enroute → on-scene → closed), or to cancelled. A Supervisor
 // may set any status. Responders may.
-func (s *Service) SetStatus(ctx context.Context, c Caller, id, status string) (*cad.Call, error) {
-	if !responder(c) {
+func (s *Service) SetStatus(ctx context.Context, c cad.Caller, id, status string) (*cad.Call, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	status = strings.ToLower(strings.TrimSpace(status))
@@ -410,15 +409,15 @@ func (s *Service) SetStatus(ctx context.Context, c Caller, id, status string) (*
 
 // Assign puts units (member user ids, on duty) on a call; the first is
 // primary when the call has none, or when primary says so.
-func (s *Service) Assign(ctx context.Context, c Caller, id string, userIDs []string, primary string) (*cad.Call, error) {
-	if !dispatcher(c) && !responder(c) {
+func (s *Service) Assign(ctx context.Context, c cad.Caller, id string, userIDs []string, primary string) (*cad.Call, error) {
+	if !c.IsDispatcher() && !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	if len(userIDs) == 0 || len(userIDs) > 50 {
 		return nil, cad.Errorf(cad.EINVALID, "units must name 1 to 50 units")
 	}
 	// Officers may attach themselves; dispatchers anyone.
-	if !dispatcher(c) {
+	if !c.IsDispatcher() {
 		for _, u := range userIDs {
 			if u != c.UserID {
 				return nil, errNeedDispatch
@@ -446,8 +445,8 @@ func (s *Service) Assign(ctx context.Context, c Caller, id string, userIDs []str
 }
 
 // Unassign takes a unit off a call.
-func (s *Service) Unassign(ctx context.Context, c Caller, id, userID string) (*cad.Call, error) {
-	if !dispatcher(c) && userID != c.UserID {
+func (s *Service) Unassign(ctx context.Context, c cad.Caller, id, userID string) (*cad.Call, error) {
+	if !c.IsDispatcher() && userID != c.UserID {
 		return nil, errNeedDispatch
 	}
 	return s.change(ctx, c, id, "unassigned", func(ctx context.Context, call *cad.Call) error {
@@ -467,8 +466,8 @@ func (s *Service) Unassign(ctx context.Context, c Caller, id, userID string) (*c
 }
 
 // AddNote adds a note to a call (responders).
-func (s *Service) AddNote(ctx context.Context, c Caller, id, note string) (*cad.Call, error) {
-	if !responder(c) {
+func (s *Service) AddNote(ctx context.Context, c cad.Caller, id, note string) (*cad.Call, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	note, err := clean(text{"note", 2000}, note)
@@ -483,7 +482,7 @@ func (s *Service) AddNote(ctx context.Context, c Caller, id, note string) (*cad.
 		author = c.Scope.Membership.Username
 	}
 	return s.change(ctx, c, id, "note", func(_ context.Context, call *cad.Call) error {
-		call.Notes = append(call.Notes, cad.CallNote{ID: store.NewID(), AuthorID: c.Actor.UserID, Author: author, Text: note, Time: s.now().UTC()})
+		call.Notes = append(call.Notes, cad.CallNote{ID: cad.NewID(), AuthorID: c.Actor.UserID, Author: author, Text: note, Time: s.now().UTC()})
 		if n := len(call.Notes); n > cad.MaxTimeline {
 			call.Notes = call.Notes[n-cad.MaxTimeline:]
 		}
@@ -494,8 +493,8 @@ func (s *Service) AddNote(ctx context.Context, c Caller, id, note string) (*cad.
 
 // Attach puts characters or vehicles of the community on a call; detach
 // takes them off.
-func (s *Service) Attach(ctx context.Context, c Caller, id string, characters, vehicles []string, detach bool) (*cad.Call, error) {
-	if !responder(c) {
+func (s *Service) Attach(ctx context.Context, c cad.Caller, id string, characters, vehicles []string, detach bool) (*cad.Call, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	if len(characters)+len(vehicles) == 0 || len(characters)+len(vehicles) > 50 {
@@ -538,8 +537,8 @@ func (s *Service) Attach(ctx context.Context, c Caller, id string, characters, v
 }
 
 // Pending lists the community's pending calls, newest first (up to 100).
-func (s *Service) Pending(ctx context.Context, c Caller) ([]*cad.Call, error) {
-	if !responder(c) {
+func (s *Service) Pending(ctx context.Context, c cad.Caller) ([]*cad.Call, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	list, _, err := s.db.Calls(ctx, c.CommunityID(), cad.CallFilter{OpenOnly: true, Status: cad.CallPending, Limit: 100}, s.now())
@@ -548,8 +547,8 @@ func (s *Service) Pending(ctx context.Context, c Caller) ([]*cad.Call, error) {
 
 // Calls pages through calls: active (open, not expired) or all, with a
 // status and priority filter.
-func (s *Service) Calls(ctx context.Context, c Caller, f cad.CallFilter) ([]*cad.Call, string, error) {
-	if !responder(c) {
+func (s *Service) Calls(ctx context.Context, c cad.Caller, f cad.CallFilter) ([]*cad.Call, string, error) {
+	if !c.IsResponder() {
 		return nil, "", errNeedUnit
 	}
 	if f.Status != "" && !slices.Contains(cad.CallStatuses, f.Status) {
@@ -582,7 +581,7 @@ func (s *Service) ExpireCalls(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, call := range list {
-			c := Caller{Actor: janitorActor, Scope: &cad.Scope{Community: &cad.Community{ID: call.CommunityID}, Server: true}}
+			c := cad.Caller{Actor: janitorActor, Scope: &cad.Scope{Community: &cad.Community{ID: call.CommunityID}, Server: true}}
 			err := s.db.Tx(ctx, func(ctx context.Context) error {
 				out, err := s.db.UpdateCall(ctx, call.CommunityID, call.ID, func(x *cad.Call) error {
 					if !x.Open || x.ExpiresAt.After(s.now()) {
@@ -621,18 +620,11 @@ var errNotExpired = cad.Errorf(cad.ECONFLICT, "not expired")
 
 // RunJanitor expires calls every interval until ctx ends.
 func (s *Service) RunJanitor(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	cad.NowAndEvery(ctx, interval, func(ctx context.Context) {
 		if n, err := s.ExpireCalls(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("expiring calls failed", "error", err.Error())
 		} else if n > 0 {
 			s.log.Info("calls expired", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
 )
 
 // The game's devices: live positions, ALPR cameras and ERS call-outs.
@@ -30,7 +29,7 @@ type LocationInput struct {
 
 // UpdatePosition puts a unit on the live map ("offline" takes it off). No
 // database write: positions live in memory.
-func (s *Service) UpdatePosition(c Caller, in LocationInput) error {
+func (s *Service) UpdatePosition(c cad.Caller, in LocationInput) error {
 	id := strings.TrimSpace(in.UnitID)
 	if id == "" || len(id) > 128 {
 		return cad.Errorf(cad.EINVALID, "unitId is required (a Discord id or a game identifier)")
@@ -43,7 +42,7 @@ func (s *Service) UpdatePosition(c Caller, in LocationInput) error {
 	if !in.HasPosition {
 		return cad.Errorf(cad.EINVALID, "x, y and z are required")
 	}
-	pos := Position{UnitID: id, UnitName: clip(in.UnitName, 64), Coords: in.Coords, Heading: in.Heading,
+	pos := cad.Position{UnitID: id, UnitName: clip(in.UnitName, 64), Coords: in.Coords, Heading: in.Heading,
 		Status: clip(in.Status, 32), Job: clip(in.Job, 32), Postal: clip(in.Postal, 16), UpdatedAt: s.now().UTC()}
 	if !s.positions.Set(c.CommunityID(), pos) {
 		return cad.Errorf(cad.ERATELIMITED, "This community's live map holds %d units already", MaxUnitsPerCommunity)
@@ -62,8 +61,8 @@ func clip(v string, n int) string {
 
 // LivePositions is the community's live map (responders and game
 // servers).
-func (s *Service) LivePositions(c Caller) ([]Position, error) {
-	if !responder(c) {
+func (s *Service) LivePositions(c cad.Caller) ([]cad.Position, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	return s.positions.Snapshot(c.CommunityID(), s.now()), nil
@@ -71,7 +70,7 @@ func (s *Service) LivePositions(c Caller) ([]Position, error) {
 
 // SyncCameras replaces the community's camera list with the game
 // server's.
-func (s *Service) SyncCameras(ctx context.Context, c Caller, list []*cad.Camera) (int, error) {
+func (s *Service) SyncCameras(ctx context.Context, c cad.Caller, list []*cad.Camera) (int, error) {
 	if len(list) > 500 {
 		return 0, cad.Errorf(cad.EINVALID, "At most 500 cameras")
 	}
@@ -91,8 +90,8 @@ func (s *Service) SyncCameras(ctx context.Context, c Caller, list []*cad.Camera)
 }
 
 // Cameras lists the community's cameras (responders).
-func (s *Service) Cameras(ctx context.Context, c Caller) ([]*cad.Camera, error) {
-	if !responder(c) {
+func (s *Service) Cameras(ctx context.Context, c cad.Caller) ([]*cad.Camera, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	return s.db.Cameras(ctx, c.CommunityID())
@@ -108,8 +107,8 @@ type HitTokens struct {
 
 // RecordHit stores an ALPR hit, links it to the call with its incident
 // number, and issues one-time tokens for its photos.
-func (s *Service) RecordHit(ctx context.Context, c Caller, h *cad.ALPRHit, photos bool) (*cad.ALPRHit, *HitTokens, error) {
-	h.Plate = civil.NormalizePlate(h.Plate)
+func (s *Service) RecordHit(ctx context.Context, c cad.Caller, h *cad.ALPRHit, photos bool) (*cad.ALPRHit, *HitTokens, error) {
+	h.Plate = cad.NormalizePlate(h.Plate)
 	if h.Plate == "" || len(h.Plate) > 10 {
 		return nil, nil, cad.Errorf(cad.EINVALID, "plate must hold 1 to 10 letters and digits")
 	}
@@ -193,7 +192,7 @@ func (s *Service) UploadPhoto(ctx context.Context, token string, data []byte) (*
 	// What costs nothing comes first: the image's header, then the token
 	// (read, not spent), so that only a live token gets an image decoded.
 	// A bad upload leaves the link usable for a good one.
-	if _, _, err := civil.CheckHeader(data); err != nil {
+	if err := s.civil.CheckImageHeader(data); err != nil {
 		return nil, err
 	}
 	digest := TokenDigest(token)
@@ -235,8 +234,8 @@ func (s *Service) UploadPhoto(ctx context.Context, token string, data []byte) (*
 }
 
 // Hits pages through the community's ALPR hits (responders).
-func (s *Service) Hits(ctx context.Context, c Caller, after string, limit int) ([]*cad.ALPRHit, string, error) {
-	if !responder(c) {
+func (s *Service) Hits(ctx context.Context, c cad.Caller, after string, limit int) ([]*cad.ALPRHit, string, error) {
+	if !c.IsResponder() {
 		return nil, "", errNeedUnit
 	}
 	if limit <= 0 || limit > 100 {
@@ -256,8 +255,8 @@ type CameraChange struct {
 }
 
 // QueueCameraCommand queues a change for a camera; the game takes it once.
-func (s *Service) QueueCameraCommand(ctx context.Context, c Caller, camID string, ch CameraChange) (*cad.CameraCommand, error) {
-	if !dispatcher(c) {
+func (s *Service) QueueCameraCommand(ctx context.Context, c cad.Caller, camID string, ch CameraChange) (*cad.CameraCommand, error) {
+	if !c.IsDispatcher() {
 		return nil, errNeedDispatch
 	}
 	cams, err := s.db.Cameras(ctx, c.CommunityID())
@@ -296,14 +295,14 @@ func (s *Service) QueueCameraCommand(ctx context.Context, c Caller, camID string
 }
 
 // TakeCameraCommands hands the game its queued camera commands, each once.
-func (s *Service) TakeCameraCommands(ctx context.Context, c Caller) ([]*cad.CameraCommand, error) {
+func (s *Service) TakeCameraCommands(ctx context.Context, c cad.Caller) ([]*cad.CameraCommand, error) {
 	return s.db.TakeCameraCommands(ctx, c.CommunityID(), 100)
 }
 
 // ERS call-outs.
 
 // ERSCallout turns an ERS call-out into a call, once per call-out id.
-func (s *Service) ERSCallout(ctx context.Context, c Caller, ersID string, in CallInput) (*cad.Call, bool, error) {
+func (s *Service) ERSCallout(ctx context.Context, c cad.Caller, ersID string, in CallInput) (*cad.Call, bool, error) {
 	ersID = strings.TrimSpace(ersID)
 	if ersID == "" || len(ersID) > 100 {
 		return nil, false, cad.Errorf(cad.EINVALID, "ersCalloutId is required")
@@ -322,7 +321,7 @@ func (s *Service) ERSCallout(ctx context.Context, c Caller, ersID string, in Cal
 }
 
 // ersCall finds the call of an ERS call-out.
-func (s *Service) ersCall(ctx context.Context, c Caller, ersID string) (*cad.Call, error) {
+func (s *Service) ersCall(ctx context.Context, c cad.Caller, ersID string) (*cad.Call, error) {
 	call, err := s.db.CallByERS(ctx, c.CommunityID(), strings.TrimSpace(ersID))
 	if cad.ErrorCode(err) == cad.ENOTFOUND {
 		return nil, cad.Errorf(cad.ENOTFOUND, "No call for that ersCalloutId")
@@ -331,7 +330,7 @@ func (s *Service) ersCall(ctx context.Context, c Caller, ersID string) (*cad.Cal
 }
 
 // ERSAttach assigns the player's unit to an ERS call-out's call.
-func (s *Service) ERSAttach(ctx context.Context, c Caller, ersID, player string) (*cad.Call, error) {
+func (s *Service) ERSAttach(ctx context.Context, c cad.Caller, ersID, player string) (*cad.Call, error) {
 	call, err := s.ersCall(ctx, c, ersID)
 	if err != nil {
 		return nil, err
@@ -344,7 +343,7 @@ func (s *Service) ERSAttach(ctx context.Context, c Caller, ersID, player string)
 }
 
 // ERSStatus moves an ERS call-out's call (arrived: on scene; end: closed).
-func (s *Service) ERSStatus(ctx context.Context, c Caller, ersID, status string) (*cad.Call, error) {
+func (s *Service) ERSStatus(ctx context.Context, c cad.Caller, ersID, status string) (*cad.Call, error) {
 	call, err := s.ersCall(ctx, c, ersID)
 	if err != nil {
 		return nil, err
@@ -357,8 +356,8 @@ func (s *Service) ERSStatus(ctx context.Context, c Caller, ersID, status string)
 
 // QueueERSCallout makes a call and hands it to the game's ERS as a
 // call-out, until the game acknowledges it (dispatchers).
-func (s *Service) QueueERSCallout(ctx context.Context, c Caller, in CallInput, serviceType string, config map[string]any) (*cad.ERSCallout, error) {
-	if !dispatcher(c) {
+func (s *Service) QueueERSCallout(ctx context.Context, c cad.Caller, in CallInput, serviceType string, config map[string]any) (*cad.ERSCallout, error) {
+	if !c.IsDispatcher() {
 		return nil, errNeedDispatch
 	}
 	st := strings.ToLower(strings.TrimSpace(serviceType))
@@ -390,19 +389,27 @@ func newHex(n int) string {
 }
 
 // PendingERSCallouts are the call-outs the game has not acknowledged.
-func (s *Service) PendingERSCallouts(ctx context.Context, c Caller) ([]*cad.ERSCallout, error) {
+func (s *Service) PendingERSCallouts(ctx context.Context, c cad.Caller) ([]*cad.ERSCallout, error) {
 	return s.db.PendingERSCallouts(ctx, c.CommunityID(), 50)
 }
 
 // AckERSCallout acknowledges a call-out; an unknown or repeated one is no
 // error.
-func (s *Service) AckERSCallout(ctx context.Context, c Caller, ersID string) (bool, error) {
+func (s *Service) AckERSCallout(ctx context.Context, c cad.Caller, ersID string) (bool, error) {
 	return s.db.AckERSCallout(ctx, c.CommunityID(), strings.TrimSpace(ersID))
+}
+
+// ERSVehicleBOLO raises the BOLO the ERS bridge asks for on a vehicle it
+// sends: a vehicle BOLO on the plate, with the bridge's description.
+func (s *Service) ERSVehicleBOLO(ctx context.Context, c cad.Caller, plate, description string) error {
+	kind, reason := cad.BOLOVehicle, "ERS BOLO"
+	_, err := s.CreateBOLO(ctx, c, BOLOInput{Kind: &kind, Reason: &reason, Description: &description, Plate: &plate})
+	return err
 }
 
 // AttachToERSCall puts a character or vehicle on an ERS call-out's call,
 // when there is one.
-func (s *Service) AttachToERSCall(ctx context.Context, c Caller, ersID, characterID, vehicleID string) {
+func (s *Service) AttachToERSCall(ctx context.Context, c cad.Caller, ersID, characterID, vehicleID string) {
 	if ersID == "" {
 		return
 	}

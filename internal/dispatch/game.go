@@ -6,13 +6,11 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
-	"github.com/precinct-cad/precinct/internal/store"
 )
 
 // Place911 opens a 911 call from the game (or a member's browser):
 // pending, with its incident number.
-func (s *Service) Place911(ctx context.Context, c Caller, in CallInput) (*cad.Call, error) {
+func (s *Service) Place911(ctx context.Context, c cad.Caller, in CallInput) (*cad.Call, error) {
 	if in.CallType == nil || strings.TrimSpace(*in.CallType) == "" {
 		t := "911 Call"
 		in.CallType = &t
@@ -22,7 +20,7 @@ func (s *Service) Place911(ctx context.Context, c Caller, in CallInput) (*cad.Ca
 
 // MemberCall is a 911 call a member places from the browser as one of
 // their characters.
-func (s *Service) MemberCall(ctx context.Context, c Caller, characterID string, in CallInput) (*cad.Call, error) {
+func (s *Service) MemberCall(ctx context.Context, c cad.Caller, characterID string, in CallInput) (*cad.Call, error) {
 	ch, err := s.civil.Character(ctx, c, characterID)
 	if err != nil {
 		return nil, err
@@ -48,7 +46,7 @@ type PanicInput struct {
 // Panic raises a panic alert for the officer: published to the community
 // and audited. It makes no call (the resource posts its own "Officer
 // Panic" 911 afterwards).
-func (s *Service) Panic(ctx context.Context, c Caller, in PanicInput) (map[string]any, error) {
+func (s *Service) Panic(ctx context.Context, c cad.Caller, in PanicInput) (map[string]any, error) {
 	name, err := clean(text{"officerName", 100}, in.OfficerName)
 	if err != nil {
 		return nil, err
@@ -82,7 +80,7 @@ type TrafficStopInput struct {
 
 // TrafficStop opens a traffic-stop call assigned to the officer's unit
 // (when on duty) and answers the plate look-up.
-func (s *Service) TrafficStop(ctx context.Context, c Caller, in TrafficStopInput) (*cad.Call, *civil.PlateResult, error) {
+func (s *Service) TrafficStop(ctx context.Context, c cad.Caller, in TrafficStopInput) (*cad.Call, *cad.PlateResult, error) {
 	res, err := s.civil.PlateLookup(ctx, c, in.Plate)
 	if err != nil {
 		return nil, nil, err
@@ -101,7 +99,7 @@ func (s *Service) TrafficStop(ctx context.Context, c Caller, in TrafficStopInput
 		desc += " (" + in.CallSign + ")"
 	}
 	prio := "normal"
-	if res.Alert == civil.AlertAlert {
+	if res.Alert == cad.AlertAlert {
 		prio = "high"
 	}
 	status := cad.CallPending
@@ -126,8 +124,8 @@ func (s *Service) TrafficStop(ctx context.Context, c Caller, in TrafficStopInput
 }
 
 // Markers are the open calls with coordinates, for a live map.
-func (s *Service) Markers(ctx context.Context, c Caller) ([]*cad.Call, error) {
-	if !responder(c) {
+func (s *Service) Markers(ctx context.Context, c cad.Caller) ([]*cad.Call, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	list, _, err := s.db.Calls(ctx, c.CommunityID(), cad.CallFilter{OpenOnly: true, Limit: 200}, s.now())
@@ -156,7 +154,7 @@ type Announcement struct {
 
 // Announce publishes an announcement to the community's members (the
 // route admits Community Admins) and audits it.
-func (s *Service) Announce(ctx context.Context, c Caller, title, message, priority string) (*Announcement, error) {
+func (s *Service) Announce(ctx context.Context, c cad.Caller, title, message, priority string) (*Announcement, error) {
 	title, err := clean(text{"title", 100}, title)
 	if err != nil {
 		return nil, err
@@ -172,7 +170,7 @@ func (s *Service) Announce(ctx context.Context, c Caller, title, message, priori
 	if !ok {
 		return nil, cad.Errorf(cad.EINVALID, "priority must be one of low, normal, medium, high, critical")
 	}
-	a := &Announcement{ID: store.NewID(), CommunityID: c.CommunityID(), Title: title, Message: message, Priority: p,
+	a := &Announcement{ID: cad.NewID(), CommunityID: c.CommunityID(), Title: title, Message: message, Priority: p,
 		AuthorID: c.Actor.UserID, Time: s.now().UTC()}
 	s.record(ctx, c, "announcement", a.ID, nil, map[string]any{"title": title})
 	s.publish("announcement", c.CommunityID(), a.ID, a)

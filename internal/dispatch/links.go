@@ -89,7 +89,7 @@ func linkCodeDigest(communityID, code string) string {
 // older one. identifier, when given, is the one identifier the code may
 // link; without it the code links what the game reports. The code is
 // answered once and never stored.
-func (s *Service) Link(ctx context.Context, c Caller, identifier string) (string, *cad.LinkCode, error) {
+func (s *Service) Link(ctx context.Context, c cad.Caller, identifier string) (string, *cad.LinkCode, error) {
 	if c.Scope.Membership == nil {
 		return "", nil, cad.Errorf(cad.EFORBIDDEN, "Only a member of the community links game identifiers")
 	}
@@ -110,7 +110,7 @@ func (s *Service) Link(ctx context.Context, c Caller, identifier string) (string
 
 // Links lists the caller's game identifiers, and their live code (nil
 // when none).
-func (s *Service) Links(ctx context.Context, c Caller) ([]*cad.GameLink, *cad.LinkCode, error) {
+func (s *Service) Links(ctx context.Context, c cad.Caller) ([]*cad.GameLink, *cad.LinkCode, error) {
 	list, err := s.db.GameLinksOf(ctx, c.CommunityID(), c.UserID)
 	if err != nil {
 		return nil, nil, err
@@ -123,7 +123,7 @@ func (s *Service) Links(ctx context.Context, c Caller) ([]*cad.GameLink, *cad.Li
 }
 
 // Unlink unties one of the caller's game identifiers.
-func (s *Service) Unlink(ctx context.Context, c Caller, identifier string) error {
+func (s *Service) Unlink(ctx context.Context, c cad.Caller, identifier string) error {
 	if err := s.db.UnlinkGame(ctx, c.CommunityID(), c.UserID, identifier); err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Service) Unlink(ctx context.Context, c Caller, identifier string) error
 
 // CommunityLinks pages through the community's links, one member's or
 // (userID "") all (admins).
-func (s *Service) CommunityLinks(ctx context.Context, c Caller, userID, after string, limit int) ([]*cad.GameLink, string, error) {
+func (s *Service) CommunityLinks(ctx context.Context, c cad.Caller, userID, after string, limit int) ([]*cad.GameLink, string, error) {
 	if c.Scope.Rank < cad.RoleRank(cad.RoleAdmin) {
 		return nil, "", errNeedAdmin
 	}
@@ -147,7 +147,7 @@ func (s *Service) CommunityLinks(ctx context.Context, c Caller, userID, after st
 // holds it (admins): how a squatter's link goes, and how an identifier
 // confirmed for one member moves to another (removed, then confirmed
 // again by its player).
-func (s *Service) RemoveLink(ctx context.Context, c Caller, identifier string) error {
+func (s *Service) RemoveLink(ctx context.Context, c cad.Caller, identifier string) error {
 	if c.Scope.Rank < cad.RoleRank(cad.RoleAdmin) {
 		return errNeedAdmin
 	}
@@ -187,7 +187,7 @@ type Confirmation struct {
 // another member is a conflict, which an admin resolves by removing that
 // link (the CAD never moves a confirmed link by itself: the player who
 // typed a code may be tricked into it).
-func (s *Service) ConfirmLink(ctx context.Context, c Caller, in ConfirmInput) (*Confirmation, error) {
+func (s *Service) ConfirmLink(ctx context.Context, c cad.Caller, in ConfirmInput) (*Confirmation, error) {
 	if !c.IsServer() {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Only a game server confirms game identifiers")
 	}
@@ -288,7 +288,7 @@ func postedIdentifiers(in []string) ([]string, error) {
 // countLinkTry counts a code's try against the player (their first
 // identifier) and the community before the code is looked up, and refuses
 // a try past either limit: concurrent guesses cannot slip past the count.
-func (s *Service) countLinkTry(ctx context.Context, c Caller, player string) error {
+func (s *Service) countLinkTry(ctx context.Context, c cad.Caller, player string) error {
 	now := s.now()
 	secs := int64(linkTryWindow / time.Second)
 	w := now.Unix() / secs

@@ -42,21 +42,14 @@ type mediaSweep struct {
 // RunMediaJanitor runs a media janitor round every interval until ctx
 // ends.
 func (s *Service) RunMediaJanitor(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			st, err := s.MediaJanitorRound(ctx)
-			if err != nil {
-				s.log.WarnContext(ctx, "media janitor", "error", err.Error())
-			} else if st.Normalized+st.Deleted > 0 {
-				s.log.InfoContext(ctx, "media janitor", "normalized", st.Normalized, "deleted", st.Deleted)
-			}
+	cad.Every(ctx, every, func(ctx context.Context) {
+		st, err := s.MediaJanitorRound(ctx)
+		if err != nil {
+			s.log.WarnContext(ctx, "media janitor", "error", err.Error())
+		} else if st.Normalized+st.Deleted > 0 {
+			s.log.InfoContext(ctx, "media janitor", "normalized", st.Normalized, "deleted", st.Deleted)
 		}
-	}
+	})
 }
 
 // MediaJanitorRound runs one round.

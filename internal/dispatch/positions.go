@@ -19,18 +19,6 @@ import (
 // PositionTTL is how long a position stays on the map without an update.
 const PositionTTL = 2 * time.Minute
 
-// Position is where a unit was last seen.
-type Position struct {
-	UnitID    string     `json:"unitId"` // a Discord id, or a steam:/license: identifier
-	UnitName  string     `json:"unitName,omitempty"`
-	Coords    cad.Coords `json:"coordinates"`
-	Heading   float64    `json:"heading"`
-	Status    string     `json:"status,omitempty"`
-	Job       string     `json:"job,omitempty"`
-	Postal    string     `json:"postal,omitempty"`
-	UpdatedAt time.Time  `json:"updatedAt"`
-}
-
 const positionShards = 32
 
 // Positions holds the live map of every community, sharded so that
@@ -39,7 +27,7 @@ type Positions struct {
 	seed   maphash.Seed
 	shards [positionShards]struct {
 		mu sync.Mutex
-		m  map[string]map[string]*Position // community -> unit -> position
+		m  map[string]map[string]*cad.Position // community -> unit -> position
 	}
 }
 
@@ -47,7 +35,7 @@ type Positions struct {
 func NewPositions() *Positions {
 	p := &Positions{seed: maphash.MakeSeed()}
 	for i := range p.shards {
-		p.shards[i].m = map[string]map[string]*Position{}
+		p.shards[i].m = map[string]map[string]*cad.Position{}
 	}
 	return p
 }
@@ -62,13 +50,13 @@ const MaxUnitsPerCommunity = 5000
 
 // Set stores a unit's position (overwriting its last). It reports false
 // when the community's map is full of fresh units.
-func (p *Positions) Set(communityID string, pos Position) bool {
+func (p *Positions) Set(communityID string, pos cad.Position) bool {
 	sh := &p.shards[p.shard(communityID)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	m := sh.m[communityID]
 	if m == nil {
-		m = map[string]*Position{}
+		m = map[string]*cad.Position{}
 		sh.m[communityID] = m
 	}
 	if cur, ok := m[pos.UnitID]; ok {
@@ -103,10 +91,10 @@ func (p *Positions) Remove(communityID, unitID string) {
 }
 
 // Snapshot is a community's fresh positions at now, by unit id.
-func (p *Positions) Snapshot(communityID string, now time.Time) []Position {
+func (p *Positions) Snapshot(communityID string, now time.Time) []cad.Position {
 	sh := &p.shards[p.shard(communityID)]
 	sh.mu.Lock()
-	out := make([]Position, 0, len(sh.m[communityID]))
+	out := make([]cad.Position, 0, len(sh.m[communityID]))
 	for _, pos := range sh.m[communityID] {
 		if now.Sub(pos.UpdatedAt) < PositionTTL {
 			out = append(out, *pos)
@@ -135,7 +123,7 @@ func (p *Positions) Sweep(now time.Time) int {
 	return n
 }
 
-func sweep(m map[string]*Position, now time.Time) int {
+func sweep(m map[string]*cad.Position, now time.Time) int {
 	n := 0
 	for id, pos := range m {
 		if now.Sub(pos.UpdatedAt) >= PositionTTL {
@@ -183,7 +171,7 @@ func (s *Service) applyRemote(e cad.Event) {
 	if err != nil {
 		return
 	}
-	var pos Position
+	var pos cad.Position
 	if json.Unmarshal(b, &pos) != nil {
 		return
 	}

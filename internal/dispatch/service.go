@@ -11,22 +11,33 @@ import (
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/civil"
 )
-
-// Caller is who asks, in which community (the civil service's view).
-type Caller = civil.Caller
 
 // Service is the dispatch service.
 type Service struct {
 	db        cad.DispatchStore
-	civil     *civil.Service
-	audit     civil.Auditor
+	civil     Civil
+	audit     cad.Auditor
 	pub       cad.Publisher
 	log       *slog.Logger
 	now       func() time.Time
 	positions *Positions
 	sweep     mediaSweep // the media janitor's
+}
+
+// Civil is what dispatch asks of the civil records: the characters and
+// plates calls and traffic stops name, and the stored images of ALPR hits
+// (civil.Service does all of it).
+type Civil interface {
+	Character(ctx context.Context, c cad.Caller, ref string) (*cad.Character, error)
+	Resolve(ctx context.Context, c cad.Caller, ref string) (*cad.Character, error)
+	PlateLookup(ctx context.Context, c cad.Caller, plate string) (*cad.PlateResult, error)
+	MediaUsage(ctx context.Context, com *cad.Community) (*cad.MediaUsage, cad.MediaQuota, error)
+	CheckImageHeader(data []byte) error
+	PrepareALPRPhoto(ctx context.Context, com *cad.Community, data []byte) (*cad.Media, error)
+	StoreALPRPhoto(ctx context.Context, com *cad.Community, hitID string, photo *cad.Media) (string, error)
+	ImageURL(communityID, id string) string
+	NormalizeStored(ctx context.Context, m *cad.Media, kind string) (*cad.Media, error)
 }
 
 // Options configure the service.
@@ -37,7 +48,7 @@ type Options struct {
 }
 
 // New returns the service.
-func New(db cad.DispatchStore, civ *civil.Service, audit civil.Auditor, o Options) *Service {
+func New(db cad.DispatchStore, civ Civil, audit cad.Auditor, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -57,12 +68,24 @@ func (nopPublisher) Publish(cad.Event) {}
 // Positions is the live map's memory.
 func (s *Service) Positions() *Positions { return s.positions }
 
+// RunPositionSweep drops the live map's stale positions every interval
+// until ctx ends.
+func (s *Service) RunPositionSweep(ctx context.Context, every time.Duration) {
+	cad.Every(ctx, every, func(context.Context) { s.positions.Sweep(s.now()) })
+}
+
+// LiveMap is a community's live map now: the positions that are not
+// stale (for the real-time gateway, which checked the standing).
+func (s *Service) LiveMap(communityID string, now time.Time) []cad.Position {
+	return s.positions.Snapshot(communityID, now)
+}
+
 // publish sends an event; it never blocks or fails the change.
 func (s *Service) publish(typ, communityID, id string, payload any) {
 	s.pub.Publish(cad.Event{Type: typ, CommunityID: communityID, ID: id, Time: s.now().UTC(), Payload: payload})
 }
 
-func (s *Service) record(ctx context.Context, c Caller, action, target string, before, after any) {
+func (s *Service) record(ctx context.Context, c cad.Caller, action, target string, before, after any) {
 	s.audit.Record(ctx, c.Actor, c.CommunityID(), action, target, before, after)
 }
 
@@ -72,21 +95,6 @@ var (
 	errNeedUnit     = cad.Errorf(cad.EFORBIDDEN, "This needs the dispatch, LEO, fire or EMS permission")
 	errCallNotFound = cad.Errorf(cad.ENOTFOUND, "Call not found")
 )
-
-// dispatcher reports whether the caller runs calls: dispatch permission,
-// Supervisor and up, or a game server.
-func dispatcher(c Caller) bool { return c.Has(cad.DeptDispatch) || c.IsSupervisor() }
-
-// responder reports whether the caller works calls: a dispatcher, or a
-// member of a LEO, fire or EMS department.
-func responder(c Caller) bool {
-	return dispatcher(c) || c.Has(cad.DeptLEO) || c.Has(cad.DeptFire) || c.Has(cad.DeptEMS)
-}
-
-// Responder reports whether a standing in a community works calls (and so
-// sees panic alerts, units, BOLOs and the live map): the one rule, for the
-// real-time gateway as for the API.
-func Responder(sc *cad.Scope) bool { return responder(Caller{Scope: sc}) }
 
 // expiry is a community's call expiry.
 func expiry(com *cad.Community) time.Duration {

@@ -8,11 +8,10 @@ import (
 	"strings"
 
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/community"
 )
 
 // janitorActor is who expires calls in the audit trail and timelines.
-var janitorActor = community.Actor{UserID: "janitor", Kind: "system"}
+var janitorActor = cad.Actor{UserID: "janitor", Kind: "system"}
 
 // DefaultStatusCodes are a unit's statuses when a community sets none.
 var DefaultStatusCodes = []cad.StatusCode{
@@ -46,7 +45,7 @@ var discordRE = regexp.MustCompile(`^[0-9]{5,20}$`)
 // Player finds the member a game request names: a Discord id (with or
 // without "discord:"), or a game identifier the game confirmed a member's
 // (license:…, steam:…). Only active members are found.
-func (s *Service) Player(ctx context.Context, c Caller, ref string) (*cad.Membership, *cad.User, error) {
+func (s *Service) Player(ctx context.Context, c cad.Caller, ref string) (*cad.Membership, *cad.User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 128 {
 		return nil, nil, errNoPlayer
@@ -99,7 +98,7 @@ var serviceTypes = map[string]string{"police": cad.DeptLEO, "leo": cad.DeptLEO, 
 
 // pickDepartment finds the department a duty change names among the
 // member's (any for an admin).
-func (s *Service) pickDepartment(ctx context.Context, c Caller, m *cad.Membership, ref string) (*cad.Department, error) {
+func (s *Service) pickDepartment(ctx context.Context, c cad.Caller, m *cad.Membership, ref string) (*cad.Department, error) {
 	deps, err := s.db.Departments(ctx, c.CommunityID())
 	if err != nil {
 		return nil, err
@@ -131,7 +130,7 @@ var callSignRE = regexp.MustCompile(`^[\p{L}\p{N} ._-]{1,24}$`)
 // SetDuty puts a member's unit on or off duty. On: in a department of
 // theirs, with the call sign given, else theirs, else the department's
 // template. Off: the period is kept (start, end, duration).
-func (s *Service) SetDuty(ctx context.Context, c Caller, m *cad.Membership, u *cad.User, in DutyInput) (*cad.Unit, error) {
+func (s *Service) SetDuty(ctx context.Context, c cad.Caller, m *cad.Membership, u *cad.User, in DutyInput) (*cad.Unit, error) {
 	now := s.now().UTC()
 	var dep *cad.Department
 	callSign := strings.TrimSpace(in.CallSign)
@@ -214,7 +213,7 @@ func (s *Service) SetDuty(ctx context.Context, c Caller, m *cad.Membership, u *c
 }
 
 // MyDuty changes the caller's own duty (the browser).
-func (s *Service) MyDuty(ctx context.Context, c Caller, in DutyInput) (*cad.Unit, error) {
+func (s *Service) MyDuty(ctx context.Context, c cad.Caller, in DutyInput) (*cad.Unit, error) {
 	if c.Scope.Membership == nil {
 		return nil, cad.Errorf(cad.EFORBIDDEN, "Only a member of the community goes on duty")
 	}
@@ -227,7 +226,7 @@ func (s *Service) MyDuty(ctx context.Context, c Caller, in DutyInput) (*cad.Unit
 }
 
 // GameDuty changes the duty of the player a game server names.
-func (s *Service) GameDuty(ctx context.Context, c Caller, player string, in DutyInput) (*cad.Unit, error) {
+func (s *Service) GameDuty(ctx context.Context, c cad.Caller, player string, in DutyInput) (*cad.Unit, error) {
 	m, u, err := s.Player(ctx, c, player)
 	if err != nil {
 		return nil, err
@@ -237,8 +236,8 @@ func (s *Service) GameDuty(ctx context.Context, c Caller, player string, in Duty
 
 // SetUnitStatus sets the caller's unit's status: one of the community's
 // status codes (by code or label).
-func (s *Service) SetUnitStatus(ctx context.Context, c Caller, userID, status string) (*cad.Unit, error) {
-	if userID != c.UserID && !dispatcher(c) {
+func (s *Service) SetUnitStatus(ctx context.Context, c cad.Caller, userID, status string) (*cad.Unit, error) {
+	if userID != c.UserID && !c.IsDispatcher() {
 		return nil, errNeedDispatch
 	}
 	code, ok := statusOf(c.Scope.Community, status)
@@ -264,8 +263,8 @@ func (s *Service) SetUnitStatus(ctx context.Context, c Caller, userID, status st
 }
 
 // Units lists the units on duty (responders).
-func (s *Service) Units(ctx context.Context, c Caller) ([]*cad.Unit, error) {
-	if !responder(c) {
+func (s *Service) Units(ctx context.Context, c cad.Caller) ([]*cad.Unit, error) {
+	if !c.IsResponder() {
 		return nil, errNeedUnit
 	}
 	return s.db.OnDutyUnits(ctx, c.CommunityID(), 500)
@@ -273,7 +272,7 @@ func (s *Service) Units(ctx context.Context, c Caller) ([]*cad.Unit, error) {
 
 // DutyLog pages through duty periods: one member's (their own, or any for
 // a Supervisor) or, with userID "", the community's (Supervisors).
-func (s *Service) DutyLog(ctx context.Context, c Caller, userID, after string, limit int) ([]*cad.DutyPeriod, string, error) {
+func (s *Service) DutyLog(ctx context.Context, c cad.Caller, userID, after string, limit int) ([]*cad.DutyPeriod, string, error) {
 	if userID != c.UserID && !c.IsSupervisor() {
 		return nil, "", cad.Errorf(cad.EFORBIDDEN, "Insufficient permissions. Required role: Supervisor")
 	}
@@ -285,7 +284,7 @@ func (s *Service) DutyLog(ctx context.Context, c Caller, userID, after string, l
 
 // UnitByDiscord is the unit of a Discord user, or nil (the tablet's cheap
 // poll: one indexed read).
-func (s *Service) UnitByDiscord(ctx context.Context, c Caller, discordID string) (*cad.Unit, error) {
+func (s *Service) UnitByDiscord(ctx context.Context, c cad.Caller, discordID string) (*cad.Unit, error) {
 	discordID = strings.TrimPrefix(strings.TrimSpace(discordID), "discord:")
 	if !discordRE.MatchString(discordID) {
 		return nil, cad.Errorf(cad.EINVALID, "discordId must be a Discord user id (digits)")
@@ -299,7 +298,7 @@ func (s *Service) UnitByDiscord(ctx context.Context, c Caller, discordID string)
 
 // UnitCalls are the open calls of a Discord user's unit (the tablet's
 // poll: two indexed reads).
-func (s *Service) UnitCalls(ctx context.Context, c Caller, discordID string) ([]*cad.Call, *cad.Unit, error) {
+func (s *Service) UnitCalls(ctx context.Context, c cad.Caller, discordID string) ([]*cad.Call, *cad.Unit, error) {
 	u, err := s.UnitByDiscord(ctx, c, discordID)
 	if err != nil || u == nil || !u.OnDuty || len(u.Calls) == 0 {
 		return []*cad.Call{}, u, err
@@ -319,7 +318,7 @@ func (s *Service) UnitCalls(ctx context.Context, c Caller, discordID string) ([]
 }
 
 // RouteCall is a Discord user's unit's current call, or nil.
-func (s *Service) RouteCall(ctx context.Context, c Caller, discordID string) (*cad.Call, error) {
+func (s *Service) RouteCall(ctx context.Context, c cad.Caller, discordID string) (*cad.Call, error) {
 	list, u, err := s.UnitCalls(ctx, c, discordID)
 	if err != nil || len(list) == 0 {
 		return nil, err

@@ -14,48 +14,12 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/precinct-cad/precinct/internal/cad"
 )
-
-// Rule is a published limit: Limit requests per Window, of which all may
-// come at once after a quiet Window.
-type Rule struct {
-	Limit  int
-	Window time.Duration
-}
-
-// ParseRule reads "300/1m" (a count, a slash, a Go duration).
-func ParseRule(s string) (Rule, error) {
-	n, w, ok := strings.Cut(strings.TrimSpace(s), "/")
-	limit, err := strconv.Atoi(n)
-	if !ok || err != nil || limit < 1 || limit > 1_000_000 {
-		return Rule{}, fmt.Errorf("%q is not COUNT/DURATION, such as 300/1m", s)
-	}
-	window, err := time.ParseDuration(w)
-	if err != nil || window < time.Second || window > 24*time.Hour {
-		return Rule{}, fmt.Errorf("%q: the window must be a duration from 1s to 24h, such as 1m", s)
-	}
-	return Rule{Limit: limit, Window: window}, nil
-}
-
-// String is the rule as ParseRule reads it.
-func (r Rule) String() string { return fmt.Sprintf("%d/%s", r.Limit, shortDuration(r.Window)) }
-
-func shortDuration(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
-	return fmt.Sprintf("%ds", d/time.Second)
-}
 
 // humanWindow is a window in words: "minute", "15 minutes".
 func humanWindow(d time.Duration) string {
@@ -115,7 +79,7 @@ func New(now func() time.Time) *Limiter {
 const sweepEvery = 256
 
 // Allow takes one request from key's allowance under r.
-func (l *Limiter) Allow(key string, r Rule) Verdict {
+func (l *Limiter) Allow(key string, r cad.Rate) Verdict {
 	now := l.now().UnixNano()
 	t := max(int64(r.Window)/int64(r.Limit), 1) // one request's share of the window
 	sh := &l.shards[maphash.String(l.seed, key)%uint64(len(l.shards))]

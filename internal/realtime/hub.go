@@ -10,10 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
-	"github.com/precinct-cad/precinct/internal/community"
-	"github.com/precinct-cad/precinct/internal/dispatch"
 )
 
 // Transport is one client connection: Socket.IO or the plain stream.
@@ -47,10 +44,9 @@ type Options struct {
 // Hub routes events to connections: rooms per community, permission
 // filters, live-map batches, bounded queues.
 type Hub struct {
-	auth     *auth.Service
-	com      *community.Service
-	dis      *dispatch.Service
-	audit    func(ctx context.Context, a community.Actor, communityID, action, target string)
+	auth     Authenticator
+	com      Tenancy
+	dis      Dispatch
 	log      *slog.Logger
 	opts     Options
 	stats    Stats
@@ -81,8 +77,32 @@ func (s *Stats) disconnected(reason string) {
 	v.(*atomic.Int64).Add(1)
 }
 
+// Authenticator resolves a connection's credential and checks it again
+// later (auth.Service does).
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request, cl cad.Client) (*cad.Principal, error)
+	Revalidate(ctx context.Context, p *cad.Principal) error
+}
+
+// Tenancy resolves the community a client joins and its standing there,
+// and records a Super Admin's entry (community.Service does).
+type Tenancy interface {
+	Resolve(ctx context.Context, ref string) (*cad.Community, error)
+	ProbeAbsent(ctx context.Context, p *cad.Principal)
+	ScopeFor(ctx context.Context, p *cad.Principal, com *cad.Community) (*cad.Scope, error)
+	Record(ctx context.Context, a cad.Actor, communityID, action, target string, before, after any)
+}
+
+// Dispatch is what a client catching up on a community is sent: open
+// calls, units on duty and the live map (dispatch.Service does).
+type Dispatch interface {
+	Calls(ctx context.Context, c cad.Caller, f cad.CallFilter) ([]*cad.Call, string, error)
+	Units(ctx context.Context, c cad.Caller) ([]*cad.Unit, error)
+	LiveMap(communityID string, now time.Time) []cad.Position
+}
+
 // NewHub returns a hub; Run starts its work.
-func NewHub(a *auth.Service, com *community.Service, dis *dispatch.Service, o Options) *Hub {
+func NewHub(a Authenticator, com Tenancy, dis Dispatch, o Options) *Hub {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -103,9 +123,6 @@ func NewHub(a *auth.Service, com *community.Service, dis *dispatch.Service, o Op
 	}
 	h := &Hub{auth: a, com: com, dis: dis, log: o.Logger, opts: o, conns: map[*Conn]struct{}{},
 		rooms: map[string]map[*Conn]struct{}{}, watchers: map[string]map[*Conn]struct{}{}, pending: map[string]map[string]any{}}
-	h.audit = func(ctx context.Context, a community.Actor, communityID, action, target string) {
-		com.Record(ctx, a, communityID, action, target, nil, nil)
-	}
 	return h
 }
 
@@ -151,7 +168,7 @@ type Conn struct {
 	hub       *Hub
 	t         Transport
 	principal *cad.Principal // nil: anonymous (nothing private)
-	client    auth.Client
+	client    cad.Client
 	queue     chan *message
 	mapSlot   atomic.Pointer[message] // the newest map batch not sent yet
 	wake      chan struct{}
@@ -171,7 +188,7 @@ type Conn struct {
 // Connect registers a connection for principal (nil when anonymous) and
 // starts its writer. The transport decides the names an event goes out
 // under (Socket.IO: every alias; the plain stream: the canonical one).
-func (h *Hub) Connect(t Transport, p *cad.Principal, cl auth.Client) *Conn {
+func (h *Hub) Connect(t Transport, p *cad.Principal, cl cad.Client) *Conn {
 	c := &Conn{hub: h, t: t, principal: p, client: cl, queue: make(chan *message, h.opts.QueueSize), wake: make(chan struct{}, 1),
 		done: make(chan struct{}), scopes: map[string]*cad.Scope{}}
 	h.mu.Lock()
@@ -250,7 +267,7 @@ func (c *Conn) Join(ctx context.Context, ref string) (string, error) {
 		return "", errNotAllowed
 	}
 	if sc.SuperAdmin && sc.Membership == nil {
-		c.hub.audit(ctx, community.ActorOf(c.principal, sc, c.client), com.ID, "superadmin.socket_join", com.ID)
+		c.hub.com.Record(ctx, cad.ActorOf(c.principal, sc, c.client), com.ID, "superadmin.socket_join", com.ID, nil, nil)
 	}
 	c.mu.Lock()
 	c.scopes[com.ID] = sc
@@ -375,7 +392,7 @@ func (c *Conn) scope(id string) *cad.Scope {
 func (c *Conn) WatchMap(ctx context.Context, ref string) error {
 	id := c.joinedID(ref)
 	sc := c.scope(id)
-	if sc == nil || !dispatch.Responder(sc) {
+	if sc == nil || !cad.Responder(sc) {
 		return errNotAllowed
 	}
 	h := c.hub
@@ -398,7 +415,7 @@ func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
 	if sc == nil {
 		return nil, errNotAllowed
 	}
-	caller := dispatch.Caller{Scope: sc, Actor: community.ActorOf(c.principal, sc, c.client)}
+	caller := cad.Caller{Scope: sc, Actor: cad.ActorOf(c.principal, sc, c.client)}
 	if c.principal.IsUser() {
 		caller.UserID = c.principal.User.ID
 	}
@@ -410,11 +427,11 @@ func (c *Conn) Sync(ctx context.Context, ref string) (map[string]any, error) {
 	} else if cad.ErrorCode(err) != cad.EFORBIDDEN {
 		return nil, err
 	}
-	if dispatch.Responder(sc) {
+	if cad.Responder(sc) {
 		if units, err := c.hub.dis.Units(ctx, caller); err == nil {
 			out["units"] = units
 		}
-		out["positions"] = c.hub.dis.Positions().Snapshot(id, c.hub.opts.Now())
+		out["positions"] = c.hub.dis.LiveMap(id, c.hub.opts.Now())
 	}
 	return out, nil
 }
@@ -527,7 +544,7 @@ func (c *Conn) writer() {
 
 // fullMap is a community's whole live map as one batch.
 func (h *Hub) fullMap(id string, now time.Time) *message {
-	b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.Positions().Snapshot(id, now),
+	b, _ := json.Marshal(map[string]any{"communityId": id, "full": true, "positions": h.dis.LiveMap(id, now),
 		"removed": []string{}, "timestamp": now.UTC().Format(time.RFC3339Nano)})
 	return newMessage(mapNames, b, false)
 }
@@ -586,7 +603,7 @@ func (h *Hub) route(e cad.Event) {
 	f := newMessage(r.names, payloadOf(e), r.critical)
 	for _, c := range h.copyOf(func() map[*Conn]struct{} { return h.rooms[e.CommunityID] }) {
 		sc := c.scope(e.CommunityID)
-		if sc == nil || (r.audience == Responders && !dispatch.Responder(sc)) {
+		if sc == nil || (r.audience == Responders && !cad.Responder(sc)) {
 			continue
 		}
 		c.deliver(f)
@@ -658,7 +675,7 @@ func (h *Hub) revalidate(ctx context.Context) {
 				c.mu.Lock()
 				c.scopes[id] = sc
 				c.mu.Unlock()
-				if !dispatch.Responder(sc) {
+				if !cad.Responder(sc) {
 					h.mu.Lock()
 					h.unwatch(id, c)
 					h.mu.Unlock()
@@ -682,7 +699,7 @@ func (h *Hub) closeAll(reason string) {
 // Authenticate resolves a connection's credential from a request made of
 // the handshake (its cookie header, an Authorization bearer, or x-api-key).
 // No credential is an anonymous connection (nil, nil); a bad one an error.
-func (h *Hub) Authenticate(ctx context.Context, r *http.Request, cl auth.Client) (*cad.Principal, error) {
+func (h *Hub) Authenticate(ctx context.Context, r *http.Request, cl cad.Client) (*cad.Principal, error) {
 	return h.auth.Authenticate(ctx, r, cl)
 }
 

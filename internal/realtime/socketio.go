@@ -18,7 +18,6 @@ import (
 	"github.com/zishang520/socket.io/servers/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
@@ -127,7 +126,7 @@ func handshakeRequest(s *socket.Socket) *http.Request {
 // data until the connection starts.
 type sessionData struct {
 	principal *cad.Principal
-	client    auth.Client
+	client    cad.Client
 	transport *ioTransport
 }
 
@@ -142,7 +141,7 @@ func (g *Gateway) authenticate(s *socket.Socket, next func(*socket.ExtendedError
 		next(socket.NewExtendedError("unauthorized", map[string]any{"message": "This origin may not use the session cookie: open Precinct from its own address"}))
 		return
 	}
-	cl := auth.Client{IP: g.addressOf(s), UserAgent: headerOf(s, "User-Agent")}
+	cl := cad.Client{IP: g.addressOf(s), UserAgent: headerOf(s, "User-Agent")}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	p, err := g.hub.Authenticate(ctx, req, cl)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/precinct-cad/precinct/internal/auth"
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
@@ -79,7 +78,7 @@ func (t *wsTransport) Close(reason string) {
 
 // Serve upgrades an authenticated request (p, nil when anonymous) to the
 // stream and runs it until the client leaves.
-func (st *Stream) Serve(w http.ResponseWriter, r *http.Request, p *cad.Principal, cl auth.Client) error {
+func (st *Stream) Serve(w http.ResponseWriter, r *http.Request, p *cad.Principal, cl cad.Client) error {
 	ws, err := st.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader answered

@@ -129,7 +129,7 @@ func seedVehicle(ctx context.Context, s Store, c *cad.Community, ownerID, ownerU
 		RegistrationStatus: cad.DocValid, RegistrationExpires: &expires, InsuranceStatus: cad.DocValid, InsuranceExpires: &expires}
 	// Plates: three letters then four digits, unique by n.
 	v.Plate = fmt.Sprintf("%c%c%c %04d", 'A'+n/260_000%26, 'A'+n/10_000%26, 'A'+(n/10_000/26/26)%26, n%10_000)
-	v.PlateKey = civil.NormalizePlate(v.Plate)
+	v.PlateKey = cad.NormalizePlate(v.Plate)
 	switch r / 7 % 100 {
 	case 0:
 		v.Stolen, v.StolenDescription = true, "Reported stolen"

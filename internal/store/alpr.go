@@ -77,7 +77,7 @@ func (s *Store) Cameras(ctx context.Context, communityID string) ([]*cad.Camera,
 // AddHit stores an ALPR hit.
 func (s *Store) AddHit(ctx context.Context, h *cad.ALPRHit) error {
 	r := hitRec(*h)
-	r.ID, r.Time = NewID(), Millis(r.Time)
+	r.ID, r.Time = cad.NewID(), Millis(r.Time)
 	if r.Photos == nil {
 		r.Photos = []string{}
 	}
@@ -174,7 +174,7 @@ func (s *Store) SpendUploadToken(ctx context.Context, digest string, now time.Ti
 // AddCameraCommand queues a command for the game.
 func (s *Store) AddCameraCommand(ctx context.Context, c *cad.CameraCommand) error {
 	r := commandRec(*c)
-	r.ID, r.CreatedAt = NewID(), Millis(r.CreatedAt)
+	r.ID, r.CreatedAt = cad.NewID(), Millis(r.CreatedAt)
 	if err := commandTable.insert(ctx, s.e, &r); err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Store) TakeCameraCommands(ctx context.Context, communityID string, limi
 // AddERSCallout queues a dispatcher's call-out for the game.
 func (s *Store) AddERSCallout(ctx context.Context, c *cad.ERSCallout) error {
 	r := ersRec(*c)
-	r.ID, r.CreatedAt = NewID(), Millis(r.CreatedAt)
+	r.ID, r.CreatedAt = cad.NewID(), Millis(r.CreatedAt)
 	if err := ersTable.insert(ctx, s.e, &r); err != nil {
 		return err
 	}

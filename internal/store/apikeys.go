@@ -42,7 +42,7 @@ var (
 
 // CreateAPIKey stores a key (by its hash) and fills in its public id.
 func (s *Store) CreateAPIKey(ctx context.Context, k *cad.APIKey) error {
-	r := &apiKeyRec{Hash: k.Hash, ID: NewID(), CommunityID: k.CommunityID, Name: k.Name, Prefix: k.Prefix,
+	r := &apiKeyRec{Hash: k.Hash, ID: cad.NewID(), CommunityID: k.CommunityID, Name: k.Name, Prefix: k.Prefix,
 		Scopes: k.Scopes, CreatedAt: Millis(time.Now()), CreatedBy: k.CreatedBy}
 	if err := apiKeyTable.insert(ctx, s.e, r); err != nil {
 		return err

@@ -31,7 +31,7 @@ var auditTable = table[auditRec, *auditRec]{audit}
 
 // AddAudit stores one entry of a community's audit log.
 func (s *Store) AddAudit(ctx context.Context, e *cad.AuditEntry) error {
-	r := &auditRec{ID: NewID(), CommunityID: e.CommunityID, Action: e.Action, ActorID: e.ActorID, ActorKind: e.ActorKind,
+	r := &auditRec{ID: cad.NewID(), CommunityID: e.CommunityID, Action: e.Action, ActorID: e.ActorID, ActorKind: e.ActorKind,
 		IP: e.IP, RequestID: e.RequestID, Target: e.Target, Before: plain(e.Before), After: plain(e.After), Time: Millis(e.Time)}
 	if err := auditTable.insert(ctx, s.e, r); err != nil {
 		return err

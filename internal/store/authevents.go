@@ -28,7 +28,7 @@ var authEventTable = table[authEventRec, *authEventRec]{authEvents}
 // AddAuthEvent stores one authentication event.
 func (s *Store) AddAuthEvent(ctx context.Context, e *cad.AuthEvent) error {
 	r := &authEventRec{
-		ID: NewID(), Type: e.Type, Outcome: e.Outcome, UserID: e.UserID, Username: e.Username,
+		ID: cad.NewID(), Type: e.Type, Outcome: e.Outcome, UserID: e.UserID, Username: e.Username,
 		SessionID: e.SessionID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Detail: e.Detail, Time: Millis(e.Time),
 	}
 	if err := authEventTable.insert(ctx, s.e, r); err != nil {

@@ -38,7 +38,7 @@ var (
 // for one character, is a conflict.
 func (s *Store) CreateAccount(ctx context.Context, communityID string, a *cad.BankAccount) error {
 	r := accountRec(*a)
-	r.ID, r.CommunityID = NewID(), communityID
+	r.ID, r.CommunityID = cad.NewID(), communityID
 	now := Millis(time.Now())
 	r.CreatedAt, r.UpdatedAt = now, now
 	if err := accountTable.insert(ctx, s.e, &r); err != nil {
@@ -85,7 +85,7 @@ func (s *Store) SaveAccount(ctx context.Context, a *cad.BankAccount) error {
 // AddLedgerEntry records one movement.
 func (s *Store) AddLedgerEntry(ctx context.Context, e *cad.LedgerEntry) error {
 	r := ledgerRec(*e)
-	r.ID, r.Time = NewID(), Millis(r.Time)
+	r.ID, r.Time = cad.NewID(), Millis(r.Time)
 	if err := ledgerTable.insert(ctx, s.e, &r); err != nil {
 		return err
 	}

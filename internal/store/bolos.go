@@ -30,7 +30,7 @@ var (
 // CreateBOLO stores a BOLO.
 func (s *Store) CreateBOLO(ctx context.Context, communityID string, b *cad.BOLO) error {
 	r := boloRec(*b)
-	r.ID, r.CommunityID = NewID(), communityID
+	r.ID, r.CommunityID = cad.NewID(), communityID
 	now := Millis(time.Now())
 	r.CreatedAt, r.UpdatedAt = now, now
 	r.round()

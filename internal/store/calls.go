@@ -93,7 +93,7 @@ func (s *Store) NextSequence(ctx context.Context, communityID, name string) (int
 // CreateCall stores a new call; its incident number must be free.
 func (s *Store) CreateCall(ctx context.Context, communityID string, c *cad.Call) error {
 	r := callRec(*c)
-	r.ID, r.CommunityID = NewID(), communityID
+	r.ID, r.CommunityID = cad.NewID(), communityID
 	r.round()
 	if err := callTable.insert(ctx, s.e, &r); err != nil {
 		return err

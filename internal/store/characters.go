@@ -74,7 +74,7 @@ func FoldName(s string) string {
 // CreateCharacter stores a new character; a taken SSN is a conflict.
 func (s *Store) CreateCharacter(ctx context.Context, communityID string, c *cad.Character) error {
 	r := &characterRec{Character: *c}
-	r.ID, r.CommunityID = NewID(), communityID
+	r.ID, r.CommunityID = cad.NewID(), communityID
 	now := Millis(time.Now())
 	r.CreatedAt, r.UpdatedAt = now, now
 	r.derive()
@@ -266,7 +266,7 @@ func (r *licenseChangeRec) DocCommunity() string { return r.CommunityID }
 // AddLicenseChange records one change of a license.
 func (s *Store) AddLicenseChange(ctx context.Context, ch *cad.LicenseChange) error {
 	r := licenseChangeRec(*ch)
-	r.ID, r.Time = NewID(), Millis(r.Time)
+	r.ID, r.Time = cad.NewID(), Millis(r.Time)
 	if err := licenseHistoryTable.insert(ctx, s.e, &r); err != nil {
 		return err
 	}

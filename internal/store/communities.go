@@ -60,7 +60,7 @@ var (
 // CreateCommunity stores a new community; a guild that already has one is
 // a conflict.
 func (s *Store) CreateCommunity(ctx context.Context, c *cad.Community) error {
-	r := &communityRec{ID: NewID(), Name: c.Name, GuildID: c.GuildID, Settings: c.Settings, CreatedAt: Millis(time.Now())}
+	r := &communityRec{ID: cad.NewID(), Name: c.Name, GuildID: c.GuildID, Settings: c.Settings, CreatedAt: Millis(time.Now())}
 	err := communityTable.insert(ctx, s.e, r)
 	s.changed(ctx, func() {
 		s.cache.absent.drop("id:" + r.ID)

@@ -44,7 +44,7 @@ func dupDepartment(err error) error {
 // CreateDepartment stores a department of a community; a taken code is a
 // conflict.
 func (s *Store) CreateDepartment(ctx context.Context, communityID string, dep *cad.Department) error {
-	r := &departmentRec{ID: NewID(), CommunityID: communityID, Code: dep.Code, Name: dep.Name, Type: dep.Type,
+	r := &departmentRec{ID: cad.NewID(), CommunityID: communityID, Code: dep.Code, Name: dep.Name, Type: dep.Type,
 		CallSignTemplate: dep.CallSignTemplate, BlipColor: dep.BlipColor, BlipSprite: dep.BlipSprite, Paycheck: dep.Paycheck,
 		CreatedAt: Millis(time.Now())}
 	err := departmentTable.insert(ctx, s.e, r)

@@ -63,7 +63,7 @@ func (s *Store) AddLookup(ctx context.Context, e *cad.LookupEntry) error {
 	if actorKind == "user" || actorKind == "server" {
 		actorKind = ""
 	}
-	r := &lookupRec{ID: NewID(), CommunityID: e.CommunityID, Kind: e.Kind, ActorID: e.ActorID, ActorKind: actorKind,
+	r := &lookupRec{ID: cad.NewID(), CommunityID: e.CommunityID, Kind: e.Kind, ActorID: e.ActorID, ActorKind: actorKind,
 		Query: cut(e.Query, cad.MaxLookupQuery), Hit: e.Hit, Time: Millis(e.Time)}
 	if err := lookupTable.checkDoc(r); err != nil {
 		return err

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -183,16 +181,7 @@ func (s *Store) changed(ctx context.Context, drop func()) {
 // transaction, which must see the database itself.
 func (s *Store) cacheable(ctx context.Context) bool { return !s.e.InTx(ctx) }
 
-// NewID makes a 24-hex id: 4 bytes of Unix time then 8 random bytes, so ids
-// made later mostly sort later, like MongoDB's ObjectIDs.
-func NewID() string {
-	var b [12]byte
-	binary.BigEndian.PutUint32(b[:4], uint32(time.Now().Unix()))
-	_, _ = rand.Read(b[4:])
-	return hex.EncodeToString(b[:])
-}
-
-// isHexID reports whether s looks like an id NewID makes.
+// isHexID reports whether s looks like an id cad.NewID makes.
 func isHexID(s string) bool {
 	if len(s) != 24 {
 		return false

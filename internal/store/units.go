@@ -139,7 +139,7 @@ func (s *Store) OnDutyUnits(ctx context.Context, communityID string, limit int) 
 // AddDutyPeriod keeps one period on duty.
 func (s *Store) AddDutyPeriod(ctx context.Context, p *cad.DutyPeriod) error {
 	r := dutyRec(*p)
-	r.ID, r.Start, r.End = NewID(), Millis(r.Start), Millis(r.End)
+	r.ID, r.Start, r.End = cad.NewID(), Millis(r.Start), Millis(r.End)
 	if err := dutyTable.insert(ctx, s.e, &r); err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ var (
 func (s *Store) CreateUser(ctx context.Context, u *cad.User) error {
 	now := Millis(time.Now())
 	r := &userRec{
-		ID: NewID(), Username: u.Username, UsernameKey: cad.NormalizeUsername(u.Username),
+		ID: cad.NewID(), Username: u.Username, UsernameKey: cad.NormalizeUsername(u.Username),
 		PasswordHash: u.PasswordHash, DiscordID: u.DiscordID, DiscordUsername: u.DiscordUsername, Avatar: u.Avatar,
 		SuperAdmin: u.SuperAdmin, Disabled: u.Disabled, GuildIDs: u.GuildIDs,
 		SecurityQuestion1: u.SecurityQuestion1, SecurityAnswer1Hash: u.SecurityAnswer1Hash,

@@ -38,7 +38,7 @@ func dupVehicle(err error) error {
 // CreateVehicle stores a new vehicle; a taken plate or VIN is a conflict.
 func (s *Store) CreateVehicle(ctx context.Context, communityID string, v *cad.Vehicle) error {
 	r := vehicleRec(*v)
-	r.ID, r.CommunityID = NewID(), communityID
+	r.ID, r.CommunityID = cad.NewID(), communityID
 	now := Millis(time.Now())
 	r.CreatedAt, r.UpdatedAt = now, now
 	r.round()

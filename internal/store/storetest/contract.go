@@ -949,7 +949,7 @@ func testLastAdmins(t *testing.T, s *store.Store) {
 		var left atomic.Int64
 		Burst(2, func(i int) {
 			u := []*cad.User{a1, a2}[i]
-			err := svc.RemoveMember(ctx, community.Actor{UserID: u.ID, Kind: "user", Rank: cad.RoleRank(cad.RoleAdmin)}, sc, u.ID)
+			err := svc.RemoveMember(ctx, cad.Actor{UserID: u.ID, Kind: "user", Rank: cad.RoleRank(cad.RoleAdmin)}, sc, u.ID)
 			switch cad.ErrorCode(err) {
 			case "":
 				left.Add(1)
