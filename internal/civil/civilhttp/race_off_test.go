@@ -1,0 +1,5 @@
+//go:build !race
+
+package civilhttp_test
+
+const raceEnabled = false
