@@ -143,11 +143,11 @@ func TestServes(t *testing.T) {
 
 func TestWantsHTML(t *testing.T) {
 	for accept, want := range map[string]bool{
-		browserAccept:      true,
-		"TEXT/HTML":        true,
-		"application/json": false,
-		"*/*":              false,
-		"":                 false,
+		browserAccept:                       true,
+		"TEXT/HTML":                         true,
+		"application/json":                  false,
+		"*/*":                               false,
+		"":                                  false,
 		"text/html, application/json;q=0.9": false,
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
