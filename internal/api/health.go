@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/web"
 )
 
 // readyTimeout bounds the database ping of the readiness checks, so that a
@@ -14,8 +16,12 @@ const readyTimeout = time.Second
 
 // root answers GET /. The existing FiveM resources probe the site root to
 // decide whether the CAD is online, so it must answer 200 without a
-// credential and without touching the database.
+// credential and without touching the database. A browser asking for a
+// page (Accept: text/html) gets the dashboard instead.
 func (s *Server) root(c *echo.Context) error {
+	if web.WantsHTML(c.Request()) {
+		return dashboard(c)
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"name":    "Precinct",
 		"status":  "online",

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/precinct-cad/precinct/web"
 )
 
 // routes registers every route of the application, grouped by area; each
@@ -27,4 +29,17 @@ func (s *Server) routes() error {
 	s.fivemDispatchRoutes()
 	s.realtimeRoutes()
 	return s.docsRoutes()
+}
+
+// dashboard answers what no route does (server.go: the router's
+// NotFoundHandler): the browser app when the request is the app's (a page
+// asked for as HTML, or an asset), else the standard JSON 404. A wrong
+// method on an existing route stays the router's 405.
+func dashboard(c *echo.Context) error {
+	app := web.Default()
+	if !app.Serves(c.Request()) {
+		return echo.ErrNotFound
+	}
+	app.ServeHTTP(c.Response(), c.Request())
+	return nil
 }

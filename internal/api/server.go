@@ -89,6 +89,8 @@ func New(d Deps) (*Server, error) {
 		Logger:           d.Logger,
 		HTTPErrorHandler: s.handleError,
 		IPExtractor:      ipExtractor(d.Config.TrustedProxies),
+		// The browser dashboard (package web) answers what no route does.
+		Router: echo.NewRouter(echo.RouterConfig{NotFoundHandler: dashboard}),
 	})
 	s.echo = e
 	if err := s.pipeline(); err != nil {
