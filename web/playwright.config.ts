@@ -38,6 +38,6 @@ export default defineConfig({
     timezoneId: 'America/Los_Angeles',
     // A failing test leaves a screenshot and a trace in test-results/.
     screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
+    trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true },
   },
 });
