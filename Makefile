@@ -29,10 +29,10 @@ run: build
 	./$(BIN) serve
 
 ## test: vet, every test with the race detector, then the browser tests (test-web)
-test: testclient webtools
+test: testclient webtools chromium
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m ./...
-	$(MAKE) --no-print-directory test-web
+	$(WEB_TESTS)
 
 ## testclient: the real socket.io-client the realtime tests drive (npm ci)
 testclient:
@@ -44,11 +44,16 @@ testclient:
 
 ## test-web: the dashboard's type check and browser tests (Playwright, Debian's Chromium) on the real binary
 test-web: webtools chromium
-	@if command -v npm >/dev/null 2>&1; then \
-		npm run --prefix web --silent check && npm run --prefix web --silent test:browser; \
-	else \
-		echo "!!! npm is missing: the dashboard's browser tests are SKIPPED (install Node 20.19+ and npm)"; \
-	fi
+	$(WEB_TESTS)
+
+# The dashboard's type check, then its browser tests (web/tests, web/playwright.config.ts).
+define WEB_TESTS
+@if command -v npm >/dev/null 2>&1; then \
+	npm run --prefix web --silent check && npm run --prefix web --silent test:browser; \
+else \
+	echo "!!! npm is missing: the dashboard's browser tests are SKIPPED (install Node 20.19+ and npm)"; \
+fi
+endef
 
 ## chromium: Debian's Chromium for the browser tests, installed with apt-get when missing
 chromium:
