@@ -7,9 +7,12 @@ BIN      := bin/precinct
 VULNDB   ?= $(abspath ../shared/vulndb)
 
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.1.4
+# The browser tests drive Debian's Chromium; Playwright never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all help build run test testclient test-short bench load-realtime generate webtools lint lint-api vuln docs tidy clean
+.PHONY: all help build run test testclient test-short test-web chromium web screenshots bench load-realtime generate webtools lint lint-api vuln docs tidy clean
 
 all: build
 
@@ -25,13 +28,14 @@ build:
 run: build
 	./$(BIN) serve
 
-## test: vet, then every test with the race detector
-test: testclient
+## test: vet, every test with the race detector, then the browser tests (test-web)
+test: testclient webtools chromium
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m ./...
 	@# What measures allocation and memory runs again without the race
 	@# detector, which distorts both (they skip under -race).
 	$(GO) test -count=1 -run 'Megapixel' ./internal/civil/civilhttp/
+	$(WEB_TESTS)
 
 ## testclient: the real socket.io-client the realtime tests drive (npm ci)
 testclient:
@@ -40,6 +44,34 @@ testclient:
 	else \
 		echo "!!! npm is missing: the Socket.IO client tests will be SKIPPED (install Node 20 and npm)"; \
 	fi
+
+## test-web: the dashboard's type check and browser tests (Playwright, Debian's Chromium) on the real binary
+test-web: webtools chromium
+	$(WEB_TESTS)
+
+# The dashboard's type check, then its browser tests (web/tests, web/playwright.config.ts).
+define WEB_TESTS
+@if command -v npm >/dev/null 2>&1; then \
+	npm run --prefix web --silent check && npm run --prefix web --silent test:browser; \
+else \
+	echo "!!! npm is missing: the dashboard's browser tests are SKIPPED (install Node 20.19+ and npm)"; \
+fi
+endef
+
+## chromium: Debian's Chromium for the browser tests, installed with apt-get when missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "chromium is missing: installing Debian's package"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	}
+
+## web: rebuild the dashboard into web/dist (commit it: the binary embeds it; a test fails when it is stale)
+web: webtools
+	npm run --prefix web --silent build
+
+## screenshots: the browser tests, writing the pages' PNGs to docs/screenshots/
+screenshots: webtools chromium
+	PRECINCT_SCREENSHOTS=1 npm run --prefix web --silent test:browser
 
 ## test-short: every test without the race detector, for a quick loop
 test-short:

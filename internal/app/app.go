@@ -16,6 +16,7 @@ import (
 	"github.com/precinct-cad/precinct/internal/httpx"
 	"github.com/precinct-cad/precinct/internal/metrics"
 	"github.com/precinct-cad/precinct/internal/realtime/realtimehttp"
+	"github.com/precinct-cad/precinct/web"
 )
 
 // Deps is what the HTTP application is built from. cmd/precinct builds it;
@@ -29,6 +30,9 @@ type Deps struct {
 	// Metrics records what /metrics serves; nil records nothing and
 	// leaves /metrics answering 404.
 	Metrics *metrics.Metrics
+	// Dashboard is the browser app; nil serves the embedded one
+	// (web.Default).
+	Dashboard httpx.Dashboard
 }
 
 // New builds the HTTP application: the request pipeline with every area's
@@ -43,8 +47,11 @@ func New(d Deps) (*httpx.Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	if d.Dashboard == nil {
+		d.Dashboard = web.Default()
+	}
 	srv, err := httpx.New(httpx.Deps{Config: d.Config, Health: d.Health, Auth: sv.Auth, Tenancy: sv.Community, Now: sv.Auth.Now,
-		Logger: d.Logger, Version: d.Version, Metrics: d.Metrics})
+		Logger: d.Logger, Version: d.Version, Metrics: d.Metrics, Dashboard: d.Dashboard})
 	if err != nil {
 		return nil, err
 	}

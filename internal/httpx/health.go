@@ -14,8 +14,12 @@ const readyTimeout = time.Second
 
 // root answers GET /. The existing FiveM resources probe the site root to
 // decide whether the CAD is online, so it must answer 200 without a
-// credential and without touching the database.
+// credential and without touching the database. A browser asking for a
+// page (Accept: text/html) gets the dashboard instead.
 func (s *Server) root(c *echo.Context) error {
+	if s.deps.Dashboard != nil && s.deps.Dashboard.Serves(c.Request()) {
+		return s.dashboard(c)
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"name":    "Precinct",
 		"status":  "online",

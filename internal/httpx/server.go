@@ -72,6 +72,29 @@ type Deps struct {
 	// Metrics records what /metrics serves; nil records nothing and
 	// leaves /metrics answering 404.
 	Metrics *metrics.Metrics
+	// Dashboard is the browser app (package web); nil serves none.
+	Dashboard Dashboard
+}
+
+// Dashboard is the browser app: it answers the pages and assets that no
+// route does, and GET / for a browser.
+type Dashboard interface {
+	http.Handler
+	// Serves reports whether r is the app's: an asset, or a page asked for
+	// as HTML at any path but the server's own.
+	Serves(r *http.Request) bool
+}
+
+// dashboard answers what no route does (the router's NotFoundHandler): the
+// browser app when the request is the app's, else the standard JSON 404. A
+// wrong method on an existing route stays the router's 405.
+func (s *Server) dashboard(c *echo.Context) error {
+	app := s.deps.Dashboard
+	if app == nil || !app.Serves(c.Request()) {
+		return echo.ErrNotFound
+	}
+	app.ServeHTTP(c.Response(), c.Request())
+	return nil
 }
 
 // Server is the HTTP application: the pipeline, the routes every area
@@ -125,6 +148,8 @@ func New(d Deps) (*Server, error) {
 		Logger:           d.Logger,
 		HTTPErrorHandler: s.handleError,
 		IPExtractor:      s.extractIP,
+		// The browser dashboard answers what no route does.
+		Router: echo.NewRouter(echo.RouterConfig{NotFoundHandler: s.dashboard}),
 	})
 	s.echo = e
 	if err := s.pipeline(); err != nil {

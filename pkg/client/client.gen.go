@@ -5916,7 +5916,9 @@ type ClientInterface interface {
 	// Root Site root
 	//
 	// Answers 200 without a credential and without touching the database. The existing
-	// FiveM resources probe the site root to decide whether the CAD is online.
+	// FiveM resources probe the site root to decide whether the CAD is online. A browser
+	// asking for a page (`Accept` naming `text/html` and not `application/json`) gets the
+	// dashboard's `index.html` instead, with its Content-Security-Policy.
 	//
 	// Corresponds with GET / (the `Root` operationId).
 	Root(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8000,7 +8002,9 @@ type ClientInterface interface {
 // Root Site root
 //
 // Answers 200 without a credential and without touching the database. The existing
-// FiveM resources probe the site root to decide whether the CAD is online.
+// FiveM resources probe the site root to decide whether the CAD is online. A browser
+// asking for a page (`Accept` naming `text/html` and not `application/json`) gets the
+// dashboard's `index.html` instead, with its Content-Security-Policy.
 //
 // Corresponds with GET / (the `Root` operationId).
 func (c *Client) Root(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -22280,7 +22284,9 @@ type ClientWithResponsesInterface interface {
 	// RootWithResponse Site root
 	//
 	// Answers 200 without a credential and without touching the database. The existing
-	// FiveM resources probe the site root to decide whether the CAD is online.
+	// FiveM resources probe the site root to decide whether the CAD is online. A browser
+	// asking for a page (`Accept` naming `text/html` and not `application/json`) gets the
+	// dashboard's `index.html` instead, with its Content-Security-Policy.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -38906,7 +38912,9 @@ func (r SocketIOPostResponse) ContentType() string {
 // RootWithResponse Site root
 //
 // Answers 200 without a credential and without touching the database. The existing
-// FiveM resources probe the site root to decide whether the CAD is online.
+// FiveM resources probe the site root to decide whether the CAD is online. A browser
+// asking for a page (`Accept` naming `text/html` and not `application/json`) gets the
+// dashboard's `index.html` instead, with its Content-Security-Policy.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -42706,6 +42714,9 @@ func ParseRootResponse(rsp *http.Response) (*RootResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/html) unsupported
 
 	}
 

@@ -103,7 +103,9 @@ func (h *handlers) discordCallback(c *echo.Context) error {
 				"registrationRequired": true, "discordId": out.DiscordID, "discordUsername": out.DiscordUsername,
 			})
 		}
-		return c.Redirect(http.StatusFound, h.dashboard("/register", nil))
+		// The /register page needs the Discord account it completes (not a
+		// secret: the pending registration is bound to this browser's cookie).
+		return c.Redirect(http.StatusFound, h.dashboard("/register", url.Values{"discordId": {out.DiscordID}, "discordUsername": {out.DiscordUsername}}))
 	}
 	if asJSON {
 		return c.JSON(http.StatusOK, map[string]any{"token": out.Issued.Token, "user": httpx.User(out.Issued.User)})

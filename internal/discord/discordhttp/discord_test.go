@@ -257,9 +257,10 @@ func TestDiscordRegistrationAndSignIn(t *testing.T) {
 	if res := br3.do("GET", br3.authorize("/api/auth/discord"), nil, asJSON()); !strings.Contains(res.Body.String(), "registrationRequired") {
 		t.Fatalf("impostor: %s", res.Body)
 	}
-	// A browser of a new user is sent to the register page.
+	// A browser of a new user is sent to the register page, which is told
+	// the Discord account it completes.
 	br4 := newBrowser(t, env)
-	if res := br4.do("GET", br4.authorize("/api/auth/discord"), nil, nil); res.Header().Get("Location") != "/app/register" {
+	if res := br4.do("GET", br4.authorize("/api/auth/discord"), nil, nil); res.Header().Get("Location") != "/app/register?discordId="+impostor.ID+"&discordUsername="+impostor.Username {
 		t.Fatalf("new user, browser: %q", res.Header().Get("Location"))
 	}
 }

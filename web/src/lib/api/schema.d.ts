@@ -14,7 +14,9 @@ export interface paths {
         /**
          * Site root
          * @description Answers 200 without a credential and without touching the database. The existing
-         *     FiveM resources probe the site root to decide whether the CAD is online.
+         *     FiveM resources probe the site root to decide whether the CAD is online. A browser
+         *     asking for a page (`Accept` naming `text/html` and not `application/json`) gets the
+         *     dashboard's `index.html` instead, with its Content-Security-Policy.
          */
         get: operations["root"];
         put?: never;
@@ -4358,6 +4360,7 @@ export interface operations {
                         /** @example /api/health */
                         health?: string;
                     };
+                    "text/html": string;
                 };
             };
         };
