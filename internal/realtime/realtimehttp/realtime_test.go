@@ -657,6 +657,11 @@ func TestSocketIOReconnectOnOneConnection(t *testing.T) {
 		if got := read("4"); !strings.HasPrefix(got, "40{") {
 			t.Fatalf("connect %d: %s", i, got)
 		}
+		// The library acknowledges the connect before the hub has the
+		// socket: wait for it, or the wait for none below could pass
+		// before the hub ever saw it, while the disconnect is still
+		// queued in the library.
+		connections(1)
 		send("41")
 		// Connecting again before the server has taken the socket out
 		// is a protocol error that closes the connection (as in
