@@ -13,8 +13,8 @@ const maxDepartmentsOfMember = 20
 
 var (
 	errTooManyDepartments = cad.Errorf(cad.EINVALID, "A member belongs to at most %d departments", maxDepartmentsOfMember)
-	errOwnStanding = cad.Errorf(cad.EFORBIDDEN, "You cannot change your own role or status")
-	errLastAdmin   = cad.Errorf(cad.ECONFLICT, "The last admin of a community cannot be demoted, banned or removed")
+	errOwnStanding        = cad.Errorf(cad.EFORBIDDEN, "You cannot change your own role or status")
+	errLastAdmin          = cad.Errorf(cad.ECONFLICT, "The last admin of a community cannot be demoted, banned or removed")
 )
 
 func errRankTooHigh(what string) error {
