@@ -131,7 +131,7 @@ func TestInviteAdminRoutes(t *testing.T) {
 		{Name: "revoke again", Method: "DELETE", Path: path + "/" + id, Headers: tn.As("adminA"), ExpectedStatus: 404},
 		{Name: "a revoked link is gone at once", Method: "GET", Path: "/api/invites/" + code, ExpectedStatus: 404},
 		{Name: "made and revoked are audited", Method: "GET", Path: "/api/community/" + A + "/audit?action=invite.revoked", Headers: tn.As("adminA"), ExpectedStatus: 200,
-			ExpectedJSON: map[string]any{"entries.0.target": id, "entries.0.actorId": tn.Users["adminA"].ID, "entries.0.before.role": "member"},
+			ExpectedJSON:       map[string]any{"entries.0.target": id, "entries.0.actorId": tn.Users["adminA"].ID, "entries.0.before.role": "member"},
 			NotExpectedContent: []string{code}},
 		{Name: "made is audited", Method: "GET", Path: "/api/community/" + A + "/audit?action=invite.created", Headers: tn.As("adminA"), ExpectedStatus: 200,
 			ExpectedJSON: map[string]any{"entries.#": 5, "entries.0.target": id}, NotExpectedContent: []string{code}},
