@@ -112,7 +112,12 @@ func TestRegisterOpen(t *testing.T) {
 		{Name: "an invite code over 128 bytes", Method: "POST", Path: "/api/auth/register", Body: withInvite(signUp("newbie", good), strings.Repeat("x", 129)),
 			ExpectedStatus: 400},
 		{Name: "sign up; a Super Admin flag is ignored (R63)", Method: "POST", Path: "/api/auth/register",
-			Body: func() map[string]any { b := signUp("Newbie", good); b["superAdmin"] = true; b["discordId"] = "400000000000000001"; return b }(),
+			Body: func() map[string]any {
+				b := signUp("Newbie", good)
+				b["superAdmin"] = true
+				b["discordId"] = "400000000000000001"
+				return b
+			}(),
 			ExpectedStatus: 201, ExpectedJSON: map[string]any{"user.username": "Newbie", "user.discordId": nil}, ExpectedContent: []string{`"token":"eyJ`},
 			After: func(t testing.TB, env *apitest.Env, res *httptest.ResponseRecorder) {
 				cookie := apitest.SessionCookie(t, res)
