@@ -6391,9 +6391,11 @@ type ClientInterface interface {
 	// this site. 503 when Discord sign-in is not configured.
 	//
 	// With `link=1` the flow links a Discord account to the signed-in user instead of signing
-	// in: it needs the browser's session cookie (401 without one; a bearer token does not do),
-	// and the state is bound to that session, so only this browser, still signed in as the same
-	// user, can finish it. The callback then links the Discord id to the user and redirects to
+	// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+	// the last 10 minutes, and the state is bound to that session, so only this browser, still
+	// signed in as the same user, can finish it. A link that cannot start sends a browser to
+	// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+	// 403). The callback then links the Discord id to the user and redirects to
 	// `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
 	// belongs to another user (`discord_already_linked` when this user has another one).
 	//
@@ -8703,9 +8705,11 @@ func (c *Client) CompleteRegistration(ctx context.Context, body CompleteRegistra
 // this site. 503 when Discord sign-in is not configured.
 //
 // With `link=1` the flow links a Discord account to the signed-in user instead of signing
-// in: it needs the browser's session cookie (401 without one; a bearer token does not do),
-// and the state is bound to that session, so only this browser, still signed in as the same
-// user, can finish it. The callback then links the Discord id to the user and redirects to
+// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+// the last 10 minutes, and the state is bound to that session, so only this browser, still
+// signed in as the same user, can finish it. A link that cannot start sends a browser to
+// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+// 403). The callback then links the Discord id to the user and redirects to
 // `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
 // belongs to another user (`discord_already_linked` when this user has another one).
 //
@@ -23562,9 +23566,11 @@ type ClientWithResponsesInterface interface {
 	// this site. 503 when Discord sign-in is not configured.
 	//
 	// With `link=1` the flow links a Discord account to the signed-in user instead of signing
-	// in: it needs the browser's session cookie (401 without one; a bearer token does not do),
-	// and the state is bound to that session, so only this browser, still signed in as the same
-	// user, can finish it. The callback then links the Discord id to the user and redirects to
+	// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+	// the last 10 minutes, and the state is bound to that session, so only this browser, still
+	// signed in as the same user, can finish it. A link that cannot start sends a browser to
+	// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+	// 403). The callback then links the Discord id to the user and redirects to
 	// `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
 	// belongs to another user (`discord_already_linked` when this user has another one).
 	//
@@ -26484,6 +26490,8 @@ type DiscordStartResponse struct {
 	HTTPResponse *http.Response
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -26497,6 +26505,11 @@ type DiscordStartResponse struct {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r DiscordStartResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DiscordStartResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -41124,9 +41137,11 @@ func (c *ClientWithResponses) CompleteRegistrationWithResponse(ctx context.Conte
 // this site. 503 when Discord sign-in is not configured.
 //
 // With `link=1` the flow links a Discord account to the signed-in user instead of signing
-// in: it needs the browser's session cookie (401 without one; a bearer token does not do),
-// and the state is bound to that session, so only this browser, still signed in as the same
-// user, can finish it. The callback then links the Discord id to the user and redirects to
+// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+// the last 10 minutes, and the state is bound to that session, so only this browser, still
+// signed in as the same user, can finish it. A link that cannot start sends a browser to
+// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+// 403). The callback then links the Discord id to the user and redirects to
 // `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
 // belongs to another user (`discord_already_linked` when this user has another one).
 //
@@ -45576,6 +45591,13 @@ func ParseDiscordStartResponse(rsp *http.Response) (*DiscordStartResponse, error
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited

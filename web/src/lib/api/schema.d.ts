@@ -104,9 +104,11 @@ export interface paths {
          *     this site. 503 when Discord sign-in is not configured.
          *
          *     With `link=1` the flow links a Discord account to the signed-in user instead of signing
-         *     in: it needs the browser's session cookie (401 without one; a bearer token does not do),
-         *     and the state is bound to that session, so only this browser, still signed in as the same
-         *     user, can finish it. The callback then links the Discord id to the user and redirects to
+         *     in: it needs the browser's session cookie (a bearer token does not do), signed in within
+         *     the last 10 minutes, and the state is bound to that session, so only this browser, still
+         *     signed in as the same user, can finish it. A link that cannot start sends a browser to
+         *     `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+         *     403). The callback then links the Discord id to the user and redirects to
          *     `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
          *     belongs to another user (`discord_already_linked` when this user has another one).
          */
@@ -4722,6 +4724,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
