@@ -93,6 +93,7 @@ func TestInviteAdminRoutes(t *testing.T) {
 			}},
 	})
 
+	time.Sleep(2 * time.Millisecond) // the newest by its time, not by its random id
 	code, id := makeInvite(t, tn.Env, A, tn.As("adminA"), map[string]any{})
 	stored := invitesStored(t, tn.Env)
 	apitest.Run(t, tn.Env, []apitest.Scenario{
