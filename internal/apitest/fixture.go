@@ -25,6 +25,9 @@ type Tenants struct {
 	KeyB   string
 	KeyAID string
 	KeyBID string
+	// InviteA is an invite of A (for member, unlimited) and its code.
+	InviteA     *cad.Invite
+	InviteACode string
 	// Civil records: memberA's character in A with a vehicle (and its
 	// bank account); memberB's in B.
 	CivA, CivB *cad.Character
@@ -102,6 +105,9 @@ func FixtureOn(t *testing.T, env *Env) *Tenants {
 		t.Fatal(err)
 	}
 	tn.KeyBID = k.ID
+	if tn.InviteACode, tn.InviteA, err = env.Community.CreateInvite(ctx, cli, scA, community.InviteInput{}); err != nil {
+		t.Fatal(err)
+	}
 	tn.CivA, tn.VehA = tn.MakeCivil(t, tn.A, "memberA", "SSN-A-1", "AAA111", "400000000000000011")
 	tn.CivB, tn.VehB = tn.MakeCivil(t, tn.B, "memberB", "SSN-B-1", "BBB222", "400000000000000022")
 	tn.mkDispatch(t)
@@ -186,7 +192,8 @@ func (tn *Tenants) Snapshot(t *testing.T, communityID string) string {
 	t.Helper()
 	var out []any
 	for _, coll := range []string{"members", "departments", "api_keys", "characters", "vehicles", "bank_accounts", "bank_ledger", "license_history", "media",
-		"calls", "units", "duty_periods", "game_links", "bolos", "alpr_cameras", "alpr_hits", "camera_commands", "ers_callouts", "sequences"} {
+		"calls", "units", "duty_periods", "game_links", "bolos", "alpr_cameras", "alpr_hits", "camera_commands", "ers_callouts", "sequences",
+		"invites", "announcements"} {
 		for _, d := range Dump(t, tn.Env, coll) {
 			if d["communityId"] == communityID {
 				delete(d, "lastUsedAt")
@@ -271,9 +278,9 @@ func (tn *Tenants) Fill(path, communityID string, objects bool) string {
 		user, dept, k = tn.Users["memberA"].ID, tn.DeptA.ID, tn.KeyAID
 		civ, veh, ssn, plate, discord = tn.CivA.ID, tn.VehA.ID, tn.CivA.SSN, tn.VehA.Plate, tn.CivA.DiscordID
 	}
-	call, bolo, cam, ident := Missing, Missing, "no-cam", "license:none"
+	call, bolo, cam, ident, invite := Missing, Missing, "no-cam", "license:none", Missing
 	if objects {
-		call, bolo, cam, ident = tn.CallA.ID, tn.BoloA.ID, "camA", "license:aaaa"
+		call, bolo, cam, ident, invite = tn.CallA.ID, tn.BoloA.ID, "camA", "license:aaaa", tn.InviteA.ID
 	}
 	switch {
 	case strings.HasPrefix(path, "/api/community/:id"):
@@ -287,5 +294,5 @@ func (tn *Tenants) Fill(path, communityID string, objects bool) string {
 	}
 	return strings.NewReplacer(":userId", user, ":deptId", dept, ":keyId", k, ":vehicleId", veh, ":ssnOrId", ssn,
 		":civilianId", civ, ":plate", plate, ":discordId", discord, ":communityId", communityID, ":licenseType", "drivers",
-		":camId", cam, ":identifier", ident, ":token", strings.Repeat("0", 64)).Replace(path)
+		":camId", cam, ":identifier", ident, ":token", strings.Repeat("0", 64), ":inviteId", invite).Replace(path)
 }

@@ -137,6 +137,10 @@ func TestNoStateChangeThroughGET(t *testing.T) {
 		"/api/community/:id/members": true, "/api/community/:id/departments": true, "/api/community/:id/api-keys": true,
 		"/api/community/:id/audit": true, "/api/civilian/fivem-departments": true, "/api/community/:id/limits": true,
 		"/api/community/:id/links": true, "/metrics": true,
+		// Issue 18. An invite's page counts a failed code against the
+		// address (a limit), never a use of the invite.
+		"/api/auth/options": true, "/api/community/:id/invites": true, "/api/invites/:code": true,
+		"/api/community/:id/announcements": true,
 		// Civil records. Look-ups, fingerprints and ID cards write an
 		// audit entry (who looked up whom), never the records.
 		"/api/civilian": true, "/api/civilian/:id": true, "/api/civilian/:id/licenses": true,

@@ -74,6 +74,8 @@ func NewServices(ctx context.Context, cfg *config.Config, db *store.Store, o Opt
 	com := community.New(db, authSvc, o.Logger)
 	// Communities join from the user's guilds after a Discord sign-in.
 	authSvc.OnDiscordSignIn = com.AutoJoin
+	// A sign-up with an invite joins the invite's community.
+	authSvc.Invites = com
 	now := o.Now
 	if now == nil {
 		now = authSvc.Now

@@ -74,7 +74,7 @@ func TestTenancyMatrix(t *testing.T) {
 
 // namesObjects reports whether a path names an object of a community.
 func namesObjects(tn *apitest.Tenants, path string) bool {
-	for _, p := range []string{":userId", ":deptId", ":keyId", ":vehicleId", ":ssnOrId", ":civilianId", ":plate", ":discordId", ":camId", ":identifier"} {
+	for _, p := range []string{":userId", ":deptId", ":keyId", ":vehicleId", ":ssnOrId", ":civilianId", ":plate", ":discordId", ":camId", ":identifier", ":inviteId"} {
 		if strings.Contains(path, p) {
 			return true
 		}
@@ -104,7 +104,7 @@ func normalized(tn *apitest.Tenants, t *testing.T, res *httptest.ResponseRecorde
 	}
 	for _, id := range []string{tn.A.ID, tn.B.ID, apitest.Missing, tn.Users["memberA"].ID, tn.DeptA.ID, tn.KeyAID, tn.CivA.ID, tn.VehA.ID,
 		tn.CivA.SSN, "NO-SUCH-SSN", tn.VehA.Plate, "ZZZ999", tn.CivA.DiscordID, "400000000000000099", tn.CallA.ID, tn.BoloA.ID,
-		"camA", "no-cam", "license:aaaa", "license:none"} {
+		"camA", "no-cam", "license:aaaa", "license:none", tn.InviteA.ID} {
 		body = strings.ReplaceAll(body, id, "X")
 	}
 	return res.Result().Status + " " + body

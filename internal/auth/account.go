@@ -16,6 +16,7 @@ type NewUser struct {
 	DiscordID       string
 	DiscordUsername string
 	Avatar          string
+	GuildIDs        []string
 	SuperAdmin      bool
 	// Security questions are optional here (the CLI sets none); when
 	// given, both must be.
@@ -26,6 +27,37 @@ type NewUser struct {
 // CreateUser checks the username, password and answers against the rules
 // and stores the account. A taken username or Discord id is a conflict.
 func (s *Service) CreateUser(ctx context.Context, in NewUser, cl cad.Client) (*cad.User, error) {
+	return s.createUser(ctx, in, cl, nil)
+}
+
+// createUser is CreateUser with what must be stored together with the
+// account (a pending registration spent, an invite's community joined):
+// within runs in the transaction that stores it, after it. The rules and
+// the hashes come first, outside the transaction.
+func (s *Service) createUser(ctx context.Context, in NewUser, cl cad.Client, within func(ctx context.Context, u *cad.User) error) (*cad.User, error) {
+	u, err := s.prepareUser(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(ctx context.Context) error {
+		if err := s.db.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if within != nil {
+			return within(ctx, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventUserCreated, UserID: u.ID, Username: u.Username})
+	return u, nil
+}
+
+// prepareUser checks a new account against the rules and hashes its
+// password and answers: everything of creating it but storing it.
+func (s *Service) prepareUser(ctx context.Context, in NewUser) (*cad.User, error) {
 	if err := cad.ValidateUsername(in.Username); err != nil {
 		return nil, err
 	}
@@ -34,7 +66,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser, cl cad.Client) (*c
 	}
 	u := &cad.User{
 		Username: in.Username, DiscordID: in.DiscordID, DiscordUsername: in.DiscordUsername,
-		Avatar: in.Avatar, SuperAdmin: in.SuperAdmin,
+		Avatar: in.Avatar, GuildIDs: in.GuildIDs, SuperAdmin: in.SuperAdmin,
 	}
 	if in.SecurityQuestion1 != "" || in.SecurityQuestion2 != "" || in.SecurityAnswer1 != "" || in.SecurityAnswer2 != "" {
 		q1, h1, q2, h2, err := s.questions(ctx, in.Username, in.Password, in.SecurityQuestion1, in.SecurityAnswer1, in.SecurityQuestion2, in.SecurityAnswer2)
@@ -48,10 +80,6 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser, cl cad.Client) (*c
 		return nil, err
 	}
 	u.PasswordHash = h
-	if err := s.db.CreateUser(ctx, u); err != nil {
-		return nil, err
-	}
-	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventUserCreated, UserID: u.ID, Username: u.Username})
 	return u, nil
 }
 

@@ -45,6 +45,11 @@ type oauthFlow struct {
 	State    string
 	Verifier string
 	ReturnTo string
+	// LinkSession and LinkUser name the session and user of a flow that
+	// links Discord to a signed-in account (discordlink.go); empty for a
+	// sign-in.
+	LinkSession string
+	LinkUser    string
 }
 
 // DiscordStart begins a sign-in: a single-use state of 256 bits and a PKCE
@@ -54,18 +59,34 @@ func (s *Service) DiscordStart(ctx context.Context, w http.ResponseWriter, retur
 	if s.discord == nil {
 		return "", cad.ErrDiscordOff
 	}
-	state, hash, err := randomToken("")
+	return s.beginFlow(ctx, w, oauthFlow{ReturnTo: returnTo})
+}
+
+// beginFlow records a new state (a link flow's bound to its session),
+// writes the flow's cookie and returns the authorize page's URL.
+func (s *Service) beginFlow(ctx context.Context, w http.ResponseWriter, flow oauthFlow) (string, error) {
+	state, _, err := randomToken("")
 	if err != nil {
 		return "", err
 	}
-	if err := s.db.CreateOAuthState(ctx, hash, s.now().Add(oauthStateLifetime)); err != nil {
+	if err := s.db.CreateOAuthState(ctx, stateKey(state, flow.LinkSession), s.now().Add(oauthStateLifetime)); err != nil {
 		return "", err
 	}
-	flow := oauthFlow{State: state, Verifier: s.discord.NewVerifier(), ReturnTo: returnTo}
+	flow.State, flow.Verifier = state, s.discord.NewVerifier()
 	if err := s.cookies.setFlowCookie(w, oauthCookie, flow); err != nil {
 		return "", err
 	}
 	return s.discord.AuthCodeURL(state, flow.Verifier), nil
+}
+
+// stateKey is what a flow's state is stored and spent under: its hash, or
+// for a link flow the hash of the state and the session that started it,
+// so that no other session can spend it.
+func stateKey(state, linkSession string) string {
+	if linkSession == "" {
+		return hashToken(state)
+	}
+	return hashToken(state + "|" + linkSession)
 }
 
 // DiscordCallback finishes a sign-in. The state must match this browser's
@@ -80,10 +101,16 @@ func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r 
 		return nil, err
 	}
 	defer att.close(ctx)
-	out, err := s.discordCallback(ctx, w, r, cl)
+	var flow oauthFlow
+	ok := s.cookies.readFlowCookie(r, oauthCookie, &flow)
+	s.cookies.clearFlowCookie(w, oauthCookie)
+	out, err := s.discordCallback(ctx, w, r, flow, ok, cl)
+	if err != nil && flow.LinkSession != "" {
+		err = linkFailure(err)
+	}
 	var de *cad.DiscordError
-	if err == nil || (errors.As(err, &de) && de.Reason == "discord_unavailable") {
-		att.refund(ctx) // signed in, or Discord's fault: no failed attempt
+	if err == nil || (errors.As(err, &de) && noGuess[de.Reason]) {
+		att.refund(ctx) // signed in, or no failed attempt
 	}
 	if err != nil {
 		reason := "error"
@@ -95,10 +122,11 @@ func (s *Service) DiscordCallback(ctx context.Context, w http.ResponseWriter, r 
 	return out, err
 }
 
-func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl cad.Client) (*cad.DiscordOutcome, error) {
-	var flow oauthFlow
-	ok := s.cookies.readFlowCookie(r, oauthCookie, &flow)
-	s.cookies.clearFlowCookie(w, oauthCookie)
+// noGuess are the callback's failures that are no failed attempt of the
+// address: Discord's fault, or a link refused for an account's state.
+var noGuess = map[string]bool{"discord_unavailable": true, "discord_taken": true, "discord_already_linked": true}
+
+func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, flow oauthFlow, ok bool, cl cad.Client) (*cad.DiscordOutcome, error) {
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
 		return nil, discordFail(cad.EUNAUTHORIZED, "access_denied", "Discord sign-in was cancelled")
@@ -110,7 +138,14 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(flow.State)) != 1 {
 		return nil, discordFail(cad.EINVALID, "invalid_state", "The sign-in does not match this browser; start again")
 	}
-	spent, err := s.db.ConsumeOAuthState(ctx, hashToken(state), s.now())
+	var linker *cad.Principal
+	if flow.LinkSession != "" {
+		var err error
+		if linker, err = s.linker(ctx, r, flow); err != nil {
+			return nil, err
+		}
+	}
+	spent, err := s.db.ConsumeOAuthState(ctx, stateKey(state, flow.LinkSession), s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +170,9 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 			return nil, &cad.DiscordError{Reason: "invalid_grant", Err: cad.Wrap(cad.EINVALID, err, "Discord did not accept the sign-in; start again")}
 		}
 		return nil, &cad.DiscordError{Reason: "discord_unavailable", Err: cad.Wrap(cad.EUNAVAILABLE, err, "Discord could not be reached; try again")}
+	}
+	if linker != nil {
+		return s.linkDiscord(ctx, linker, id, cl)
 	}
 
 	u, err := s.db.UserByDiscordID(ctx, id.ID)
@@ -164,33 +202,43 @@ func (s *Service) discordCallback(ctx context.Context, w http.ResponseWriter, r 
 	if u, err = s.db.UpdateUser(ctx, u.ID, cad.UserUpdate{DiscordUsername: &id.Username, Avatar: &id.Avatar, GuildIDs: &guilds}); err != nil {
 		return nil, err
 	}
-	issued, err := s.startBrowserSession(ctx, w, r, u, cl)
+	issued, err := s.startBrowserSession(ctx, w, r, u, "discord", cl)
 	if err != nil {
 		return nil, err
 	}
 	return &cad.DiscordOutcome{Issued: issued, DiscordID: id.ID, DiscordUsername: id.Username, ReturnTo: flow.ReturnTo}, nil
 }
 
-// startBrowserSession signs a Discord-verified user in: a new browser
-// session (the browser's old one ends, R30) and its cookie.
-func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *cad.User, cl cad.Client) (*cad.Issued, error) {
+// startBrowserSession signs in a user whose identity another flow than
+// login proved (method: discord, or password for a sign-up): a new browser
+// session (the browser's old one ends, R30) and its cookie. After Discord,
+// communities join from the user's guilds.
+func (s *Service) startBrowserSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *cad.User, method string, cl cad.Client) (*cad.Issued, error) {
 	if err := s.ReplaceCookieSession(ctx, r); err != nil {
 		return nil, err
 	}
-	issued, err := s.issue(ctx, u, cad.SessionBrowser, "discord", false, cl)
+	issued, err := s.issue(ctx, u, cad.SessionBrowser, method, false, cl)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.cookies.SetCookie(r, w, issued.Secret, s.CookieMaxAge(issued.Session)); err != nil {
 		return nil, err
 	}
-	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: issued.Session.ID, Detail: "discord"})
+	s.event(ctx, cl, cad.AuthEvent{Type: cad.EventLoginSuccess, UserID: u.ID, SessionID: issued.Session.ID, Detail: method})
+	if method == "discord" {
+		s.joinFromGuilds(ctx, u)
+	}
+	return issued, nil
+}
+
+// joinFromGuilds runs OnDiscordSignIn; a failure is logged, never the
+// caller's.
+func (s *Service) joinFromGuilds(ctx context.Context, u *cad.User) {
 	if s.OnDiscordSignIn != nil {
 		if err := s.OnDiscordSignIn(ctx, u); err != nil {
 			s.log.WarnContext(ctx, "joining communities after Discord sign-in", "error", err.Error())
 		}
 	}
-	return issued, nil
 }
 
 // CompleteRegistration creates the account of a pending Discord identity.
@@ -220,31 +268,23 @@ func (s *Service) CompleteRegistration(ctx context.Context, w http.ResponseWrite
 		s.event(ctx, cl, cad.AuthEvent{Type: cad.EventUserCreated, Outcome: cad.OutcomeFailure, Username: in.Username, Detail: "discordId does not match the verified one"})
 		return nil, cad.Errorf(cad.EFORBIDDEN, "discordId does not match the Discord account you signed in with")
 	}
-	if in.SecurityQuestion1 == "" || in.SecurityAnswer1 == "" || in.SecurityQuestion2 == "" || in.SecurityAnswer2 == "" {
-		return nil, cad.Errorf(cad.EINVALID, "Both security questions and answers are required")
-	}
-	u, err := s.CreateUser(ctx, NewUser{
+	u, err := s.registerUser(ctx, NewUser{
 		Username: in.Username, Password: in.Password,
-		DiscordID: p.DiscordID, DiscordUsername: p.DiscordUsername, Avatar: p.Avatar,
+		DiscordID: p.DiscordID, DiscordUsername: p.DiscordUsername, Avatar: p.Avatar, GuildIDs: p.GuildIDs,
 		SecurityQuestion1: in.SecurityQuestion1, SecurityAnswer1: in.SecurityAnswer1,
 		SecurityQuestion2: in.SecurityQuestion2, SecurityAnswer2: in.SecurityAnswer2,
-	}, cl)
+	}, cl, func(ctx context.Context, _ *cad.User) error {
+		// The unique Discord id lets only one concurrent completion create
+		// the account; spending the pending record with it makes a second
+		// use fail too.
+		_, err := s.db.DeletePending(ctx, hash)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	// The unique Discord id lets only one concurrent completion create the
-	// account; spending the pending record makes a second use fail too.
-	if _, err := s.db.DeletePending(ctx, hash); err != nil {
-		return nil, err
-	}
 	s.cookies.clearFlowCookie(w, registrationCookie)
-	if len(p.GuildIDs) > 0 {
-		guilds := p.GuildIDs
-		if u, err = s.db.UpdateUser(ctx, u.ID, cad.UserUpdate{GuildIDs: &guilds}); err != nil {
-			return nil, err
-		}
-	}
-	return s.startBrowserSession(ctx, w, r, u, cl)
+	return s.startBrowserSession(ctx, w, r, u, "discord", cl)
 }
 
 // checkRegistrationRate bounds registrations per client IP (R15).

@@ -46,6 +46,8 @@ type Config struct {
 	// client (discord.New, which the application builds from the
 	// configuration).
 	Discord DiscordClient
+	// OpenRegistration lets anyone sign up (Register) without an invite.
+	OpenRegistration bool
 	// SignIn is the limit of failed sign-ins per client address; zero
 	// means IPFailureLimit per IPFailureWindow.
 	SignIn cad.Rate
@@ -65,7 +67,8 @@ type Config struct {
 // all but the Discord client, which the application adds when Discord
 // sign-in is configured.
 func ConfigFrom(c *config.Config) Config {
-	return Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn, HashConcurrency: c.HashConcurrency}
+	return Config{Issuer: c.PublicURL, JWTSecret: c.JWTSecret, CookieSecret: c.CookieSecret, Secure: c.Secure(), SignIn: c.Limits.SignIn,
+		HashConcurrency: c.HashConcurrency, OpenRegistration: c.OpenRegistration}
 }
 
 // Service is Precinct's authentication: accounts, sessions, tokens, the
@@ -89,8 +92,25 @@ type Service struct {
 	tries   *inFlight
 	metrics Observer
 	// OnDiscordSignIn, when set, runs after a Discord sign-in or
-	// registration (communities join from the user's guilds).
+	// registration, or a Discord account's linking (communities join from
+	// the user's guilds).
 	OnDiscordSignIn func(ctx context.Context, u *cad.User) error
+	// Invites, when set, lets a sign-up with an invite code join the
+	// invite's community in the same step (Register).
+	Invites Invites
+}
+
+// Invites are the invite links a sign-up may bring (community.Service
+// keeps them): authentication makes the account, tenancy decides what an
+// invite admits.
+type Invites interface {
+	// CheckInvite answers not_found unless code admits someone now; a
+	// failed try counts against the client's address.
+	CheckInvite(ctx context.Context, code string, cl cad.Client) error
+	// JoinByInvite makes u a member of the invite's community and counts
+	// a use, inside the caller's transaction; not_found when the invite
+	// admits no one (any more).
+	JoinByInvite(ctx context.Context, code string, u *cad.User, cl cad.Client) (*cad.Membership, error)
 }
 
 // New loads (or on first start generates) the server keys and returns the

@@ -24,6 +24,7 @@ const (
 	EventKeysRotated    = "authn_keys_rotated"
 	EventRateLimited    = "authn_rate_limited"
 	EventAPIKeyFail     = "authn_apikey_fail"
+	EventDiscordLinked  = "authn_discord_linked"
 )
 
 // Outcomes of an event.

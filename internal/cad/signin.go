@@ -21,10 +21,12 @@ type DiscordIdentity struct {
 }
 
 // DiscordOutcome is the result of a successful Discord callback: a
-// signed-in user, or a verified Discord identity that must register first.
+// signed-in user, a verified Discord identity that must register first, or
+// a Discord account linked to the user who started the flow.
 type DiscordOutcome struct {
 	Issued          *Issued // known user: a new browser session
 	Registration    bool    // new user: a pending registration was made
+	Linked          bool    // a link flow: the account is linked
 	DiscordID       string
 	DiscordUsername string
 	ReturnTo        string
@@ -46,6 +48,9 @@ var ErrDiscordOff = Errorf(EUNAVAILABLE, "Discord sign-in is not configured on t
 type DiscordError struct {
 	Err    *Error
 	Reason string
+	// Link: the failure ends a flow that was linking Discord to a
+	// signed-in account (the browser goes back to its account page).
+	Link bool
 }
 
 func (e *DiscordError) Error() string { return e.Err.Error() }

@@ -51,6 +51,9 @@ type UserUpdate struct {
 	DiscordUsername     *string
 	Avatar              *string
 	GuildIDs            *[]string
+	// DiscordID links a Discord account; one linked to another user is a
+	// conflict.
+	DiscordID *string
 }
 
 // SessionStore keeps the server-side sessions behind every user credential.
@@ -253,6 +256,38 @@ type APIKeyStore interface {
 	// DeleteAPIKey revokes a key: the next request with it finds nothing.
 	DeleteAPIKey(ctx context.Context, communityID, hash string) error
 	TouchAPIKey(ctx context.Context, hash string, at time.Time) error
+}
+
+// InviteStore keeps invite links by the SHA-256 of their code, which
+// starts with the community's id: every call names the community.
+type InviteStore interface {
+	// CreateInvite stores an invite and fills in its id, its creation
+	// time and its uses (none); a digest taken is a conflict.
+	CreateInvite(ctx context.Context, inv *Invite) error
+	// Invites lists a community's invites, newest first, and the cursor
+	// of the next page ("" at the end).
+	Invites(ctx context.Context, communityID, after string, limit int) ([]*Invite, string, error)
+	// CountLiveInvites counts a community's invites not expired at now,
+	// up to atMost.
+	CountLiveInvites(ctx context.Context, communityID string, now time.Time, atMost int) (int, error)
+	// InviteByDigest finds an invite by its code's digest, whether it
+	// still admits anyone or not.
+	InviteByDigest(ctx context.Context, communityID, digest string) (*Invite, error)
+	// TakeInvite counts one use of the invite with this digest when it
+	// admits someone at now, and returns it; of concurrent takers of its
+	// last use exactly one gets it, the others not_found.
+	TakeInvite(ctx context.Context, communityID, digest string, now time.Time) (*Invite, error)
+	// DeleteInvite revokes an invite by its id and returns what it was.
+	DeleteInvite(ctx context.Context, communityID, id string) (*Invite, error)
+}
+
+// AnnouncementStore keeps the announcements Community Admins post.
+type AnnouncementStore interface {
+	// AddAnnouncement stores an announcement and fills in its id.
+	AddAnnouncement(ctx context.Context, a *Announcement) error
+	// Announcements lists a community's announcements, newest first, and
+	// the cursor of the next page.
+	Announcements(ctx context.Context, communityID, after string, limit int) ([]*Announcement, string, error)
 }
 
 // AuditStore keeps each community's audit log.
@@ -467,12 +502,16 @@ type DispatchStore interface {
 	BOLOStore
 	ALPRStore
 	MemberStore
+	AnnouncementStore
 	// CounterStore bounds guesses of link codes.
 	CounterStore
 }
 
 // AuthStore is what the authentication service needs.
 type AuthStore interface {
+	// Transactor makes an account and what it joins (an invite's
+	// community) together.
+	Transactor
 	UserStore
 	SessionStore
 	ResetTokenStore
@@ -493,6 +532,9 @@ type TenancyStore interface {
 	DepartmentStore
 	APIKeyStore
 	AuditStore
+	InviteStore
+	// CounterStore bounds guesses of invite codes.
+	CounterStore
 }
 
 // Store is every store interface: what an engine gives the services.

@@ -8,9 +8,13 @@ import (
 	"github.com/precinct-cad/precinct/internal/cad"
 )
 
+// maxDepartmentsOfMember bounds a member's departments.
+const maxDepartmentsOfMember = 20
+
 var (
-	errOwnStanding = cad.Errorf(cad.EFORBIDDEN, "You cannot change your own role or status")
-	errLastAdmin   = cad.Errorf(cad.ECONFLICT, "The last admin of a community cannot be demoted, banned or removed")
+	errTooManyDepartments = cad.Errorf(cad.EINVALID, "A member belongs to at most %d departments", maxDepartmentsOfMember)
+	errOwnStanding        = cad.Errorf(cad.EFORBIDDEN, "You cannot change your own role or status")
+	errLastAdmin          = cad.Errorf(cad.ECONFLICT, "The last admin of a community cannot be demoted, banned or removed")
 )
 
 func errRankTooHigh(what string) error {
@@ -29,17 +33,11 @@ func (s *Service) Members(ctx context.Context, sc *cad.Scope, f cad.MemberFilter
 // AddMember joins an existing user to the community with a role below the
 // actor's own (any role for a Super Admin, R62).
 func (s *Service) AddMember(ctx context.Context, a cad.Actor, sc *cad.Scope, username, userID, role string) (*cad.Membership, error) {
-	if role == "" {
-		role = cad.RoleMember
-	}
-	if cad.RoleRank(role) == 0 {
-		return nil, cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
-	}
-	if !a.SuperAdmin && cad.RoleRank(role) >= a.Rank {
-		return nil, cad.Errorf(cad.EFORBIDDEN, "You cannot grant a role equal to or above your own")
+	role, err := grantable(a, role)
+	if err != nil {
+		return nil, err
 	}
 	var u *cad.User
-	var err error
 	switch {
 	case userID != "":
 		u, err = s.db.UserByID(ctx, userID)
@@ -57,6 +55,22 @@ func (s *Service) AddMember(ctx context.Context, a cad.Actor, sc *cad.Scope, use
 	}
 	s.audit(ctx, a, sc.Community.ID, "member.added", u.ID, nil, map[string]any{"role": role})
 	return m, nil
+}
+
+// grantable checks a role the actor gives someone (by adding them or by an
+// invite): a known one (member when empty), below the actor's own unless
+// the actor is a Super Admin (R62).
+func grantable(a cad.Actor, role string) (string, error) {
+	if role == "" {
+		role = cad.RoleMember
+	}
+	if cad.RoleRank(role) == 0 {
+		return "", cad.Errorf(cad.EINVALID, "role must be admin, supervisor or member")
+	}
+	if !a.SuperAdmin && cad.RoleRank(role) >= a.Rank {
+		return "", cad.Errorf(cad.EFORBIDDEN, "You cannot grant a role equal to or above your own")
+	}
+	return role, nil
 }
 
 // MemberPatch changes a membership; nil fields stay.
@@ -166,8 +180,8 @@ func (s *Service) keepAnAdmin(ctx context.Context, communityID string) error {
 }
 
 func (s *Service) checkDepartmentCodes(ctx context.Context, communityID string, codes []string) error {
-	if len(codes) > 20 {
-		return cad.Errorf(cad.EINVALID, "A member belongs to at most 20 departments")
+	if len(codes) > maxDepartmentsOfMember {
+		return errTooManyDepartments
 	}
 	deps, err := s.db.Departments(ctx, communityID)
 	if err != nil {

@@ -62,7 +62,7 @@ func (s *Service) ScopeFor(ctx context.Context, p *cad.Principal, c *cad.Communi
 		return nil, errNoCommunity
 	}
 	if m.Status == cad.MemberBanned {
-		return nil, cad.Errorf(cad.EFORBIDDEN, "You are banned from this community")
+		return nil, errBanned
 	}
 	perms, err := s.permissionsOf(ctx, m)
 	if err != nil {

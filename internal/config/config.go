@@ -54,6 +54,9 @@ type Config struct {
 	DiscordClientSecret string
 	DiscordBaseURL      string // https://discord.com, or a fake's URL
 	DashboardURL        string // where a browser lands after Discord sign-in: a path or an absolute URL
+	// OpenRegistration lets anyone sign up with a username and password
+	// (POST /api/auth/register) without an invite link.
+	OpenRegistration bool
 
 	// Limits are the published rate limits, by route group
 	// (docs/limits.md).
@@ -241,6 +244,7 @@ func Settings() []Setting {
 			c.DashboardURL = u
 			return nil
 		}},
+		boolean("open_registration", "false", "let anyone sign up with a username and password without an invite link (POST /api/auth/register); false: sign-up needs an invite, or Discord", func(c *Config) *bool { return &c.OpenRegistration }),
 		{"body_limit", "1MiB", "largest request body: bytes, or a number with KiB or MiB (at most 64MiB)", func(c *Config, v string) error {
 			n, err := parseSize(v, 1024, 64<<20)
 			c.BodyLimit = n

@@ -141,19 +141,16 @@ func (s *Service) Markers(ctx context.Context, c cad.Caller) ([]*cad.Call, error
 	return out, nil
 }
 
-// Announcement is a Community Admin's message to members' screens.
+// Announcement is a Community Admin's message to members' screens as it is
+// posted and sent live: the stored record, with its time also under the
+// live event's name for it.
 type Announcement struct {
-	ID          string    `json:"_id"`
-	CommunityID string    `json:"communityId"`
-	Title       string    `json:"title"`
-	Message     string    `json:"message"`
-	Priority    string    `json:"priority"`
-	AuthorID    string    `json:"authorId"`
-	Time        time.Time `json:"timestamp"`
+	cad.Announcement
+	Time time.Time `json:"timestamp"`
 }
 
-// Announce publishes an announcement to the community's members (the
-// route admits Community Admins) and audits it.
+// Announce stores an announcement, publishes it to the community's members
+// (the route admits Community Admins) and audits it.
 func (s *Service) Announce(ctx context.Context, c cad.Caller, title, message, priority string) (*Announcement, error) {
 	title, err := clean(text{"title", 100}, title)
 	if err != nil {
@@ -170,9 +167,23 @@ func (s *Service) Announce(ctx context.Context, c cad.Caller, title, message, pr
 	if !ok {
 		return nil, cad.Errorf(cad.EINVALID, "priority must be one of low, normal, medium, high, critical")
 	}
-	a := &Announcement{ID: cad.NewID(), CommunityID: c.CommunityID(), Title: title, Message: message, Priority: p,
-		AuthorID: c.Actor.UserID, Time: s.now().UTC()}
+	author, err := s.db.UserByID(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	a := &cad.Announcement{CommunityID: c.CommunityID(), Title: title, Message: message, Priority: p,
+		AuthorID: c.Actor.UserID, AuthorName: author.Username, CreatedAt: s.now().UTC()}
+	if err := s.db.AddAnnouncement(ctx, a); err != nil {
+		return nil, err
+	}
 	s.record(ctx, c, "announcement", a.ID, nil, map[string]any{"title": title})
-	s.publish("announcement", c.CommunityID(), a.ID, a)
-	return a, nil
+	out := &Announcement{Announcement: *a, Time: a.CreatedAt}
+	s.publish("announcement", c.CommunityID(), a.ID, out)
+	return out, nil
+}
+
+// Announcements pages through the community's announcements, newest
+// first (the route admits members).
+func (s *Service) Announcements(ctx context.Context, c cad.Caller, after string, limit int) ([]*cad.Announcement, string, error) {
+	return s.db.Announcements(ctx, c.CommunityID(), after, limit)
 }

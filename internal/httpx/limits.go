@@ -52,6 +52,8 @@ type routeSpec struct {
 	// body).
 	before    echo.MiddlewareFunc
 	longLived bool
+	// secretPath: a path parameter is a secret (an invite's code).
+	secretPath bool
 }
 
 // Body limits of the routes that carry images or bulk records; every
@@ -78,6 +80,11 @@ func Before(mw echo.MiddlewareFunc) RouteOption { return func(r *routeSpec) { r.
 // event stream): no request deadline applies; its own heartbeats bound
 // it.
 func LongLived() RouteOption { return func(r *routeSpec) { r.longLived = true } }
+
+// SecretPath marks a route whose path carries a secret (an invite's
+// code): the access log writes the route's pattern in place of the path,
+// so that the secret never reaches the log (R78).
+func SecretPath() RouteOption { return func(r *routeSpec) { r.secretPath = true } }
 
 // defaultGroup is a route's group when it names none: game-server routes
 // are FiveM routes, everything else is the general API.

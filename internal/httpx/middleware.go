@@ -160,11 +160,15 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched" // 404s: never the raw path, which would grow without bound
 		}
+		path := req.URL.Path
+		if s.secretPaths[req.Method+" "+c.Path()] {
+			path = c.Path()
+		}
 		s.deps.Metrics.Request(route, req.Method, status, took)
 		s.log.LogAttrs(req.Context(), level, "request",
 			slog.String("method", req.Method),
 			slog.String("route", c.Path()),
-			slog.String("path", req.URL.Path),
+			slog.String("path", path),
 			slog.Int("status", status),
 			slog.Float64("latencyMs", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", size),

@@ -111,6 +111,9 @@ type Server struct {
 	// longLived are the paths whose connections outlive any request
 	// deadline (a socket, an event stream).
 	longLived map[string]bool
+	// secretPaths are the routes ("METHOD pattern") whose path the access
+	// log does not write.
+	secretPaths map[string]bool
 	// closers end what routes run beside them (the Socket.IO server).
 	closers []func()
 
@@ -137,7 +140,7 @@ func New(d Deps) (*Server, error) {
 		d.Now = time.Now
 	}
 	s := &Server{cfg: d.Config, log: d.Logger, deps: d, access: map[string]Access{}, groups: map[string]Group{}, bodyLimits: map[string]int64{},
-		longLived: map[string]bool{}, limiter: ratelimit.New(d.Now), extractIP: ipExtractor(d.Config.TrustedProxies)}
+		longLived: map[string]bool{}, secretPaths: map[string]bool{}, limiter: ratelimit.New(d.Now), extractIP: ipExtractor(d.Config.TrustedProxies)}
 	cop, err := newCrossOrigin(d.Config.PublicURL, d.Config.CORSOrigins)
 	if err != nil {
 		return nil, err
@@ -266,6 +269,9 @@ func (s *Server) Add(method, path string, access Access, h echo.HandlerFunc, opt
 	}
 	if spec.longLived {
 		s.longLived[path] = true
+	}
+	if spec.secretPath {
+		s.secretPaths[method+" "+path] = true
 	}
 }
 

@@ -98,6 +98,10 @@ func newRecord(c *Collection) (Doc, bool) {
 		return &commandRec{}, true
 	case ersCallouts:
 		return &ersRec{}, true
+	case invites:
+		return &inviteRec{}, true
+	case announcements:
+		return &announcementRec{}, true
 	}
 	return nil, false
 }

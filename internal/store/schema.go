@@ -161,6 +161,29 @@ var (
 	}
 	meta = &Collection{Name: "meta", Ephemeral: true}
 
+	// Invite links and announcements (issue 18). An invite is found by
+	// its code's digest (unique in its community; the code names the
+	// community); the list is newest first; the live ones are counted
+	// against a community's allowance by expiry.
+	invites = &Collection{
+		Name: "invites", Tenant: true,
+		Fields: []Field{
+			{Name: "digest", Column: "digest", Kind: String},
+			{Name: "createdAt", Column: "created_at", Kind: Time},
+			{Name: "expiresAt", Column: "expires_at", Kind: Time},
+		},
+		Indexes: []Index{
+			unique("invites_community_digest", asc(FieldCommunity), asc("digest")),
+			idx("invites_community_created", asc(FieldCommunity), desc("createdAt"), desc(FieldID)),
+			idx("invites_community_expires", asc(FieldCommunity), asc("expiresAt")),
+		},
+	}
+	announcements = &Collection{
+		Name: "announcements", Tenant: true,
+		Fields:  []Field{{Name: "createdAt", Column: "created_at", Kind: Time}},
+		Indexes: []Index{idx("announcements_community_created", asc(FieldCommunity), desc("createdAt"), desc(FieldID))},
+	}
+
 	// Civil records (issue 9).
 	characters = &Collection{
 		Name: "characters", Tenant: true,
@@ -399,7 +422,7 @@ var (
 // refer to them (the order import writes in).
 func Collections() []*Collection {
 	return []*Collection{
-		users, communities, members, departments, apiKeys, audit, lookups, authEvents,
+		users, communities, members, departments, apiKeys, audit, lookups, authEvents, invites, announcements,
 		characters, licenseHistory, vehicles, bankAccounts, bankLedger, media,
 		sequences, calls, units, dutyPeriods, gameLinks, bolos, cameras, alprHits, cameraCommands, ersCallouts,
 		sessions, resetTokens, oauthStates, pendingRegs, counters, serverKeys, idempotency, uploadTokens, linkCodes, mediaUsage, meta,

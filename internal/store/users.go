@@ -141,9 +141,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up cad.UserUpdate) (*
 		set(&r.DiscordUsername, up.DiscordUsername)
 		set(&r.Avatar, up.Avatar)
 		set(&r.GuildIDs, up.GuildIDs)
+		set(&r.DiscordID, up.DiscordID)
 		return nil
 	})
 	s.changed(ctx, func() { s.cache.users.drop(id) })
+	if cad.ErrorCode(err) == cad.ECONFLICT && up.DiscordID != nil {
+		// The unique index decides between two users linking one
+		// Discord account at once (R85).
+		return nil, cad.Wrap(cad.ECONFLICT, err, "That Discord account is linked to another user")
+	}
 	if err != nil {
 		return nil, err
 	}

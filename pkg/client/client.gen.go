@@ -41,6 +41,33 @@ func (e AccountAccountStatus) Valid() bool {
 	}
 }
 
+// Defines values for AnnouncementPriority.
+const (
+	AnnouncementPriorityCritical AnnouncementPriority = "critical"
+	AnnouncementPriorityHigh     AnnouncementPriority = "high"
+	AnnouncementPriorityLow      AnnouncementPriority = "low"
+	AnnouncementPriorityMedium   AnnouncementPriority = "medium"
+	AnnouncementPriorityNormal   AnnouncementPriority = "normal"
+)
+
+// Valid indicates whether the value is a known member of the AnnouncementPriority enum.
+func (e AnnouncementPriority) Valid() bool {
+	switch e {
+	case AnnouncementPriorityCritical:
+		return true
+	case AnnouncementPriorityHigh:
+		return true
+	case AnnouncementPriorityLow:
+		return true
+	case AnnouncementPriorityMedium:
+		return true
+	case AnnouncementPriorityNormal:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthEventOutcome.
 const (
 	AuthEventOutcomeFailure AuthEventOutcome = "failure"
@@ -452,6 +479,21 @@ func (e DepartmentInputType) Valid() bool {
 	}
 }
 
+// Defines values for DiscordLinkedLinked.
+const (
+	DiscordLinkedLinkedTrue DiscordLinkedLinked = true
+)
+
+// Valid indicates whether the value is a known member of the DiscordLinkedLinked enum.
+func (e DiscordLinkedLinked) Valid() bool {
+	switch e {
+	case DiscordLinkedLinkedTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ERSAnswerSuccess.
 const (
 	ERSAnswerSuccessTrue ERSAnswerSuccess = true
@@ -776,6 +818,27 @@ func (e GameLinkStatus) Valid() bool {
 	}
 }
 
+// Defines values for InviteRole.
+const (
+	InviteRoleAdmin      InviteRole = "admin"
+	InviteRoleMember     InviteRole = "member"
+	InviteRoleSupervisor InviteRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the InviteRole enum.
+func (e InviteRole) Valid() bool {
+	switch e {
+	case InviteRoleAdmin:
+		return true
+	case InviteRoleMember:
+		return true
+	case InviteRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LicenseStatus.
 const (
 	LicenseStatusEXPIRED   LicenseStatus = "EXPIRED"
@@ -956,6 +1019,27 @@ func (e MyCommunityRole) Valid() bool {
 	case MyCommunityRoleMember:
 		return true
 	case MyCommunityRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewInviteRole.
+const (
+	NewInviteRoleAdmin      NewInviteRole = "admin"
+	NewInviteRoleMember     NewInviteRole = "member"
+	NewInviteRoleSupervisor NewInviteRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the NewInviteRole enum.
+func (e NewInviteRole) Valid() bool {
+	switch e {
+	case NewInviteRoleAdmin:
+		return true
+	case NewInviteRoleMember:
+		return true
+	case NewInviteRoleSupervisor:
 		return true
 	default:
 		return false
@@ -1544,6 +1628,21 @@ func (e ChangePassword200JSONResponseBodySuccess) Valid() bool {
 	}
 }
 
+// Defines values for DiscordStartParamsLink.
+const (
+	N1 DiscordStartParamsLink = "1"
+)
+
+// Valid indicates whether the value is a known member of the DiscordStartParamsLink enum.
+func (e DiscordStartParamsLink) Valid() bool {
+	switch e {
+	case N1:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Logout200JSONResponseBodySuccess.
 const (
 	Logout200JSONResponseBodySuccessTrue Logout200JSONResponseBodySuccess = true
@@ -1874,6 +1973,33 @@ func (e AnnounceJSONBodyPriority) Valid() bool {
 	}
 }
 
+// Defines values for Announce201JSONResponseBodyPriority.
+const (
+	Announce201JSONResponseBodyPriorityCritical Announce201JSONResponseBodyPriority = "critical"
+	Announce201JSONResponseBodyPriorityHigh     Announce201JSONResponseBodyPriority = "high"
+	Announce201JSONResponseBodyPriorityLow      Announce201JSONResponseBodyPriority = "low"
+	Announce201JSONResponseBodyPriorityMedium   Announce201JSONResponseBodyPriority = "medium"
+	Announce201JSONResponseBodyPriorityNormal   Announce201JSONResponseBodyPriority = "normal"
+)
+
+// Valid indicates whether the value is a known member of the Announce201JSONResponseBodyPriority enum.
+func (e Announce201JSONResponseBodyPriority) Valid() bool {
+	switch e {
+	case Announce201JSONResponseBodyPriorityCritical:
+		return true
+	case Announce201JSONResponseBodyPriorityHigh:
+		return true
+	case Announce201JSONResponseBodyPriorityLow:
+		return true
+	case Announce201JSONResponseBodyPriorityMedium:
+		return true
+	case Announce201JSONResponseBodyPriorityNormal:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RevokeKey200JSONResponseBodySuccess.
 const (
 	RevokeKey200JSONResponseBodySuccessTrue RevokeKey200JSONResponseBodySuccess = true
@@ -1898,6 +2024,42 @@ const (
 func (e DeleteDepartment200JSONResponseBodySuccess) Valid() bool {
 	switch e {
 	case DeleteDepartment200JSONResponseBodySuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateInviteJSONBodyRole.
+const (
+	CreateInviteJSONBodyRoleAdmin      CreateInviteJSONBodyRole = "admin"
+	CreateInviteJSONBodyRoleMember     CreateInviteJSONBodyRole = "member"
+	CreateInviteJSONBodyRoleSupervisor CreateInviteJSONBodyRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the CreateInviteJSONBodyRole enum.
+func (e CreateInviteJSONBodyRole) Valid() bool {
+	switch e {
+	case CreateInviteJSONBodyRoleAdmin:
+		return true
+	case CreateInviteJSONBodyRoleMember:
+		return true
+	case CreateInviteJSONBodyRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokeInvite200JSONResponseBodySuccess.
+const (
+	RevokeInvite200JSONResponseBodySuccessTrue RevokeInvite200JSONResponseBodySuccess = true
+)
+
+// Valid indicates whether the value is a known member of the RevokeInvite200JSONResponseBodySuccess enum.
+func (e RevokeInvite200JSONResponseBodySuccess) Valid() bool {
+	switch e {
+	case RevokeInvite200JSONResponseBodySuccessTrue:
 		return true
 	default:
 		return false
@@ -2342,6 +2504,48 @@ func (e APIHealth200JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for GetInvite200JSONResponseBodyRole.
+const (
+	GetInvite200JSONResponseBodyRoleAdmin      GetInvite200JSONResponseBodyRole = "admin"
+	GetInvite200JSONResponseBodyRoleMember     GetInvite200JSONResponseBodyRole = "member"
+	GetInvite200JSONResponseBodyRoleSupervisor GetInvite200JSONResponseBodyRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the GetInvite200JSONResponseBodyRole enum.
+func (e GetInvite200JSONResponseBodyRole) Valid() bool {
+	switch e {
+	case GetInvite200JSONResponseBodyRoleAdmin:
+		return true
+	case GetInvite200JSONResponseBodyRoleMember:
+		return true
+	case GetInvite200JSONResponseBodyRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AcceptInvite200JSONResponseBodyRole.
+const (
+	AcceptInvite200JSONResponseBodyRoleAdmin      AcceptInvite200JSONResponseBodyRole = "admin"
+	AcceptInvite200JSONResponseBodyRoleMember     AcceptInvite200JSONResponseBodyRole = "member"
+	AcceptInvite200JSONResponseBodyRoleSupervisor AcceptInvite200JSONResponseBodyRole = "supervisor"
+)
+
+// Valid indicates whether the value is a known member of the AcceptInvite200JSONResponseBodyRole enum.
+func (e AcceptInvite200JSONResponseBodyRole) Valid() bool {
+	switch e {
+	case AcceptInvite200JSONResponseBodyRoleAdmin:
+		return true
+	case AcceptInvite200JSONResponseBodyRoleMember:
+		return true
+	case AcceptInvite200JSONResponseBodyRoleSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MyDuty200JSONResponseBodySuccess.
 const (
 	MyDuty200JSONResponseBodySuccessTrue MyDuty200JSONResponseBodySuccess = true
@@ -2482,6 +2686,23 @@ type AccountPage struct {
 	Page         int           `json:"page"`
 	Transactions []Transaction `json:"transactions"`
 }
+
+// Announcement A Community Admin's message to the members.
+type Announcement struct {
+	UnderscoreID string `json:"_id"`
+	AuthorID     string `json:"authorId"`
+
+	// AuthorName The author's username when it was posted.
+	AuthorName  string               `json:"authorName"`
+	CommunityID string               `json:"communityId"`
+	CreatedAt   time.Time            `json:"createdAt"`
+	Message     string               `json:"message"`
+	Priority    AnnouncementPriority `json:"priority"`
+	Title       string               `json:"title"`
+}
+
+// AnnouncementPriority defines model for Announcement.Priority.
+type AnnouncementPriority string
 
 // AuditEntry One entry of a community's audit trail. A look-up's entry has no ip, requestId or before, and its after is {found}.
 type AuditEntry struct {
@@ -3077,6 +3298,16 @@ type DepartmentInput struct {
 // DepartmentInputType defines model for DepartmentInput.Type.
 type DepartmentInputType string
 
+// DiscordLinked A Discord account linked to the signed-in user (JSON clients of the callback).
+type DiscordLinked struct {
+	DiscordID       string              `json:"discordId"`
+	DiscordUsername string              `json:"discordUsername"`
+	Linked          DiscordLinkedLinked `json:"linked"`
+}
+
+// DiscordLinkedLinked defines model for DiscordLinked.Linked.
+type DiscordLinkedLinked bool
+
 // DutyPeriod defines model for DutyPeriod.
 type DutyPeriod struct {
 	UnderscoreID string    `json:"_id"`
@@ -3318,6 +3549,27 @@ type GameLinkConfirmedBy string
 // GameLinkStatus Only a confirmed link finds its member in game requests.
 type GameLinkStatus string
 
+// Invite An invite link as listed; never its code.
+type Invite struct {
+	UnderscoreID string    `json:"_id"`
+	CreatedAt    time.Time `json:"createdAt"`
+
+	// CreatedBy The user id of its maker; cli from the command line.
+	CreatedBy string `json:"createdBy"`
+
+	// Departments Department codes the new member gets.
+	Departments []string  `json:"departments"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+
+	// MaxUses null: no limit but the expiry.
+	MaxUses *int       `json:"maxUses"`
+	Role    InviteRole `json:"role"`
+	Uses    int        `json:"uses"`
+}
+
+// InviteRole defines model for Invite.Role.
+type InviteRole string
+
 // License defines model for License.
 type License struct {
 	Expires   *time.Time    `json:"expires,omitempty"`
@@ -3491,6 +3743,31 @@ type NewAPIKey struct {
 	Name      string    `json:"name"`
 	Prefix    string    `json:"prefix"`
 }
+
+// NewInvite An invite as made; `code` and `url` are shown this once.
+type NewInvite struct {
+	UnderscoreID string    `json:"_id"`
+	Code         string    `json:"code"`
+	CreatedAt    time.Time `json:"createdAt"`
+
+	// CreatedBy The user id of its maker; cli from the command line.
+	CreatedBy string `json:"createdBy"`
+
+	// Departments Department codes the new member gets.
+	Departments []string  `json:"departments"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+
+	// MaxUses null: no limit but the expiry.
+	MaxUses *int          `json:"maxUses"`
+	Role    NewInviteRole `json:"role"`
+
+	// URL The invite page: the dashboard's `/invite/{code}`.
+	URL  string `json:"url"`
+	Uses int    `json:"uses"`
+}
+
+// NewInviteRole defines model for NewInvite.Role.
+type NewInviteRole string
 
 // NextCursor The `after` of the next page; null on the last page.
 type NextCursor = string
@@ -3702,6 +3979,12 @@ type RegistrationRequired struct {
 
 // RegistrationRequiredRegistrationRequired defines model for RegistrationRequired.RegistrationRequired.
 type RegistrationRequiredRegistrationRequired bool
+
+// SecurityAnswer A question from `GET /api/auth/security-questions`' list and its answer.
+type SecurityAnswer struct {
+	Answer   string `json:"answer"`
+	Question string `json:"question"`
+}
 
 // Session defines model for Session.
 type Session struct {
@@ -4067,7 +4350,13 @@ type CompleteRegistrationJSONBody struct {
 type DiscordStartParams struct {
 	// ReturnTo A local path to land on after sign-in.
 	ReturnTo *string `form:"returnTo,omitempty" json:"returnTo,omitempty"`
+
+	// Link Link Discord to the signed-in user (session cookie) instead of signing in.
+	Link *DiscordStartParamsLink `form:"link,omitempty" json:"link,omitempty"`
 }
+
+// DiscordStartParamsLink defines parameters for DiscordStart.
+type DiscordStartParamsLink string
 
 // DiscordCallbackParams defines parameters for DiscordCallback.
 type DiscordCallbackParams struct {
@@ -4105,6 +4394,15 @@ type SetPasswordJSONBody struct {
 
 // SetPassword200JSONResponseBodySuccess defines parameters for SetPassword.
 type SetPassword200JSONResponseBodySuccess bool
+
+// RegisterJSONBody defines parameters for Register.
+type RegisterJSONBody struct {
+	// InviteCode The code of an invite link (`/invite/{code}`).
+	InviteCode        *string          `json:"inviteCode,omitempty"`
+	Password          string           `json:"password"`
+	SecurityQuestions []SecurityAnswer `json:"securityQuestions"`
+	Username          string           `json:"username"`
+}
 
 // ResetPasswordJSONBody defines parameters for ResetPassword.
 type ResetPasswordJSONBody struct {
@@ -4760,6 +5058,18 @@ type UpdateCommunityParams struct {
 	XCommunityID *XCommunityID `json:"x-community-id,omitempty"`
 }
 
+// ListAnnouncementsParams defines parameters for ListAnnouncements.
+type ListAnnouncementsParams struct {
+	// After The `nextCursor` of the previous page: the page starts after its last item. A page
+	// read by cursor costs the same however deep it is, and items added meanwhile are
+	// neither repeated nor skipped. Wins over `page`.
+	After *After `form:"after,omitempty" json:"after,omitempty"`
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// XCommunityID Selects the community; must agree with the path when both are given.
+	XCommunityID *XCommunityID `json:"x-community-id,omitempty"`
+}
+
 // AnnounceJSONBody defines parameters for Announce.
 type AnnounceJSONBody struct {
 	Message  string                    `json:"message"`
@@ -4775,6 +5085,9 @@ type AnnounceParams struct {
 
 // AnnounceJSONBodyPriority defines parameters for Announce.
 type AnnounceJSONBodyPriority string
+
+// Announce201JSONResponseBodyPriority defines parameters for Announce.
+type Announce201JSONResponseBodyPriority string
 
 // ListKeysParams defines parameters for ListKeys.
 type ListKeysParams struct {
@@ -4855,6 +5168,44 @@ type UpdateDepartmentParams struct {
 	// XCommunityID Selects the community; must agree with the path when both are given.
 	XCommunityID *XCommunityID `json:"x-community-id,omitempty"`
 }
+
+// ListInvitesParams defines parameters for ListInvites.
+type ListInvitesParams struct {
+	// After The `nextCursor` of the previous page: the page starts after its last item. A page
+	// read by cursor costs the same however deep it is, and items added meanwhile are
+	// neither repeated nor skipped. Wins over `page`.
+	After *After `form:"after,omitempty" json:"after,omitempty"`
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// XCommunityID Selects the community; must agree with the path when both are given.
+	XCommunityID *XCommunityID `json:"x-community-id,omitempty"`
+}
+
+// CreateInviteJSONBody defines parameters for CreateInvite.
+type CreateInviteJSONBody struct {
+	Departments *[]string                 `json:"departments,omitempty"`
+	ExpiresAt   *time.Time                `json:"expiresAt,omitempty"`
+	MaxUses     *int                      `json:"maxUses,omitempty"`
+	Role        *CreateInviteJSONBodyRole `json:"role,omitempty"`
+}
+
+// CreateInviteParams defines parameters for CreateInvite.
+type CreateInviteParams struct {
+	// XCommunityID Selects the community; must agree with the path when both are given.
+	XCommunityID *XCommunityID `json:"x-community-id,omitempty"`
+}
+
+// CreateInviteJSONBodyRole defines parameters for CreateInvite.
+type CreateInviteJSONBodyRole string
+
+// RevokeInviteParams defines parameters for RevokeInvite.
+type RevokeInviteParams struct {
+	// XCommunityID Selects the community; must agree with the path when both are given.
+	XCommunityID *XCommunityID `json:"x-community-id,omitempty"`
+}
+
+// RevokeInvite200JSONResponseBodySuccess defines parameters for RevokeInvite.
+type RevokeInvite200JSONResponseBodySuccess bool
 
 // GetCommunityLimitsParams defines parameters for GetCommunityLimits.
 type GetCommunityLimitsParams struct {
@@ -5421,6 +5772,12 @@ type APIHealth200JSONResponseBodyDatabase string
 // APIHealth200JSONResponseBodyStatus defines parameters for APIHealth.
 type APIHealth200JSONResponseBodyStatus string
 
+// GetInvite200JSONResponseBodyRole defines parameters for GetInvite.
+type GetInvite200JSONResponseBodyRole string
+
+// AcceptInvite200JSONResponseBodyRole defines parameters for AcceptInvite.
+type AcceptInvite200JSONResponseBodyRole string
+
 // LookupPersonsParams defines parameters for LookupPersons.
 type LookupPersonsParams struct {
 	Name      *string `form:"name,omitempty" json:"name,omitempty"`
@@ -5554,6 +5911,9 @@ type LoginJSONRequestBody LoginJSONBody
 
 // SetPasswordJSONRequestBody defines body for SetPassword for application/json ContentType.
 type SetPasswordJSONRequestBody SetPasswordJSONBody
+
+// RegisterJSONRequestBody defines body for Register for application/json ContentType.
+type RegisterJSONRequestBody RegisterJSONBody
 
 // ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
 type ResetPasswordJSONRequestBody ResetPasswordJSONBody
@@ -5693,6 +6053,9 @@ type CreateDepartmentJSONRequestBody = DepartmentInput
 // UpdateDepartmentJSONRequestBody defines body for UpdateDepartment for application/json ContentType.
 type UpdateDepartmentJSONRequestBody = DepartmentInput
 
+// CreateInviteJSONRequestBody defines body for CreateInvite for application/json ContentType.
+type CreateInviteJSONRequestBody CreateInviteJSONBody
+
 // PutCommunityLimitsJSONRequestBody defines body for PutCommunityLimits for application/json ContentType.
 type PutCommunityLimitsJSONRequestBody PutCommunityLimitsJSONBody
 
@@ -5819,6 +6182,32 @@ func (t *DiscordCallback200JSONResponseBody) FromRegistrationRequired(v Registra
 
 // MergeRegistrationRequired performs a merge with any union data inside the DiscordCallback200JSONResponseBody, using the provided RegistrationRequired
 func (t *DiscordCallback200JSONResponseBody) MergeRegistrationRequired(v RegistrationRequired) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDiscordLinked returns the union data inside the DiscordCallback200JSONResponseBody as a DiscordLinked
+func (t DiscordCallback200JSONResponseBody) AsDiscordLinked() (DiscordLinked, error) {
+	var body DiscordLinked
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDiscordLinked overwrites any union data inside the DiscordCallback200JSONResponseBody as the provided DiscordLinked
+func (t *DiscordCallback200JSONResponseBody) FromDiscordLinked(v DiscordLinked) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeDiscordLinked performs a merge with any union data inside the DiscordCallback200JSONResponseBody, using the provided DiscordLinked
+func (t *DiscordCallback200JSONResponseBody) MergeDiscordLinked(v DiscordLinked) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -6003,6 +6392,15 @@ type ClientInterface interface {
 	// by a 10-minute HttpOnly, SameSite=Lax cookie. `returnTo` is kept only if it is a path on
 	// this site. 503 when Discord sign-in is not configured.
 	//
+	// With `link=1` the flow links a Discord account to the signed-in user instead of signing
+	// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+	// the last 10 minutes, and the state is bound to that session, so only this browser, still
+	// signed in as the same user, can finish it. A link that cannot start sends a browser to
+	// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+	// 403). The callback then links the Discord id to the user and redirects to
+	// `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
+	// belongs to another user (`discord_already_linked` when this user has another one).
+	//
 	// Corresponds with GET /api/auth/discord (the `DiscordStart` operationId).
 	DiscordStart(ctx context.Context, params *DiscordStartParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -6013,7 +6411,10 @@ type ClientInterface interface {
 	// (new browser session and cookie); a new one gets a 10-minute pending registration bound to
 	// this browser. Clients sending `Accept: application/json` get JSON; browsers are redirected
 	// to the dashboard (`/register` for new users, `?error=` on failure). No failure creates a
-	// session.
+	// session. A flow started with `link=1` links the Discord account to the signed-in user who
+	// started it (`DiscordLinked`; browsers go to `/account?linked=1`, or `/account?error=`
+	// with `discord_taken`, `discord_already_linked`, `not_signed_in` or a sign-in failure's
+	// reason; 409 for JSON clients when the Discord account is another user's).
 	//
 	// Corresponds with GET /api/auth/discord/callback (the `DiscordCallback` operationId).
 	DiscordCallback(ctx context.Context, params *DiscordCallbackParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6050,6 +6451,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/auth/me (the `Me` operationId).
 	Me(ctx context.Context, params *MeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AuthOptions What the sign-in and sign-up pages offer (Precinct)
+	//
+	// `discord`: Discord sign-in is configured; `openRegistration`: anyone may sign up without an
+	// invite (`open_registration`).
+	//
+	// Corresponds with GET /api/auth/options (the `AuthOptions` operationId).
+	AuthOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetPasswordWithBody Set a new password after a fresh Discord sign-in
 	//
 	// The stronger recovery path: a session started by Discord sign-in less than 10 minutes ago
@@ -6074,6 +6483,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/auth/refresh (the `Refresh` operationId).
 	Refresh(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RegisterWithBody Sign up with a username and password (Precinct)
+	//
+	// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+	// session cookie and a JWT). The username, password and security-answer rules are those of
+	// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+	// list, with different answers. With `inviteCode` the new user joins the invite's community,
+	// with its role and departments, in the same step, and the invite's use is counted once
+	// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+	// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+	// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+	// With open registration on, such an invite answers 404 (one answer for all four).
+	// At most 10 registrations per address per hour (shared with complete-registration); a
+	// taken username is reported as taken (409).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/auth/register (the `Register` operationId).
+	RegisterWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Register Sign up with a username and password (Precinct)
+	//
+	// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+	// session cookie and a JWT). The username, password and security-answer rules are those of
+	// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+	// list, with different answers. With `inviteCode` the new user joins the invite's community,
+	// with its role and departments, in the same step, and the invite's use is counted once
+	// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+	// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+	// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+	// With open registration on, such an invite answers 404 (one answer for all four).
+	// At most 10 registrations per address per hour (shared with complete-registration); a
+	// taken username is reported as taken (409).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/auth/register (the `Register` operationId).
+	Register(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetPasswordWithBody Set a new password with a reset token
 	//
@@ -7104,10 +7551,17 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/community/{id} (the `UpdateCommunity` operationId).
 	UpdateCommunity(ctx context.Context, id CommunityID, params *UpdateCommunityParams, body UpdateCommunityJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAnnouncements The community's announcements (member)
+	//
+	// Newest first, paged with the `after` cursor.
+	//
+	// Corresponds with GET /api/community/{id}/announcements (the `ListAnnouncements` operationId).
+	ListAnnouncements(ctx context.Context, id CommunityID, params *ListAnnouncementsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AnnounceWithBody Post an announcement (community admin)
 	//
-	// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-	// event stream (`announcement.created`); audited. Not stored.
+	// Stored (`GET` lists them) and sent at once to every member joined to the community on
+	// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -7116,8 +7570,8 @@ type ClientInterface interface {
 
 	// Announce Post an announcement (community admin)
 	//
-	// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-	// event stream (`announcement.created`); audited. Not stored.
+	// Stored (`GET` lists them) and sent at once to every member joined to the community on
+	// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7213,6 +7667,51 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/community/{id}/departments/{deptId} (the `UpdateDepartment` operationId).
 	UpdateDepartment(ctx context.Context, id CommunityID, deptID string, params *UpdateDepartmentParams, body UpdateDepartmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInvites List invite links (community admin)
+	//
+	// Newest first, expired and used-up ones too (`uses`, `maxUses` and `expiresAt` tell), paged
+	// with the `after` cursor; never the codes.
+	//
+	// Corresponds with GET /api/community/{id}/invites (the `ListInvites` operationId).
+	ListInvites(ctx context.Context, id CommunityID, params *ListInvitesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInviteWithBody Make an invite link (community admin)
+	//
+	// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+	// and `departments` (codes of the community's departments). An admin grants a role below
+	// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+	// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+	// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+	// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+	// community. Audited (`invite.created`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+	CreateInviteWithBody(ctx context.Context, id CommunityID, params *CreateInviteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateInvite Make an invite link (community admin)
+	//
+	// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+	// and `departments` (codes of the community's departments). An admin grants a role below
+	// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+	// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+	// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+	// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+	// community. Audited (`invite.created`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+	CreateInvite(ctx context.Context, id CommunityID, params *CreateInviteParams, body CreateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeInvite Revoke an invite link (community admin)
+	//
+	// The link stops working at once; audited (`invite.revoked`).
+	//
+	// Corresponds with DELETE /api/community/{id}/invites/{inviteId} (the `RevokeInvite` operationId).
+	RevokeInvite(ctx context.Context, id CommunityID, inviteID string, params *RevokeInviteParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCommunityLimits The community's game-server limits (community admin)
 	//
@@ -7828,6 +8327,26 @@ type ClientInterface interface {
 	// Corresponds with HEAD /api/health (the `APIHealthHead` operationId).
 	APIHealthHead(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetInvite What an invite link offers
+	//
+	// For the invite page: the community and the role the link grants. An unknown, expired,
+	// used-up or revoked code (or one of a deleted community) gets one and the same 404. Failed
+	// look-ups are limited per address (20 per 15 minutes, counted with failed accepts and
+	// sign-ups with an invite); the code never reaches the log.
+	//
+	// Corresponds with GET /api/invites/{code} (the `GetInvite` operationId).
+	GetInvite(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptInvite Join a community through an invite link (signed-in user)
+	//
+	// The caller joins the invite's community with its role and departments, and a use is
+	// counted (a 1-use link accepted by many at once admits exactly one). A member already
+	// answers 200 with their role and counts no use; a banned member gets 403. The same 404 as
+	// `GET /api/invites/{code}` for a code that does not admit anyone.
+	//
+	// Corresponds with POST /api/invites/{code}/accept (the `AcceptInvite` operationId).
+	AcceptInvite(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LookupPersons Person search (officers)
 	//
 	// LEO or dispatch permission (403 otherwise). `name` ("first last", or one word for either; prefixes, case- and accent-insensitive), `firstName`/`lastName` prefixes, `dob`, or `ssn`. Audited.
@@ -8189,6 +8708,15 @@ func (c *Client) CompleteRegistration(ctx context.Context, body CompleteRegistra
 // by a 10-minute HttpOnly, SameSite=Lax cookie. `returnTo` is kept only if it is a path on
 // this site. 503 when Discord sign-in is not configured.
 //
+// With `link=1` the flow links a Discord account to the signed-in user instead of signing
+// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+// the last 10 minutes, and the state is bound to that session, so only this browser, still
+// signed in as the same user, can finish it. A link that cannot start sends a browser to
+// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+// 403). The callback then links the Discord id to the user and redirects to
+// `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
+// belongs to another user (`discord_already_linked` when this user has another one).
+//
 // Corresponds with GET /api/auth/discord (the `DiscordStart` operationId).
 func (c *Client) DiscordStart(ctx context.Context, params *DiscordStartParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDiscordStartRequest(c.Server, params)
@@ -8209,7 +8737,10 @@ func (c *Client) DiscordStart(ctx context.Context, params *DiscordStartParams, r
 // (new browser session and cookie); a new one gets a 10-minute pending registration bound to
 // this browser. Clients sending `Accept: application/json` get JSON; browsers are redirected
 // to the dashboard (`/register` for new users, `?error=` on failure). No failure creates a
-// session.
+// session. A flow started with `link=1` links the Discord account to the signed-in user who
+// started it (`DiscordLinked`; browsers go to `/account?linked=1`, or `/account?error=`
+// with `discord_taken`, `discord_already_linked`, `not_signed_in` or a sign-in failure's
+// reason; 409 for JSON clients when the Discord account is another user's).
 //
 // Corresponds with GET /api/auth/discord/callback (the `DiscordCallback` operationId).
 func (c *Client) DiscordCallback(ctx context.Context, params *DiscordCallbackParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8296,6 +8827,24 @@ func (c *Client) Me(ctx context.Context, params *MeParams, reqEditors ...Request
 	return c.Client.Do(req)
 }
 
+// AuthOptions What the sign-in and sign-up pages offer (Precinct)
+//
+// `discord`: Discord sign-in is configured; `openRegistration`: anyone may sign up without an
+// invite (`open_registration`).
+//
+// Corresponds with GET /api/auth/options (the `AuthOptions` operationId).
+func (c *Client) AuthOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthOptionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetPasswordWithBody Set a new password after a fresh Discord sign-in
 //
 // The stronger recovery path: a session started by Discord sign-in less than 10 minutes ago
@@ -8341,6 +8890,64 @@ func (c *Client) SetPassword(ctx context.Context, body SetPasswordJSONRequestBod
 // Corresponds with POST /api/auth/refresh (the `Refresh` operationId).
 func (c *Client) Refresh(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRefreshRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RegisterWithBody Sign up with a username and password (Precinct)
+//
+// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+// session cookie and a JWT). The username, password and security-answer rules are those of
+// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+// list, with different answers. With `inviteCode` the new user joins the invite's community,
+// with its role and departments, in the same step, and the invite's use is counted once
+// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+// With open registration on, such an invite answers 404 (one answer for all four).
+// At most 10 registrations per address per hour (shared with complete-registration); a
+// taken username is reported as taken (409).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/auth/register (the `Register` operationId).
+func (c *Client) RegisterWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Register Sign up with a username and password (Precinct)
+//
+// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+// session cookie and a JWT). The username, password and security-answer rules are those of
+// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+// list, with different answers. With `inviteCode` the new user joins the invite's community,
+// with its role and departments, in the same step, and the invite's use is counted once
+// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+// With open registration on, such an invite answers 404 (one answer for all four).
+// At most 10 registrations per address per hour (shared with complete-registration); a
+// taken username is reported as taken (409).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/auth/register (the `Register` operationId).
+func (c *Client) Register(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRegisterRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10610,10 +11217,27 @@ func (c *Client) UpdateCommunity(ctx context.Context, id CommunityID, params *Up
 	return c.Client.Do(req)
 }
 
+// ListAnnouncements The community's announcements (member)
+//
+// Newest first, paged with the `after` cursor.
+//
+// Corresponds with GET /api/community/{id}/announcements (the `ListAnnouncements` operationId).
+func (c *Client) ListAnnouncements(ctx context.Context, id CommunityID, params *ListAnnouncementsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAnnouncementsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AnnounceWithBody Post an announcement (community admin)
 //
-// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-// event stream (`announcement.created`); audited. Not stored.
+// Stored (`GET` lists them) and sent at once to every member joined to the community on
+// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 //
 // Takes any type of body and a specified content type.
 //
@@ -10632,8 +11256,8 @@ func (c *Client) AnnounceWithBody(ctx context.Context, id CommunityID, params *A
 
 // Announce Post an announcement (community admin)
 //
-// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-// event stream (`announcement.created`); audited. Not stored.
+// Stored (`GET` lists them) and sent at once to every member joined to the community on
+// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10850,6 +11474,91 @@ func (c *Client) UpdateDepartmentWithBody(ctx context.Context, id CommunityID, d
 // Corresponds with PATCH /api/community/{id}/departments/{deptId} (the `UpdateDepartment` operationId).
 func (c *Client) UpdateDepartment(ctx context.Context, id CommunityID, deptID string, params *UpdateDepartmentParams, body UpdateDepartmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateDepartmentRequest(c.Server, id, deptID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvites List invite links (community admin)
+//
+// Newest first, expired and used-up ones too (`uses`, `maxUses` and `expiresAt` tell), paged
+// with the `after` cursor; never the codes.
+//
+// Corresponds with GET /api/community/{id}/invites (the `ListInvites` operationId).
+func (c *Client) ListInvites(ctx context.Context, id CommunityID, params *ListInvitesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvitesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInviteWithBody Make an invite link (community admin)
+//
+// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+// and `departments` (codes of the community's departments). An admin grants a role below
+// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+// community. Audited (`invite.created`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+func (c *Client) CreateInviteWithBody(ctx context.Context, id CommunityID, params *CreateInviteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInviteRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateInvite Make an invite link (community admin)
+//
+// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+// and `departments` (codes of the community's departments). An admin grants a role below
+// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+// community. Audited (`invite.created`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+func (c *Client) CreateInvite(ctx context.Context, id CommunityID, params *CreateInviteParams, body CreateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateInviteRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeInvite Revoke an invite link (community admin)
+//
+// The link stops working at once; audited (`invite.revoked`).
+//
+// Corresponds with DELETE /api/community/{id}/invites/{inviteId} (the `RevokeInvite` operationId).
+func (c *Client) RevokeInvite(ctx context.Context, id CommunityID, inviteID string, params *RevokeInviteParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeInviteRequest(c.Server, id, inviteID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -12194,6 +12903,46 @@ func (c *Client) APIHealthHead(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// GetInvite What an invite link offers
+//
+// For the invite page: the community and the role the link grants. An unknown, expired,
+// used-up or revoked code (or one of a deleted community) gets one and the same 404. Failed
+// look-ups are limited per address (20 per 15 minutes, counted with failed accepts and
+// sign-ups with an invite); the code never reaches the log.
+//
+// Corresponds with GET /api/invites/{code} (the `GetInvite` operationId).
+func (c *Client) GetInvite(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInviteRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptInvite Join a community through an invite link (signed-in user)
+//
+// The caller joins the invite's community with its role and departments, and a use is
+// counted (a 1-use link accepted by many at once admits exactly one). A member already
+// answers 200 with their role and counts no use; a banned member gets 403. The same 404 as
+// `GET /api/invites/{code}` for a code that does not admit anyone.
+//
+// Corresponds with POST /api/invites/{code}/accept (the `AcceptInvite` operationId).
+func (c *Client) AcceptInvite(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInviteRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LookupPersons Person search (officers)
 //
 // LEO or dispatch permission (403 otherwise). `name` ("first last", or one word for either; prefixes, case- and accent-insensitive), `firstName`/`lastName` prefixes, `dob`, or `ssn`. Audited.
@@ -12981,6 +13730,18 @@ func NewDiscordStartRequest(server string, params *DiscordStartParams) (*http.Re
 
 		}
 
+		if params.Link != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "link", *params.Link, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -13194,6 +13955,33 @@ func NewMeRequest(server string, params *MeParams) (*http.Request, error) {
 	return req, nil
 }
 
+// NewAuthOptionsRequest constructs an http.Request for the AuthOptions method
+func NewAuthOptionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/auth/options")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSetPasswordRequest calls the generic SetPassword builder with application/json body
 func NewSetPasswordRequest(server string, body SetPasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -13257,6 +14045,46 @@ func NewRefreshRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewRegisterRequest calls the generic Register builder with application/json body
+func NewRegisterRequest(server string, body RegisterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRegisterRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRegisterRequestWithBody constructs an http.Request for the Register method, with any body, and a specified content type
+func NewRegisterRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/auth/register")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -18013,6 +18841,94 @@ func NewUpdateCommunityRequestWithBody(server string, id CommunityID, params *Up
 	return req, nil
 }
 
+// NewListAnnouncementsRequest constructs an http.Request for the ListAnnouncements method
+func NewListAnnouncementsRequest(server string, id CommunityID, params *ListAnnouncementsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/community/%s/announcements", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XCommunityID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-community-id", *params.XCommunityID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-community-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAnnounceRequest calls the generic Announce builder with application/json body
 func NewAnnounceRequest(server string, id CommunityID, params *AnnounceParams, body AnnounceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -18663,6 +19579,212 @@ func NewUpdateDepartmentRequestWithBody(server string, id CommunityID, deptID st
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XCommunityID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-community-id", *params.XCommunityID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-community-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListInvitesRequest constructs an http.Request for the ListInvites method
+func NewListInvitesRequest(server string, id CommunityID, params *ListInvitesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/community/%s/invites", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XCommunityID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-community-id", *params.XCommunityID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-community-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateInviteRequest calls the generic CreateInvite builder with application/json body
+func NewCreateInviteRequest(server string, id CommunityID, params *CreateInviteParams, body CreateInviteJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateInviteRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewCreateInviteRequestWithBody constructs an http.Request for the CreateInvite method, with any body, and a specified content type
+func NewCreateInviteRequestWithBody(server string, id CommunityID, params *CreateInviteParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/community/%s/invites", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XCommunityID != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-community-id", *params.XCommunityID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-community-id", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRevokeInviteRequest constructs an http.Request for the RevokeInvite method
+func NewRevokeInviteRequest(server string, id CommunityID, inviteID string, params *RevokeInviteParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "inviteId", inviteID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/community/%s/invites/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -21319,6 +22441,74 @@ func NewAPIHealthHeadRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetInviteRequest constructs an http.Request for the GetInvite method
+func NewGetInviteRequest(server string, code string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/invites/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAcceptInviteRequest constructs an http.Request for the AcceptInvite method
+func NewAcceptInviteRequest(server string, code string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/invites/%s/accept", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewLookupPersonsRequest constructs an http.Request for the LookupPersons method
 func NewLookupPersonsRequest(server string, params *LookupPersonsParams) (*http.Request, error) {
 	var err error
@@ -22381,6 +23571,15 @@ type ClientWithResponsesInterface interface {
 	// by a 10-minute HttpOnly, SameSite=Lax cookie. `returnTo` is kept only if it is a path on
 	// this site. 503 when Discord sign-in is not configured.
 	//
+	// With `link=1` the flow links a Discord account to the signed-in user instead of signing
+	// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+	// the last 10 minutes, and the state is bound to that session, so only this browser, still
+	// signed in as the same user, can finish it. A link that cannot start sends a browser to
+	// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+	// 403). The callback then links the Discord id to the user and redirects to
+	// `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
+	// belongs to another user (`discord_already_linked` when this user has another one).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/auth/discord (the `DiscordStart` operationId).
@@ -22393,7 +23592,10 @@ type ClientWithResponsesInterface interface {
 	// (new browser session and cookie); a new one gets a 10-minute pending registration bound to
 	// this browser. Clients sending `Accept: application/json` get JSON; browsers are redirected
 	// to the dashboard (`/register` for new users, `?error=` on failure). No failure creates a
-	// session.
+	// session. A flow started with `link=1` links the Discord account to the signed-in user who
+	// started it (`DiscordLinked`; browsers go to `/account?linked=1`, or `/account?error=`
+	// with `discord_taken`, `discord_already_linked`, `not_signed_in` or a sign-in failure's
+	// reason; 409 for JSON clients when the Discord account is another user's).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22436,6 +23638,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/auth/me (the `Me` operationId).
 	MeWithResponse(ctx context.Context, params *MeParams, reqEditors ...RequestEditorFn) (*MeResponse, error)
 
+	// AuthOptionsWithResponse What the sign-in and sign-up pages offer (Precinct)
+	//
+	// `discord`: Discord sign-in is configured; `openRegistration`: anyone may sign up without an
+	// invite (`open_registration`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/auth/options (the `AuthOptions` operationId).
+	AuthOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AuthOptionsResponse, error)
+
 	// SetPasswordWithBodyWithResponse Set a new password after a fresh Discord sign-in
 	//
 	// The stronger recovery path: a session started by Discord sign-in less than 10 minutes ago
@@ -22462,6 +23674,44 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/auth/refresh (the `Refresh` operationId).
 	RefreshWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RefreshResponse, error)
+
+	// RegisterWithBodyWithResponse Sign up with a username and password (Precinct)
+	//
+	// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+	// session cookie and a JWT). The username, password and security-answer rules are those of
+	// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+	// list, with different answers. With `inviteCode` the new user joins the invite's community,
+	// with its role and departments, in the same step, and the invite's use is counted once
+	// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+	// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+	// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+	// With open registration on, such an invite answers 404 (one answer for all four).
+	// At most 10 registrations per address per hour (shared with complete-registration); a
+	// taken username is reported as taken (409).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/auth/register (the `Register` operationId).
+	RegisterWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterResponse, error)
+
+	// RegisterWithResponse Sign up with a username and password (Precinct)
+	//
+	// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+	// session cookie and a JWT). The username, password and security-answer rules are those of
+	// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+	// list, with different answers. With `inviteCode` the new user joins the invite's community,
+	// with its role and departments, in the same step, and the invite's use is counted once
+	// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+	// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+	// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+	// With open registration on, such an invite answers 404 (one answer for all four).
+	// At most 10 registrations per address per hour (shared with complete-registration); a
+	// taken username is reported as taken (409).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/auth/register (the `Register` operationId).
+	RegisterWithResponse(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterResponse, error)
 
 	// ResetPasswordWithBodyWithResponse Set a new password with a reset token
 	//
@@ -23568,10 +24818,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/community/{id} (the `UpdateCommunity` operationId).
 	UpdateCommunityWithResponse(ctx context.Context, id CommunityID, params *UpdateCommunityParams, body UpdateCommunityJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateCommunityResponse, error)
 
+	// ListAnnouncementsWithResponse The community's announcements (member)
+	//
+	// Newest first, paged with the `after` cursor.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/community/{id}/announcements (the `ListAnnouncements` operationId).
+	ListAnnouncementsWithResponse(ctx context.Context, id CommunityID, params *ListAnnouncementsParams, reqEditors ...RequestEditorFn) (*ListAnnouncementsResponse, error)
+
 	// AnnounceWithBodyWithResponse Post an announcement (community admin)
 	//
-	// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-	// event stream (`announcement.created`); audited. Not stored.
+	// Stored (`GET` lists them) and sent at once to every member joined to the community on
+	// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23580,8 +24839,8 @@ type ClientWithResponsesInterface interface {
 
 	// AnnounceWithResponse Post an announcement (community admin)
 	//
-	// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-	// event stream (`announcement.created`); audited. Not stored.
+	// Stored (`GET` lists them) and sent at once to every member joined to the community on
+	// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -23689,6 +24948,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/community/{id}/departments/{deptId} (the `UpdateDepartment` operationId).
 	UpdateDepartmentWithResponse(ctx context.Context, id CommunityID, deptID string, params *UpdateDepartmentParams, body UpdateDepartmentJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDepartmentResponse, error)
+
+	// ListInvitesWithResponse List invite links (community admin)
+	//
+	// Newest first, expired and used-up ones too (`uses`, `maxUses` and `expiresAt` tell), paged
+	// with the `after` cursor; never the codes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/community/{id}/invites (the `ListInvites` operationId).
+	ListInvitesWithResponse(ctx context.Context, id CommunityID, params *ListInvitesParams, reqEditors ...RequestEditorFn) (*ListInvitesResponse, error)
+
+	// CreateInviteWithBodyWithResponse Make an invite link (community admin)
+	//
+	// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+	// and `departments` (codes of the community's departments). An admin grants a role below
+	// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+	// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+	// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+	// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+	// community. Audited (`invite.created`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+	CreateInviteWithBodyWithResponse(ctx context.Context, id CommunityID, params *CreateInviteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInviteResponse, error)
+
+	// CreateInviteWithResponse Make an invite link (community admin)
+	//
+	// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+	// and `departments` (codes of the community's departments). An admin grants a role below
+	// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+	// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+	// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+	// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+	// community. Audited (`invite.created`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+	CreateInviteWithResponse(ctx context.Context, id CommunityID, params *CreateInviteParams, body CreateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInviteResponse, error)
+
+	// RevokeInviteWithResponse Revoke an invite link (community admin)
+	//
+	// The link stops working at once; audited (`invite.revoked`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/community/{id}/invites/{inviteId} (the `RevokeInvite` operationId).
+	RevokeInviteWithResponse(ctx context.Context, id CommunityID, inviteID string, params *RevokeInviteParams, reqEditors ...RequestEditorFn) (*RevokeInviteResponse, error)
 
 	// GetCommunityLimitsWithResponse The community's game-server limits (community admin)
 	//
@@ -24347,6 +25655,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with HEAD /api/health (the `APIHealthHead` operationId).
 	APIHealthHeadWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*APIHealthHeadResponse, error)
+
+	// GetInviteWithResponse What an invite link offers
+	//
+	// For the invite page: the community and the role the link grants. An unknown, expired,
+	// used-up or revoked code (or one of a deleted community) gets one and the same 404. Failed
+	// look-ups are limited per address (20 per 15 minutes, counted with failed accepts and
+	// sign-ups with an invite); the code never reaches the log.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/invites/{code} (the `GetInvite` operationId).
+	GetInviteWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetInviteResponse, error)
+
+	// AcceptInviteWithResponse Join a community through an invite link (signed-in user)
+	//
+	// The caller joins the invite's community with its role and departments, and a use is
+	// counted (a 1-use link accepted by many at once admits exactly one). A member already
+	// answers 200 with their role and counts no use; a banned member gets 403. The same 404 as
+	// `GET /api/invites/{code}` for a code that does not admit anyone.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/invites/{code}/accept (the `AcceptInvite` operationId).
+	AcceptInviteWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*AcceptInviteResponse, error)
 
 	// LookupPersonsWithResponse Person search (officers)
 	//
@@ -25162,6 +26494,10 @@ type DiscordStartResponse429Headers struct {
 type DiscordStartResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -25170,6 +26506,16 @@ type DiscordStartResponse struct {
 	Headers302 *DiscordStartResponse302Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DiscordStartResponse429Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DiscordStartResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DiscordStartResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -25234,6 +26580,8 @@ type DiscordCallbackResponse struct {
 	JSON400 *Invalid
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -25257,6 +26605,11 @@ func (r DiscordCallbackResponse) GetJSON400() *Invalid {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r DiscordCallbackResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DiscordCallbackResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -25531,6 +26884,71 @@ func (r MeResponse) ContentType() string {
 	return ""
 }
 
+// AuthOptionsResponse429Headers the declared response headers of an HTTP 429 response for AuthOptions
+type AuthOptionsResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type AuthOptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Discord          bool `json:"discord"`
+		OpenRegistration bool `json:"openRegistration"`
+	}
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AuthOptionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthOptionsResponse) GetJSON200() *struct {
+	Discord          bool `json:"discord"`
+	OpenRegistration bool `json:"openRegistration"`
+} {
+	return r.JSON200
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AuthOptionsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthOptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthOptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthOptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthOptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SetPasswordResponse429Headers the declared response headers of an HTTP 429 response for SetPassword
 type SetPasswordResponse429Headers struct {
 	RateLimitLimit     *int
@@ -25682,6 +27100,114 @@ func (r RefreshResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RefreshResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RegisterResponse201Headers the declared response headers of an HTTP 201 response for Register
+type RegisterResponse201Headers struct {
+	SetCookie *string
+}
+
+// RegisterResponse429Headers the declared response headers of an HTTP 429 response for Register
+type RegisterResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type RegisterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SignIn
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RegisterResponse201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RegisterResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RegisterResponse) GetJSON201() *SignIn {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RegisterResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RegisterResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RegisterResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RegisterResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RegisterResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RegisterResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RegisterResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RegisterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RegisterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RegisterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RegisterResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -32671,6 +34197,103 @@ func (r UpdateCommunityResponse) ContentType() string {
 	return ""
 }
 
+// ListAnnouncementsResponse429Headers the declared response headers of an HTTP 429 response for ListAnnouncements
+type ListAnnouncementsResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ListAnnouncementsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Announcements []Announcement `json:"announcements"`
+
+		// NextCursor The `after` of the next page; null on the last page.
+		NextCursor *NextCursor `json:"nextCursor"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAnnouncementsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAnnouncementsResponse) GetJSON200() *struct {
+	Announcements []Announcement `json:"announcements"`
+
+	// NextCursor The `after` of the next page; null on the last page.
+	NextCursor *NextCursor `json:"nextCursor"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListAnnouncementsResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAnnouncementsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAnnouncementsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAnnouncementsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAnnouncementsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAnnouncementsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAnnouncementsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAnnouncementsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAnnouncementsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // AnnounceResponse429Headers the declared response headers of an HTTP 429 response for Announce
 type AnnounceResponse429Headers struct {
 	RateLimitLimit     *int
@@ -32685,13 +34308,19 @@ type AnnounceResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *struct {
-		UnderscoreID string    `json:"_id"`
-		AuthorID     *string   `json:"authorId,omitempty"`
-		CommunityID  string    `json:"communityId"`
-		Message      string    `json:"message"`
-		Priority     string    `json:"priority"`
-		Timestamp    time.Time `json:"timestamp"`
-		Title        *string   `json:"title,omitempty"`
+		UnderscoreID string `json:"_id"`
+		AuthorID     string `json:"authorId"`
+
+		// AuthorName The author's username when it was posted.
+		AuthorName  string                              `json:"authorName"`
+		CommunityID string                              `json:"communityId"`
+		CreatedAt   time.Time                           `json:"createdAt"`
+		Message     string                              `json:"message"`
+		Priority    Announce201JSONResponseBodyPriority `json:"priority"`
+
+		// Timestamp The same as createdAt (the live event's name for it).
+		Timestamp time.Time `json:"timestamp"`
+		Title     string    `json:"title"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Invalid
@@ -32701,6 +34330,8 @@ type AnnounceResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -32709,13 +34340,19 @@ type AnnounceResponse struct {
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
 func (r AnnounceResponse) GetJSON201() *struct {
-	UnderscoreID string    `json:"_id"`
-	AuthorID     *string   `json:"authorId,omitempty"`
-	CommunityID  string    `json:"communityId"`
-	Message      string    `json:"message"`
-	Priority     string    `json:"priority"`
-	Timestamp    time.Time `json:"timestamp"`
-	Title        *string   `json:"title,omitempty"`
+	UnderscoreID string `json:"_id"`
+	AuthorID     string `json:"authorId"`
+
+	// AuthorName The author's username when it was posted.
+	AuthorName  string                              `json:"authorName"`
+	CommunityID string                              `json:"communityId"`
+	CreatedAt   time.Time                           `json:"createdAt"`
+	Message     string                              `json:"message"`
+	Priority    Announce201JSONResponseBodyPriority `json:"priority"`
+
+	// Timestamp The same as createdAt (the live event's name for it).
+	Timestamp time.Time `json:"timestamp"`
+	Title     string    `json:"title"`
 } {
 	return r.JSON201
 }
@@ -32738,6 +34375,11 @@ func (r AnnounceResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r AnnounceResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AnnounceResponse) GetJSON413() *TooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -33545,6 +35187,277 @@ func (r UpdateDepartmentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateDepartmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListInvitesResponse429Headers the declared response headers of an HTTP 429 response for ListInvites
+type ListInvitesResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ListInvitesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Invites []Invite `json:"invites"`
+
+		// NextCursor The `after` of the next page; null on the last page.
+		NextCursor *NextCursor `json:"nextCursor"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvitesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvitesResponse) GetJSON200() *struct {
+	Invites []Invite `json:"invites"`
+
+	// NextCursor The `after` of the next page; null on the last page.
+	NextCursor *NextCursor `json:"nextCursor"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvitesResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvitesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListInvitesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListInvitesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvitesResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvitesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvitesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvitesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvitesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateInviteResponse429Headers the declared response headers of an HTTP 429 response for CreateInvite
+type CreateInviteResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type CreateInviteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *NewInvite
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateInviteResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateInviteResponse) GetJSON201() *NewInvite {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateInviteResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateInviteResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateInviteResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateInviteResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateInviteResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateInviteResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateInviteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateInviteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateInviteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateInviteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeInviteResponse429Headers the declared response headers of an HTTP 429 response for RevokeInvite
+type RevokeInviteResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type RevokeInviteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Success
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeInviteResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RevokeInviteResponse) GetJSON200() *Success {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeInviteResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeInviteResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeInviteResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeInviteResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeInviteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeInviteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeInviteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeInviteResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -37594,6 +39507,168 @@ func (r APIHealthHeadResponse) ContentType() string {
 	return ""
 }
 
+// GetInviteResponse429Headers the declared response headers of an HTTP 429 response for GetInvite
+type GetInviteResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetInviteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		CommunityID   string                           `json:"communityId"`
+		CommunityName string                           `json:"communityName"`
+		ExpiresAt     time.Time                        `json:"expiresAt"`
+		Role          GetInvite200JSONResponseBodyRole `json:"role"`
+	}
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInviteResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInviteResponse) GetJSON200() *struct {
+	CommunityID   string                           `json:"communityId"`
+	CommunityName string                           `json:"communityName"`
+	ExpiresAt     time.Time                        `json:"expiresAt"`
+	Role          GetInvite200JSONResponseBodyRole `json:"role"`
+} {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetInviteResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInviteResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInviteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInviteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInviteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInviteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptInviteResponse429Headers the declared response headers of an HTTP 429 response for AcceptInvite
+type AcceptInviteResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitPolicy    *string
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type AcceptInviteResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		CommunityID string                              `json:"communityId"`
+		Role        AcceptInvite200JSONResponseBodyRole `json:"role"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AcceptInviteResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptInviteResponse) GetJSON200() *struct {
+	CommunityID string                              `json:"communityId"`
+	Role        AcceptInvite200JSONResponseBodyRole `json:"role"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptInviteResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptInviteResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AcceptInviteResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AcceptInviteResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptInviteResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptInviteResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptInviteResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptInviteResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // LookupPersonsResponse429Headers the declared response headers of an HTTP 429 response for LookupPersons
 type LookupPersonsResponse429Headers struct {
 	RateLimitLimit     *int
@@ -39069,6 +41144,15 @@ func (c *ClientWithResponses) CompleteRegistrationWithResponse(ctx context.Conte
 // by a 10-minute HttpOnly, SameSite=Lax cookie. `returnTo` is kept only if it is a path on
 // this site. 503 when Discord sign-in is not configured.
 //
+// With `link=1` the flow links a Discord account to the signed-in user instead of signing
+// in: it needs the browser's session cookie (a bearer token does not do), signed in within
+// the last 10 minutes, and the state is bound to that session, so only this browser, still
+// signed in as the same user, can finish it. A link that cannot start sends a browser to
+// `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+// 403). The callback then links the Discord id to the user and redirects to
+// `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
+// belongs to another user (`discord_already_linked` when this user has another one).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/auth/discord (the `DiscordStart` operationId).
@@ -39087,7 +41171,10 @@ func (c *ClientWithResponses) DiscordStartWithResponse(ctx context.Context, para
 // (new browser session and cookie); a new one gets a 10-minute pending registration bound to
 // this browser. Clients sending `Accept: application/json` get JSON; browsers are redirected
 // to the dashboard (`/register` for new users, `?error=` on failure). No failure creates a
-// session.
+// session. A flow started with `link=1` links the Discord account to the signed-in user who
+// started it (`DiscordLinked`; browsers go to `/account?linked=1`, or `/account?error=`
+// with `discord_taken`, `discord_already_linked`, `not_signed_in` or a sign-in failure's
+// reason; 409 for JSON clients when the Discord account is another user's).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -39160,6 +41247,22 @@ func (c *ClientWithResponses) MeWithResponse(ctx context.Context, params *MePara
 	return ParseMeResponse(rsp)
 }
 
+// AuthOptionsWithResponse What the sign-in and sign-up pages offer (Precinct)
+//
+// `discord`: Discord sign-in is configured; `openRegistration`: anyone may sign up without an
+// invite (`open_registration`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/auth/options (the `AuthOptions` operationId).
+func (c *ClientWithResponses) AuthOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AuthOptionsResponse, error) {
+	rsp, err := c.AuthOptions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthOptionsResponse(rsp)
+}
+
 // SetPasswordWithBodyWithResponse Set a new password after a fresh Discord sign-in
 //
 // The stronger recovery path: a session started by Discord sign-in less than 10 minutes ago
@@ -39203,6 +41306,56 @@ func (c *ClientWithResponses) RefreshWithResponse(ctx context.Context, reqEditor
 		return nil, err
 	}
 	return ParseRefreshResponse(rsp)
+}
+
+// RegisterWithBodyWithResponse Sign up with a username and password (Precinct)
+//
+// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+// session cookie and a JWT). The username, password and security-answer rules are those of
+// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+// list, with different answers. With `inviteCode` the new user joins the invite's community,
+// with its role and departments, in the same step, and the invite's use is counted once
+// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+// With open registration on, such an invite answers 404 (one answer for all four).
+// At most 10 registrations per address per hour (shared with complete-registration); a
+// taken username is reported as taken (409).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/auth/register (the `Register` operationId).
+func (c *ClientWithResponses) RegisterWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RegisterResponse, error) {
+	rsp, err := c.RegisterWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterResponse(rsp)
+}
+
+// RegisterWithResponse Sign up with a username and password (Precinct)
+//
+// Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+// session cookie and a JWT). The username, password and security-answer rules are those of
+// every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+// list, with different answers. With `inviteCode` the new user joins the invite's community,
+// with its role and departments, in the same step, and the invite's use is counted once
+// (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+// invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+// that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+// With open registration on, such an invite answers 404 (one answer for all four).
+// At most 10 registrations per address per hour (shared with complete-registration); a
+// taken username is reported as taken (409).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/auth/register (the `Register` operationId).
+func (c *ClientWithResponses) RegisterWithResponse(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterResponse, error) {
+	rsp, err := c.Register(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRegisterResponse(rsp)
 }
 
 // ResetPasswordWithBodyWithResponse Set a new password with a reset token
@@ -41048,10 +43201,25 @@ func (c *ClientWithResponses) UpdateCommunityWithResponse(ctx context.Context, i
 	return ParseUpdateCommunityResponse(rsp)
 }
 
+// ListAnnouncementsWithResponse The community's announcements (member)
+//
+// Newest first, paged with the `after` cursor.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/community/{id}/announcements (the `ListAnnouncements` operationId).
+func (c *ClientWithResponses) ListAnnouncementsWithResponse(ctx context.Context, id CommunityID, params *ListAnnouncementsParams, reqEditors ...RequestEditorFn) (*ListAnnouncementsResponse, error) {
+	rsp, err := c.ListAnnouncements(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAnnouncementsResponse(rsp)
+}
+
 // AnnounceWithBodyWithResponse Post an announcement (community admin)
 //
-// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-// event stream (`announcement.created`); audited. Not stored.
+// Stored (`GET` lists them) and sent at once to every member joined to the community on
+// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -41066,8 +43234,8 @@ func (c *ClientWithResponses) AnnounceWithBodyWithResponse(ctx context.Context, 
 
 // AnnounceWithResponse Post an announcement (community admin)
 //
-// Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-// event stream (`announcement.created`); audited. Not stored.
+// Stored (`GET` lists them) and sent at once to every member joined to the community on
+// Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -41252,6 +43420,79 @@ func (c *ClientWithResponses) UpdateDepartmentWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseUpdateDepartmentResponse(rsp)
+}
+
+// ListInvitesWithResponse List invite links (community admin)
+//
+// Newest first, expired and used-up ones too (`uses`, `maxUses` and `expiresAt` tell), paged
+// with the `after` cursor; never the codes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/community/{id}/invites (the `ListInvites` operationId).
+func (c *ClientWithResponses) ListInvitesWithResponse(ctx context.Context, id CommunityID, params *ListInvitesParams, reqEditors ...RequestEditorFn) (*ListInvitesResponse, error) {
+	rsp, err := c.ListInvites(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvitesResponse(rsp)
+}
+
+// CreateInviteWithBodyWithResponse Make an invite link (community admin)
+//
+// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+// and `departments` (codes of the community's departments). An admin grants a role below
+// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+// community. Audited (`invite.created`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+func (c *ClientWithResponses) CreateInviteWithBodyWithResponse(ctx context.Context, id CommunityID, params *CreateInviteParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInviteResponse, error) {
+	rsp, err := c.CreateInviteWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInviteResponse(rsp)
+}
+
+// CreateInviteWithResponse Make an invite link (community admin)
+//
+// Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+// and `departments` (codes of the community's departments). An admin grants a role below
+// their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+// from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+// as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+// this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+// community. Audited (`invite.created`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/community/{id}/invites (the `CreateInvite` operationId).
+func (c *ClientWithResponses) CreateInviteWithResponse(ctx context.Context, id CommunityID, params *CreateInviteParams, body CreateInviteJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateInviteResponse, error) {
+	rsp, err := c.CreateInvite(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateInviteResponse(rsp)
+}
+
+// RevokeInviteWithResponse Revoke an invite link (community admin)
+//
+// The link stops working at once; audited (`invite.revoked`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/community/{id}/invites/{inviteId} (the `RevokeInvite` operationId).
+func (c *ClientWithResponses) RevokeInviteWithResponse(ctx context.Context, id CommunityID, inviteID string, params *RevokeInviteParams, reqEditors ...RequestEditorFn) (*RevokeInviteResponse, error) {
+	rsp, err := c.RevokeInvite(ctx, id, inviteID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeInviteResponse(rsp)
 }
 
 // GetCommunityLimitsWithResponse The community's game-server limits (community admin)
@@ -42344,6 +44585,42 @@ func (c *ClientWithResponses) APIHealthHeadWithResponse(ctx context.Context, req
 	return ParseAPIHealthHeadResponse(rsp)
 }
 
+// GetInviteWithResponse What an invite link offers
+//
+// For the invite page: the community and the role the link grants. An unknown, expired,
+// used-up or revoked code (or one of a deleted community) gets one and the same 404. Failed
+// look-ups are limited per address (20 per 15 minutes, counted with failed accepts and
+// sign-ups with an invite); the code never reaches the log.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/invites/{code} (the `GetInvite` operationId).
+func (c *ClientWithResponses) GetInviteWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*GetInviteResponse, error) {
+	rsp, err := c.GetInvite(ctx, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInviteResponse(rsp)
+}
+
+// AcceptInviteWithResponse Join a community through an invite link (signed-in user)
+//
+// The caller joins the invite's community with its role and departments, and a use is
+// counted (a 1-use link accepted by many at once admits exactly one). A member already
+// answers 200 with their role and counts no use; a banned member gets 403. The same 404 as
+// `GET /api/invites/{code}` for a code that does not admit anyone.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/invites/{code}/accept (the `AcceptInvite` operationId).
+func (c *ClientWithResponses) AcceptInviteWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*AcceptInviteResponse, error) {
+	rsp, err := c.AcceptInvite(ctx, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInviteResponse(rsp)
+}
+
 // LookupPersonsWithResponse Person search (officers)
 //
 // LEO or dispatch permission (403 otherwise). `name` ("first last", or one word for either; prefixes, case- and accent-insensitive), `firstName`/`lastName` prefixes, `dob`, or `ssn`. Audited.
@@ -43319,6 +45596,20 @@ func ParseDiscordStartResponse(rsp *http.Response) (*DiscordStartResponse, error
 	case rsp.StatusCode == 302:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -43426,6 +45717,13 @@ func ParseDiscordCallbackResponse(rsp *http.Response) (*DiscordCallbackResponse,
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
@@ -43778,6 +46076,83 @@ func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
 	return response, nil
 }
 
+// ParseAuthOptionsResponse parses an HTTP response from a AuthOptionsWithResponse call
+func ParseAuthOptionsResponse(rsp *http.Response) (*AuthOptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthOptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Discord          bool `json:"discord"`
+			OpenRegistration bool `json:"openRegistration"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AuthOptionsResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSetPasswordResponse parses an HTTP response from a SetPasswordWithResponse call
 func ParseSetPasswordResponse(rsp *http.Response) (*SetPasswordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43922,6 +46297,132 @@ func ParseRefreshResponse(rsp *http.Response) (*RefreshResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers RefreshResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRegisterResponse parses an HTTP response from a RegisterWithResponse call
+func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RegisterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SignIn
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RegisterResponse201Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers RegisterResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -52109,6 +54610,113 @@ func ParseUpdateCommunityResponse(rsp *http.Response) (*UpdateCommunityResponse,
 	return response, nil
 }
 
+// ParseListAnnouncementsResponse parses an HTTP response from a ListAnnouncementsWithResponse call
+func ParseListAnnouncementsResponse(rsp *http.Response) (*ListAnnouncementsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAnnouncementsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Announcements []Announcement `json:"announcements"`
+
+			// NextCursor The `after` of the next page; null on the last page.
+			NextCursor *NextCursor `json:"nextCursor"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListAnnouncementsResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAnnounceResponse parses an HTTP response from a AnnounceWithResponse call
 func ParseAnnounceResponse(rsp *http.Response) (*AnnounceResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -52125,13 +54733,19 @@ func ParseAnnounceResponse(rsp *http.Response) (*AnnounceResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest struct {
-			UnderscoreID string    `json:"_id"`
-			AuthorID     *string   `json:"authorId,omitempty"`
-			CommunityID  string    `json:"communityId"`
-			Message      string    `json:"message"`
-			Priority     string    `json:"priority"`
-			Timestamp    time.Time `json:"timestamp"`
-			Title        *string   `json:"title,omitempty"`
+			UnderscoreID string `json:"_id"`
+			AuthorID     string `json:"authorId"`
+
+			// AuthorName The author's username when it was posted.
+			AuthorName  string                              `json:"authorName"`
+			CommunityID string                              `json:"communityId"`
+			CreatedAt   time.Time                           `json:"createdAt"`
+			Message     string                              `json:"message"`
+			Priority    Announce201JSONResponseBodyPriority `json:"priority"`
+
+			// Timestamp The same as createdAt (the live event's name for it).
+			Timestamp time.Time `json:"timestamp"`
+			Title     string    `json:"title"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -52165,6 +54779,13 @@ func ParseAnnounceResponse(rsp *http.Response) (*AnnounceResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
@@ -53079,6 +55700,317 @@ func ParseUpdateDepartmentResponse(rsp *http.Response) (*UpdateDepartmentRespons
 	switch {
 	case rsp.StatusCode == 429:
 		var headers UpdateDepartmentResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListInvitesResponse parses an HTTP response from a ListInvitesWithResponse call
+func ParseListInvitesResponse(rsp *http.Response) (*ListInvitesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvitesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Invites []Invite `json:"invites"`
+
+			// NextCursor The `after` of the next page; null on the last page.
+			NextCursor *NextCursor `json:"nextCursor"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvitesResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateInviteResponse parses an HTTP response from a CreateInviteWithResponse call
+func ParseCreateInviteResponse(rsp *http.Response) (*CreateInviteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateInviteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest NewInvite
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateInviteResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeInviteResponse parses an HTTP response from a RevokeInviteWithResponse call
+func ParseRevokeInviteResponse(rsp *http.Response) (*RevokeInviteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeInviteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Success
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeInviteResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -57701,6 +60633,190 @@ func ParseAPIHealthHeadResponse(rsp *http.Response) (*APIHealthHeadResponse, err
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseGetInviteResponse parses an HTTP response from a GetInviteWithResponse call
+func ParseGetInviteResponse(rsp *http.Response) (*GetInviteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInviteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			CommunityID   string                           `json:"communityId"`
+			CommunityName string                           `json:"communityName"`
+			ExpiresAt     time.Time                        `json:"expiresAt"`
+			Role          GetInvite200JSONResponseBodyRole `json:"role"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInviteResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAcceptInviteResponse parses an HTTP response from a AcceptInviteWithResponse call
+func ParseAcceptInviteResponse(rsp *http.Response) (*AcceptInviteResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptInviteResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			CommunityID string                              `json:"communityId"`
+			Role        AcceptInvite200JSONResponseBodyRole `json:"role"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AcceptInviteResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

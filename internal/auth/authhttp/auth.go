@@ -1,5 +1,5 @@
 // Package authhttp is the HTTP of authentication: password sign-in and
-// the tablet's, sessions and personal tokens, the security questions and
+// the tablet's, sign-up, sessions and personal tokens, the security questions and
 // the password reset, the profile (/api/auth/me), and the Super Admin's
 // authentication trail. The Discord sign-in is discordhttp's.
 package authhttp
@@ -22,9 +22,11 @@ import (
 // and Precinct's additions. /api/auth/me lists the user's communities
 // through com.
 func Register(s *httpx.Server, a *auth.Service, com Memberships) {
-	h := &handlers{auth: a, com: com}
+	h := &handlers{auth: a, com: com, s: s}
 	s.Add(http.MethodPost, "/api/auth/login", httpx.Public, h.login)
 	s.Add(http.MethodPost, "/api/auth/tablet-login", httpx.Public, h.tabletLogin)
+	s.Add(http.MethodPost, "/api/auth/register", httpx.Public, h.register)
+	s.Add(http.MethodGet, "/api/auth/options", httpx.Public, h.options)
 	s.Add(http.MethodGet, "/api/auth/me", httpx.AnyUser, h.me)
 	s.Add(http.MethodGet, "/api/auth/user", httpx.AnyUser, h.authUser)
 	s.Add(http.MethodPost, "/api/auth/logout", httpx.AnyUser, h.logout)
@@ -51,6 +53,7 @@ type Memberships interface {
 type handlers struct {
 	auth *auth.Service
 	com  Memberships
+	s    *httpx.Server // its cross-origin rule
 }
 
 type credentials struct {

@@ -1,6 +1,6 @@
 // Package communityhttp is the HTTP of tenancy: communities, their
-// members, departments, game-server keys, audit log and limits, and the
-// departments the game servers read.
+// members, invite links, departments, game-server keys, audit log and
+// limits, and the departments the game servers read.
 package communityhttp
 
 import (
@@ -49,6 +49,14 @@ func Register(s *httpx.Server, com *community.Service, media Media) {
 	s.Add(http.MethodPost, "/api/community/:id/api-keys/:keyId/rotate", httpx.Admin, h.rotateKey)
 
 	s.Add(http.MethodGet, "/api/community/:id/audit", httpx.Admin, h.communityAudit)
+
+	// Invite links: admins make, list and revoke them; anyone may read
+	// what one offers, a signed-in user may take it (docs/tenancy.md).
+	s.Add(http.MethodPost, "/api/community/:id/invites", httpx.Admin, h.createInvite)
+	s.Add(http.MethodGet, "/api/community/:id/invites", httpx.Admin, h.listInvites)
+	s.Add(http.MethodDelete, "/api/community/:id/invites/:inviteId", httpx.Admin, h.revokeInvite)
+	s.Add(http.MethodGet, "/api/invites/:code", httpx.Public, h.inviteOffer, httpx.SecretPath())
+	s.Add(http.MethodPost, "/api/invites/:code/accept", httpx.AnyUser, h.acceptInvite, httpx.SecretPath())
 
 	// The community's own limits for its game servers.
 	s.Add(http.MethodGet, "/api/community/:id/limits", httpx.Admin, h.getCommunityLimits)

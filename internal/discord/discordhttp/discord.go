@@ -1,6 +1,7 @@
 // Package discordhttp is the HTTP of the Discord sign-in: the start and
-// callback of the OAuth flow, the registration of a new account, and the
-// password a fresh Discord sign-in may set.
+// callback of the OAuth flow (to sign in, or to link Discord to the
+// signed-in account), the registration of a new account, and the password
+// a fresh Discord sign-in may set.
 package discordhttp
 
 import (
@@ -30,6 +31,7 @@ func Register(s *httpx.Server, signIn SignIn) {
 // accounts it makes are authentication's).
 type SignIn interface {
 	DiscordStart(ctx context.Context, w http.ResponseWriter, returnTo string) (string, error)
+	DiscordLinkStart(ctx context.Context, w http.ResponseWriter, r *http.Request, cl cad.Client) (string, error)
 	DiscordCallback(ctx context.Context, w http.ResponseWriter, r *http.Request, cl cad.Client) (*cad.DiscordOutcome, error)
 	CompleteRegistration(ctx context.Context, w http.ResponseWriter, r *http.Request, in cad.DiscordRegistration, cl cad.Client) (*cad.Issued, error)
 	SetPasswordAfterDiscord(ctx context.Context, p *cad.Principal, next string, cl cad.Client) error
@@ -71,31 +73,59 @@ func (h *handlers) dashboard(path string, q url.Values) string {
 	return out
 }
 
+// discordStart redirects to Discord: to sign in, or with link=1 to link
+// Discord to the account signed in with this browser. A link that cannot
+// start sends a browser back to its account page with the reason.
 func (h *handlers) discordStart(c *echo.Context) error {
-	u, err := h.signIn.DiscordStart(c.Request().Context(), c.Response(), localPath(c.QueryParam("returnTo")))
+	ctx := c.Request().Context()
+	if c.QueryParam("link") == "1" {
+		u, err := h.signIn.DiscordLinkStart(ctx, c.Response(), c.Request(), httpx.ClientOf(c))
+		if err != nil {
+			return h.refuse(c, err)
+		}
+		return c.Redirect(http.StatusFound, u)
+	}
+	u, err := h.signIn.DiscordStart(ctx, c.Response(), localPath(c.QueryParam("returnTo")))
 	if err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusFound, u)
 }
 
+// refuse answers a failed flow: the error to JSON clients (and when
+// Discord is off), else a redirect to the dashboard, or to the account
+// page for a link, with ?error= and a short reason.
+func (h *handlers) refuse(c *echo.Context, err error) error {
+	if wantsJSON(c.Request()) || errors.Is(err, cad.ErrDiscordOff) {
+		return err
+	}
+	reason, page := "error", ""
+	var de *cad.DiscordError
+	if errors.As(err, &de) {
+		reason = de.Reason
+		if de.Link {
+			page = "/account"
+		}
+	} else if cad.ErrorCode(err) == cad.ERATELIMITED {
+		reason = "rate_limited"
+	}
+	return c.Redirect(http.StatusFound, h.dashboard(page, url.Values{"error": {reason}}))
+}
+
 // discordCallback answers JSON to clients that ask for it, and redirects
-// browsers to the dashboard (or its /register page, or back with ?error=).
+// browsers to the dashboard (or its /register page, or back with ?error=;
+// a link flow to the account page).
 func (h *handlers) discordCallback(c *echo.Context) error {
 	out, err := h.signIn.DiscordCallback(c.Request().Context(), c.Response(), c.Request(), httpx.ClientOf(c))
 	asJSON := wantsJSON(c.Request())
 	if err != nil {
-		if asJSON || errors.Is(err, cad.ErrDiscordOff) {
-			return err
+		return h.refuse(c, err)
+	}
+	if out.Linked {
+		if asJSON {
+			return c.JSON(http.StatusOK, map[string]any{"linked": true, "discordId": out.DiscordID, "discordUsername": out.DiscordUsername})
 		}
-		reason := "error"
-		var de *cad.DiscordError
-		if errors.As(err, &de) {
-			reason = de.Reason
-		} else if cad.ErrorCode(err) == cad.ERATELIMITED {
-			reason = "rate_limited"
-		}
-		return c.Redirect(http.StatusFound, h.dashboard("", url.Values{"error": {reason}}))
+		return c.Redirect(http.StatusFound, h.dashboard("/account", url.Values{"linked": {"1"}}))
 	}
 	if out.Registration {
 		if asJSON {

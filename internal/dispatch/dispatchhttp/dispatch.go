@@ -63,8 +63,10 @@ func Register(s *httpx.Server, dis *dispatch.Service, records httpx.Records, now
 	s.Add(http.MethodPost, "/api/dispatch/alpr/cameras/:camId/commands", httpx.Member, h.cameraCommand)
 	s.Add(http.MethodPost, "/api/dispatch/ers-callouts", httpx.Member, h.queueERSCallout)
 
-	// The announcements admins post to members' screens.
+	// The announcements admins post to members' screens, kept for members
+	// to read back.
 	s.Add(http.MethodPost, "/api/community/:id/announcements", httpx.Admin, h.announce)
+	s.Add(http.MethodGet, "/api/community/:id/announcements", httpx.Member, h.listAnnouncements)
 	h.fivemRoutes(s)
 }
 
@@ -549,4 +551,16 @@ func (h *handlers) announce(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, a)
+}
+
+func (h *handlers) listAnnouncements(c *echo.Context) error {
+	p, err := httpx.PagingOf(c)
+	if err != nil {
+		return err
+	}
+	list, next, err := h.dispatch.Announcements(c.Request().Context(), httpx.CallerOf(c), p.After, p.Limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"announcements": list, "nextCursor": httpx.Nullable(next)})
 }

@@ -54,6 +54,7 @@ func Contract(t *testing.T, open func(t *testing.T) *store.Store, f Features) {
 	t.Run("isolation", func(t *testing.T) { testIsolation(t, open(t)) })
 	t.Run("civil", func(t *testing.T) { civilContract(t, open, atomicOnly) })
 	t.Run("dispatch", func(t *testing.T) { dispatchContract(t, open, atomicOnly) })
+	t.Run("invites and announcements", func(t *testing.T) { inviteContract(t, open, atomicOnly) })
 	t.Run("export and import", func(t *testing.T) { testExportImport(t, open) })
 	t.Run("transactions", func(t *testing.T) { atomicOnly(t); testTx(t, open(t)) })
 	t.Run("concurrency", func(t *testing.T) {

@@ -52,6 +52,11 @@ func Fill(t *testing.T, s *store.Store) (a, b *cad.Community) {
 			Before: map[string]any{"role": "member", "departments": []string{"LSPD"}}, After: map[string]any{"n": 3}, Time: time.Now()}))
 	}
 	must(t, s.TouchAPIKey(ctx, "hash-"+a.ID, time.Now()))
+	// An invite (used once) and an announcement of A.
+	must(t, s.CreateInvite(ctx, &cad.Invite{CommunityID: a.ID, Digest: "digest-" + a.ID, Role: cad.RoleSupervisor, Departments: []string{"LSPD"},
+		MaxUses: 5, ExpiresAt: time.Now().Add(time.Hour), CreatedBy: "x"}))
+	must(t, second(s.TakeInvite(ctx, a.ID, "digest-"+a.ID, time.Now())))
+	must(t, s.AddAnnouncement(ctx, &cad.Announcement{CommunityID: a.ID, Title: "Welcome", Message: "Server restart at 8", Priority: "high", AuthorID: "x", AuthorName: "exp0"}))
 	// Civil records of A: every kind once.
 	ch := &cad.Character{SSN: "123-45-6789", FirstName: "Zoë", LastName: "O'Brien", DateOfBirth: "1991-07-04",
 		Licenses: []cad.License{{Type: cad.LicenseDrivers, Status: cad.LicenseValid, UpdatedAt: store.Millis(time.Now())}}, Extra: map[string]string{"job": "taxi"}}
@@ -122,7 +127,7 @@ func testExportImport(t *testing.T, open func(t *testing.T) *store.Store) {
 		for _, want := range []string{`"collection":"users"`, `"collection":"communities"`, `"collection":"members"`, `"collection":"departments"`,
 			`"collection":"api_keys"`, `"collection":"community_audit"`, `"collection":"auth_events"`, `"collection":"characters"`,
 			`"collection":"license_history"`, `"collection":"vehicles"`, `"collection":"bank_accounts"`, `"collection":"bank_ledger"`,
-			`"collection":"media"`} {
+			`"collection":"media"`, `"collection":"invites"`, `"collection":"announcements"`} {
 			if !strings.Contains(strings.Join(recs, "\n"), want) {
 				t.Errorf("the export lacks %s", want)
 			}
@@ -141,6 +146,13 @@ func testExportImport(t *testing.T, open func(t *testing.T) *store.Store) {
 		}
 		if k, err := dst.APIKeyByHash(Ctx(t), "hash-"+a.ID); err != nil || k.LastUsedAt == nil {
 			t.Fatalf("imported key %+v %v", k, err)
+		}
+		// The invite keeps its uses and is still taken by its digest.
+		if inv, err := dst.TakeInvite(Ctx(t), a.ID, "digest-"+a.ID, time.Now()); err != nil || inv.Uses != 2 || inv.Role != cad.RoleSupervisor {
+			t.Fatalf("imported invite %+v %v", inv, err)
+		}
+		if list, _, err := dst.Announcements(Ctx(t), a.ID, "", 10); err != nil || len(list) != 1 || list[0].AuthorName != "exp0" {
+			t.Fatalf("imported announcements %+v %v", list, err)
 		}
 		if ch, err := dst.CharacterBySSN(Ctx(t), a.ID, "123-45-6789"); err != nil || ch.FirstName != "Zoë" {
 			t.Fatalf("imported character %+v %v", ch, err)

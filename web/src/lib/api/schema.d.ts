@@ -104,6 +104,15 @@ export interface paths {
          *     a single-use 256-bit `state`, PKCE S256). State and verifier are bound to this browser
          *     by a 10-minute HttpOnly, SameSite=Lax cookie. `returnTo` is kept only if it is a path on
          *     this site. 503 when Discord sign-in is not configured.
+         *
+         *     With `link=1` the flow links a Discord account to the signed-in user instead of signing
+         *     in: it needs the browser's session cookie (a bearer token does not do), signed in within
+         *     the last 10 minutes, and the state is bound to that session, so only this browser, still
+         *     signed in as the same user, can finish it. A link that cannot start sends a browser to
+         *     `/account?error=not_signed_in` or `/account?error=reauth_required` (JSON clients: 401,
+         *     403). The callback then links the Discord id to the user and redirects to
+         *     `/account?linked=1`, or to `/account?error=discord_taken` when the Discord account
+         *     belongs to another user (`discord_already_linked` when this user has another one).
          */
         get: operations["discordStart"];
         put?: never;
@@ -128,7 +137,10 @@ export interface paths {
          *     (new browser session and cookie); a new one gets a 10-minute pending registration bound to
          *     this browser. Clients sending `Accept: application/json` get JSON; browsers are redirected
          *     to the dashboard (`/register` for new users, `?error=` on failure). No failure creates a
-         *     session.
+         *     session. A flow started with `link=1` links the Discord account to the signed-in user who
+         *     started it (`DiscordLinked`; browsers go to `/account?linked=1`, or `/account?error=`
+         *     with `discord_taken`, `discord_already_linked`, `not_signed_in` or a sign-in failure's
+         *     reason; 409 for JSON clients when the Discord account is another user's).
          */
         get: operations["discordCallback"];
         put?: never;
@@ -155,6 +167,57 @@ export interface paths {
          *     and answer rules as for every account; at most 10 attempts per IP per hour.
          */
         post: operations["completeRegistration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign up with a username and password (Precinct)
+         * @description Creates an account and signs it in as `POST /api/auth/login` does (a browser session: the
+         *     session cookie and a JWT). The username, password and security-answer rules are those of
+         *     every account (docs/auth.md); exactly two questions from `GET /api/auth/security-questions`'
+         *     list, with different answers. With `inviteCode` the new user joins the invite's community,
+         *     with its role and departments, in the same step, and the invite's use is counted once
+         *     (its last use goes to exactly one of any number of concurrent sign-ups). Without an
+         *     invite, sign-up needs `open_registration` (off by default): otherwise, or with an invite
+         *     that is unknown, expired, used up or revoked, 403 "Registration needs a valid invite".
+         *     With open registration on, such an invite answers 404 (one answer for all four).
+         *     At most 10 registrations per address per hour (shared with complete-registration); a
+         *     taken username is reported as taken (409).
+         */
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the sign-in and sign-up pages offer (Precinct)
+         * @description `discord`: Discord sign-in is configured; `openRegistration`: anyone may sign up without an
+         *     invite (`open_registration`).
+         */
+        get: operations["authOptions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -740,6 +803,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/community/{id}/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invite links (community admin)
+         * @description Newest first, expired and used-up ones too (`uses`, `maxUses` and `expiresAt` tell), paged
+         *     with the `after` cursor; never the codes.
+         */
+        get: operations["listInvites"];
+        put?: never;
+        /**
+         * Make an invite link (community admin)
+         * @description Whoever opens the link may sign up (or sign in) and join with `role` (default `member`)
+         *     and `departments` (codes of the community's departments). An admin grants a role below
+         *     their own (R62: only a Super Admin's invite makes admins). `expiresAt` defaults to 7 days
+         *     from now and is at most 30 days ahead; `maxUses` is 1 to 1000, or null (the default) for
+         *     as many as come before it expires. `code` (`inv_` + 67 characters) and `url` are shown
+         *     this once; only the code's SHA-256 is stored. At most 100 unexpired invites per
+         *     community. Audited (`invite.created`).
+         */
+        post: operations["createInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/community/{id}/invites/{inviteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invite link (community admin)
+         * @description The link stops working at once; audited (`invite.revoked`).
+         */
+        delete: operations["revokeInvite"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/community/{id}/links": {
         parameters: {
             query?: never;
@@ -803,6 +917,52 @@ export interface paths {
          */
         put: operations["putCommunityLimits"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invites/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What an invite link offers
+         * @description For the invite page: the community and the role the link grants. An unknown, expired,
+         *     used-up or revoked code (or one of a deleted community) gets one and the same 404. Failed
+         *     look-ups are limited per address (20 per 15 minutes, counted with failed accepts and
+         *     sign-ups with an invite); the code never reaches the log.
+         */
+        get: operations["getInvite"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invites/{code}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a community through an invite link (signed-in user)
+         * @description The caller joins the invite's community with its role and departments, and a use is
+         *     counted (a 1-use link accepted by many at once admits exactly one). A member already
+         *     answers 200 with their role and counts no use; a banned member gets 403. The same 404 as
+         *     `GET /api/invites/{code}` for a code that does not admit anyone.
+         */
+        post: operations["acceptInvite"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2978,12 +3138,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The community's announcements (member)
+         * @description Newest first, paged with the `after` cursor.
+         */
+        get: operations["listAnnouncements"];
         put?: never;
         /**
          * Post an announcement (community admin)
-         * @description Sent at once to every member joined to the community on Socket.IO (`announcement`) and the
-         *     event stream (`announcement.created`); audited. Not stored.
+         * @description Stored (`GET` lists them) and sent at once to every member joined to the community on
+         *     Socket.IO (`announcement`) and the event stream (`announcement.created`); audited.
          */
         post: operations["announce"];
         delete?: never;
@@ -4115,6 +4279,55 @@ export interface components {
             token: string;
             user: components["schemas"]["User"];
         };
+        /** @description A question from `GET /api/auth/security-questions`' list and its answer. */
+        SecurityAnswer: {
+            question: string;
+            answer: string;
+        };
+        /** @description A Discord account linked to the signed-in user (JSON clients of the callback). */
+        DiscordLinked: {
+            /** @constant */
+            linked: true;
+            discordId: string;
+            discordUsername: string;
+        };
+        /** @description An invite link as listed; never its code. */
+        Invite: {
+            _id: string;
+            /** @enum {string} */
+            role: "admin" | "supervisor" | "member";
+            /** @description Department codes the new member gets. */
+            departments: string[];
+            /** @description null: no limit but the expiry. */
+            maxUses: number | null;
+            uses: number;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The user id of its maker; cli from the command line. */
+            createdBy: string;
+        };
+        /** @description An invite as made; `code` and `url` are shown this once. */
+        NewInvite: components["schemas"]["Invite"] & {
+            code: string;
+            /** @description The invite page: the dashboard's `/invite/{code}`. */
+            url: string;
+        };
+        /** @description A Community Admin's message to the members. */
+        Announcement: {
+            _id: string;
+            communityId: string;
+            title: string;
+            message: string;
+            /** @enum {string} */
+            priority: "low" | "normal" | "medium" | "high" | "critical";
+            authorId: string;
+            /** @description The author's username when it was posted. */
+            authorName: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
         /** @description A Discord account with no Precinct account yet; complete-registration makes one. */
         RegistrationRequired: {
             /** @constant */
@@ -4496,6 +4709,8 @@ export interface operations {
             query?: {
                 /** @description A local path to land on after sign-in. */
                 returnTo?: string;
+                /** @description Link Discord to the signed-in user (session cookie) instead of signing in. */
+                link?: "1";
             };
             header?: never;
             path?: never;
@@ -4511,6 +4726,8 @@ export interface operations {
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -4534,7 +4751,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SignIn"] | components["schemas"]["RegistrationRequired"];
+                    "application/json": components["schemas"]["SignIn"] | components["schemas"]["RegistrationRequired"] | components["schemas"]["DiscordLinked"];
                 };
             };
             /** @description Browsers, to the dashboard. */
@@ -4547,6 +4764,7 @@ export interface operations {
             };
             400: components["responses"]["Invalid"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -4586,6 +4804,69 @@ export interface operations {
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    password: string;
+                    securityQuestions: components["schemas"]["SecurityAnswer"][];
+                    /** @description The code of an invite link (`/invite/{code}`). */
+                    inviteCode?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered and signed in. */
+            201: {
+                headers: {
+                    /** @description `precinct_session` (`__Host-precinct_session` on https): HttpOnly, SameSite=Lax, Path=/. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignIn"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    authOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        discord: boolean;
+                        openRegistration: boolean;
+                    };
+                };
+            };
+            429: components["responses"]["RateLimited"];
         };
     };
     setPassword: {
@@ -5698,6 +5979,117 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    listInvites: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `nextCursor` of the previous page: the page starts after its last item. A page
+                 *     read by cursor costs the same however deep it is, and items added meanwhile are
+                 *     neither repeated nor skipped. Wins over `page`.
+                 */
+                after?: components["parameters"]["After"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /** @description Selects the community; must agree with the path when both are given. */
+                "x-community-id"?: components["parameters"]["XCommunityId"];
+            };
+            path: {
+                /** @description The community's 24-hex id or its Discord guild id. */
+                id: components["parameters"]["CommunityId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The community's invites. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        invites: components["schemas"]["Invite"][];
+                        nextCursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    createInvite: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Selects the community; must agree with the path when both are given. */
+                "x-community-id"?: components["parameters"]["XCommunityId"];
+            };
+            path: {
+                /** @description The community's 24-hex id or its Discord guild id. */
+                id: components["parameters"]["CommunityId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default member
+                     * @enum {string}
+                     */
+                    role?: "admin" | "supervisor" | "member";
+                    departments?: string[];
+                    maxUses?: number | null;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The invite, with its code and link shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewInvite"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    revokeInvite: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Selects the community; must agree with the path when both are given. */
+                "x-community-id"?: components["parameters"]["XCommunityId"];
+            };
+            path: {
+                /** @description The community's 24-hex id or its Discord guild id. */
+                id: components["parameters"]["CommunityId"];
+                inviteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     communityLinks: {
         parameters: {
             query?: {
@@ -5843,6 +6235,67 @@ export interface operations {
                 };
             };
             400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    getInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invite. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        communityId: string;
+                        communityName: string;
+                        /** @enum {string} */
+                        role: "admin" | "supervisor" | "member";
+                        /** Format: date-time */
+                        expiresAt: string;
+                    };
+                };
+            };
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    acceptInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Joined (or a member already). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        communityId: string;
+                        /** @enum {string} */
+                        role: "admin" | "supervisor" | "member";
+                    };
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -9936,6 +10389,48 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    listAnnouncements: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `nextCursor` of the previous page: the page starts after its last item. A page
+                 *     read by cursor costs the same however deep it is, and items added meanwhile are
+                 *     neither repeated nor skipped. Wins over `page`.
+                 */
+                after?: components["parameters"]["After"];
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: {
+                /** @description Selects the community; must agree with the path when both are given. */
+                "x-community-id"?: components["parameters"]["XCommunityId"];
+            };
+            path: {
+                /** @description The community's 24-hex id or its Discord guild id. */
+                id: components["parameters"]["CommunityId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Announcements, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        announcements: components["schemas"]["Announcement"][];
+                        nextCursor: components["schemas"]["NextCursor"];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     announce: {
         parameters: {
             query?: never;
@@ -9966,14 +10461,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        _id: string;
-                        communityId: string;
-                        title?: string;
-                        message: string;
-                        priority: string;
-                        authorId?: string;
-                        /** Format: date-time */
+                    "application/json": components["schemas"]["Announcement"] & {
+                        /**
+                         * Format: date-time
+                         * @description The same as createdAt (the live event's name for it).
+                         */
                         timestamp: string;
                     };
                 };
@@ -9982,6 +10474,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
         };
     };
